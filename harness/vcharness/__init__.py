@@ -1,0 +1,1 @@
+"""vconform runner: boots QEMU over the conformance matrix and reports verdicts."""
