@@ -87,10 +87,9 @@ vc_err vc_vq_dev_push(vc_vq_dev *q, const vc_chain *c, uint32_t written)
 {
     if (q->broken)
         return q->broken;
-    vc_err e = q->packed ? vc_packed_dev_push(q, c, written) : vc_split_dev_push(q, c, written);
-    if (e != VC_OK)
-        q->broken = e;
-    return e;
+    /* a refused push is the device model's own mistake, caught before any
+     * write: the ring stays usable, so it is not made sticky */
+    return q->packed ? vc_packed_dev_push(q, c, written) : vc_split_dev_push(q, c, written);
 }
 
 bool vc_vq_dev_should_notify(vc_vq_dev *q)

@@ -1,0 +1,525 @@
+/* Scenario executor and observation oracles (see exec.h). */
+#include "exec.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "oracle.h"
+#include "vc/ring.h"
+#include "vc/vq_drv.h"
+#include "vc/vq_dev.h"
+
+#define MAX_DIRTY 256
+#define READ_LOG 256
+
+typedef struct span { uint64_t gpa, len; } span;
+
+struct vc_fz {
+    const vc_adapter *ad;
+    void *be;
+    bool strict_codes;
+    vc_gmem mem;
+    uint8_t *host[5];
+    /* dirty ranges to zero before the next run (clearing 1 MiB each run
+     * would cap us far below the throughput target) */
+    span dirty[MAX_DIRTY];
+    unsigned ndirty;
+    bool dirty_all;
+
+    /* per run */
+    const vc_scenario *s;
+    vc_fz_report *r;
+    uint16_t size;
+    uint64_t features, desc, driver, device;
+    vc_oracle oracle;
+    bool backend_live; /* set up and not refused */
+    bool in_device;    /* accesses now are the backend's */
+    uint64_t kick_accesses, budget;
+    /* driver shadow */
+    uint16_t avail_idx, drv_pos, used_seen, used_pos;
+    bool drv_wrap, used_wrap;
+    /* chains taken and not yet used, by id */
+    uint64_t *inflight_wr; /* writable bytes */
+    uint16_t *inflight_slots;
+    uint8_t *inflight;
+    unsigned ninflight;
+    /* writable ranges of chains in flight (for the write oracle) */
+    span wr[512];
+    unsigned nwr;
+    bool wr_unknown;
+    /* descriptor reads since the last verdict */
+    span reads[READ_LOG];
+    unsigned nreads;
+    bool reads_lost;
+    vc_oracle_chain last;
+};
+
+static const struct { uint64_t gpa, size; } regions[5] = {
+    { VC_SCN_RINGS, VC_SCN_RINGS_SIZE },   { VC_SCN_TABLES, VC_SCN_TABLES_SIZE },
+    { VC_SCN_DATA_A, VC_SCN_DATA_SIZE },   { VC_SCN_DATA_B, VC_SCN_DATA_SIZE },
+    { VC_SCN_DATA_C, VC_SCN_DATA_SIZE },
+};
+
+static void finding(vc_fz *f, const char *kind, const char *req, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void finding(vc_fz *f, const char *kind, const char *req, const char *fmt, ...)
+{
+    if (f->r->nfindings >= VC_FZ_MAX_FINDINGS)
+        return;
+    vc_fz_finding *x = &f->r->finding[f->r->nfindings++];
+    x->kind = kind;
+    x->req = req;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(x->detail, sizeof(x->detail), fmt, ap);
+    va_end(ap);
+}
+
+static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+    return a < b + blen && b < a + alen;
+}
+
+static bool inside(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+    return a >= b && a - b <= blen && alen <= blen - (a - b);
+}
+
+static uint64_t table_bytes(const vc_fz *f)
+{
+    return 16ull * f->size;
+}
+
+/* Device area and, for packed rings, the descriptor ring (used entries are
+ * written there). */
+static bool write_allowed(const vc_fz *f, uint64_t gpa, uint64_t len)
+{
+    if (f->features & (1ull << VC_F_RING_PACKED)) {
+        if (inside(gpa, len, f->desc, table_bytes(f)) || inside(gpa, len, f->device, 4))
+            return true;
+    } else if (inside(gpa, len, f->device, vc_split_used_bytes(f->size))) {
+        return true;
+    }
+    if (f->wr_unknown)
+        return true;
+    for (unsigned i = 0; i < f->nwr; i++)
+        if (inside(gpa, len, f->wr[i].gpa, f->wr[i].len))
+            return true;
+    return false;
+}
+
+static bool is_descriptor_memory(const vc_fz *f, uint64_t gpa, uint64_t len)
+{
+    return overlaps(gpa, len, f->desc, table_bytes(f)) ||
+           overlaps(gpa, len, VC_SCN_TABLES, VC_SCN_TABLES_SIZE);
+}
+
+static void observe(void *opaque, uint64_t gpa, uint64_t len, bool is_write)
+{
+    vc_fz *f = opaque;
+    if (is_write) {
+        if (f->ndirty < MAX_DIRTY)
+            f->dirty[f->ndirty++] = (span){ gpa, len };
+        else
+            f->dirty_all = true;
+    }
+    if (!f->in_device)
+        return;
+    f->r->accesses++;
+    if (++f->kick_accesses == f->budget)
+        finding(f, "hang", NULL, "more than %llu guest-memory accesses in one kick",
+                (unsigned long long)f->budget);
+    if (is_write && !write_allowed(f, gpa, len)) {
+        bool table = !(f->features & (1ull << VC_F_RING_PACKED)) &&
+                     overlaps(gpa, len, f->desc, table_bytes(f));
+        finding(f, table ? "wrote-descriptor-table" : "wrote-outside-writable-buffers",
+                table ? REQ_DEV_VQ_DESC_2 : REQ_DEV_VQ_DESC_1,
+                "write of %llu bytes at 0x%llx", (unsigned long long)len,
+                (unsigned long long)gpa);
+    }
+    if (!is_write && is_descriptor_memory(f, gpa, len)) {
+        if (f->nreads < READ_LOG)
+            f->reads[f->nreads++] = (span){ gpa, len };
+        else
+            f->reads_lost = true;
+    }
+}
+
+/* Every logged descriptor read must be one the oracle's walk made. */
+static void check_reads(vc_fz *f, const vc_oracle_chain *c)
+{
+    if (!f->reads_lost && !c->ranges_overflow) {
+        for (unsigned i = 0; i < f->nreads; i++) {
+            bool ok = false;
+            for (unsigned k = 0; k < c->nranges && !ok; k++)
+                ok = inside(f->reads[i].gpa, f->reads[i].len, c->range[k].gpa, c->range[k].len);
+            /* packed: peeking at the next slot's flags to see if it is available */
+            ok = ok || (f->reads[i].len <= 16 && inside(f->reads[i].gpa, f->reads[i].len, f->desc,
+                                                        table_bytes(f)) &&
+                        (f->features & (1ull << VC_F_RING_PACKED)));
+            if (!ok) {
+                finding(f, "read-unavailable-descriptor",
+                        (f->features & (1ull << VC_F_RING_PACKED)) ? REQ_DEV_PACKED_DESC_2 : NULL,
+                        "read of %llu bytes at 0x%llx outside the chain being taken",
+                        (unsigned long long)f->reads[i].len, (unsigned long long)f->reads[i].gpa);
+                break;
+            }
+        }
+    }
+    f->nreads = 0;
+    f->reads_lost = false;
+}
+
+static void ev_took(void *ctx, uint16_t id)
+{
+    vc_fz *f = ctx;
+    vc_oracle_chain *c = &f->last;
+    bool got;
+    bool was = f->in_device;
+    f->in_device = false; /* the oracle's own reads are not the backend's */
+    vc_err e = vc_oracle_next(&f->oracle, c, &got);
+    f->in_device = was;
+    f->r->chains_taken++;
+    if (e != VC_OK) {
+        finding(f, "accepted-forbidden-chain", vc_err_req(e, f->oracle.packed),
+                "took chain %u; a conforming device refuses it: %s (%s)", id, vc_err_name(e),
+                vc_err_text(e));
+        f->backend_live = false;
+        return;
+    }
+    if (!got) {
+        finding(f, "took-unavailable-chain", f->oracle.packed ? REQ_DEV_PACKED_DESC_2 : NULL,
+                "took chain %u while none was available", id);
+        return;
+    }
+    if (c->id != id)
+        finding(f, "took-wrong-chain", f->oracle.packed ? REQ_DEV_PACKED_1 : NULL,
+                "took chain %u, the next available one is %u", id, c->id);
+    check_reads(f, c);
+    if (id < f->size) {
+        if (f->inflight[id] == 0)
+            f->ninflight++;
+        f->inflight[id]++;
+        f->inflight_wr[id] = c->writable;
+        f->inflight_slots[id] = c->slots;
+    }
+    if (c->wr_overflow || f->nwr + c->nwr > sizeof(f->wr) / sizeof(f->wr[0])) {
+        f->wr_unknown = true;
+        return;
+    }
+    for (unsigned i = 0; i < c->nwr; i++)
+        f->wr[f->nwr++] = (span){ c->wr[i].gpa, c->wr[i].len };
+}
+
+static void ev_rejected(void *ctx, const char *code)
+{
+    vc_fz *f = ctx;
+    vc_oracle_chain c;
+    bool got;
+    bool was = f->in_device;
+    f->in_device = false;
+    vc_err e = vc_oracle_next(&f->oracle, &c, &got);
+    f->in_device = was;
+    f->r->refusals++;
+    f->backend_live = false;
+    if (e == VC_OK)
+        finding(f, "refused-valid-ring", NULL, "backend refused (%s) but %s",
+                code ? code : "no code", got ? "the next chain is valid" : "nothing was available");
+    else if (f->strict_codes && (!code || strcmp(code, vc_err_name(e)) != 0))
+        finding(f, "wrong-refusal-code", vc_err_req(e, f->oracle.packed),
+                "backend refused with %s, the oracle with %s", code ? code : "no code",
+                vc_err_name(e));
+    f->nreads = 0;
+}
+
+static void zero_dirty(vc_fz *f)
+{
+    if (f->dirty_all) {
+        for (unsigned i = 0; i < 5; i++)
+            memset(f->host[i], 0, regions[i].size);
+    } else {
+        for (unsigned i = 0; i < f->ndirty; i++)
+            vc_gmem_fill(&f->mem, f->dirty[i].gpa, 0, f->dirty[i].len);
+    }
+    f->ndirty = 0;
+    f->dirty_all = false;
+}
+
+vc_fz *vc_fz_new(const vc_adapter *ad, bool strict_codes)
+{
+    vc_fz *f = calloc(1, sizeof(*f));
+    if (!f)
+        return NULL;
+    f->ad = ad;
+    f->strict_codes = strict_codes;
+    vc_gmem_init(&f->mem);
+    for (unsigned i = 0; i < 5; i++) {
+        f->host[i] = calloc(1, regions[i].size);
+        if (!f->host[i] || !vc_gmem_add(&f->mem, regions[i].gpa, regions[i].size, f->host[i])) {
+            vc_fz_free(f);
+            return NULL;
+        }
+    }
+    f->inflight_wr = calloc(VC_MAX_QUEUE_SIZE, sizeof(*f->inflight_wr));
+    f->inflight_slots = calloc(VC_MAX_QUEUE_SIZE, sizeof(*f->inflight_slots));
+    f->inflight = calloc(VC_MAX_QUEUE_SIZE, 1);
+    f->be = ad->create(&f->mem);
+    if (!f->be || !f->inflight || !f->inflight_wr || !f->inflight_slots) {
+        vc_fz_free(f);
+        return NULL;
+    }
+    f->mem.observer = observe;
+    f->mem.observer_opaque = f;
+    return f;
+}
+
+void vc_fz_free(vc_fz *f)
+{
+    if (!f)
+        return;
+    if (f->be)
+        f->ad->destroy(f->be);
+    for (unsigned i = 0; i < 5; i++)
+        free(f->host[i]);
+    free(f->inflight_wr);
+    free(f->inflight_slots);
+    free(f->inflight);
+    free(f);
+}
+
+static void start_queue(vc_fz *f)
+{
+    memset(f->inflight, 0, f->size);
+    f->ninflight = 0;
+    f->nwr = 0;
+    f->wr_unknown = false;
+    f->avail_idx = f->drv_pos = f->used_seen = f->used_pos = 0;
+    f->drv_wrap = f->used_wrap = true;
+    /* rings start zeroed: the backend sees a fresh queue */
+    vc_gmem_fill(&f->mem, VC_SCN_RINGS, 0, f->device + 4096 - VC_SCN_RINGS);
+    vc_oracle_init(&f->oracle, &f->mem, f->features, f->size, f->desc, f->driver, f->device);
+    f->backend_live = f->ad->setup(f->be, f->features, f->size, f->desc, f->driver, f->device);
+}
+
+/* ---- driver operations ---- */
+
+static void op_desc(vc_fz *f, const vc_scn_op *o)
+{
+    uint16_t idx = (uint16_t)(o->a16 % f->size);
+    uint16_t flags = o->a8 & 7;
+    if (f->oracle.packed) {
+        flags |= (o->a8 & 8 ? VC_DESC_F_AVAIL : 0) | (o->a8 & 16 ? VC_DESC_F_USED : 0);
+        vc_packed_put_desc(&f->mem, f->desc, idx, o->a64, o->a32, idx, flags);
+    } else {
+        vc_split_put_desc(&f->mem, f->desc, idx, o->a64, o->a32, flags,
+                          (uint16_t)((idx + 1) % f->size));
+    }
+}
+
+static uint64_t table_entry(uint16_t a16)
+{
+    unsigned table = (a16 >> 11) % VC_SCN_NTABLES, entry = a16 & (VC_SCN_TABLE_ENTRIES - 1);
+    return VC_SCN_TABLES + (table * VC_SCN_TABLE_ENTRIES + entry) * 16ull;
+}
+
+static void op_idesc(vc_fz *f, const vc_scn_op *o)
+{
+    uint64_t at = table_entry(o->a16);
+    uint16_t entry = o->a16 & (VC_SCN_TABLE_ENTRIES - 1);
+    vc_split_put_desc(&f->mem, at, 0, o->a64, o->a32, o->a8 & 7, (uint16_t)(entry + 1));
+}
+
+static void op_next(vc_fz *f, const vc_scn_op *o)
+{
+    uint16_t v = (uint16_t)o->a32;
+    if (o->a8 & 1)
+        vc_gmem_st16(&f->mem, table_entry(o->a16) + VC_SPLIT_DESC_NEXT, v);
+    else if (f->oracle.packed)
+        vc_gmem_st16(&f->mem, f->desc + 16ull * (o->a16 % f->size) + VC_PACKED_DESC_ID, v);
+    else
+        vc_gmem_st16(&f->mem, f->desc + 16ull * (o->a16 % f->size) + VC_SPLIT_DESC_NEXT, v);
+}
+
+/* Packed: makes the next n descriptors available, the first one last. */
+static void packed_avail(vc_fz *f, unsigned n)
+{
+    uint16_t first = f->drv_pos;
+    bool first_wrap = f->drv_wrap;
+    for (unsigned i = 0; i < n; i++) {
+        if (i > 0) {
+            uint64_t fl = f->desc + 16ull * f->drv_pos + VC_PACKED_DESC_FLAGS;
+            uint16_t flags;
+            vc_gmem_ld16(&f->mem, fl, &flags);
+            flags &= ~(VC_DESC_F_AVAIL | VC_DESC_F_USED);
+            flags |= f->drv_wrap ? VC_DESC_F_AVAIL : VC_DESC_F_USED;
+            vc_gmem_st16(&f->mem, fl, flags);
+        }
+        if (++f->drv_pos == f->size) {
+            f->drv_pos = 0;
+            f->drv_wrap = !f->drv_wrap;
+        }
+    }
+    uint64_t fl = f->desc + 16ull * first + VC_PACKED_DESC_FLAGS;
+    uint16_t flags;
+    vc_gmem_ld16(&f->mem, fl, &flags);
+    flags &= ~(VC_DESC_F_AVAIL | VC_DESC_F_USED);
+    flags |= first_wrap ? VC_DESC_F_AVAIL : VC_DESC_F_USED;
+    vc_gmem_st16_release(&f->mem, fl, flags);
+}
+
+static void op_avail(vc_fz *f, const vc_scn_op *o)
+{
+    if (f->oracle.packed) {
+        packed_avail(f, o->a16 % f->size + 1);
+        return;
+    }
+    vc_split_put_avail(&f->mem, f->driver, f->size, f->avail_idx, o->a16);
+    f->avail_idx++;
+}
+
+static void op_event(vc_fz *f, const vc_scn_op *o)
+{
+    switch (o->a8 % 3) {
+    case 0:
+        vc_gmem_st16(&f->mem, f->driver + VC_SPLIT_AVAIL_FLAGS, o->a16);
+        break;
+    case 1:
+        if (!f->oracle.packed)
+            vc_gmem_st16(&f->mem, f->driver + vc_split_used_event_off(f->size), o->a16);
+        break;
+    default:
+        if (f->oracle.packed)
+            vc_gmem_st16(&f->mem, f->driver + VC_PACKED_EVENT_OFF_WRAP, o->a16);
+        break;
+    }
+}
+
+static void op_mem(vc_fz *f, const vc_scn_op *o)
+{
+    uint8_t b[8];
+    for (unsigned i = 0; i < 8; i++)
+        b[i] = (uint8_t)(o->a64 >> (8 * i));
+    vc_gmem_write(&f->mem, o->a32, b, o->a8 % 8 + 1);
+}
+
+/* ---- used ring checks ---- */
+
+static void used_entry(vc_fz *f, uint32_t id, uint32_t len)
+{
+    if (id >= f->size || !f->inflight[id]) {
+        finding(f, "used-unknown-chain", REQ_DEV_VQ_USED_1, "used entry for chain %u, not taken", id);
+        return;
+    }
+    if (len > f->inflight_wr[id])
+        finding(f, "used-length-too-large", REQ_DEV_VQ_USED_2,
+                "chain %u: used length %u, writable space %llu", id, len,
+                (unsigned long long)f->inflight_wr[id]);
+    if (--f->inflight[id] == 0)
+        f->ninflight--;
+}
+
+static void check_used_split(vc_fz *f)
+{
+    uint16_t idx;
+    vc_gmem_ld16(&f->mem, f->device + VC_SPLIT_USED_IDX, &idx);
+    uint16_t moved = (uint16_t)(idx - f->used_seen);
+    if (moved > f->ninflight) {
+        finding(f, "used-index-jump", REQ_DEV_VQ_USED_1,
+                "used idx moved by %u with %u chains outstanding", moved, f->ninflight);
+        f->used_seen = idx;
+        return;
+    }
+    for (; f->used_seen != idx; f->used_seen++) {
+        uint64_t e = f->device + VC_SPLIT_USED_RING + 8ull * (f->used_seen % f->size);
+        uint32_t id, len;
+        vc_gmem_ld32(&f->mem, e, &id);
+        vc_gmem_ld32(&f->mem, e + 4, &len);
+        used_entry(f, id, len);
+    }
+}
+
+static void check_used_packed(vc_fz *f)
+{
+    for (unsigned n = 0; n < f->size; n++) {
+        uint64_t d = f->desc + 16ull * f->used_pos;
+        uint16_t flags, id;
+        uint32_t len;
+        vc_gmem_ld16(&f->mem, d + VC_PACKED_DESC_FLAGS, &flags);
+        bool av = flags & VC_DESC_F_AVAIL, us = flags & VC_DESC_F_USED;
+        if (av != f->used_wrap || us != f->used_wrap)
+            return;
+        vc_gmem_ld16(&f->mem, d + VC_PACKED_DESC_ID, &id);
+        vc_gmem_ld32(&f->mem, d + VC_PACKED_DESC_LEN, &len);
+        uint16_t slots = id < f->size && f->inflight[id] ? f->inflight_slots[id] : 1;
+        used_entry(f, id, len);
+        f->used_pos = (uint16_t)(f->used_pos + slots);
+        if (f->used_pos >= f->size) {
+            f->used_pos = (uint16_t)(f->used_pos - f->size);
+            f->used_wrap = !f->used_wrap;
+        }
+    }
+}
+
+static void op_kick(vc_fz *f)
+{
+    if (!f->backend_live)
+        return;
+    f->r->kicks++;
+    vc_adapter_events ev = { .ctx = f, .took = ev_took, .rejected = ev_rejected };
+    f->kick_accesses = 0;
+    f->nreads = 0;
+    f->in_device = true;
+    f->ad->kick(f->be, &ev, (vc_used_policy)f->s->used_policy);
+    f->in_device = false;
+    if (f->oracle.packed)
+        check_used_packed(f);
+    else
+        check_used_split(f);
+    if (f->ninflight == 0) {
+        f->nwr = 0;
+        f->wr_unknown = false;
+    }
+}
+
+unsigned vc_fz_run(vc_fz *f, const vc_scenario *s, vc_fz_report *r)
+{
+    memset(r, 0, sizeof(*r));
+    zero_dirty(f);
+    f->s = s;
+    f->r = r;
+    f->size = s->qsize;
+    f->features = vc_scn_ring_features(s);
+    bool packed = s->features & VC_SCN_F_PACKED;
+    f->desc = VC_SCN_RINGS;
+    f->driver = f->desc + 16ull * f->size;
+    f->driver = (f->driver + 63) & ~63ull;
+    f->device = f->driver + (packed ? 64 : vc_split_avail_bytes(f->size));
+    f->device = (f->device + 4095) & ~4095ull;
+    /* a conforming walk touches each descriptor a few times; allow slack */
+    f->budget = 64ull * f->size + 4096;
+    start_queue(f);
+    for (uint32_t i = 0; i < s->nops && r->nfindings == 0; i++) {
+        const vc_scn_op *o = &s->ops[i];
+        switch (o->op) {
+        case VC_SCN_DESC: op_desc(f, o); break;
+        case VC_SCN_IDESC: op_idesc(f, o); break;
+        case VC_SCN_NEXT: op_next(f, o); break;
+        case VC_SCN_AVAIL: op_avail(f, o); break;
+        case VC_SCN_AIDX:
+            if (!packed) {
+                f->avail_idx = o->a16;
+                vc_gmem_st16_release(&f->mem, f->driver + VC_SPLIT_AVAIL_IDX, o->a16);
+            }
+            break;
+        case VC_SCN_KICK: op_kick(f); break;
+        case VC_SCN_RESET: start_queue(f); break;
+        case VC_SCN_WRAP: f->drv_wrap = !f->drv_wrap; break;
+        case VC_SCN_EVENT: op_event(f, o); break;
+        case VC_SCN_MEM: op_mem(f, o); break;
+        }
+    }
+    return r->nfindings;
+}

@@ -1,0 +1,48 @@
+/* Scenario executor: plays a scenario's driver operations against a backend
+ * (through vc_adapter) and checks, after every step, what the backend did:
+ *
+ *  - verdict: each chain it takes or refuses matches the oracle (a chain the
+ *    spec forbids must be refused, a valid one taken; for the reference
+ *    device the refusal code must match too);
+ *  - reads: it reads no descriptor that was not made available;
+ *  - writes: it writes only into writable buffers of chains it took and
+ *    into the used ring / device area, never into the descriptor table;
+ *  - used ring: entries only for chains it took, lengths within their
+ *    writable space, the index moved by at most the chains taken;
+ *  - work: guest-memory accesses per kick stay within a budget (else: hang).
+ *
+ * Every violation is a finding naming the requirement.
+ */
+#ifndef VC_EXEC_H
+#define VC_EXEC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "adapter.h"
+#include "scenario.h"
+
+#define VC_FZ_MAX_FINDINGS 8
+
+typedef struct vc_fz_finding {
+    const char *kind; /* stable name, e.g. "accepted-forbidden-chain" */
+    const char *req;  /* requirement short id, or NULL */
+    char detail[200];
+} vc_fz_finding;
+
+typedef struct vc_fz_report {
+    unsigned nfindings;
+    vc_fz_finding finding[VC_FZ_MAX_FINDINGS];
+    unsigned chains_taken, kicks, refusals;
+    uint64_t accesses;
+} vc_fz_report;
+
+typedef struct vc_fz vc_fz; /* guest memory, backend, oracle state: reused */
+
+/* strict_codes: refusal codes must equal the oracle's (reference device). */
+vc_fz *vc_fz_new(const vc_adapter *ad, bool strict_codes);
+void vc_fz_free(vc_fz *f);
+/* Runs one scenario; returns the number of findings (details in *r). */
+unsigned vc_fz_run(vc_fz *f, const vc_scenario *s, vc_fz_report *r);
+
+#endif

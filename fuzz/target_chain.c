@@ -1,0 +1,28 @@
+/* Target: chain walk and used-ring publication of the reference device's
+ * ring layer (split and packed, indirect tables), checked by the executor's
+ * oracles with exact refusal codes. */
+#include <stdio.h>
+
+#include "exec.h"
+#include "target.h"
+
+const char *const vc_target_name = "chain";
+
+unsigned vc_target_run(const uint8_t *data, size_t size, char *msg, size_t cap)
+{
+    static vc_fz *fz;
+    static vc_scenario s; /* large: keep it off the stack */
+    if (!fz && !(fz = vc_fz_new(&vc_adapter_ref, true))) {
+        snprintf(msg, cap, "cannot set up the harness");
+        return 1;
+    }
+    vc_scn_decode(data, size, &s);
+    vc_fz_report r;
+    unsigned n = vc_fz_run(fz, &s, &r);
+    size_t used = 0;
+    msg[0] = 0;
+    for (unsigned i = 0; i < r.nfindings && used < cap; i++)
+        used += (size_t)snprintf(msg + used, cap - used, "%s [%s]: %s\n", r.finding[i].kind,
+                                 r.finding[i].req ? r.finding[i].req : "-", r.finding[i].detail);
+    return n;
+}

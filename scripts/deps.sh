@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the project needs, only when something is
+# missing (so a second run is quick and needs no network).
+# usage: scripts/deps.sh [build|test|matrix|fuzz]...   (default: all)
+set -euo pipefail
+
+build=(cmake make gcc python3 pkg-config libpci-dev)
+test=(clang libclang-rt-14-dev)
+fuzz=(clang libclang-rt-14-dev afl++)
+matrix=(qemu-system-x86 cpio pciutils)
+
+want=()
+[ $# -eq 0 ] && set -- build test fuzz matrix
+for part in "$@"; do
+  case "$part" in
+    build) want+=("${build[@]}") ;;
+    test) want+=("${build[@]}" "${test[@]}" "${matrix[@]}") ;;
+    fuzz) want+=("${fuzz[@]}") ;;
+    matrix) want+=("${build[@]}" "${matrix[@]}") ;;
+    *) echo "deps.sh: unknown part '$part' (build, test, fuzz, matrix)" >&2; exit 2 ;;
+  esac
+done
+
+missing=()
+for p in $(printf '%s\n' "${want[@]}" | sort -u); do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "deps.sh: installing ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

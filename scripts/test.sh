@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh Debian 12 machine: installs what it
+# needs, builds the plain (gcc) and sanitizer (ASan+UBSan) variants and runs
+# ctest on both, then the clang fuzz build with a short bounded fuzz run.
+# usage: scripts/test.sh [--quick]   (--quick: plain build only)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+quick=0
+[ "${1:-}" = "--quick" ] && quick=1
+
+scripts/deps.sh test fuzz
+jobs=$(nproc)
+
+step() { printf '\n=== %s\n' "$*"; }
+
+step "plain build (gcc)"
+cmake -S . -B build/plain -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build/plain -j "$jobs"
+step "tests (gcc)"
+ctest --test-dir build/plain --output-on-failure -j "$jobs"
+
+[ "$quick" -eq 1 ] && exit 0
+
+step "sanitizer build (ASan+UBSan)"
+cmake -S . -B build/asan -DVC_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
+cmake --build build/asan -j "$jobs"
+step "tests (ASan+UBSan)"
+ctest --test-dir build/asan --output-on-failure -j "$jobs"
+
+if [ -x fuzz/smoke.sh ]; then
+  step "fuzz smoke (clang, libFuzzer)"
+  fuzz/smoke.sh
+fi
