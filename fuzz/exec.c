@@ -343,6 +343,28 @@ static void op_next(vc_fz *f, const vc_scn_op *o)
         vc_gmem_st16(&f->mem, f->desc + 16ull * (o->a16 % f->size) + VC_SPLIT_DESC_NEXT, v);
 }
 
+/* count linked descriptors in one go; the last one ends the chain */
+static void op_fill(vc_fz *f, const vc_scn_op *o)
+{
+    bool main_table = o->a8 & 0x80;
+    uint32_t count = o->a32 & 0xffff, len = o->a32 >> 16;
+    uint16_t flags = o->a8 & (VC_DESC_F_WRITE | VC_DESC_F_INDIRECT);
+    uint32_t limit = main_table ? f->size : VC_SCN_TABLE_ENTRIES;
+    uint32_t first = main_table ? o->a16 % f->size : (o->a16 & (VC_SCN_TABLE_ENTRIES - 1));
+    uint64_t base = main_table ? f->desc : table_entry(o->a16) - 16ull * first;
+    if (count > limit)
+        count = limit;
+    for (uint32_t i = 0; i < count; i++) {
+        uint32_t at = (first + i) % limit;
+        uint16_t fl = flags | (i + 1 < count ? VC_DESC_F_NEXT : 0);
+        uint64_t addr = o->a64 + (uint64_t)i * len;
+        if (main_table && f->oracle.packed)
+            vc_packed_put_desc(&f->mem, base, at, addr, len, (uint16_t)at, fl);
+        else
+            vc_split_put_desc(&f->mem, base, at, addr, len, fl, (uint16_t)((at + 1) % limit));
+    }
+}
+
 /* Packed: makes the next n descriptors available, the first one last. */
 static void packed_avail(vc_fz *f, unsigned n)
 {
@@ -519,6 +541,7 @@ unsigned vc_fz_run(vc_fz *f, const vc_scenario *s, vc_fz_report *r)
         case VC_SCN_WRAP: f->drv_wrap = !f->drv_wrap; break;
         case VC_SCN_EVENT: op_event(f, o); break;
         case VC_SCN_MEM: op_mem(f, o); break;
+        case VC_SCN_FILL: op_fill(f, o); break;
         }
     }
     return r->nfindings;

@@ -35,6 +35,9 @@
  *   EVENT  [1] which (0 avail flags / 1 used_event / 2 packed driver event)
  *          [2..3] value
  *   MEM    [1] len (1..8)  [4..7] gpa  [8..15] bytes: raw guest write
+ *   FILL   [1] flags, bit 7: main table  [2..3] first index (as DESC/IDESC)
+ *          [4..5] count  [6..7] length each  [8..15] first address:
+ *          writes count linked descriptors at once (long chains in one record)
  */
 #ifndef VC_SCENARIO_H
 #define VC_SCENARIO_H
@@ -63,7 +66,7 @@
 #define VC_SCN_DATA_SIZE (64u << 10)
 
 #define VC_SCN_OPS(X)                                                          \
-    X(DESC) X(IDESC) X(NEXT) X(AVAIL) X(AIDX) X(KICK) X(RESET) X(WRAP) X(EVENT) X(MEM)
+    X(DESC) X(IDESC) X(NEXT) X(AVAIL) X(AIDX) X(KICK) X(RESET) X(WRAP) X(EVENT) X(MEM) X(FILL)
 
 typedef enum vc_scn_opcode {
 #define VC_SCN_OP_ENUM(name) VC_SCN_##name,
