@@ -169,6 +169,26 @@ static bool packed_avail(const vc_oracle *o, uint16_t flags, bool wrap)
     return av == wrap && us != wrap;
 }
 
+static vc_err packed_table(const vc_oracle *o, acc *a, const rec *r, vc_oracle_chain *c)
+{
+    if (r->len == 0 || r->len % 16)
+        return VC_E_INDIRECT_LEN;
+    if (!vc_gmem_valid(o->mem, r->addr, r->len))
+        return VC_E_BUF_ADDR;
+    for (uint32_t i = 0; i < r->len / 16; i++) {
+        rec t;
+        if (!fetch(o, r->addr + 16ull * i, &t, c))
+            return VC_E_BUF_ADDR;
+        if (t.flags & VC_DESC_F_INDIRECT)
+            return VC_E_INDIRECT_NESTED;
+        t.flags &= VC_DESC_F_WRITE; /* other flags are reserved and ignored */
+        vc_err e = take_buffer(o, a, &t, c);
+        if (e)
+            return e;
+    }
+    return VC_OK;
+}
+
 static vc_err packed_next(vc_oracle *o, vc_oracle_chain *c, bool *got)
 {
     rec r;
@@ -183,26 +203,21 @@ static vc_err packed_next(vc_oracle *o, vc_oracle_chain *c, bool *got)
             return VC_E_CHAIN_TOO_LONG;
         if (!fetch(o, o->desc + 16ull * pos, &r, c))
             return VC_E_BUF_ADDR;
+        if (used > 0 && !packed_avail(o, r.flags, wrap))
+            return VC_E_PACKED_PARTIAL;
         used++;
         if (++pos == o->size) {
             pos = 0;
             wrap = !wrap;
         }
         if (r.flags & VC_DESC_F_INDIRECT) {
-            vc_err e = indirect_rules(o, &r, false);
+            if (!o->indirect)
+                return VC_E_INDIRECT_NOT_NEGOTIATED;
+            if ((r.flags & VC_DESC_F_NEXT) || used > 1)
+                return VC_E_INDIRECT_NEXT;
+            vc_err e = packed_table(o, &a, &r, c);
             if (e)
                 return e;
-            for (uint32_t i = 0; i < r.len / 16; i++) {
-                rec t;
-                if (!fetch(o, r.addr + 16ull * i, &t, c))
-                    return VC_E_BUF_ADDR;
-                if (t.flags & VC_DESC_F_INDIRECT)
-                    return VC_E_INDIRECT_NESTED;
-                t.flags &= VC_DESC_F_WRITE; /* other flags are reserved and ignored */
-                e = take_buffer(o, &a, &t, c);
-                if (e)
-                    return e;
-            }
             break;
         }
         vc_err e = take_buffer(o, &a, &r, c);

@@ -3,7 +3,9 @@
 
 usage: gen_headers.py OUTDIR
 Writes OUTDIR/vc/req_ids.h (one REQ_* string macro per catalogue entry plus a
-table of all entries). Fails on duplicate or malformed IDs.
+table of all entries), OUTDIR/vc/spec_features.h (feature bits with their
+dependency groups) and OUTDIR/vc/spec_devices.h (device types and PCI IDs).
+Fails on duplicate or malformed IDs and on unknown feature names.
 """
 import os
 import sys
@@ -61,11 +63,87 @@ def gen_req_ids(reqs):
     return "\n".join(lines)
 
 
+MAX_GROUPS = 4
+
+
+def gen_features(devtypes, feats):
+    ids = {d["short"]: int(d["id"]) for d in devtypes}
+    ids["transport"] = 0
+    by_name = {}
+    for f in feats:
+        if f["device"] not in ids:
+            sys.exit(f"gen_headers: feature {f['name']}: unknown device {f['device']!r}")
+        if f["name"] in by_name:
+            sys.exit(f"gen_headers: duplicate feature {f['name']}")
+        by_name[f["name"]] = f
+    lines = [
+        "/* Generated from specs/features.tsv by tools/gen_headers.py: do not edit. */",
+        "#ifndef VC_SPEC_FEATURES_H",
+        "#define VC_SPEC_FEATURES_H",
+        "",
+        f"#define VC_FEAT_MAX_GROUPS {MAX_GROUPS}",
+        "",
+        "/* X(device id (0: transport), bit, NAME, legacy_only, g0, g1, g2, g3):",
+        " * the bit needs every non-zero group g to share a bit with the set (bits >= 64 omitted) */",
+        "#define VC_FEATURES(X) \\",
+    ]
+    macros = []
+    for f in feats:
+        bit = int(f["bit"])
+        macros.append(f"#define {f['name']}_BIT {bit}")
+        if bit >= 64:
+            continue
+        groups = []
+        if f["requires"] != "-":
+            for g in f["requires"].split(","):
+                mask = 0
+                for alt in g.split("|"):
+                    d = by_name.get(alt)
+                    if d is None or d["device"] not in (f["device"], "transport"):
+                        sys.exit(f"gen_headers: {f['name']} requires unknown {alt!r}")
+                    if int(d["bit"]) >= 64:
+                        sys.exit(f"gen_headers: {f['name']} requires bit >= 64")
+                    mask |= 1 << int(d["bit"])
+                groups.append(mask)
+        if len(groups) > MAX_GROUPS:
+            sys.exit(f"gen_headers: {f['name']}: more than {MAX_GROUPS} requirement groups")
+        groups += [0] * (MAX_GROUPS - len(groups))
+        legacy = "1" if f["legacy_only"] == "yes" else "0"
+        gs = ", ".join(f"0x{g:x}ull" for g in groups)
+        lines.append(f"    X({ids[f['device']]}, {bit}, {f['name']}, {legacy}, {gs}) \\")
+    lines += ["", "/* bit numbers by name */"] + macros + ["", "#endif", ""]
+    return "\n".join(lines)
+
+
+def gen_devices(devtypes):
+    lines = [
+        "/* Generated from specs/device_types.tsv by tools/gen_headers.py: do not edit. */",
+        "#ifndef VC_SPEC_DEVICES_H",
+        "#define VC_SPEC_DEVICES_H",
+        "",
+        "/* X(virtio id, short name, legacy PCI id (0: none), modern PCI id, seed type) */",
+        "#define VC_DEVICE_TYPES(X) \\",
+    ]
+    ids = []
+    for d in devtypes:
+        legacy = "0" if d["legacy_pci"] == "-" else d["legacy_pci"]
+        seed = "1" if d["seed"] == "yes" else "0"
+        if int(d["modern_pci"], 16) != 0x1040 + int(d["id"]):
+            sys.exit(f"gen_headers: {d['short']}: modern PCI id is not 0x1040 + type")
+        lines.append(f"    X({d['id']}, {c_str(d['short'])}, {legacy}, {d['modern_pci']}, {seed}) \\")
+        ids.append(f"#define VC_DEV_ID_{d['short'].upper()} {d['id']}")
+    lines += ["", *ids, "", "#endif", ""]
+    return "\n".join(lines)
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit("usage: gen_headers.py OUTDIR")
     out = sys.argv[1]
     write_if_changed(os.path.join(out, "vc", "req_ids.h"), gen_req_ids(specs.requirements()))
+    devtypes = specs.device_types()
+    write_if_changed(os.path.join(out, "vc", "spec_features.h"), gen_features(devtypes, specs.features()))
+    write_if_changed(os.path.join(out, "vc", "spec_devices.h"), gen_devices(devtypes))
 
 
 if __name__ == "__main__":

@@ -46,3 +46,21 @@ def requirements(specs_dir=SPECS_DIR):
 def c_macro(short_id):
     """drv.vq_indirect.3 -> REQ_DRV_VQ_INDIRECT_3"""
     return "REQ_" + short_id.replace(".", "_").upper()
+
+
+def device_types(specs_dir=SPECS_DIR):
+    """Device types: id, name, short, qemu_device, windows_driver, legacy_pci,
+    modern_pci, queues, seed."""
+    return read_tsv(os.path.join(specs_dir, "device_types.tsv"))
+
+
+def device_type(short, specs_dir=SPECS_DIR):
+    for d in device_types(specs_dir):
+        if d["short"] == short:
+            return d
+    raise KeyError(f"unknown device type {short!r}")
+
+
+def features(specs_dir=SPECS_DIR):
+    """Feature bits: device, bit, name, requires, legacy_only, description."""
+    return read_tsv(os.path.join(specs_dir, "features.tsv"))

@@ -68,7 +68,7 @@ vc_drv_status vc_vq_drv_init(vc_vq_drv *q, const vc_gmem *mem, uint64_t features
         q->free_ids[i] = (uint16_t)(size - 1 - i); /* stack: id 0 on top */
     }
     q->nfree_ids = size;
-    q->avail_wrap = q->used_wrap = q->kicked_wrap = true;
+    q->avail_wrap = q->used_wrap = true;
     return VC_DRV_OK;
 }
 

@@ -64,7 +64,7 @@ typedef struct vc_vq_drv {
     uint16_t next_avail; bool avail_wrap;
     uint16_t next_used;  bool used_wrap;
     uint16_t *free_ids; uint16_t nfree_ids;
-    uint16_t kicked_pos; bool kicked_wrap;
+    uint16_t added; /* descriptors made available since the last kick decision */
 } vc_vq_drv;
 
 /* Initialises the driver-side state and the ring memory (zeroed, flags

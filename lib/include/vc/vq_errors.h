@@ -38,6 +38,8 @@
       "indirect table length zero or not a multiple of 16")                                     \
     X(VC_E_WRITE_BEFORE_READ, REQ_DRV_FRAMING_1, REQ_DRV_PACKED_SG_3,                            \
       "device-readable descriptor after a device-writable one")                                 \
+    X(VC_E_PACKED_PARTIAL, REQ_DRV_PACKED_SG_6, REQ_DRV_PACKED_SG_6,                              \
+      "packed list continues into a descriptor that is not available")                          \
     X(VC_E_BUF_ADDR, REQ_DRV_RESERVED_FEATURES_4, REQ_DRV_RESERVED_FEATURES_4,                   \
       "buffer not in guest memory (or address+length wraps)")                                   \
     X(VC_E_TOTAL_LEN, REQ_DRV_VQ_DESC_1, REQ_DRV_VQ_DESC_1,                                      \
