@@ -36,15 +36,17 @@ struct vc_fz {
     vc_oracle oracle;
     bool backend_live; /* set up and not refused */
     bool in_device;    /* accesses now are the backend's */
-    uint64_t kick_accesses, budget;
+    uint64_t kick_accesses, budget; /* accesses since the last chain event, and the bound */
     /* driver shadow */
     uint16_t avail_idx, drv_pos, used_seen, used_pos;
     bool drv_wrap, used_wrap;
     /* chains taken and not yet used, by id */
     uint64_t *inflight_wr; /* writable bytes */
     uint16_t *inflight_slots;
-    uint8_t *inflight;
-    unsigned ninflight;
+    uint16_t *inflight; /* times each id was taken and not yet used */
+    bool used_lost; /* packed used ring no longer checkable (duplicate ids) */
+    bool trace; /* VC_FZ_TRACE set: log device events to stderr (debugging reproducers) */
+    unsigned ninflight; /* chains taken and not yet used (an id may be taken twice) */
     /* writable ranges of chains in flight (for the write oracle) */
     span wr[512];
     unsigned nwr;
@@ -130,7 +132,7 @@ static void observe(void *opaque, uint64_t gpa, uint64_t len, bool is_write)
         return;
     f->r->accesses++;
     if (++f->kick_accesses == f->budget)
-        finding(f, "hang", NULL, "more than %llu guest-memory accesses in one kick",
+        finding(f, "hang", NULL, "more than %llu guest-memory accesses without taking or refusing a chain",
                 (unsigned long long)f->budget);
     if (is_write && !write_allowed(f, gpa, len)) {
         bool table = !(f->features & (1ull << VC_F_RING_PACKED)) &&
@@ -183,6 +185,10 @@ static void ev_took(void *ctx, uint16_t id)
     vc_err e = vc_oracle_next(&f->oracle, c, &got);
     f->in_device = was;
     f->r->chains_taken++;
+    f->kick_accesses = 0;
+    if (f->trace)
+        fprintf(stderr, "trace: took %u (oracle: %s, id %u, %u slots)\n", id, vc_err_name(e),
+                c->id, c->slots);
     if (e != VC_OK) {
         finding(f, "accepted-forbidden-chain", vc_err_req(e, f->oracle.packed),
                 "took chain %u; a conforming device refuses it: %s (%s)", id, vc_err_name(e),
@@ -200,12 +206,27 @@ static void ev_took(void *ctx, uint16_t id)
                 "took chain %u, the next available one is %u", id, c->id);
     check_reads(f, c);
     if (id < f->size) {
-        if (f->inflight[id] == 0)
-            f->ninflight++;
-        f->inflight[id]++;
-        f->inflight_wr[id] = c->writable;
+        /* The driver made one id available twice (its own fault). Split:
+         * keep the larger writable space. Packed: the used ring's slot
+         * skipping depends on which copy is used, so stop reading it. */
+        bool dup = f->inflight[id] > 0;
+        f->ninflight++;
+        if (f->inflight[id] < UINT16_MAX)
+            f->inflight[id]++;
+        if (!dup || c->writable > f->inflight_wr[id])
+            f->inflight_wr[id] = c->writable;
         f->inflight_slots[id] = c->slots;
+        if (dup && f->oracle.packed)
+            f->used_lost = true;
     }
+    /* A writable buffer over the rings lets the device's data land on used
+     * entries (the driver's fault): used entries can no longer be trusted. */
+    for (unsigned i = 0; i < c->nwr && !f->used_lost; i++)
+        if (overlaps(c->wr[i].gpa, c->wr[i].len, f->desc, table_bytes(f)) ||
+            overlaps(c->wr[i].gpa, c->wr[i].len, f->device, vc_split_used_bytes(f->size)))
+            f->used_lost = true;
+    if (c->wr_overflow)
+        f->used_lost = true;
     if (c->wr_overflow || f->nwr + c->nwr > sizeof(f->wr) / sizeof(f->wr[0])) {
         f->wr_unknown = true;
         return;
@@ -224,6 +245,9 @@ static void ev_rejected(void *ctx, const char *code)
     vc_err e = vc_oracle_next(&f->oracle, &c, &got);
     f->in_device = was;
     f->r->refusals++;
+    f->kick_accesses = 0;
+    if (f->trace)
+        fprintf(stderr, "trace: refused (%s); oracle says %s\n", code, vc_err_name(e));
     f->backend_live = false;
     if (e == VC_OK)
         finding(f, "refused-valid-ring", NULL, "backend refused (%s) but %s",
@@ -255,6 +279,7 @@ vc_fz *vc_fz_new(const vc_adapter *ad, bool strict_codes)
         return NULL;
     f->ad = ad;
     f->strict_codes = strict_codes;
+    f->trace = getenv("VC_FZ_TRACE") != NULL;
     vc_gmem_init(&f->mem);
     for (unsigned i = 0; i < 5; i++) {
         f->host[i] = calloc(1, regions[i].size);
@@ -265,7 +290,7 @@ vc_fz *vc_fz_new(const vc_adapter *ad, bool strict_codes)
     }
     f->inflight_wr = calloc(VC_MAX_QUEUE_SIZE, sizeof(*f->inflight_wr));
     f->inflight_slots = calloc(VC_MAX_QUEUE_SIZE, sizeof(*f->inflight_slots));
-    f->inflight = calloc(VC_MAX_QUEUE_SIZE, 1);
+    f->inflight = calloc(VC_MAX_QUEUE_SIZE, sizeof(*f->inflight));
     f->be = ad->create(&f->mem);
     if (!f->be || !f->inflight || !f->inflight_wr || !f->inflight_slots) {
         vc_fz_free(f);
@@ -292,10 +317,11 @@ void vc_fz_free(vc_fz *f)
 
 static void start_queue(vc_fz *f)
 {
-    memset(f->inflight, 0, f->size);
+    memset(f->inflight, 0, f->size * sizeof(*f->inflight));
     f->ninflight = 0;
     f->nwr = 0;
     f->wr_unknown = false;
+    f->used_lost = false;
     f->avail_idx = f->drv_pos = f->used_seen = f->used_pos = 0;
     f->drv_wrap = f->used_wrap = true;
     /* rings start zeroed: the backend sees a fresh queue */
@@ -431,6 +457,8 @@ static void op_mem(vc_fz *f, const vc_scn_op *o)
 
 static void used_entry(vc_fz *f, uint32_t id, uint32_t len)
 {
+    if (f->trace)
+        fprintf(stderr, "trace: used id %u len %u\n", id, len);
     if (id >= f->size || !f->inflight[id]) {
         finding(f, "used-unknown-chain", REQ_DEV_VQ_USED_1, "used entry for chain %u, not taken", id);
         return;
@@ -439,12 +467,14 @@ static void used_entry(vc_fz *f, uint32_t id, uint32_t len)
         finding(f, "used-length-too-large", REQ_DEV_VQ_USED_2,
                 "chain %u: used length %u, writable space %llu", id, len,
                 (unsigned long long)f->inflight_wr[id]);
-    if (--f->inflight[id] == 0)
-        f->ninflight--;
+    f->inflight[id]--;
+    f->ninflight--;
 }
 
 static void check_used_split(vc_fz *f)
 {
+    if (f->used_lost)
+        return;
     uint16_t idx;
     vc_gmem_ld16(&f->mem, f->device + VC_SPLIT_USED_IDX, &idx);
     uint16_t moved = (uint16_t)(idx - f->used_seen);
@@ -463,9 +493,11 @@ static void check_used_split(vc_fz *f)
     }
 }
 
+/* Reads used descriptors only while chains are outstanding: past that point
+ * a slot may hold a descriptor the driver wrote, whose flags can look used. */
 static void check_used_packed(vc_fz *f)
 {
-    for (unsigned n = 0; n < f->size; n++) {
+    for (unsigned n = 0; n < f->size && f->ninflight > 0 && !f->used_lost; n++) {
         uint64_t d = f->desc + 16ull * f->used_pos;
         uint16_t flags, id;
         uint32_t len;
@@ -476,6 +508,8 @@ static void check_used_packed(vc_fz *f)
         vc_gmem_ld16(&f->mem, d + VC_PACKED_DESC_ID, &id);
         vc_gmem_ld32(&f->mem, d + VC_PACKED_DESC_LEN, &len);
         uint16_t slots = id < f->size && f->inflight[id] ? f->inflight_slots[id] : 1;
+        if (f->trace)
+            fprintf(stderr, "trace: used slot %u (wrap %d) skips %u\n", f->used_pos, f->used_wrap, slots);
         used_entry(f, id, len);
         f->used_pos = (uint16_t)(f->used_pos + slots);
         if (f->used_pos >= f->size) {
@@ -490,6 +524,8 @@ static void op_kick(vc_fz *f)
     if (!f->backend_live)
         return;
     f->r->kicks++;
+    if (f->trace)
+        fprintf(stderr, "trace: kick\n");
     vc_adapter_events ev = { .ctx = f, .took = ev_took, .rejected = ev_rejected };
     f->kick_accesses = 0;
     f->nreads = 0;
@@ -520,8 +556,10 @@ unsigned vc_fz_run(vc_fz *f, const vc_scenario *s, vc_fz_report *r)
     f->driver = (f->driver + 63) & ~63ull;
     f->device = f->driver + (packed ? 64 : vc_split_avail_bytes(f->size));
     f->device = (f->device + 4095) & ~4095ull;
-    /* a conforming walk touches each descriptor a few times; allow slack */
-    f->budget = 64ull * f->size + 4096;
+    /* Work between two chain events (taken / refused): a conforming device
+     * reads each descriptor of one chain (main table plus one indirect
+     * table) a few times and writes each segment once; allow slack. */
+    f->budget = 4ull * (f->size + VC_SCN_TABLE_ENTRIES) + 4096;
     start_queue(f);
     for (uint32_t i = 0; i < s->nops && r->nfindings == 0; i++) {
         const vc_scn_op *o = &s->ops[i];
