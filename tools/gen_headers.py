@@ -4,7 +4,8 @@
 usage: gen_headers.py OUTDIR
 Writes OUTDIR/vc/req_ids.h (one REQ_* string macro per catalogue entry plus a
 table of all entries), OUTDIR/vc/spec_features.h (feature bits with their
-dependency groups) and OUTDIR/vc/spec_devices.h (device types and PCI IDs).
+dependency groups) OUTDIR/vc/spec_devices.h (device types and PCI IDs) and
+OUTDIR/vc/spec_modes.h (mode classification rules).
 Fails on duplicate or malformed IDs and on unknown feature names.
 """
 import os
@@ -136,6 +137,29 @@ def gen_devices(devtypes):
     return "\n".join(lines)
 
 
+def gen_modes(rules):
+    lines = [
+        "/* Generated from specs/modes.tsv by tools/gen_headers.py: do not edit. */",
+        "#ifndef VC_SPEC_MODES_H",
+        "#define VC_SPEC_MODES_H",
+        "",
+        "/* X(mode name, id_lo, id_hi, rev (-1 any, 0, 1 for >=1), io_bar0 (-1 any, 0, 1),",
+        " *   caps (-1 any, 0, 1), requirement short id): first match wins */",
+        "#define VC_MODE_RULES(X) \\",
+    ]
+    tri = {"any": "-1", "no": "0", "yes": "1"}
+    revs = {"any": "-1", "0": "0", ">=1": "1"}
+    for r in rules:
+        try:
+            rev, io, caps = revs[r["rev"]], tri[r["io_bar0"]], tri[r["caps"]]
+        except KeyError as e:
+            sys.exit(f"gen_headers: modes.tsv: bad value {e} in rule {r['mode']}")
+        lines.append(f"    X({c_str(r['mode'])}, {r['id_lo']}, {r['id_hi']}, {rev}, {io}, {caps}, "
+                     f"{c_str(r['requirement'])}) \\")
+    lines += ["", "#endif", ""]
+    return "\n".join(lines)
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit("usage: gen_headers.py OUTDIR")
@@ -144,6 +168,7 @@ def main():
     devtypes = specs.device_types()
     write_if_changed(os.path.join(out, "vc", "spec_features.h"), gen_features(devtypes, specs.features()))
     write_if_changed(os.path.join(out, "vc", "spec_devices.h"), gen_devices(devtypes))
+    write_if_changed(os.path.join(out, "vc", "spec_modes.h"), gen_modes(specs.mode_rules()))
 
 
 if __name__ == "__main__":

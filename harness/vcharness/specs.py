@@ -64,3 +64,47 @@ def device_type(short, specs_dir=SPECS_DIR):
 def features(specs_dir=SPECS_DIR):
     """Feature bits: device, bit, name, requires, legacy_only, description."""
     return read_tsv(os.path.join(specs_dir, "features.tsv"))
+
+
+def mode_rules(specs_dir=SPECS_DIR):
+    """Classification rules (modes.tsv), in evaluation order."""
+    return read_tsv(os.path.join(specs_dir, "modes.tsv"))
+
+
+def qemu_mode_rules(specs_dir=SPECS_DIR):
+    """QEMU's expected mode per configuration (qemu_modes.tsv), in order."""
+    return read_tsv(os.path.join(specs_dir, "qemu_modes.tsv"))
+
+
+MACHINE_RE = re.compile(r"^pc-i440fx-(\d+)\.(\d+)$")
+
+
+def machine_class(machine):
+    """'old' (i440fx before 2.7), 'pc' (other i440fx) or 'q35'."""
+    if machine == "pc" or machine.startswith("pc-i440fx-"):
+        m = MACHINE_RE.match(machine)
+        if m and (int(m.group(1)), int(m.group(2))) < (2, 7):
+            return "old"
+        return "pc"
+    if machine == "q35" or machine.startswith("pc-q35-"):
+        return "q35"
+    raise ValueError(f"unknown machine type {machine!r} (pc, pc-i440fx-X.Y, q35, pc-q35-X.Y)")
+
+
+def expected_mode(device_short, machine, bus, disable_legacy="auto", disable_modern="auto",
+                  specs_dir=SPECS_DIR):
+    """(mode, why) QEMU should give a device of this type in this
+    configuration, from qemu_modes.tsv. bus is 'root' or 'port'."""
+    if bus not in ("root", "port"):
+        raise ValueError(f"bus must be 'root' or 'port', not {bus!r}")
+    for flag in (disable_legacy, disable_modern):
+        if flag not in ("auto", "on", "off"):
+            raise ValueError(f"disable-legacy/disable-modern must be auto, on or off, not {flag!r}")
+    dev = device_type(device_short, specs_dir)
+    has_legacy = "no" if dev["legacy_pci"] == "-" else "yes"
+    have = {"device_legacy": has_legacy, "machine": machine_class(machine), "bus": bus,
+            "disable_legacy": disable_legacy, "disable_modern": disable_modern}
+    for rule in qemu_mode_rules(specs_dir):
+        if all(rule[k] in ("*", v) for k, v in have.items()):
+            return rule["expected"], rule["why"]
+    raise ValueError(f"qemu_modes.tsv has no rule for {have}")

@@ -1,0 +1,73 @@
+"""specs/ loaders and QEMU's expected-mode rules."""
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "harness"))
+from vcharness import specs  # noqa: E402
+
+
+class ExpectedMode(unittest.TestCase):
+    def mode(self, *args):
+        return specs.expected_mode(*args)[0]
+
+    def test_machine_defaults(self):
+        self.assertEqual(self.mode("blk", "pc-i440fx-2.6", "root"), "legacy")
+        self.assertEqual(self.mode("blk", "pc-i440fx-2.7", "root"), "transitional")
+        self.assertEqual(self.mode("net", "pc", "root"), "transitional")
+        self.assertEqual(self.mode("net", "q35", "root"), "transitional")
+        self.assertEqual(self.mode("net", "q35", "port"), "modern")
+
+    def test_flags(self):
+        self.assertEqual(self.mode("rng", "pc", "root", "on", "auto"), "modern")
+        self.assertEqual(self.mode("rng", "pc", "root", "auto", "on"), "legacy")
+        self.assertEqual(self.mode("rng", "pc", "root", "on", "on"), "refused")
+        self.assertEqual(self.mode("rng", "pc-i440fx-2.6", "root", "auto", "off"), "transitional")
+        self.assertEqual(self.mode("rng", "q35", "port", "off", "auto"), "transitional")
+        self.assertEqual(self.mode("rng", "q35", "port", "auto", "on"), "refused")
+
+    def test_modern_only_types(self):
+        for args in (("pc-i440fx-2.6", "root"), ("pc", "root", "off", "on"), ("q35", "port")):
+            self.assertEqual(self.mode("input", *args), "modern")
+
+    def test_bad_input(self):
+        with self.assertRaises(ValueError):
+            specs.expected_mode("blk", "virt", "root")
+        with self.assertRaises(ValueError):
+            specs.expected_mode("blk", "pc", "bridge")
+        with self.assertRaises(KeyError):
+            specs.expected_mode("nosuch", "pc", "root")
+
+
+class Tables(unittest.TestCase):
+    def test_seed_types(self):
+        seed = {d["short"]: d for d in specs.device_types() if d["seed"] == "yes"}
+        self.assertEqual(set(seed), {"net", "blk", "console", "rng", "balloon", "scsi", "input"})
+        for d in seed.values():
+            self.assertEqual(int(d["modern_pci"], 16), 0x1040 + int(d["id"]))
+
+    def test_feature_requires_known(self):
+        names = {f["name"] for f in specs.features()}
+        for f in specs.features():
+            if f["requires"] != "-":
+                for alt in f["requires"].replace("|", ",").split(","):
+                    self.assertIn(alt, names, f["name"])
+
+    def test_mode_rule_requirements_in_catalogue(self):
+        shorts = {r["short"] for r in specs.requirements()}
+        for r in specs.mode_rules():
+            self.assertIn(r["requirement"], shorts)
+
+    def test_bad_tsv_row_names_file_and_line(self):
+        import tempfile
+        with tempfile.NamedTemporaryFile("w", suffix=".tsv", delete=False) as fh:
+            fh.write("a\tb\n1\t2\n3\n")
+        try:
+            with self.assertRaisesRegex(ValueError, r":3: 1 fields"):
+                specs.read_tsv(fh.name)
+        finally:
+            os.unlink(fh.name)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,86 @@
+#!/usr/bin/env python3
+"""Requirement coverage: which catalogue entries some check names.
+
+A requirement counts as covered by a part (lib, refdev, fuzz, guest-probe,
+harness) when that part's code names it: REQ_<...> in C, or the short id
+("dev.vq_used.1") as a string literal. Tests do not count.
+usage: coverage.py [--by-section] [--missing] [--json FILE]
+"""
+import argparse
+import collections
+import json
+import os
+import re
+import sys
+
+ROOT = os.path.normpath(os.path.join(os.path.dirname(__file__), ".."))
+sys.path.insert(0, os.path.join(ROOT, "harness"))
+from vcharness import specs  # noqa: E402
+
+PARTS = ["lib", "refdev", "fuzz", "guest-probe", "harness"]
+MACRO_RE = re.compile(r"\bREQ_(?:DEV|DRV)_[A-Z0-9_]+\b")
+LITERAL_RE = re.compile(r"[\"']((?:dev|drv)\.[a-z0-9_]+\.[a-z0-9_]+)[\"']")
+
+
+def scan(reqs):
+    """{short id: set of parts naming it}"""
+    by_macro = {specs.c_macro(r["short"]): r["short"] for r in reqs}
+    shorts = {r["short"] for r in reqs}
+    hits = collections.defaultdict(set)
+    for part in PARTS:
+        for dirpath, _, files in os.walk(os.path.join(ROOT, part)):
+            for name in files:
+                if not name.endswith((".c", ".h", ".py")):
+                    continue
+                with open(os.path.join(dirpath, name), encoding="utf-8", errors="replace") as fh:
+                    text = fh.read()
+                for m in MACRO_RE.finditer(text):
+                    if m.group(0) in by_macro:
+                        hits[by_macro[m.group(0)]].add(part)
+                for m in LITERAL_RE.finditer(text):
+                    if m.group(1) in shorts:
+                        hits[m.group(1)].add(part)
+    return hits
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--by-section", action="store_true", help="one line per section alias")
+    ap.add_argument("--missing", action="store_true", help="list MUST/MUST NOT entries without a check")
+    ap.add_argument("--json", metavar="FILE", help="write the full table as JSON")
+    args = ap.parse_args()
+    reqs = specs.requirements()
+    hits = scan(reqs)
+
+    groups = collections.OrderedDict()
+    for r in reqs:
+        key = r["group"] if not args.by_section else r["short"].rsplit(".", 1)[0]
+        g = groups.setdefault(key, {"total": 0, "covered": 0, "must": 0, "must_covered": 0})
+        must = r["keyword"].startswith("MUST")
+        g["total"] += 1
+        g["must"] += must
+        if r["short"] in hits:
+            g["covered"] += 1
+            g["must_covered"] += must
+    width = max(len(k) for k in groups) + 2
+    print(f"{'group':<{width}}{'covered':>9}{'total':>7}{'MUST cov':>10}{'MUST':>6}")
+    for k, g in groups.items():
+        print(f"{k:<{width}}{g['covered']:>9}{g['total']:>7}{g['must_covered']:>10}{g['must']:>6}")
+    tot = {f: sum(g[f] for g in groups.values()) for f in ("covered", "total", "must_covered", "must")}
+    print(f"{'all':<{width}}{tot['covered']:>9}{tot['total']:>7}{tot['must_covered']:>10}{tot['must']:>6}")
+    by_part = collections.Counter(p for parts in hits.values() for p in parts)
+    print("checks per part: " + ", ".join(f"{p} {by_part.get(p, 0)}" for p in PARTS))
+    if args.missing:
+        for r in reqs:
+            if r["short"] not in hits and r["keyword"].startswith("MUST"):
+                print(f"  not checked: {r['short']:<32} {r['summary']}")
+    if args.json:
+        table = [{"short": r["short"], "id": r["id"], "keyword": r["keyword"],
+                  "parts": sorted(hits.get(r["short"], ()))} for r in reqs]
+        with open(args.json, "w", encoding="utf-8") as fh:
+            json.dump(table, fh, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
