@@ -342,8 +342,14 @@ bool vc_dev_pop(vc_dev *d, unsigned qi, vc_chain *c)
         c->seg = q->segs;
         c->cap = q->max_size;
     }
-    bool got;
+    bool got = false;
     vc_err e = vc_vq_dev_pop(&q->vq, c, &got);
+    if (e == VC_OK && !got) {
+        /* Drained: ask for a kick on the next buffer (avail_event with
+         * EVENT_IDX), then look once more for one that raced with that. */
+        vc_vq_dev_want_notify(&q->vq, true);
+        e = vc_vq_dev_pop(&q->vq, c, &got);
+    }
     if (e != VC_OK) {
         vc_dev_fault(d, vc_err_name(e), vc_err_req(e, q->vq.packed), (int)qi, true, "%s",
                      vc_err_text(e));

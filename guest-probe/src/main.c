@@ -1,0 +1,250 @@
+/* vconform-probe: finds every virtio PCI function, classifies its mode,
+ * checks the PCI layer, and drives it as a modern and as a legacy driver.
+ * Run as root in any guest; as PID 1 in the runner's initramfs it also
+ * mounts what it needs, takes its arguments from the kernel command line and
+ * powers the machine off when done. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "pci_sim.h"
+#include "probe.h"
+
+#define DMA_ARENA (1u << 20)
+#define MAX_SELECT 16
+
+static void usage(FILE *o)
+{
+    fputs("usage: vconform-probe [options]\n"
+          "  --json FILE        JSON Lines results to FILE ('-' for stdout)\n"
+          "  --quiet            no human summary\n"
+          "  --verbose          human view lists every check, not only failures\n"
+          "  --list             print the virtio functions found and exit\n"
+          "  --device SEL       only this function: address (0000:00:03.0) or type (blk); repeatable\n"
+          "  --timeout-ms N     bound on every wait on a device (default 2000)\n"
+          "  --no-legacy        skip the legacy driver personality\n"
+          "  --no-modern        skip the modern driver personality\n"
+          "  --blk-pattern      block devices carry the runner's pattern (see PROTOCOL.md)\n"
+          "  --blk-serial S     expected block device GET_ID answer\n"
+          "  --unbind           detach a bound kernel driver instead of skipping the device\n"
+          "  --sim SPEC         run against the in-process reference device, e.g. rng:modern,blk:legacy\n"
+          "exit status: 0 every check passed, 1 a check failed, 2 could not run\n",
+          o);
+}
+
+/* PID 1 in an initramfs: mounts, hugepages, arguments from /proc/cmdline. */
+static void init_mode(int *argc, char ***argv)
+{
+    mount("proc", "/proc", "proc", 0, NULL);
+    mount("sysfs", "/sys", "sysfs", 0, NULL);
+    mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
+    int fd = open("/proc/sys/vm/nr_hugepages", O_WRONLY);
+    if (fd >= 0) {
+        if (write(fd, "4", 1) < 0) { /* best effort: locked pages are the fallback */
+        }
+        close(fd);
+    }
+    static char line[4096];
+    static char *args[64];
+    int n = 0;
+    args[n++] = (*argv)[0];
+    FILE *f = fopen("/proc/cmdline", "r");
+    if (f && fgets(line, sizeof line, f)) {
+        /* vconform.args=--json,/dev/ttyS1,--blk-pattern (commas separate arguments) */
+        for (char *save = NULL, *tok = strtok_r(line, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save)) {
+            if (strncmp(tok, "vconform.args=", 14))
+                continue;
+            for (char *s2 = NULL, *a = strtok_r(tok + 14, ",", &s2); a && n < 63; a = strtok_r(NULL, ",", &s2))
+                args[n++] = a;
+        }
+    }
+    if (f)
+        fclose(f);
+    args[n] = NULL;
+    *argc = n;
+    *argv = args;
+}
+
+static FILE *open_out(const char *path)
+{
+    if (!strcmp(path, "-"))
+        return stdout;
+    FILE *f = fopen(path, "w");
+    if (f && isatty(fileno(f))) { /* a serial port: raw, so lines arrive unchanged */
+        struct termios t;
+        if (tcgetattr(fileno(f), &t) == 0) {
+            cfmakeraw(&t);
+            tcsetattr(fileno(f), TCSANOW, &t);
+        }
+    }
+    return f;
+}
+
+static bool selected(const vp_dev *d, char **sel, unsigned nsel)
+{
+    if (!nsel)
+        return true;
+    for (unsigned i = 0; i < nsel; i++)
+        if (!strcmp(sel[i], d->fn->addr) || !strcmp(sel[i], d->type) ||
+            (strlen(sel[i]) == 7 && !strcmp(sel[i], d->fn->addr + 5))) /* 00:03.0 */
+            return true;
+    return false;
+}
+
+int main(int argc, char **argv)
+{
+    bool pid1 = getpid() == 1;
+    if (pid1)
+        init_mode(&argc, &argv);
+    vp_report rep = {.human = stdout};
+    vp_ctx c = {.rep = &rep, .opt = {.timeout_ms = 2000, .legacy = true, .modern = true}};
+    const char *json = NULL, *sim = NULL;
+    char *sel[MAX_SELECT];
+    unsigned nsel = 0;
+    bool list = false;
+    enum { O_JSON = 256, O_QUIET, O_VERBOSE, O_LIST, O_DEVICE, O_TIMEOUT, O_NOLEG, O_NOMOD, O_PATTERN,
+           O_SERIAL, O_UNBIND, O_SIM, O_HELP };
+    static const struct option lo[] = {
+        {"json", 1, 0, O_JSON}, {"quiet", 0, 0, O_QUIET}, {"verbose", 0, 0, O_VERBOSE},
+        {"list", 0, 0, O_LIST}, {"device", 1, 0, O_DEVICE}, {"timeout-ms", 1, 0, O_TIMEOUT},
+        {"no-legacy", 0, 0, O_NOLEG}, {"no-modern", 0, 0, O_NOMOD}, {"blk-pattern", 0, 0, O_PATTERN},
+        {"blk-serial", 1, 0, O_SERIAL}, {"unbind", 0, 0, O_UNBIND}, {"sim", 1, 0, O_SIM},
+        {"help", 0, 0, O_HELP}, {0, 0, 0, 0}};
+    int o, rc = 2;
+    char *end;
+    while ((o = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+        switch (o) {
+        case O_JSON: json = optarg; break;
+        case O_QUIET: rep.human = NULL; break;
+        case O_VERBOSE: rep.verbose = true; break;
+        case O_LIST: list = true; break;
+        case O_DEVICE:
+            if (nsel == MAX_SELECT) {
+                fprintf(stderr, "vconform-probe: at most %d --device options\n", MAX_SELECT);
+                goto out;
+            }
+            sel[nsel++] = optarg;
+            break;
+        case O_TIMEOUT:
+            errno = 0;
+            c.opt.timeout_ms = (unsigned)strtoul(optarg, &end, 10);
+            if (errno || *end || c.opt.timeout_ms == 0 || c.opt.timeout_ms > 600000) {
+                fprintf(stderr, "vconform-probe: --timeout-ms wants 1-600000, not '%s'\n", optarg);
+                goto out;
+            }
+            break;
+        case O_NOLEG: c.opt.legacy = false; break;
+        case O_NOMOD: c.opt.modern = false; break;
+        case O_PATTERN: c.opt.blk_pattern = true; break;
+        case O_SERIAL: c.opt.blk_serial = optarg; break;
+        case O_UNBIND: c.opt.unbind = true; break;
+        case O_SIM: sim = optarg; break;
+        case O_HELP: usage(stdout); rc = 0; goto out;
+        default: usage(stderr); goto out;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "vconform-probe: unexpected argument '%s'\n", argv[optind]);
+        usage(stderr);
+        goto out;
+    }
+    if (json && !(rep.json = open_out(json))) {
+        fprintf(stderr, "vconform-probe: cannot write %s: %s\n", json, strerror(errno));
+        goto out;
+    }
+    if (rep.json == stdout)
+        rep.human = rep.human ? stderr : NULL;
+    char err[256] = "";
+    if (!sim && geteuid() != 0)
+        fprintf(stderr, "vconform-probe: not root: config space beyond 64 bytes, BARs and DMA will fail\n");
+    c.plat = sim ? vp_sim_open(sim, err, sizeof err) : vp_libpci_open(err, sizeof err);
+    vp_report_start(&rep, argc, argv);
+    if (!c.plat) {
+        vp_check(&rep, "probe.platform", "", VP_ERROR, "PCI access", "none", "%s", err);
+        fprintf(stderr, "vconform-probe: %s\n", err);
+        vp_report_end(&rep);
+        goto out;
+    }
+    if (list)
+        printf("%-13s %-6s %-4s %-8s %-12s %s\n", "address", "id", "rev", "type", "mode", "kernel driver");
+    for (unsigned i = 0; i < c.plat->nfn; i++) {
+        vp_fn *f = &c.plat->fn[i];
+        vp_dev *d = calloc(1, sizeof *d);
+        if (!d)
+            break;
+        if (!vp_dev_read(d, f, err, sizeof err)) {
+            vp_report_set(&rep, f->addr, "pci");
+            vp_check(&rep, "pci.config_read", "", VP_ERROR, NULL, NULL, "%s", err);
+            free(d);
+            continue;
+        }
+        vp_dev_classify(d);
+        if (!selected(d, sel, nsel)) {
+            free(d);
+            continue;
+        }
+        if (list) {
+            printf("%-13s %04x   %-4u %-8s %-12s %s\n", f->addr, d->device, d->revision, d->type,
+                   strcmp(d->mode, "modern") ? d->mode : "modern-only", f->driver[0] ? f->driver : "-");
+            free(d);
+            continue;
+        }
+        rep.devices++;
+        vp_dev_record(&rep, d);
+        if (rep.human)
+            fprintf(rep.human, "%s %s %s (%s)\n", f->addr, d->type, d->mode, d->mode_why);
+        vp_checks_pci(&c, d);
+        vp_report_set(&rep, f->addr, "pci");
+        if (f->driver[0] && c.opt.unbind && !sim) {
+            if (!vp_libpci_unbind(f, err, sizeof err))
+                vp_check(&rep, "probe.unbind", "", VP_ERROR, NULL, NULL, "%s", err);
+        }
+        if (f->driver[0]) {
+            vp_check(&rep, "probe.bound", "", VP_SKIP, NULL, f->driver,
+                     "kernel driver '%s' owns the device (use --unbind to take it)", f->driver);
+        } else if (!f->ops->enable(f, err, sizeof err)) {
+            vp_check(&rep, "probe.enable", "", VP_ERROR, NULL, NULL, "%s", err);
+        } else {
+            if (!c.have_dma && !c.dma_err[0]) {
+                c.have_dma = c.plat->dma_alloc(c.plat, DMA_ARENA, &c.dma, c.dma_err, sizeof c.dma_err);
+                if (c.have_dma) {
+                    char ob[96];
+                    snprintf(ob, sizeof ob, "%zu bytes at 0x%llx from %s", c.dma.size,
+                             (unsigned long long)c.dma.gpa, c.dma.how);
+                    vp_check(&rep, "probe.dma", "", VP_INFO, NULL, ob, NULL);
+                }
+            }
+            vp_run_drivers(&c, d);
+        }
+        free(d);
+    }
+    if (list) {
+        rc = 0;
+        goto close;
+    }
+    vp_report_set(&rep, NULL, NULL);
+    if (rep.devices == 0)
+        vp_check(&rep, "probe.devices", "", VP_ERROR, ">= 1 virtio function", "none", "%s",
+                 nsel ? "nothing matched --device" : "no virtio PCI function found");
+    vp_report_end(&rep);
+    rc = vp_report_exit(&rep);
+close:
+    c.plat->close(c.plat);
+out:
+    if (rep.json && rep.json != stdout)
+        fclose(rep.json);
+    fflush(stdout);
+    if (pid1) {
+        sync();
+        reboot(RB_POWER_OFF);
+    }
+    return rc;
+}

@@ -1,0 +1,96 @@
+/* The probe's narrow window onto PCI.
+ *
+ * Everything the probe knows about a device comes through these calls, so
+ * the same probe runs against real hardware (pci_libpci.c: libpci for config
+ * space, sysfs resource files for BARs, hugetlb or locked pages for DMA) and
+ * in-process against the reference device (pci_sim.c) in the tests.
+ * Every answer is device-supplied data: callers validate, never trust.
+ */
+#ifndef VP_PCI_IF_H
+#define VP_PCI_IF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vc/gmem.h"
+
+#define VP_NBARS 6
+
+typedef struct vp_bar {
+    bool present;   /* implemented (size > 0) */
+    bool io;        /* I/O space, else memory */
+    bool mem64;     /* 64-bit memory BAR (occupies the next BAR slot too) */
+    bool prefetch;
+    uint64_t addr, size;
+} vp_bar;
+
+typedef struct vp_fn vp_fn;
+
+typedef struct vp_pci_ops {
+    /* Config space access of 1, 2 or 4 bytes at off (< 4096). */
+    bool (*cfg_read)(vp_fn *f, unsigned off, unsigned len, uint32_t *val);
+    bool (*cfg_write)(vp_fn *f, unsigned off, unsigned len, uint32_t val);
+    /* BAR access of 1, 2, 4 (or 8 on memory BARs) bytes; false when the
+     * access is outside the BAR or the BAR cannot be reached. */
+    bool (*bar_read)(vp_fn *f, unsigned bar, uint64_t off, unsigned len, uint64_t *val);
+    bool (*bar_write)(vp_fn *f, unsigned bar, uint64_t off, unsigned len, uint64_t val);
+    /* Makes the BARs reachable and turns on decoding and bus mastering. */
+    bool (*enable)(vp_fn *f, char *err, size_t errlen);
+} vp_pci_ops;
+
+struct vp_fn {
+    char addr[16];      /* domain:bus:dev.fn */
+    uint16_t vendor, device;
+    vp_bar bar[VP_NBARS];
+    char driver[32];    /* kernel driver bound to the function, "" when none */
+    const vp_pci_ops *ops;
+    void *priv;
+};
+
+/* One DMA arena: host memory the device reaches at guest-physical gpa. */
+typedef struct vp_dma {
+    vc_gmem mem;        /* one region: [gpa, gpa+size) */
+    uint64_t gpa;
+    uint8_t *host;
+    size_t size;
+    const char *how;    /* "hugetlb", "locked pages", "simulated" */
+} vp_dma;
+
+typedef struct vp_platform vp_platform;
+struct vp_platform {
+    const char *name;
+    unsigned nfn;
+    vp_fn *fn;
+    /* Allocates the DMA arena (physically contiguous, at least min bytes). */
+    bool (*dma_alloc)(vp_platform *p, size_t min, vp_dma *out, char *err, size_t errlen);
+    void (*close)(vp_platform *p);
+    void *priv;
+};
+
+/* Real PCI through libpci and sysfs: virtio functions (vendor 1AF4, device
+ * 1000-107F). NULL with err filled when PCI cannot be reached. */
+vp_platform *vp_libpci_open(char *err, size_t errlen);
+/* Detaches the bound kernel driver (only when the user asks for it). */
+bool vp_libpci_unbind(vp_fn *f, char *err, size_t errlen);
+
+static inline bool vp_cfg8(vp_fn *f, unsigned off, uint8_t *v)
+{
+    uint32_t x = 0;
+    bool ok = f->ops->cfg_read(f, off, 1, &x);
+    *v = (uint8_t)x;
+    return ok;
+}
+static inline bool vp_cfg16(vp_fn *f, unsigned off, uint16_t *v)
+{
+    uint32_t x = 0;
+    bool ok = f->ops->cfg_read(f, off, 2, &x);
+    *v = (uint16_t)x;
+    return ok;
+}
+static inline bool vp_cfg32(vp_fn *f, unsigned off, uint32_t *v)
+{
+    return f->ops->cfg_read(f, off, 4, v);
+}
+
+#endif

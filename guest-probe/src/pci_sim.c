@@ -1,0 +1,529 @@
+/* A virtio PCI function in software: config space with the virtio
+ * capabilities, the legacy I/O BAR0, the modern BAR4 and the PCI config
+ * access window, all in front of a reference device (refdev). It models what
+ * QEMU exposes per mode, plus planted faults so the probe's own checks are
+ * tested both ways. */
+#include "pci_sim.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "refdev/device.h"
+#include "refdev/models.h"
+#include "transport.h"
+#include "vc/spec_devices.h"
+
+#define SIM_MAX_FN 8
+#define SIM_DMA_GPA 0x40000000ull
+#define SIM_DMA_SIZE (2u << 20)
+#define SIM_DISK_SECTORS 2048u
+#define SIM_NVECTORS 3u
+/* BAR4 layout */
+#define B4_COMMON 0x0000u
+#define B4_ISR 0x1000u
+#define B4_DEVICE 0x2000u
+#define B4_NOTIFY 0x3000u
+#define B4_SIZE 0x4000u
+#define NOTIFY_MULT 4u
+#define CAP_PCICFG 0x84u
+
+enum { F_MULT3 = 1, F_REV0 = 2, F_NOISR = 4, F_CAPLOOP = 8, F_CAPBAR = 16, F_STUCK = 32, F_MUTE = 64,
+       F_ISRSTICKY = 128, F_BADWINDOW = 256, F_GARBAGE = 512 };
+
+typedef struct sim_fn {
+    vp_fn fn;
+    vc_dev *dev;
+    uint8_t cfg[256];
+    bool legacy_ok, modern_ok;
+    unsigned faults;
+    uint8_t *disk;
+    /* modern common config shadow */
+    uint32_t dfsel, gfsel;
+    uint16_t qsel;
+    uint64_t qaddr[VC_DEV_MAX_QUEUES][3];
+    uint16_t lg_qsel;
+    uint32_t lg_pfn[VC_DEV_MAX_QUEUES];
+} sim_fn;
+
+typedef struct sim_plat {
+    vp_platform p;
+    sim_fn f[SIM_MAX_FN];
+    vp_fn fns[SIM_MAX_FN];
+    vc_gmem mem;
+    uint8_t *arena;
+} sim_plat;
+
+static sim_fn *S(vp_fn *f) { return f->priv; }
+
+static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
+static void put32(uint8_t *p, uint32_t v) { put16(p, (uint16_t)v); put16(p + 2, (uint16_t)(v >> 16)); }
+
+static void vcap(uint8_t *cfg, unsigned pos, unsigned next, unsigned len, unsigned type, unsigned bar,
+                 uint32_t off, uint32_t length)
+{
+    cfg[pos] = 0x09;
+    cfg[pos + 1] = (uint8_t)next;
+    cfg[pos + 2] = (uint8_t)len;
+    cfg[pos + 3] = (uint8_t)type;
+    cfg[pos + 4] = (uint8_t)bar;
+    put32(cfg + pos + 8, off);
+    put32(cfg + pos + 12, length);
+}
+
+static void build_config(sim_fn *s, uint16_t virtio_id, uint16_t legacy_pci)
+{
+    uint8_t *c = s->cfg;
+    memset(c, 0, sizeof s->cfg);
+    put16(c, 0x1af4);
+    put16(c + 2, s->legacy_ok ? legacy_pci : (uint16_t)(0x1040 + virtio_id));
+    c[8] = s->legacy_ok || (s->faults & F_REV0) ? 0 : 1;
+    put16(c + 0x2c, 0x1af4);
+    put16(c + 0x2e, s->legacy_ok ? virtio_id : 0x1100);
+    c[0x0b] = 0xff; /* class: unclassified, as a placeholder */
+    vp_bar *b = s->fn.bar;
+    if (s->legacy_ok) {
+        b[0] = (vp_bar){true, true, false, false, 0xc000, 64};
+        put32(c + 0x10, 0xc001);
+    }
+    if (!s->modern_ok)
+        return;
+    b[1] = (vp_bar){true, false, false, false, 0xfe000000, 0x1000};
+    b[4] = (vp_bar){true, false, true, true, 0xfe800000, B4_SIZE};
+    put32(c + 0x14, 0xfe000000);
+    put32(c + 0x20, 0xfe80000c);
+    put16(c + 6, 0x10); /* capability list */
+    c[0x34] = 0x40;
+    vcap(c, 0x40, 0x50, 16, VP_CAP_COMMON, 4, (s->faults & F_CAPBAR) ? B4_SIZE - 16 : B4_COMMON, 0x40);
+    unsigned after_isr = (s->faults & F_NOISR) ? 0x60 : 0x50;
+    if (!(s->faults & F_NOISR))
+        vcap(c, 0x50, 0x60, 16, VP_CAP_ISR, 4, B4_ISR, 4);
+    else
+        c[0x41] = 0x60;
+    (void)after_isr;
+    vcap(c, 0x60, 0x70, 16, VP_CAP_DEVICE, 4, B4_DEVICE, 0x1000);
+    vcap(c, 0x70, CAP_PCICFG, 20, VP_CAP_NOTIFY, 4, B4_NOTIFY, 0x1000);
+    put32(c + 0x70 + 16, (s->faults & F_MULT3) ? 3 : NOTIFY_MULT);
+    vcap(c, CAP_PCICFG, 0x98, 20, VP_CAP_PCI_CFG, 0, 0, 0);
+    c[0x98] = 0x11; /* MSI-X, table in BAR1 */
+    c[0x99] = (s->faults & F_CAPLOOP) ? 0x40 : 0;
+    put16(c + 0x9a, SIM_NVECTORS - 1);
+    put32(c + 0x9c, 1);
+    put32(c + 0xa0, 0x801);
+}
+
+/* ---- config space ---- */
+static bool sim_bar_read(vp_fn *f, unsigned bar, uint64_t off, unsigned len, uint64_t *val);
+static bool sim_bar_write(vp_fn *f, unsigned bar, uint64_t off, unsigned len, uint64_t val);
+
+static bool sim_cfg_read(vp_fn *f, unsigned off, unsigned len, uint32_t *val)
+{
+    sim_fn *s = S(f);
+    *val = 0;
+    if (off >= 256 || off + len > 256)
+        return off < 4096; /* extended space reads as 0 */
+    if (s->modern_ok && off >= CAP_PCICFG + 16 && off < CAP_PCICFG + 20) {
+        uint8_t bar = s->cfg[CAP_PCICFG + 4];
+        uint32_t boff = s->cfg[CAP_PCICFG + 8] | s->cfg[CAP_PCICFG + 9] << 8 |
+                        (uint32_t)s->cfg[CAP_PCICFG + 10] << 16 | (uint32_t)s->cfg[CAP_PCICFG + 11] << 24;
+        uint32_t blen = s->cfg[CAP_PCICFG + 12];
+        uint64_t v = 0;
+        if ((blen == 1 || blen == 2 || blen == 4) && sim_bar_read(f, bar, boff, blen, &v))
+            *val = (uint32_t)v ^ ((s->faults & F_BADWINDOW) ? 0x5a5a : 0);
+        return true;
+    }
+    for (unsigned i = 0; i < len; i++)
+        *val |= (uint32_t)s->cfg[off + i] << (8 * i);
+    return true;
+}
+
+static bool sim_cfg_write(vp_fn *f, unsigned off, unsigned len, uint32_t val)
+{
+    sim_fn *s = S(f);
+    if (off >= 256 || off + len > 256)
+        return false;
+    bool window = s->modern_ok && off >= CAP_PCICFG + 4 && off < CAP_PCICFG + 16;
+    bool data = s->modern_ok && off >= CAP_PCICFG + 16 && off < CAP_PCICFG + 20;
+    if (data) {
+        uint8_t bar = s->cfg[CAP_PCICFG + 4];
+        uint32_t boff;
+        memcpy(&boff, s->cfg + CAP_PCICFG + 8, 4);
+        return sim_bar_write(f, bar, boff, s->cfg[CAP_PCICFG + 12], val);
+    }
+    if (off == 4 || window || (s->modern_ok && off >= 0x9a && off < 0x9c)) {
+        for (unsigned i = 0; i < len; i++)
+            s->cfg[off + i] = (uint8_t)(val >> (8 * i));
+        return true;
+    }
+    return true; /* read-only elsewhere: ignored, as hardware does */
+}
+
+static bool msix_on(sim_fn *s)
+{
+    return s->modern_ok && (s->cfg[0x9b] & 0x80);
+}
+
+/* ---- legacy I/O BAR0 ---- */
+static void lg_set_queue(sim_fn *s, unsigned q, uint32_t pfn)
+{
+    vc_dev *d = s->dev;
+    if (q >= d->nqueues)
+        return;
+    s->lg_pfn[q] = pfn;
+    if (!pfn) {
+        vc_dev_queue_reset(d, q);
+        return;
+    }
+    uint64_t size = d->q[q].max_size;
+    uint64_t desc = (uint64_t)pfn << 12, avail = desc + 16 * size;
+    uint64_t used = (avail + 6 + 2 * size + 4095) & ~4095ull;
+    vc_dev_queue_set_addr(d, q, desc, avail, used);
+    vc_dev_queue_enable(d, q);
+}
+
+static bool lg_read(sim_fn *s, uint64_t off, unsigned len, uint64_t *val)
+{
+    vc_dev *d = s->dev;
+    unsigned cfg = msix_on(s) ? VP_LG_CFG_MSIX : VP_LG_CFG;
+    if (off >= cfg) {
+        uint8_t b[8] = {0};
+        vc_dev_config_read(d, (uint32_t)(off - cfg), b, len);
+        *val = 0;
+        for (unsigned i = 0; i < len; i++)
+            *val |= (uint64_t)b[i] << (8 * i);
+        return true;
+    }
+    d->legacy = true;
+    switch (off) {
+    case VP_LG_HOSTF: *val = vc_dev_features_window(d, 0); break;
+    case VP_LG_GUESTF: *val = vc_dev_driver_features_window(d, 0); break;
+    case VP_LG_PFN: *val = s->lg_qsel < VC_DEV_MAX_QUEUES ? s->lg_pfn[s->lg_qsel] : 0; break;
+    case VP_LG_QSIZE: *val = s->lg_qsel < d->nqueues ? d->q[s->lg_qsel].max_size : 0; break;
+    case VP_LG_QSEL: *val = s->lg_qsel; break;
+    case VP_LG_STATUS: *val = (s->faults & F_STUCK) ? d->status | 1 : d->status; break;
+    case VP_LG_ISR: *val = (s->faults & F_ISRSTICKY) ? d->isr : vc_dev_read_isr(d); break;
+    default: *val = 0;
+    }
+    return true;
+}
+
+static bool lg_write(sim_fn *s, uint64_t off, unsigned len, uint64_t val)
+{
+    vc_dev *d = s->dev;
+    unsigned cfg = msix_on(s) ? VP_LG_CFG_MSIX : VP_LG_CFG;
+    if (off >= cfg) {
+        uint8_t b[8];
+        for (unsigned i = 0; i < len; i++)
+            b[i] = (uint8_t)(val >> (8 * i));
+        vc_dev_config_write(d, (uint32_t)(off - cfg), b, len);
+        return true;
+    }
+    d->legacy = true;
+    switch (off) {
+    case VP_LG_GUESTF: vc_dev_set_driver_features(d, 0, (uint32_t)val); break;
+    case VP_LG_PFN: lg_set_queue(s, s->lg_qsel, (uint32_t)val); break;
+    case VP_LG_QSEL: s->lg_qsel = (uint16_t)val; break;
+    case VP_LG_NOTIFY:
+        if (!(s->faults & F_MUTE))
+            vc_dev_notify(d, (unsigned)val);
+        break;
+    case VP_LG_STATUS:
+        vc_dev_set_status(d, (uint8_t)val);
+        if (!val)
+            memset(s->lg_pfn, 0, sizeof s->lg_pfn);
+        break;
+    default: break;
+    }
+    return true;
+}
+
+/* ---- modern BAR4 ---- */
+static bool cc_read(sim_fn *s, uint64_t off, unsigned len, uint64_t *val)
+{
+    vc_dev *d = s->dev;
+    unsigned q = s->qsel;
+    bool qok = q < d->nqueues && d->q[q].max_size;
+    if (off >= VP_CC_QDESC && off < VP_CC_QNOTIFDATA) {
+        unsigned which = (unsigned)(off - VP_CC_QDESC) / 8, hi = (off % 8) >= 4;
+        *val = qok ? (uint32_t)(s->qaddr[q][which] >> (hi ? 32 : 0)) : 0;
+        return true;
+    }
+    switch (off) {
+    case VP_CC_DFSELECT: *val = s->dfsel; break;
+    case VP_CC_DF: *val = vc_dev_features_window(d, s->dfsel); break;
+    case VP_CC_GFSELECT: *val = s->gfsel; break;
+    case VP_CC_GF: *val = vc_dev_driver_features_window(d, s->gfsel); break;
+    case VP_CC_MSIX: *val = d->config_msix_vector; break;
+    case VP_CC_NUMQ: *val = d->nqueues; break;
+    case VP_CC_STATUS: *val = (s->faults & F_STUCK) ? d->status | 1 : d->status; break;
+    case VP_CC_GENERATION: *val = (uint8_t)d->config_generation; break;
+    case VP_CC_QSELECT: *val = s->qsel; break;
+    case VP_CC_QSIZE: *val = qok ? d->q[q].size : 0; break;
+    case VP_CC_QMSIX: *val = qok ? d->q[q].msix_vector : VC_NO_VECTOR; break;
+    case VP_CC_QENABLE: *val = qok && d->q[q].enabled; break;
+    case VP_CC_QNOTIFYOFF: *val = qok ? q : 0; break;
+    default: *val = 0;
+    }
+    return true;
+}
+
+static bool cc_write(sim_fn *s, uint64_t off, unsigned len, uint64_t val)
+{
+    vc_dev *d = s->dev;
+    unsigned q = s->qsel;
+    bool qok = q < d->nqueues && d->q[q].max_size;
+    if (off >= VP_CC_QDESC && off < VP_CC_QNOTIFDATA) {
+        unsigned which = (unsigned)(off - VP_CC_QDESC) / 8, hi = (off % 8) >= 4;
+        if (qok) {
+            uint64_t *a = &s->qaddr[q][which];
+            *a = hi ? (*a & 0xffffffffull) | val << 32 : (*a & ~0xffffffffull) | (uint32_t)val;
+        }
+        return true;
+    }
+    switch (off) {
+    case VP_CC_DFSELECT: s->dfsel = (uint32_t)val; break;
+    case VP_CC_GFSELECT: s->gfsel = (uint32_t)val; break;
+    case VP_CC_GF: vc_dev_set_driver_features(d, s->gfsel, (uint32_t)val); break;
+    case VP_CC_MSIX: d->config_msix_vector = val < SIM_NVECTORS ? (uint16_t)val : VC_NO_VECTOR; break;
+    case VP_CC_STATUS:
+        if (d->status == 0)
+            d->legacy = false;
+        vc_dev_set_status(d, (uint8_t)val);
+        if (!val)
+            memset(s->qaddr, 0, sizeof s->qaddr);
+        break;
+    case VP_CC_QSELECT: s->qsel = (uint16_t)val; break;
+    case VP_CC_QSIZE:
+        if (qok)
+            vc_dev_queue_set_size(d, q, (uint16_t)val);
+        break;
+    case VP_CC_QMSIX:
+        if (qok)
+            d->q[q].msix_vector = val < SIM_NVECTORS ? (uint16_t)val : VC_NO_VECTOR;
+        break;
+    case VP_CC_QENABLE:
+        if (qok && val == 1) {
+            vc_dev_queue_set_addr(d, q, s->qaddr[q][0], s->qaddr[q][1], s->qaddr[q][2]);
+            vc_dev_queue_enable(d, q);
+        }
+        break;
+    default: break;
+    }
+    (void)len;
+    return true;
+}
+
+static bool b4_read(sim_fn *s, uint64_t off, unsigned len, uint64_t *val)
+{
+    if (off < B4_COMMON + 0x40)
+        return cc_read(s, off - B4_COMMON, len, val);
+    if (off >= B4_ISR && off < B4_ISR + 4) {
+        *val = (s->faults & F_ISRSTICKY) ? s->dev->isr : vc_dev_read_isr(s->dev);
+        return true;
+    }
+    if (off >= B4_DEVICE && off < B4_DEVICE + 0x1000) {
+        uint8_t b[8] = {0};
+        vc_dev_config_read(s->dev, (uint32_t)(off - B4_DEVICE), b, len);
+        *val = 0;
+        for (unsigned i = 0; i < len; i++)
+            *val |= (uint64_t)b[i] << (8 * i);
+        return true;
+    }
+    *val = 0;
+    return true;
+}
+
+static bool b4_write(sim_fn *s, uint64_t off, unsigned len, uint64_t val)
+{
+    if (off < B4_COMMON + 0x40)
+        return cc_write(s, off - B4_COMMON, len, val);
+    if (off >= B4_NOTIFY && off < B4_NOTIFY + 0x1000) {
+        if (!(s->faults & F_MUTE))
+            vc_dev_notify(s->dev, (unsigned)val);
+        return true;
+    }
+    if (off >= B4_DEVICE && off < B4_DEVICE + 0x1000) {
+        uint8_t b[8];
+        for (unsigned i = 0; i < len; i++)
+            b[i] = (uint8_t)(val >> (8 * i));
+        vc_dev_config_write(s->dev, (uint32_t)(off - B4_DEVICE), b, len);
+    }
+    return true;
+}
+
+static bool sim_bar_read(vp_fn *f, unsigned bar, uint64_t off, unsigned len, uint64_t *val)
+{
+    sim_fn *s = S(f);
+    *val = 0;
+    if (bar >= VP_NBARS || !f->bar[bar].present || off + len > f->bar[bar].size)
+        return false;
+    if (bar == 0 && s->legacy_ok)
+        return lg_read(s, off, len, val);
+    if (bar == 4)
+        return b4_read(s, off, len, val);
+    return true;
+}
+
+static bool sim_bar_write(vp_fn *f, unsigned bar, uint64_t off, unsigned len, uint64_t val)
+{
+    sim_fn *s = S(f);
+    if (bar >= VP_NBARS || !f->bar[bar].present || off + len > f->bar[bar].size)
+        return false;
+    if (bar == 0 && s->legacy_ok)
+        return lg_write(s, off, len, val);
+    if (bar == 4)
+        return b4_write(s, off, len, val);
+    return true;
+}
+
+static bool sim_enable(vp_fn *f, char *err, size_t errlen)
+{
+    S(f)->cfg[4] |= 7;
+    return true;
+}
+
+static const vp_pci_ops sim_ops = {sim_cfg_read, sim_cfg_write, sim_bar_read, sim_bar_write, sim_enable};
+
+static bool sim_dma(vp_platform *p, size_t min, vp_dma *out, char *err, size_t errlen)
+{
+    sim_plat *sp = p->priv;
+    if (min > SIM_DMA_SIZE) {
+        snprintf(err, errlen, "simulated DMA arena is %u bytes", SIM_DMA_SIZE);
+        return false;
+    }
+    vc_gmem_init(&out->mem);
+    vc_gmem_add(&out->mem, SIM_DMA_GPA, SIM_DMA_SIZE, sp->arena);
+    out->gpa = SIM_DMA_GPA;
+    out->host = sp->arena;
+    out->size = SIM_DMA_SIZE;
+    out->how = "simulated";
+    return true;
+}
+
+static void sim_close(vp_platform *p)
+{
+    sim_plat *sp = p->priv;
+    for (unsigned i = 0; i < p->nfn; i++) {
+        vc_model_free(sp->f[i].dev);
+        free(sp->f[i].disk);
+    }
+    free(sp->arena);
+    free(sp);
+}
+
+#include "checks.h" /* vp_blk_pattern */
+
+static bool add_fn(sim_plat *sp, char *item, char *err, size_t errlen)
+{
+    char *save = NULL, *type = strtok_r(item, ":", &save), *mode = strtok_r(NULL, ":", &save);
+    if (!type || !mode) {
+        snprintf(err, errlen, "sim: '%s' is not type:mode", item ? item : "");
+        return false;
+    }
+    if (sp->p.nfn >= SIM_MAX_FN) {
+        snprintf(err, errlen, "sim: at most %d functions", SIM_MAX_FN);
+        return false;
+    }
+    sim_fn *s = &sp->f[sp->p.nfn];
+    memset(s, 0, sizeof *s);
+    static const char *const fault_names[] = {"mult3", "rev0", "noisr", "caploop", "capbar", "stuck",
+                                              "mute", "isrsticky", "badwindow", "garbage"};
+    for (char *fl; (fl = strtok_r(NULL, ":", &save));) {
+        unsigned i;
+        for (i = 0; i < sizeof fault_names / sizeof fault_names[0]; i++)
+            if (!strcmp(fl, fault_names[i]))
+                break;
+        if (i == sizeof fault_names / sizeof fault_names[0]) {
+            snprintf(err, errlen, "sim: unknown fault '%s'", fl);
+            return false;
+        }
+        s->faults |= 1u << i;
+    }
+    uint16_t id = 0, legacy_pci = 0;
+#define X(vid, sname, lpci, mpci, seed) \
+    if (!strcmp(type, sname)) {          \
+        id = vid;                        \
+        legacy_pci = lpci;               \
+    }
+    VC_DEVICE_TYPES(X)
+#undef X
+    if (!strcmp(mode, "legacy"))
+        s->legacy_ok = true;
+    else if (!strcmp(mode, "transitional"))
+        s->legacy_ok = s->modern_ok = true;
+    else if (!strcmp(mode, "modern"))
+        s->modern_ok = true;
+    else {
+        snprintf(err, errlen, "sim: mode '%s' is not legacy, transitional or modern", mode);
+        return false;
+    }
+    if (s->legacy_ok && !legacy_pci) {
+        snprintf(err, errlen, "sim: %s has no legacy interface", type);
+        return false;
+    }
+    vc_model_opts o = {.seed = 1234 + sp->p.nfn, .serial = "vconform-sim"};
+    if (!strcmp(type, "blk")) {
+        s->disk = malloc((size_t)SIM_DISK_SECTORS * 512);
+        if (!s->disk) {
+            snprintf(err, errlen, "sim: out of memory");
+            return false;
+        }
+        if (s->faults & F_GARBAGE)
+            memset(s->disk, 0xff, (size_t)SIM_DISK_SECTORS * 512);
+        else
+            vp_blk_pattern(s->disk, 0, SIM_DISK_SECTORS);
+        o.disk = s->disk;
+        o.disk_bytes = (uint64_t)SIM_DISK_SECTORS * 512;
+    }
+    s->dev = vc_model_create(type, &sp->mem, &o);
+    if (!s->dev) {
+        free(s->disk);
+        snprintf(err, errlen, "sim: the reference device has no '%s' model", type);
+        return false;
+    }
+    vc_dev_reset(s->dev);
+    vp_fn *f = &s->fn;
+    snprintf(f->addr, sizeof f->addr, "0000:00:%02x.0", 3 + sp->p.nfn);
+    f->ops = &sim_ops;
+    f->priv = s;
+    build_config(s, id, legacy_pci);
+    f->vendor = 0x1af4;
+    f->device = (uint16_t)(s->cfg[2] | s->cfg[3] << 8);
+    sp->p.nfn++;
+    return true;
+}
+
+vp_platform *vp_sim_open(const char *spec, char *err, size_t errlen)
+{
+    sim_plat *sp = calloc(1, sizeof *sp);
+    char *copy = strdup(spec ? spec : "");
+    if (!sp || !copy || !(sp->arena = calloc(1, SIM_DMA_SIZE))) {
+        snprintf(err, errlen, "sim: out of memory");
+        goto fail;
+    }
+    vc_gmem_init(&sp->mem);
+    vc_gmem_add(&sp->mem, SIM_DMA_GPA, SIM_DMA_SIZE, sp->arena);
+    sp->p.name = "sim";
+    sp->p.priv = sp;
+    sp->p.dma_alloc = sim_dma;
+    sp->p.close = sim_close;
+    char *save = NULL;
+    for (char *it = strtok_r(copy, ",", &save); it; it = strtok_r(NULL, ",", &save))
+        if (!add_fn(sp, it, err, errlen))
+            goto fail;
+    /* the probe's view: a plain array of vp_fn (sim_fn embeds one each) */
+    for (unsigned i = 0; i < sp->p.nfn; i++) {
+        sp->fns[i] = sp->f[i].fn;
+        sp->fns[i].priv = &sp->f[i];
+    }
+    sp->p.fn = sp->fns;
+    free(copy);
+    return &sp->p;
+fail:
+    free(copy);
+    if (sp) {
+        sp->p.priv = sp;
+        sim_close(&sp->p);
+    }
+    return NULL;
+}

@@ -1,0 +1,81 @@
+/* What the probe learns about one virtio PCI function, and the run context. */
+#ifndef VP_PROBE_H
+#define VP_PROBE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "pci_if.h"
+#include "report.h"
+
+/* virtio_pci_cap cfg_type values */
+enum { VP_CAP_COMMON = 1, VP_CAP_NOTIFY = 2, VP_CAP_ISR = 3, VP_CAP_DEVICE = 4, VP_CAP_PCI_CFG = 5,
+       VP_CAP_SHM = 8, VP_CAP_VENDOR = 9, VP_CAP_TYPES = 10 };
+
+#define VP_MAX_CAPS 48
+
+typedef struct vp_vcap {
+    uint8_t pos, cfg_type, bar, id, cap_len;
+    uint32_t offset, length;
+    uint32_t notify_mult; /* notify caps */
+    uint64_t shm_offset, shm_length; /* shared memory caps (64-bit form) */
+} vp_vcap;
+
+typedef struct vp_dev {
+    vp_fn *fn;
+    uint8_t cfg[256];
+    uint16_t vendor, device, subsys_vendor, subsys_device, command, status;
+    uint8_t revision;
+    uint32_t class_code;
+    uint16_t virtio_id;     /* 0 when the device id names no known type */
+    const char *type;       /* short name from specs, "unknown" */
+    bool id_legacy;         /* 0x1000-0x103f */
+
+    /* capability walk */
+    bool cap_list;          /* status register says a list exists */
+    bool cap_walk_ok;
+    char cap_walk_err[96];
+    unsigned nstd;          /* standard capabilities seen */
+    vp_vcap vcap[VP_MAX_CAPS];
+    unsigned nvcap;
+    int first[VP_CAP_TYPES]; /* index in vcap of the first usable cap per type, -1 none */
+    int msix_pos;           /* -1 none */
+    unsigned msix_size;
+    bool msix_enabled;
+
+    bool io_bar0;
+    const char *mode;       /* legacy, transitional, modern, invalid */
+    char mode_why[160];
+} vp_dev;
+
+typedef struct vp_opts {
+    unsigned timeout_ms;    /* per wait on the device */
+    bool legacy, modern;    /* driver personalities to run */
+    bool blk_pattern;       /* the runner's disk carries the known pattern */
+    bool unbind;            /* unbind a bound kernel driver instead of skipping */
+    const char *blk_serial; /* expected GET_ID answer, NULL: do not compare */
+} vp_opts;
+
+typedef struct vp_ctx {
+    vp_platform *plat;
+    vp_report *rep;
+    vp_opts opt;
+    vp_dma dma;             /* one arena shared by all devices, reused per run */
+    bool have_dma;
+    char dma_err[160];
+} vp_ctx;
+
+/* classify.c: reads config space, walks the capability list, classifies. */
+bool vp_dev_read(vp_dev *d, vp_fn *f, char *err, size_t errlen);
+void vp_dev_classify(vp_dev *d);
+/* Emits the "device" record (IDs, BARs, caps, mode, signals). */
+void vp_dev_record(vp_report *r, const vp_dev *d);
+const char *vp_cap_type_name(unsigned t);
+
+/* checks_pci.c: PCI-level checks (IDs, layout, capabilities). */
+void vp_checks_pci(vp_ctx *c, vp_dev *d);
+
+/* drive.c: runs every driver personality the device mode calls for. */
+void vp_run_drivers(vp_ctx *c, vp_dev *d);
+
+#endif

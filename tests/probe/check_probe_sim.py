@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""The guest probe certifies the reference device in-process (--sim) in all
+three modes, and catches every planted device fault with the right check.
+
+usage: check_probe_sim.py PATH/TO/vconform-probe
+"""
+import json
+import subprocess
+import sys
+
+CLEAN = "rng:modern,rng:transitional,rng:legacy,blk:modern,blk:transitional,blk:legacy"
+# fault -> (device spec, check id that must fail, requirement it must name)
+FAULTS = {
+    "mult3": ("blk:modern:mult3", "pci.cap.notify@0x70.multiplier", "dev.pci_notify_cap.3"),
+    "rev0": ("rng:modern:rev0", "pci.modern.revision", "dev.pci_discovery.5"),
+    "noisr": ("rng:modern:noisr", "pci.cap.isr.present", "dev.pci_isr.1"),
+    "caploop": ("rng:modern:caploop", "pci.cap.walk", "dev.pci.1"),
+    "capbar": ("rng:modern:capbar", "pci.cap.common@0x40.in_bar", "dev.implied.cap_in_bar"),
+    "stuck": ("rng:modern:stuck", "reset", "dev.reset.1"),
+    "mute": ("rng:legacy:mute", "rng.request", ""),
+    "isrsticky": ("rng:modern:isrsticky", "isr.read_clears", "dev.pci_isr.5"),
+    "badwindow": ("blk:modern:badwindow", "pci.cap.pci_cfg.window", "dev.pci_cfg_access.3"),
+    "garbage": ("blk:transitional:garbage", "blk.read.pattern", "dev.implied.blk_data"),
+}
+
+
+def run(probe, spec):
+    p = subprocess.run([probe, "--sim", spec, "--json", "-", "--quiet", "--blk-pattern",
+                        "--timeout-ms", "100"], capture_output=True, text=True, timeout=60)
+    recs = [json.loads(line) for line in p.stdout.splitlines() if line.strip()]
+    for r in recs:
+        assert r["v"] == 1, r
+    assert recs[0]["type"] == "start" and recs[-1]["type"] == "end", "start/end records"
+    return p.returncode, recs
+
+
+def main():
+    probe = sys.argv[1]
+    problems = []
+    rc, recs = run(probe, CLEAN)
+    checks = [r for r in recs if r["type"] == "check"]
+    bad = [r for r in checks if r["verdict"] in ("fail", "error")]
+    if rc != 0 or bad:
+        problems.append(f"clean reference device: exit {rc}, failures {bad[:3]}")
+    modes = {r["addr"]: r["mode"] for r in recs if r["type"] == "device"}
+    want_modes = ["modern", "transitional", "legacy"] * 2
+    if list(modes.values()) != want_modes:
+        problems.append(f"classification {list(modes.values())} != {want_modes}")
+    passed = {(r["addr"], r["driver"], r["id"]) for r in checks if r["verdict"] == "pass"}
+    for addr, mode in modes.items():
+        drivers = {"modern": ["modern"], "legacy": ["legacy"],
+                   "transitional": ["modern", "legacy"]}[mode]
+        for drv in drivers:
+            for cid in ("rng.fresh_bytes", "blk.read.pattern", "blk.readback.same"):
+                if cid.split(".")[0] in dev_type(recs, addr) and (addr, drv, cid) not in passed:
+                    problems.append(f"{addr} ({mode}) {drv}: {cid} did not pass")
+    for addr, mode in modes.items():
+        if mode == "transitional" and (addr, "pci", "transitional.same_device") not in passed:
+            problems.append(f"{addr}: transitional.same_device did not pass")
+
+    for fault, (spec, cid, req) in FAULTS.items():
+        rc, recs = run(probe, spec)
+        hits = [r for r in recs if r["type"] == "check" and r["id"] == cid and r["verdict"] == "fail"]
+        if rc != 1 or not hits:
+            problems.append(f"fault {fault}: exit {rc}, no failing {cid}")
+        elif req and req not in hits[0]["reqs"]:
+            problems.append(f"fault {fault}: {cid} names {hits[0]['reqs']}, not {req}")
+
+    # bad command lines are refused with exit 2
+    for args in (["--timeout-ms", "0"], ["--sim", "nosuch:modern"], ["--bogus"]):
+        p = subprocess.run([probe, *args], capture_output=True, text=True, timeout=30)
+        if p.returncode != 2:
+            problems.append(f"{args}: exit {p.returncode}, expected 2")
+    for p in problems:
+        print("FAIL:", p)
+    print(f"probe sim checks: {len(problems)} problem(s)")
+    return 1 if problems else 0
+
+
+def dev_type(recs, addr):
+    return next(r["dev_type"] for r in recs if r["type"] == "device" and r["addr"] == addr)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
