@@ -69,8 +69,8 @@ void vp_checks_negotiation(vp_drv *v)
                  "window 2 (bits 64-95): no such bits are defined");
     }
     uint64_t usable = off & ~vc_features_legacy_only(id);
-    if (t->legacy)
-        usable = off;
+    if (t->legacy) /* bit 30 (legacy BAD_FEATURE) exists to catch drivers that ack everything */
+        usable = off & ~(1ull << 30);
 
     struct { const char *cid; uint64_t set; bool must; const char *why; } sets[4];
     unsigned n = 0;

@@ -115,7 +115,7 @@ static void check_pci_cfg_window(vp_ctx *c, vp_dev *d)
 {
     vp_report *r = c->rep;
     int ci = d->first[VP_CAP_PCI_CFG], cc = d->first[VP_CAP_COMMON];
-    if (ci < 0 || cc < 0)
+    if (ci < 0 || cc < 0 || !d->bars_usable)
         return;
     const vp_vcap *w = &d->vcap[ci], *common = &d->vcap[cc];
     vp_fn *f = d->fn;

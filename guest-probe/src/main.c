@@ -201,16 +201,20 @@ int main(int argc, char **argv)
         vp_dev_record(&rep, d);
         if (rep.human)
             fprintf(rep.human, "%s %s %s (%s)\n", f->addr, d->type, d->mode, d->mode_why);
-        vp_checks_pci(&c, d);
         vp_report_set(&rep, f->addr, "pci");
         if (f->driver[0] && c.opt.unbind && !sim) {
             if (!vp_libpci_unbind(f, err, sizeof err))
                 vp_check(&rep, "probe.unbind", "", VP_ERROR, NULL, NULL, "%s", err);
         }
+        /* BARs are reached only on unbound functions: a kernel driver owns the rest */
+        bool usable = !f->driver[0] && f->ops->enable(f, err, sizeof err);
+        d->bars_usable = usable;
+        vp_checks_pci(&c, d);
+        vp_report_set(&rep, f->addr, "pci");
         if (f->driver[0]) {
             vp_check(&rep, "probe.bound", "", VP_SKIP, NULL, f->driver,
                      "kernel driver '%s' owns the device (use --unbind to take it)", f->driver);
-        } else if (!f->ops->enable(f, err, sizeof err)) {
+        } else if (!usable) {
             vp_check(&rep, "probe.enable", "", VP_ERROR, NULL, NULL, "%s", err);
         } else {
             if (!c.have_dma && !c.dma_err[0]) {

@@ -44,6 +44,7 @@ typedef struct vp_dev {
     bool msix_enabled;
 
     bool io_bar0;
+    bool bars_usable;       /* BARs mapped and decoding on (probe owns the function) */
     const char *mode;       /* legacy, transitional, modern, invalid */
     char mode_why[160];
 } vp_dev;

@@ -1,0 +1,138 @@
+"""The guest image: a Debian cloud kernel and an initramfs whose /init is
+the probe (with the shared libraries it needs). Built with the standard
+library only: the cpio archive is written here, not by cpio(1)."""
+import glob
+import os
+import re
+import shutil
+import stat
+import subprocess
+import tempfile
+
+KERNEL_META = "linux-image-cloud-amd64"
+
+
+class GuestError(Exception):
+    """The guest image cannot be built (clear message for the user)."""
+
+
+def cache_dir():
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "vconform")
+
+
+def _kernel_package():
+    """The versioned cloud kernel package the meta package points at."""
+    try:
+        out = subprocess.run(["apt-cache", "depends", KERNEL_META], capture_output=True,
+                             text=True, timeout=60).stdout
+    except (OSError, subprocess.TimeoutExpired) as e:
+        raise GuestError(f"apt-cache is not usable: {e}") from e
+    m = re.search(r"Depends:\s*(linux-image-[0-9][^\s]*-cloud-amd64)", out)
+    if not m:
+        raise GuestError(f"apt-cache knows no {KERNEL_META}: run 'apt-get update', or pass --kernel")
+    return m.group(1)
+
+
+def fetch_kernel(cache=None, log=print):
+    """Path of a cloud kernel (vmlinuz), downloaded and unpacked once into the cache."""
+    cache = cache or cache_dir()
+    found = sorted(glob.glob(os.path.join(cache, "kernel", "*", "boot", "vmlinuz-*")))
+    if found:
+        return found[-1]
+    pkg = _kernel_package()
+    dest = os.path.join(cache, "kernel", pkg)
+    os.makedirs(cache, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=cache) as tmp:
+        log(f"fetching {pkg} (apt-get download) ...")
+        p = subprocess.run(["apt-get", "download", pkg], cwd=tmp, capture_output=True, text=True,
+                           timeout=600)
+        debs = glob.glob(os.path.join(tmp, "*.deb"))
+        if p.returncode != 0 or not debs:
+            raise GuestError(f"apt-get download {pkg} failed: {p.stderr.strip()[-300:]}")
+        unpack = os.path.join(tmp, "x")
+        p = subprocess.run(["dpkg-deb", "-x", debs[0], unpack], capture_output=True, text=True,
+                           timeout=600)
+        if p.returncode != 0:
+            raise GuestError(f"dpkg-deb -x failed: {p.stderr.strip()[-300:]}")
+        # keep only the kernel image: the modules are not needed by the probe profile
+        os.makedirs(os.path.join(dest, "boot"), exist_ok=True)
+        for f in glob.glob(os.path.join(unpack, "boot", "vmlinuz-*")):
+            shutil.copy2(f, os.path.join(dest, "boot"))
+        mods = glob.glob(os.path.join(unpack, "lib", "modules", "*"))
+        if mods:  # kept for the driver-certification profile
+            shutil.move(mods[0], os.path.join(dest, "modules"))
+    found = sorted(glob.glob(os.path.join(dest, "boot", "vmlinuz-*")))
+    if not found:
+        raise GuestError(f"{pkg} has no boot/vmlinuz-*")
+    return found[-1]
+
+
+def shared_libs(binary):
+    """Absolute paths of the shared libraries (and the loader) binary needs."""
+    p = subprocess.run(["ldd", binary], capture_output=True, text=True, timeout=60)
+    if p.returncode != 0:
+        if "not a dynamic executable" in (p.stdout + p.stderr):
+            return []
+        raise GuestError(f"ldd {binary}: {p.stderr.strip()}")
+    libs = []
+    for line in p.stdout.splitlines():
+        m = re.search(r"(/\S+)\s+\(0x", line)
+        if "not found" in line:
+            raise GuestError(f"{binary} needs a library that is not installed: {line.strip()}")
+        if m:
+            libs.append(m.group(1))
+    return libs
+
+
+def _cpio_entry(out, name, mode, data=b"", ino=[1000]):
+    ino[0] += 1
+    name_b = name.encode() + b"\0"
+    hdr = "070701" + "".join(f"{v:08x}" for v in (
+        ino[0], mode, 0, 0, 1, 0, len(data), 0, 0, 0, 0, len(name_b), 0))
+    out.write(hdr.encode() + name_b)
+    out.write(b"\0" * ((4 - (110 + len(name_b)) % 4) % 4))
+    out.write(data)
+    out.write(b"\0" * ((4 - len(data) % 4) % 4))
+
+
+def build_initramfs(probe, dest, extra_files=()):
+    """Writes a newc cpio initramfs at dest: /init is the probe."""
+    if not os.access(probe, os.X_OK):
+        raise GuestError(f"probe binary {probe} is missing: build it first (cmake --build)")
+    files = [(probe, "init")]
+    for lib in shared_libs(probe):
+        files.append((lib, lib.lstrip("/")))
+        real = os.path.realpath(lib)
+        if real != lib:  # the loader path is often a symlink; copy the content under both
+            files.append((real, real.lstrip("/")))
+    files.extend(extra_files)
+    dirs = {"proc", "sys", "dev", "tmp"}
+    for _, arc in files:
+        parts = arc.split("/")[:-1]
+        for i in range(1, len(parts) + 1):
+            dirs.add("/".join(parts[:i]))
+    tmp = dest + ".tmp"
+    with open(tmp, "wb") as out:
+        for d in sorted(dirs):
+            _cpio_entry(out, d, stat.S_IFDIR | 0o755)
+        seen = set()
+        for src, arc in files:
+            if arc in seen:
+                continue
+            seen.add(arc)
+            with open(src, "rb") as fh:
+                data = fh.read()
+            _cpio_entry(out, arc, stat.S_IFREG | 0o755, data)
+        _cpio_entry(out, "TRAILER!!!", 0)
+    os.replace(tmp, dest)
+    return dest
+
+
+def pattern_disk(path, sectors=2048):
+    """Raw disk image carrying the probe's known pattern (PROTOCOL.md)."""
+    with open(path, "wb") as fh:
+        for s in range(sectors):
+            fh.write(b"vconform" + s.to_bytes(8, "little") +
+                     bytes((s + i) & 0xFF for i in range(16, 512)))
+    return path
