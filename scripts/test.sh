@@ -27,6 +27,11 @@ cmake --build build/asan -j "$jobs"
 step "tests (ASan+UBSan)"
 ctest --test-dir build/asan --output-on-failure -j "$jobs"
 
+step "QEMU integration: the three seed configurations, seven device types"
+# i440fx-2.6 (legacy), i440fx-2.7 (transitional), q35 behind a root port (modern-only)
+python3 harness/vconform-run --build build/plain --quiet --retries 1 \
+  --config i440fx-2.6 --config i440fx-2.7 --config q35-port --results build/results
+
 if [ -x fuzz/smoke.sh ]; then
   step "fuzz smoke (clang, libFuzzer)"
   fuzz/smoke.sh

@@ -23,12 +23,18 @@ def cache_dir():
 
 def _kernel_package():
     """The versioned cloud kernel package the meta package points at."""
-    try:
-        out = subprocess.run(["apt-cache", "depends", KERNEL_META], capture_output=True,
-                             text=True, timeout=60).stdout
-    except (OSError, subprocess.TimeoutExpired) as e:
-        raise GuestError(f"apt-cache is not usable: {e}") from e
-    m = re.search(r"Depends:\s*(linux-image-[0-9][^\s]*-cloud-amd64)", out)
+    m = None
+    for attempt in (0, 1):
+        try:
+            out = subprocess.run(["apt-cache", "depends", KERNEL_META], capture_output=True,
+                                 text=True, timeout=60).stdout
+        except (OSError, subprocess.TimeoutExpired) as e:
+            raise GuestError(f"apt-cache is not usable: {e}") from e
+        m = re.search(r"Depends:\s*(linux-image-[0-9][^\s]*-cloud-amd64)", out)
+        if m or attempt or os.geteuid() != 0:
+            break
+        # a fresh machine may have no package lists yet
+        subprocess.run(["apt-get", "update", "-qq"], capture_output=True, timeout=600)
     if not m:
         raise GuestError(f"apt-cache knows no {KERNEL_META}: run 'apt-get update', or pass --kernel")
     return m.group(1)

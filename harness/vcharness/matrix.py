@@ -1,0 +1,164 @@
+"""The conformance matrix: configurations (machine type x bus x flags x
+device variant) and the seven seed device types, with the mode QEMU should
+give each cell (from specs/qemu_modes.tsv), and the QEMU command line of one
+VM per configuration."""
+import os
+import re
+import subprocess
+from dataclasses import dataclass, field
+
+from . import specs
+
+SEED_TYPES = ["net", "blk", "console", "rng", "balloon", "scsi", "input"]
+BLK_SERIAL = "vconform-blk"
+
+
+@dataclass(frozen=True)
+class Config:
+    name: str
+    machine: str              # QEMU machine type
+    bus: str = "root"         # root (integrated) or port (behind pcie-root-port)
+    disable_legacy: str = "auto"
+    disable_modern: str = "auto"
+    variant: str = ""         # "", "transitional" or "non-transitional" device names
+    why: str = ""
+
+
+DEFAULT_CONFIGS = [
+    Config("i440fx-2.6", "pc-i440fx-2.6", why="last machine type with legacy-only virtio"),
+    Config("i440fx-2.7", "pc-i440fx-2.7", why="first machine type with transitional virtio"),
+    Config("pc", "pc", why="newest i440fx"),
+    Config("q35", "q35", why="devices integrated in the root complex"),
+    Config("q35-port", "q35", bus="port", why="devices behind pcie-root-port"),
+    Config("q35-port-legacy", "q35", bus="port", disable_legacy="off",
+           why="legacy forced back on behind a port"),
+    Config("pc-modern-off", "pc", disable_modern="on", why="disable-modern=on"),
+    Config("pc-legacy-off", "pc", disable_legacy="on", why="disable-legacy=on"),
+    Config("pc-both-off", "pc", disable_legacy="on", disable_modern="on",
+           why="both interfaces off: QEMU must refuse"),
+    Config("pc-non-transitional", "pc", variant="non-transitional",
+           why="-non-transitional device names"),
+    Config("q35-port-transitional", "q35", bus="port", variant="transitional",
+           why="-transitional device names behind a port"),
+]
+
+# QEMU device per type: base name, extra objects/drives, whether a
+# -transitional/-non-transitional variant exists.
+_DEVICES = {
+    "net": ("virtio-net-pci", True),
+    "blk": ("virtio-blk-pci", True),
+    "console": ("virtio-serial-pci", True),
+    "rng": ("virtio-rng-pci", True),
+    "balloon": ("virtio-balloon-pci", True),
+    "scsi": ("virtio-scsi-pci", True),
+    "input": ("virtio-keyboard-pci", False),
+}
+
+
+@dataclass
+class Cell:
+    config: Config
+    device: str               # short type name
+    expected: str             # legacy, transitional, modern or refused
+    why: str
+
+    @property
+    def id(self):
+        return f"{self.config.name}/{self.device}"
+
+
+def expected(config, device):
+    """(mode, why) for one cell, from specs/ plus the device-variant rule."""
+    if config.variant and _DEVICES[device][1]:
+        if config.variant == "non-transitional":
+            return "modern", "a -non-transitional device has no legacy interface"
+        return "transitional", "a -transitional device keeps both interfaces wherever it sits"
+    return specs.expected_mode(device, config.machine, config.bus, config.disable_legacy,
+                               config.disable_modern)
+
+
+def cells(configs, devices):
+    out = []
+    for c in configs:
+        for d in devices:
+            mode, why = expected(c, d)
+            out.append(Cell(c, d, mode, why))
+    return out
+
+
+def qemu_machines(qemu):
+    """Machine types the QEMU binary offers (`-machine help`)."""
+    p = subprocess.run([qemu, "-machine", "help"], capture_output=True, text=True, timeout=60)
+    if p.returncode != 0:
+        raise RuntimeError(f"{qemu} -machine help failed: {p.stderr.strip()[:200]}")
+    names = set()
+    for line in p.stdout.splitlines()[1:]:
+        m = re.match(r"(\S+)\s", line)
+        if m:
+            names.add(m.group(1))
+        m = re.search(r"\(alias of (\S+)\)", line)
+        if m:
+            names.add(m.group(1))
+    return names
+
+
+def accel():
+    """kvm when /dev/kvm is usable, else tcg."""
+    return "kvm" if os.access("/dev/kvm", os.R_OK | os.W_OK) else "tcg"
+
+
+def device_args(config, device, index, disk, workdir):
+    """QEMU arguments for one device of a VM (plus its backends)."""
+    base, has_variant = _DEVICES[device]
+    name = base
+    if config.variant and has_variant:
+        name = base.replace("-pci", f"-pci-{config.variant}")
+    props = []
+    if config.bus == "port":
+        props.append(f"bus=rp{index}")
+    if not (config.variant and has_variant):
+        if config.disable_legacy != "auto":
+            props.append(f"disable-legacy={config.disable_legacy}")
+        if config.disable_modern != "auto":
+            props.append(f"disable-modern={config.disable_modern}")
+    args = []
+    if device == "rng":
+        args += ["-object", f"rng-builtin,id=rng{index}"]
+        props.append(f"rng=rng{index}")
+    elif device == "blk":
+        args += ["-drive", f"file={disk},if=none,id=blk{index},format=raw,snapshot=on"]
+        props += [f"drive=blk{index}", f"serial={BLK_SERIAL}"]
+    elif device == "net":
+        args += ["-netdev", f"user,id=net{index},restrict=on"]
+        props.append(f"netdev=net{index}")
+    elif device == "scsi":
+        props.append(f"id=scsi{index}")
+    elif device == "console":
+        props.append(f"id=vser{index}")
+    dev = ",".join([name] + props)
+    args += ["-device", dev]
+    if device == "scsi":
+        args += ["-drive", f"file={disk},if=none,id=sd{index},format=raw,snapshot=on,readonly=on",
+                 "-device", f"scsi-hd,drive=sd{index},bus=scsi{index}.0"]
+    elif device == "console":
+        out = os.path.join(workdir, f"console{index}.out")
+        args += ["-chardev", f"file,id=port{index},path={out}",
+                 "-device", f"virtserialport,bus=vser{index}.0,chardev=port{index},name=vconform.{index}"]
+    return args
+
+
+def vm_command(qemu, config, devices, kernel, initrd, disk, workdir, timeout_ms=2000, memory=256):
+    """The full QEMU command line for one VM of a configuration."""
+    probe_args = ["--json", "/dev/ttyS1", "--blk-pattern", "--blk-serial", BLK_SERIAL,
+                  "--timeout-ms", str(timeout_ms)]
+    cmd = [qemu, "-nodefaults", "-machine", config.machine, "-accel", accel(), "-m", str(memory),
+           "-display", "none", "-no-reboot", "-no-user-config",
+           "-kernel", kernel, "-initrd", initrd,
+           "-append", "console=ttyS0 panic=-1 quiet loglevel=4 vconform.args=" + ",".join(probe_args),
+           "-serial", "file:" + os.path.join(workdir, "console.log"),
+           "-serial", "file:" + os.path.join(workdir, "probe.jsonl")]
+    for i, dev in enumerate(devices, 1):
+        if config.bus == "port":
+            cmd += ["-device", f"pcie-root-port,id=rp{i},chassis={i},slot={i}"]
+        cmd += device_args(config, dev, i, disk, workdir)
+    return cmd

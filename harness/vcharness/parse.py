@@ -1,0 +1,124 @@
+"""Reads the probe's JSON Lines (guest output is untrusted: bounded line
+length and total size, malformed input becomes a finding, never a crash)
+and turns it into per-cell verdicts."""
+import json
+
+MAX_LINE = 8192
+MAX_TOTAL = 4 << 20
+PROTOCOL = 1
+TYPES = {"start", "device", "check", "end", "note"}
+
+
+class ProbeOutput:
+    def __init__(self):
+        self.start = None
+        self.end = None
+        self.devices = []       # device records
+        self.checks = []        # check records
+        self.problems = []      # why the output cannot be trusted fully
+
+
+def parse(data):
+    """Parses raw bytes from the result channel."""
+    out = ProbeOutput()
+    if len(data) > MAX_TOTAL:
+        out.problems.append(f"output is {len(data)} bytes, more than {MAX_TOTAL}; rest ignored")
+        data = data[:MAX_TOTAL]
+    for n, raw in enumerate(data.split(b"\n"), 1):
+        raw = raw.strip(b"\r\x00 ")
+        if not raw:
+            continue
+        if len(raw) > MAX_LINE:
+            out.problems.append(f"line {n}: {len(raw)} bytes, longer than {MAX_LINE}")
+            continue
+        try:
+            rec = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as e:
+            out.problems.append(f"line {n}: not JSON ({str(e)[:80]})")
+            continue
+        if not isinstance(rec, dict) or rec.get("v") != PROTOCOL or rec.get("type") not in TYPES:
+            out.problems.append(f"line {n}: not a protocol-{PROTOCOL} record")
+            continue
+        t = rec["type"]
+        if t == "start":
+            out.start = rec
+        elif t == "end":
+            out.end = rec
+        elif t == "device":
+            if isinstance(rec.get("addr"), str) and isinstance(rec.get("dev_type"), str):
+                out.devices.append(rec)
+            else:
+                out.problems.append(f"line {n}: device record without addr/dev_type")
+        elif t == "check":
+            if all(isinstance(rec.get(k), str) for k in ("addr", "id", "verdict", "driver")) and \
+                    isinstance(rec.get("reqs", []), list):
+                out.checks.append(rec)
+            else:
+                out.problems.append(f"line {n}: check record with missing fields")
+    if out.start is None:
+        out.problems.append("no start record: the probe never ran")
+    elif out.end is None:
+        out.problems.append("no end record: the probe died or the VM stopped early")
+    return out
+
+
+def cell_verdict(cell, vm, out, xfail=()):
+    """Verdict dict for one cell, from the VM outcome and the probe output.
+    vm: dict with 'status' (ok, refused, timeout, crash) and 'panic' flag."""
+    res = {"cell": cell.id, "config": cell.config.name, "device": cell.device,
+           "expected_mode": cell.expected, "why": cell.why, "observed_mode": None,
+           "verdict": None, "reason": "", "reqs": [], "checks": [], "xfail": []}
+    status = vm["status"]
+    if cell.expected == "refused":
+        if status == "refused":
+            res.update(verdict="conforms", observed_mode="refused", reason="QEMU refused, as expected")
+        else:
+            res.update(verdict="violates", reason=f"QEMU should refuse this configuration ({status})")
+        return res
+    if status == "refused":
+        res.update(verdict="vmm-refused", reason=vm.get("stderr", "")[-300:])
+        return res
+    if status == "crash":
+        res.update(verdict="vmm-crash", reason=vm.get("stderr", "")[-300:])
+        return res
+    if vm.get("panic"):
+        res.update(verdict="guest-panic", reason="kernel panic on the console")
+        return res
+    devs = [d for d in out.devices if d.get("dev_type") == cell.device]
+    if not devs:
+        if status == "timeout":
+            res.update(verdict="timeout", reason="VM killed at the time limit before the device was probed")
+        else:
+            res.update(verdict="probe-error", reason="; ".join(out.problems[:3]) or
+                       f"no {cell.device} device in the probe's output")
+        return res
+    dev = devs[0]
+    addr = dev["addr"]
+    res["observed_mode"] = dev.get("mode")
+    res["device_record"] = dev
+    checks = [c for c in out.checks if c.get("addr") == addr]
+    res["checks"] = checks
+    failed = [c for c in checks if c["verdict"] == "fail"]
+    errors = [c for c in checks if c["verdict"] == "error"]
+    known = [c for c in failed if f"{cell.config.name}/{cell.device}/{c['id']}" in xfail or
+             f"*/{cell.device}/{c['id']}" in xfail or f"*/*/{c['id']}" in xfail]
+    res["xfail"] = [c["id"] for c in known]
+    failed = [c for c in failed if c not in known]
+    reqs = sorted({r for c in failed for r in c.get("reqs", []) if isinstance(r, str)})
+    if dev.get("mode") != cell.expected:
+        res.update(verdict="violates", reason=f"mode {dev.get('mode')}, expected {cell.expected} ({cell.why})",
+                   reqs=reqs)
+    elif failed:
+        res.update(verdict="violates", reqs=reqs,
+                   reason="; ".join(f"{c['driver']} {c['id']}: expected {c.get('expected')}, "
+                                    f"observed {c.get('observed')}" for c in failed[:3]))
+    elif errors:
+        res.update(verdict="probe-error", reason="; ".join(f"{c['id']}: {c.get('detail')}" for c in errors[:3]))
+    elif out.end is None:
+        res.update(verdict="timeout" if status == "timeout" else "probe-error",
+                   reason="; ".join(out.problems[:2]))
+    else:
+        skips = [c["id"] for c in checks if c["verdict"] == "skip"]
+        res.update(verdict="conforms", reason=f"{sum(c['verdict'] == 'pass' for c in checks)} checks passed" +
+                   (f"; skipped: {', '.join(skips[:4])}" if skips else ""))
+    return res

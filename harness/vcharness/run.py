@@ -1,0 +1,131 @@
+"""Runs the matrix: one VM per configuration (all its devices together),
+in parallel, each bounded by a timeout; a VM that QEMU refuses is split into
+one VM per device so a refusing device cannot hide the others. Every cell's
+verdict is appended to cells.jsonl the moment it is known."""
+import json
+import os
+import subprocess
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from . import matrix, parse
+
+MAX_OUTPUT = parse.MAX_TOTAL
+
+
+def _read(path, limit=MAX_OUTPUT):
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(limit + 1)
+    except OSError:
+        return b""
+
+
+def run_vm(qemu, config, devices, guest, workdir, timeout, probe_timeout_ms):
+    """Boots one VM; returns (vm outcome dict, parsed probe output)."""
+    os.makedirs(workdir, exist_ok=True)
+    for name in ("console.log", "probe.jsonl"):
+        try:
+            os.unlink(os.path.join(workdir, name))
+        except FileNotFoundError:
+            pass
+    cmd = matrix.vm_command(qemu, config, devices, guest["kernel"], guest["initrd"], guest["disk"],
+                            workdir, probe_timeout_ms)
+    with open(os.path.join(workdir, "qemu.cmdline"), "w") as fh:
+        fh.write(" ".join(cmd) + "\n")
+    t0 = time.monotonic()
+    with open(os.path.join(workdir, "qemu.stderr"), "wb") as err:
+        try:
+            p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=err, stderr=err)
+        except OSError as e:
+            return {"status": "crash", "stderr": str(e), "seconds": 0}, parse.parse(b"")
+        try:
+            rc = p.wait(timeout=timeout)
+            status = "ok" if rc == 0 else "crash"
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+            rc, status = None, "timeout"
+    secs = time.monotonic() - t0
+    stderr = _read(os.path.join(workdir, "qemu.stderr"), 64 << 10).decode("utf-8", "replace")
+    console = _read(os.path.join(workdir, "console.log")).decode("utf-8", "replace")
+    out = parse.parse(_read(os.path.join(workdir, "probe.jsonl")))
+    # QEMU refuses a configuration by exiting with an error before the guest runs
+    if status == "crash" and rc == 1 and out.start is None and "Kernel" not in console:
+        status = "refused"
+    vm = {"status": status, "rc": rc, "seconds": round(secs, 2), "stderr": stderr.strip(),
+          "panic": "Kernel panic" in console, "workdir": workdir}
+    return vm, out
+
+
+class Runner:
+    def __init__(self, qemu, guest, outdir, jobs, timeout, probe_timeout_ms, retries=0, xfail=(),
+                 progress=None):
+        self.qemu, self.guest, self.outdir = qemu, guest, outdir
+        self.jobs, self.timeout, self.probe_timeout_ms = jobs, timeout, probe_timeout_ms
+        self.retries, self.xfail, self.progress = retries, set(xfail), progress
+        self.lock = threading.Lock()
+        self.results = []
+        self.vms = []
+        self.stream = open(os.path.join(outdir, "cells.jsonl"), "a", encoding="utf-8")
+
+    def _emit(self, res):
+        with self.lock:
+            self.results.append(res)
+            self.stream.write(json.dumps(res, sort_keys=True) + "\n")
+            self.stream.flush()
+            if self.progress:
+                self.progress(res, len(self.results))
+
+    def _vm_record(self, config, devices, vm):
+        with self.lock:
+            self.vms.append({"config": config.name, "devices": devices, **{k: vm[k] for k in (
+                "status", "rc", "seconds", "panic", "workdir")}, "stderr": vm["stderr"][-2000:]})
+
+    def _run_group(self, config, cells):
+        devices = [c.device for c in cells]
+        tag = config.name if len(cells) > 1 else f"{config.name}-{cells[0].device}"
+        attempt = 0
+        while True:
+            vm, out = run_vm(self.qemu, config, devices, self.guest, os.path.join(self.outdir, "vm", tag),
+                             self.timeout, self.probe_timeout_ms)
+            flaky = vm["status"] in ("timeout", "crash") or (vm["status"] == "ok" and out.end is None)
+            if not flaky or attempt >= self.retries:
+                break
+            attempt += 1
+        self._vm_record(config, devices, vm)
+        if vm["status"] == "refused" and len(cells) > 1:
+            # one device may be what QEMU refuses: give every device its own VM
+            for c in cells:
+                self._run_group(config, [c])
+            return
+        for c in cells:
+            res = parse.cell_verdict(c, vm, out, self.xfail)
+            res["vm"] = {"status": vm["status"], "seconds": vm["seconds"], "workdir": vm["workdir"],
+                         "attempts": attempt + 1}
+            res["retried"] = attempt > 0
+            res["probe_problems"] = out.problems[:10]
+            self._emit(res)
+
+    def run(self, cells, skipped=()):
+        for res in skipped:
+            self._emit(res)
+        groups = {}
+        for c in cells:
+            groups.setdefault(c.config, []).append(c)
+        with ThreadPoolExecutor(max_workers=max(1, self.jobs)) as ex:
+            futs = {ex.submit(self._run_group, cfg, cs): cs for cfg, cs in groups.items()}
+            for f, cs in futs.items():
+                try:
+                    f.result()
+                except Exception as e:  # one broken VM never stops the others
+                    done = {r["cell"] for r in self.results}
+                    for c in cs:
+                        if c.id not in done:
+                            self._emit({"cell": c.id, "config": c.config.name, "device": c.device,
+                                        "expected_mode": c.expected, "why": c.why, "observed_mode": None,
+                                        "verdict": "probe-error", "reqs": [], "checks": [], "xfail": [],
+                                        "reason": f"runner error: {type(e).__name__}: {e}"})
+        self.stream.close()
+        return self.results

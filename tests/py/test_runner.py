@@ -1,0 +1,153 @@
+"""Runner unit tests: QEMU command lines per cell, untrusted guest output,
+cell verdicts and report generation (no VM needed)."""
+import json
+import os
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "harness"))
+from vcharness import guest, matrix, parse, report, specs  # noqa: E402
+
+
+def read(path, mode="r"):
+    with open(path, mode) as fh:
+        return fh.read()
+
+
+def cfg(name):
+    return next(c for c in matrix.DEFAULT_CONFIGS if c.name == name)
+
+
+def probe_lines(mode="transitional", dev="blk", verdict="pass", end=True):
+    recs = [{"v": 1, "type": "start", "probe": "x", "args": [], "kernel": "k"},
+            {"v": 1, "type": "device", "addr": "0000:00:03.0", "dev_type": dev, "mode": mode},
+            {"v": 1, "type": "check", "addr": "0000:00:03.0", "driver": "modern", "id": "blk.read.pattern",
+             "reqs": ["dev.implied.blk_data"], "verdict": verdict, "expected": "a", "observed": "b"}]
+    if end:
+        recs.append({"v": 1, "type": "end", "passed": 1, "failed": 0})
+    return "\n".join(json.dumps(r) for r in recs).encode() + b"\n"
+
+
+class CommandLine(unittest.TestCase):
+    def cmd(self, name, devices=("blk", "rng")):
+        return matrix.vm_command("qemu", cfg(name), list(devices), "K", "I", "D", "/w")
+
+    def test_port_config_puts_each_device_behind_its_own_root_port(self):
+        c = self.cmd("q35-port")
+        self.assertIn("pcie-root-port,id=rp1,chassis=1,slot=1", c)
+        self.assertIn("pcie-root-port,id=rp2,chassis=2,slot=2", c)
+        devs = [c[i + 1] for i, a in enumerate(c) if a == "-device" and "virtio" in c[i + 1]]
+        self.assertTrue(devs[0].startswith("virtio-blk-pci,bus=rp1"), devs)
+        self.assertTrue(devs[1].startswith("virtio-rng-pci,bus=rp2"), devs)
+
+    def test_flags_and_variants(self):
+        c = " ".join(self.cmd("pc-both-off"))
+        self.assertIn("disable-legacy=on,disable-modern=on", c)
+        c = " ".join(self.cmd("pc-non-transitional", ["blk", "input"]))
+        self.assertIn("virtio-blk-pci-non-transitional", c)
+        self.assertIn("virtio-keyboard-pci", c)  # no variant exists for input
+        self.assertNotIn("disable-", c)
+
+    def test_isolation_and_result_channel(self):
+        c = self.cmd("pc")
+        self.assertEqual(c[1], "-nodefaults")
+        self.assertIn("file:/w/probe.jsonl", c)  # second serial port, not a device under test
+        self.assertIn("snapshot=on", " ".join(c))
+        self.assertIn("restrict=on", " ".join(self.cmd("pc", ["net"])))
+
+    def test_expected_modes(self):
+        self.assertEqual(matrix.expected(cfg("i440fx-2.6"), "blk")[0], "legacy")
+        self.assertEqual(matrix.expected(cfg("i440fx-2.7"), "blk")[0], "transitional")
+        self.assertEqual(matrix.expected(cfg("q35-port"), "net")[0], "modern")
+        self.assertEqual(matrix.expected(cfg("pc-both-off"), "rng")[0], "refused")
+        self.assertEqual(matrix.expected(cfg("pc-both-off"), "input")[0], "refused")
+        self.assertEqual(matrix.expected(cfg("q35-port-transitional"), "scsi")[0], "transitional")
+        self.assertEqual(matrix.expected(cfg("i440fx-2.6"), "input")[0], "modern")
+
+
+class GuestOutput(unittest.TestCase):
+    def test_garbage_never_raises(self):
+        for data in (b"", b"\xff\xfe\x00garbage\n", b"{" * 100000, b"[1,2]\n", b'{"v":2,"type":"end"}\n',
+                     b'{"v":1,"type":"check"}\n', b"\n".join([b"x" * 9000] * 3)):
+            out = parse.parse(data)
+            self.assertTrue(out.problems, data[:20])
+
+    def test_oversized_output_is_cut(self):
+        out = parse.parse(probe_lines() + b"x" * (parse.MAX_TOTAL + 10))
+        self.assertTrue(any("more than" in p for p in out.problems))
+
+    def test_truncated_output_is_probe_error(self):
+        cell = matrix.Cell(cfg("pc"), "rng", "transitional", "")
+        out = parse.parse(probe_lines(dev="rng", end=False))
+        res = parse.cell_verdict(cell, {"status": "ok"}, out)
+        self.assertEqual(res["verdict"], "probe-error")
+
+    def test_verdicts(self):
+        cell = matrix.Cell(cfg("pc"), "blk", "transitional", "")
+        ok = parse.cell_verdict(cell, {"status": "ok"}, parse.parse(probe_lines()))
+        self.assertEqual(ok["verdict"], "conforms")
+        bad = parse.cell_verdict(cell, {"status": "ok"}, parse.parse(probe_lines(verdict="fail")))
+        self.assertEqual((bad["verdict"], bad["reqs"]), ("violates", ["dev.implied.blk_data"]))
+        known = parse.cell_verdict(cell, {"status": "ok"}, parse.parse(probe_lines(verdict="fail")),
+                                   {"*/blk/blk.read.pattern"})
+        self.assertEqual(known["verdict"], "conforms")
+        mode = parse.cell_verdict(cell, {"status": "ok"}, parse.parse(probe_lines(mode="legacy")))
+        self.assertEqual(mode["verdict"], "violates")
+        self.assertEqual(parse.cell_verdict(cell, {"status": "timeout"}, parse.parse(b""))["verdict"], "timeout")
+        self.assertEqual(parse.cell_verdict(cell, {"status": "ok", "panic": True},
+                                            parse.parse(b""))["verdict"], "guest-panic")
+        self.assertEqual(parse.cell_verdict(cell, {"status": "crash", "stderr": "x"},
+                                            parse.parse(b""))["verdict"], "vmm-crash")
+        refused = matrix.Cell(cfg("pc-both-off"), "blk", "refused", "")
+        self.assertEqual(parse.cell_verdict(refused, {"status": "refused"}, parse.parse(b""))["verdict"],
+                         "conforms")
+        self.assertEqual(parse.cell_verdict(refused, {"status": "ok"}, parse.parse(b""))["verdict"], "violates")
+
+
+class Reports(unittest.TestCase):
+    def test_all_formats(self):
+        cell = matrix.Cell(cfg("pc"), "blk", "transitional", "")
+        results = [parse.cell_verdict(cell, {"status": "ok"}, parse.parse(probe_lines(verdict="fail"))),
+                   {"cell": "x/rng", "config": "x", "device": "rng", "expected_mode": "legacy",
+                    "observed_mode": None, "verdict": "skipped", "reason": "no machine <x>", "reqs": [],
+                    "checks": [], "why": ""}]
+        with tempfile.TemporaryDirectory() as d:
+            paths = report.write_all(d, {"qemu_version": "9"}, results, specs.requirements())
+            doc = json.loads(read(paths["json"]))
+            self.assertEqual(doc["schema"], report.SCHEMA)
+            self.assertEqual(doc["summary"]["unexpected"], 1)
+            self.assertIn("dev.implied.blk_data", doc["coverage"]["failed"])
+            import xml.etree.ElementTree as ET
+            root = ET.parse(paths["junit"]).getroot()
+            self.assertEqual(len(root.findall(".//failure")), 1)
+            self.assertEqual(len(root.findall(".//skipped")), 1)
+            tap = read(paths["tap"])
+            self.assertIn("not ok 1", tap)
+            self.assertIn("# SKIP", tap)
+            page = read(paths["html"])
+            self.assertIn("no machine &lt;x&gt;", page)
+            self.assertNotIn("<x>", page)
+
+
+class Image(unittest.TestCase):
+    def test_cpio_and_pattern(self):
+        with tempfile.TemporaryDirectory() as d:
+            exe = os.path.join(d, "probe")
+            with open(exe, "w") as fh:
+                fh.write("#!/bin/sh\n")
+            os.chmod(exe, 0o755)
+            img = guest.build_initramfs(exe, os.path.join(d, "i.img"))
+            data = read(img, "rb")
+            self.assertTrue(data.startswith(b"070701"))
+            self.assertIn(b"init\0", data)
+            self.assertIn(b"TRAILER!!!", data)
+            disk = guest.pattern_disk(os.path.join(d, "disk"), sectors=4)
+            raw = read(disk, "rb")
+            self.assertEqual(len(raw), 2048)
+            self.assertEqual(raw[512:528], b"vconform" + (1).to_bytes(8, "little"))
+            self.assertEqual(raw[512 + 20], (1 + 20) & 0xFF)
+
+
+if __name__ == "__main__":
+    unittest.main()
