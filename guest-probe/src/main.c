@@ -15,6 +15,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "kdrv.h"
 #include "pci_sim.h"
 #include "probe.h"
 
@@ -35,6 +36,9 @@ static void usage(FILE *o)
           "  --blk-pattern      block devices carry the runner's pattern (see PROTOCOL.md)\n"
           "  --blk-serial S     expected block device GET_ID answer\n"
           "  --unbind           detach a bound kernel driver instead of skipping the device\n"
+          "  --kernel-drivers DIR  load the kernel's virtio modules from DIR and certify them\n"
+          "                     instead of driving devices (binding, interface, one operation)\n"
+          "  --force-legacy     with --kernel-drivers: load virtio_pci with force_legacy=1\n"
           "  --sim SPEC         run against the in-process reference device, e.g. rng:modern,blk:legacy\n"
           "exit status: 0 every check passed, 1 a check failed, 2 could not run\n",
           o);
@@ -106,18 +110,20 @@ int main(int argc, char **argv)
         init_mode(&argc, &argv);
     vp_report rep = {.human = stdout};
     vp_ctx c = {.rep = &rep, .opt = {.timeout_ms = 2000, .legacy = true, .modern = true}};
-    const char *json = NULL, *sim = NULL;
+    const char *json = NULL, *sim = NULL, *kdrv = NULL;
+    bool force_legacy = false;
     char *sel[MAX_SELECT];
     unsigned nsel = 0;
     bool list = false;
     enum { O_JSON = 256, O_QUIET, O_VERBOSE, O_LIST, O_DEVICE, O_TIMEOUT, O_NOLEG, O_NOMOD, O_PATTERN,
-           O_SERIAL, O_UNBIND, O_SIM, O_HELP };
+           O_SERIAL, O_UNBIND, O_SIM, O_HELP, O_KDRV, O_FORCELEG };
     static const struct option lo[] = {
         {"json", 1, 0, O_JSON}, {"quiet", 0, 0, O_QUIET}, {"verbose", 0, 0, O_VERBOSE},
         {"list", 0, 0, O_LIST}, {"device", 1, 0, O_DEVICE}, {"timeout-ms", 1, 0, O_TIMEOUT},
         {"no-legacy", 0, 0, O_NOLEG}, {"no-modern", 0, 0, O_NOMOD}, {"blk-pattern", 0, 0, O_PATTERN},
         {"blk-serial", 1, 0, O_SERIAL}, {"unbind", 0, 0, O_UNBIND}, {"sim", 1, 0, O_SIM},
-        {"help", 0, 0, O_HELP}, {0, 0, 0, 0}};
+        {"help", 0, 0, O_HELP}, {"kernel-drivers", 1, 0, O_KDRV}, {"force-legacy", 0, 0, O_FORCELEG},
+        {0, 0, 0, 0}};
     int o, rc = 2;
     char *end;
     while ((o = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -147,6 +153,8 @@ int main(int argc, char **argv)
         case O_SERIAL: c.opt.blk_serial = optarg; break;
         case O_UNBIND: c.opt.unbind = true; break;
         case O_SIM: sim = optarg; break;
+        case O_KDRV: kdrv = optarg; break;
+        case O_FORCELEG: force_legacy = true; break;
         case O_HELP: usage(stdout); rc = 0; goto out;
         default: usage(stderr); goto out;
         }
@@ -165,8 +173,14 @@ int main(int argc, char **argv)
     char err[256] = "";
     if (!sim && geteuid() != 0)
         fprintf(stderr, "vconform-probe: not root: config space beyond 64 bytes, BARs and DMA will fail\n");
-    c.plat = sim ? vp_sim_open(sim, err, sizeof err) : vp_libpci_open(err, sizeof err);
+    if (kdrv && sim) {
+        fprintf(stderr, "vconform-probe: --kernel-drivers needs real PCI, not --sim\n");
+        goto out;
+    }
     vp_report_start(&rep, argc, argv);
+    if (kdrv) /* before enumeration, so the bound drivers are seen */
+        vp_kdrv_load(&rep, kdrv, force_legacy);
+    c.plat = sim ? vp_sim_open(sim, err, sizeof err) : vp_libpci_open(err, sizeof err);
     if (!c.plat) {
         vp_check(&rep, "probe.platform", "", VP_ERROR, "PCI access", "none", "%s", err);
         fprintf(stderr, "vconform-probe: %s\n", err);
@@ -207,11 +221,13 @@ int main(int argc, char **argv)
                 vp_check(&rep, "probe.unbind", "", VP_ERROR, NULL, NULL, "%s", err);
         }
         /* BARs are reached only on unbound functions: a kernel driver owns the rest */
-        bool usable = !f->driver[0] && f->ops->enable(f, err, sizeof err);
+        bool usable = !kdrv && !f->driver[0] && f->ops->enable(f, err, sizeof err);
         d->bars_usable = usable;
         vp_checks_pci(&c, d);
         vp_report_set(&rep, f->addr, "pci");
-        if (f->driver[0]) {
+        if (kdrv) {
+            vp_kdrv_check(&c, d, force_legacy);
+        } else if (f->driver[0]) {
             vp_check(&rep, "probe.bound", "", VP_SKIP, NULL, f->driver,
                      "kernel driver '%s' owns the device (use --unbind to take it)", f->driver);
         } else if (!usable) {

@@ -142,3 +142,50 @@ def pattern_disk(path, sectors=2048):
             fh.write(b"vconform" + s.to_bytes(8, "little") +
                      bytes((s + i) & 0xFF for i in range(16, 512)))
     return path
+
+
+DRIVER_MODULES = ["virtio_pci", "virtio_rng", "virtio_blk", "virtio_net", "virtio_console",
+                  "virtio_balloon", "virtio_scsi", "sd_mod", "virtio_input"]
+
+
+def _modinfo_depends(path):
+    with open(path, "rb") as fh:
+        data = fh.read()
+    i = data.find(b"\0depends=")
+    if i < 0:
+        return []
+    end = data.find(b"\0", i + 1)
+    return [d for d in data[i + 9:end].decode("ascii", "replace").split(",") if d]
+
+
+def driver_modules(moddir, wanted=DRIVER_MODULES):
+    """(path, name in the initramfs) of the wanted modules and everything they
+    depend on (from each module's own depends= field), numbered in load order."""
+    paths = {}
+    for dirpath, _, files in os.walk(moddir):
+        for f in files:
+            if f.endswith(".ko"):
+                paths[f[:-3].replace("-", "_")] = os.path.join(dirpath, f)
+    order, seen = [], set()
+
+    def visit(name, depth=0):
+        if name in seen or depth > 32:
+            return
+        seen.add(name)
+        if name not in paths:
+            return  # built into the kernel
+        for dep in _modinfo_depends(paths[name]):
+            visit(dep.replace("-", "_"), depth + 1)
+        order.append(name)
+
+    for w in wanted:
+        visit(w)
+    if "virtio_pci" not in order:
+        raise GuestError(f"{moddir} has no virtio_pci module")
+    return [(paths[n], f"modules/{i:02d}-{n}.ko") for i, n in enumerate(order)]
+
+
+def kernel_modules_dir(kernel):
+    """The modules folder fetched beside a cached kernel, or None."""
+    d = os.path.join(os.path.dirname(os.path.dirname(kernel)), "modules")
+    return d if os.path.isdir(d) else None

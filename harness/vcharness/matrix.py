@@ -22,6 +22,7 @@ class Config:
     disable_modern: str = "auto"
     variant: str = ""         # "", "transitional" or "non-transitional" device names
     why: str = ""
+    profile: str = "probe"    # probe, kdrv (kernel's drivers) or kdrv-legacy (force_legacy=1)
 
 
 DEFAULT_CONFIGS = [
@@ -40,6 +41,14 @@ DEFAULT_CONFIGS = [
            why="-non-transitional device names"),
     Config("q35-port-transitional", "q35", bus="port", variant="transitional",
            why="-transitional device names behind a port"),
+    # the guest kernel's own drivers, per mode (and forced to legacy)
+    Config("i440fx-2.6+kdrv", "pc-i440fx-2.6", profile="kdrv", why="kernel drivers, legacy devices"),
+    Config("i440fx-2.7+kdrv", "pc-i440fx-2.7", profile="kdrv", why="kernel drivers, transitional devices"),
+    Config("i440fx-2.7+kdrv-legacy", "pc-i440fx-2.7", profile="kdrv-legacy",
+           why="virtio_pci.force_legacy=1 on transitional devices"),
+    Config("q35-port+kdrv", "q35", bus="port", profile="kdrv", why="kernel drivers, modern-only devices"),
+    Config("q35-port+kdrv-legacy", "q35", bus="port", profile="kdrv-legacy",
+           why="force_legacy=1: legacy first, modern-only devices fall back to modern"),
 ]
 
 # QEMU device per type: base name, extra objects/drives, whether a
@@ -151,6 +160,10 @@ def vm_command(qemu, config, devices, kernel, initrd, disk, workdir, timeout_ms=
     """The full QEMU command line for one VM of a configuration."""
     probe_args = ["--json", "/dev/ttyS1", "--blk-pattern", "--blk-serial", BLK_SERIAL,
                   "--timeout-ms", str(timeout_ms)]
+    if config.profile != "probe":
+        probe_args += ["--kernel-drivers", "/modules"]
+        if config.profile == "kdrv-legacy":
+            probe_args.append("--force-legacy")
     cmd = [qemu, "-nodefaults", "-machine", config.machine, "-accel", accel(), "-m", str(memory),
            "-display", "none", "-no-reboot", "-no-user-config",
            "-kernel", kernel, "-initrd", initrd,

@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from . import matrix, parse
 
 MAX_OUTPUT = parse.MAX_TOTAL
+CONSOLE_MARK = b"vconform-console-ok"  # guest-probe/src/kdrv.h
 
 
 def _read(path, limit=MAX_OUTPUT):
@@ -30,7 +31,8 @@ def run_vm(qemu, config, devices, guest, workdir, timeout, probe_timeout_ms):
             os.unlink(os.path.join(workdir, name))
         except FileNotFoundError:
             pass
-    cmd = matrix.vm_command(qemu, config, devices, guest["kernel"], guest["initrd"], guest["disk"],
+    initrd = guest["initrd"] if config.profile == "probe" else guest["initrd_kdrv"]
+    cmd = matrix.vm_command(qemu, config, devices, guest["kernel"], initrd, guest["disk"],
                             workdir, probe_timeout_ms)
     with open(os.path.join(workdir, "qemu.cmdline"), "w") as fh:
         fh.write(" ".join(cmd) + "\n")
@@ -100,6 +102,15 @@ class Runner:
             for c in cells:
                 self._run_group(config, [c])
             return
+        if config.profile != "probe" and "console" in devices and vm["status"] == "ok":
+            # the guest wrote a marker to its console port: it must have reached the host file
+            idx = devices.index("console") + 1
+            data = _read(os.path.join(vm["workdir"], f"console{idx}.out"), 1 << 16)
+            for rec in out.checks:
+                if rec["id"] == "kdrv.op.console" and rec["verdict"] == "pass" and \
+                        CONSOLE_MARK not in data:
+                    rec.update(verdict="fail", observed="marker missing from the host side",
+                               detail="written by the guest, not received by the chardev file")
         for c in cells:
             res = parse.cell_verdict(c, vm, out, self.xfail)
             res["vm"] = {"status": vm["status"], "seconds": vm["seconds"], "workdir": vm["workdir"],

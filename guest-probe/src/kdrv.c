@@ -1,0 +1,282 @@
+/* Certifies the guest kernel's own virtio drivers: loads the modules the
+ * runner packed into the initramfs, then per function records whether a
+ * driver bound, which interface it chose (VERSION_1 in the negotiated
+ * features means modern), and that a real operation works. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <net/if.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "checks.h"
+#include "kdrv.h"
+
+/* sysfs paths here are short; a truncated one only makes a lookup fail */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wformat-truncation"
+#endif
+
+#define CONSOLE_MARK VP_KDRV_CONSOLE_MARK "\n"
+
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+    return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+void vp_kdrv_load(vp_report *r, const char *dir, bool force_legacy)
+{
+    struct dirent **ent;
+    int n = scandir(dir, &ent, NULL, by_name);
+    vp_report_set(r, NULL, "kernel");
+    if (n < 0) {
+        vp_check(r, "kdrv.modules", "", VP_ERROR, NULL, NULL, "%s: %s", dir, strerror(errno));
+        return;
+    }
+    unsigned loaded = 0;
+    for (int i = 0; i < n; i++) {
+        const char *name = ent[i]->d_name;
+        if (strlen(name) > 3 && !strcmp(name + strlen(name) - 3, ".ko")) {
+            char path[512];
+            snprintf(path, sizeof path, "%s/%s", dir, name);
+            int fd = open(path, O_RDONLY | O_CLOEXEC);
+            const char *params = force_legacy && strstr(name, "virtio_pci.ko") ? "force_legacy=1" : "";
+            if (fd < 0 || (syscall(SYS_finit_module, fd, params, 0) != 0 && errno != EEXIST))
+                vp_check(r, "kdrv.modules", "", VP_ERROR, NULL, NULL, "%s: %s", name, strerror(errno));
+            else
+                loaded++;
+            if (fd >= 0)
+                close(fd);
+        }
+        free(ent[i]);
+    }
+    free(ent);
+    char ob[64];
+    snprintf(ob, sizeof ob, "%u module(s)%s", loaded, force_legacy ? ", virtio_pci force_legacy=1" : "");
+    vp_check(r, "kdrv.modules", "", VP_INFO, NULL, ob, NULL);
+}
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* First path matching pattern, waiting (bounded) for it to appear. */
+static bool find(const char *pattern, char *out, size_t len, unsigned timeout_ms)
+{
+    double end = now_ms() + timeout_ms;
+    for (;;) {
+        glob_t g;
+        if (glob(pattern, 0, NULL, &g) == 0 && g.gl_pathc) {
+            snprintf(out, len, "%s", g.gl_pathv[0]);
+            globfree(&g);
+            return true;
+        }
+        globfree(&g);
+        if (now_ms() > end)
+            return false;
+        usleep(20000);
+    }
+}
+
+static void link_name(const char *path, char *out, size_t len)
+{
+    char t[256];
+    ssize_t n = readlink(path, t, sizeof t - 1);
+    out[0] = 0;
+    if (n > 0) {
+        t[n] = 0;
+        const char *b = strrchr(t, '/');
+        snprintf(out, len, "%s", b ? b + 1 : t);
+    }
+}
+
+static const char *base(const char *p)
+{
+    const char *b = strrchr(p, '/');
+    return b ? b + 1 : p;
+}
+
+/* Opens /dev/<name>, waiting for devtmpfs to create it. */
+static int open_dev(const char *name, int flags, unsigned timeout_ms)
+{
+    char path[128];
+    snprintf(path, sizeof path, "/dev/%s", name);
+    double end = now_ms() + timeout_ms;
+    int fd;
+    while ((fd = open(path, flags | O_CLOEXEC)) < 0 && errno == ENOENT && now_ms() < end)
+        usleep(20000);
+    return fd;
+}
+
+static bool read_pattern(vp_report *r, const char *id, const char *dev, unsigned timeout_ms)
+{
+    uint8_t got[1024], want[1024];
+    int fd = open_dev(dev, O_RDONLY, timeout_ms);
+    if (fd < 0) {
+        vp_check(r, id, "", VP_FAIL, "pattern read", "no device node", "/dev/%s: %s", dev, strerror(errno));
+        return false;
+    }
+    ssize_t n = pread(fd, got, sizeof got, 512);
+    close(fd);
+    vp_blk_pattern(want, 1, 2);
+    return vp_expect(r, id, "", n == (ssize_t)sizeof got && !memcmp(got, want, sizeof got), "the disk pattern",
+                     n == (ssize_t)sizeof got ? (memcmp(got, want, sizeof got) ? "other bytes" : "the disk pattern")
+                                              : "short read", dev);
+}
+
+static void op_rng(vp_report *r, const char *vdir, unsigned tmo)
+{
+    char name[64] = "";
+    FILE *f = fopen("/sys/class/misc/hw_random/rng_available", "r");
+    if (f) {
+        char line[256] = "";
+        if (fgets(line, sizeof line, f))
+            sscanf(strstr(line, "virtio_rng") ? strstr(line, "virtio_rng") : "", "%63s", name);
+        fclose(f);
+    }
+    if (name[0] && (f = fopen("/sys/class/misc/hw_random/rng_current", "w"))) {
+        fputs(name, f);
+        fclose(f);
+    }
+    int fd = open_dev("hwrng", O_RDONLY | O_NONBLOCK, tmo);
+    uint8_t b[16];
+    ssize_t n = -1;
+    if (fd >= 0) {
+        struct pollfd p = {fd, POLLIN, 0};
+        if (poll(&p, 1, (int)tmo) > 0)
+            n = read(fd, b, sizeof b);
+        close(fd);
+    }
+    char ob[64];
+    snprintf(ob, sizeof ob, "%zd bytes from %s", n, name[0] ? name : "?");
+    vp_expect(r, "kdrv.op.rng", "", n > 0 && name[0], "bytes from /dev/hwrng (virtio_rng)", ob, NULL);
+    (void)vdir;
+}
+
+static void op_net(vp_report *r, const char *vdir, unsigned tmo)
+{
+    char pat[300], path[300];
+    snprintf(pat, sizeof pat, "%s/net/*", vdir);
+    if (!find(pat, path, sizeof path, tmo)) {
+        vp_check(r, "kdrv.op.net", "", VP_FAIL, "a network interface", "none", NULL);
+        return;
+    }
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", base(path));
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    bool up = false;
+    if (s >= 0 && ioctl(s, SIOCGIFFLAGS, &ifr) == 0) {
+        ifr.ifr_flags |= IFF_UP;
+        if (ioctl(s, SIOCSIFFLAGS, &ifr) == 0) {
+            double end = now_ms() + tmo;
+            while (!up && now_ms() < end) {
+                up = ioctl(s, SIOCGIFFLAGS, &ifr) == 0 && (ifr.ifr_flags & IFF_RUNNING);
+                if (!up)
+                    usleep(20000);
+            }
+        }
+    }
+    if (s >= 0)
+        close(s);
+    char ob[64];
+    snprintf(ob, sizeof ob, "%s %s", ifr.ifr_name, up ? "up and running" : "not running");
+    vp_expect(r, "kdrv.op.net", "", up, "link up and running", ob, NULL);
+}
+
+static void op_console(vp_report *r, const char *vdir, unsigned tmo)
+{
+    char pat[300], path[300];
+    snprintf(pat, sizeof pat, "%s/virtio-ports/vport*", vdir);
+    if (!find(pat, path, sizeof path, tmo)) {
+        vp_check(r, "kdrv.op.console", "", VP_FAIL, "a console port", "none", NULL);
+        return;
+    }
+    int fd = open_dev(base(path), O_WRONLY, tmo);
+    ssize_t n = fd >= 0 ? write(fd, CONSOLE_MARK, strlen(CONSOLE_MARK)) : -1;
+    if (fd >= 0)
+        close(fd);
+    char ob[64];
+    snprintf(ob, sizeof ob, "%zd bytes to /dev/%s", n, base(path));
+    /* the runner checks that the bytes reached the host side */
+    vp_expect(r, "kdrv.op.console", "", n == (ssize_t)strlen(CONSOLE_MARK), "marker written", ob, NULL);
+}
+
+void vp_kdrv_check(vp_ctx *c, vp_dev *d, bool force_legacy)
+{
+    vp_report *r = c->rep;
+    unsigned tmo = c->opt.timeout_ms;
+    char base_dir[128], pat[200], vdir[300], drv[64], vdrv[64], ob[160];
+    vp_report_set(r, d->fn->addr, "kernel");
+    snprintf(base_dir, sizeof base_dir, "/sys/bus/pci/devices/%s", d->fn->addr);
+    /* Linux's force_legacy means "legacy first": a modern-only device still
+     * binds through the modern interface. */
+    bool can = strcmp(d->mode, "invalid") != 0;
+    snprintf(pat, sizeof pat, "%s/virtio*/driver", base_dir);
+    bool bound = find(pat, vdir, sizeof vdir, can ? tmo : 200);
+    snprintf(pat, sizeof pat, "%s/driver", base_dir);
+    link_name(pat, drv, sizeof drv);
+    vdrv[0] = 0;
+    if (bound) {
+        link_name(vdir, vdrv, sizeof vdrv);
+        *strrchr(vdir, '/') = 0; /* the virtioN folder */
+    }
+    snprintf(ob, sizeof ob, "pci driver %s, virtio driver %s", drv[0] ? drv : "none", vdrv[0] ? vdrv : "none");
+    if (!can) {
+        vp_expect(r, "kdrv.bound", "", !bound, "not bound (no interface it knows)", ob, NULL);
+        return;
+    }
+    if (!vp_expect(r, "kdrv.bound", "", bound, "bound", ob, NULL))
+        return;
+    char feat[160] = "";
+    char fpath[340];
+    snprintf(fpath, sizeof fpath, "%s/features", vdir);
+    FILE *f = fopen(fpath, "r");
+    if (f) {
+        if (!fgets(feat, sizeof feat, f))
+            feat[0] = 0;
+        fclose(f);
+    }
+    bool v1 = strlen(feat) > 32 && feat[32] == '1';
+    bool want_modern = !strcmp(d->mode, "modern") || (!force_legacy && strcmp(d->mode, "legacy"));
+    snprintf(ob, sizeof ob, "%s (features %.64s)", v1 ? "modern" : "legacy", feat);
+    vp_expect(r, "kdrv.protocol", "", v1 == want_modern, want_modern ? "modern" : "legacy", ob, NULL);
+    char pat2[360], path[360];
+    if (!strcmp(d->type, "rng")) {
+        op_rng(r, vdir, tmo);
+    } else if (!strcmp(d->type, "blk")) {
+        snprintf(pat2, sizeof pat2, "%s/block/vd*", vdir);
+        if (find(pat2, path, sizeof path, tmo))
+            read_pattern(r, "kdrv.op.blk", base(path), tmo);
+        else
+            vp_check(r, "kdrv.op.blk", "", VP_FAIL, "a block device", "none", NULL);
+    } else if (!strcmp(d->type, "scsi")) {
+        snprintf(pat2, sizeof pat2, "%s/host*/target*/*/block/sd*", vdir);
+        if (find(pat2, path, sizeof path, tmo))
+            read_pattern(r, "kdrv.op.scsi", base(path), tmo);
+        else
+            vp_check(r, "kdrv.op.scsi", "", VP_FAIL, "a SCSI disk", "none", NULL);
+    } else if (!strcmp(d->type, "net")) {
+        op_net(r, vdir, tmo);
+    } else if (!strcmp(d->type, "console")) {
+        op_console(r, vdir, tmo);
+    } else if (!strcmp(d->type, "input")) {
+        snprintf(pat2, sizeof pat2, "%s/input/input*", vdir);
+        bool ok = find(pat2, path, sizeof path, tmo);
+        vp_expect(r, "kdrv.op.input", "", ok, "an input device", ok ? base(path) : "none", NULL);
+    } else {
+        vp_check(r, "kdrv.op", "", VP_SKIP, NULL, NULL, "no operation for %s", d->type);
+    }
+}
