@@ -66,6 +66,12 @@ class CommandLine(unittest.TestCase):
         self.assertEqual(matrix.expected(cfg("i440fx-2.6"), "input")[0], "modern")
 
 
+    def test_driver_profile(self):
+        c = " ".join(self.cmd("i440fx-2.7+kdrv-legacy"))
+        self.assertIn("--kernel-drivers,/modules,--force-legacy", c)
+        self.assertNotIn("--kernel-drivers", " ".join(self.cmd("i440fx-2.7")))
+
+
 class GuestOutput(unittest.TestCase):
     def test_garbage_never_raises(self):
         for data in (b"", b"\xff\xfe\x00garbage\n", b"{" * 100000, b"[1,2]\n", b'{"v":2,"type":"end"}\n',
@@ -131,6 +137,17 @@ class Reports(unittest.TestCase):
 
 
 class Image(unittest.TestCase):
+    def test_module_order_follows_depends(self):
+        with tempfile.TemporaryDirectory() as d:
+            os.makedirs(os.path.join(d, "kernel", "drivers"))
+            for name, deps in (("virtio_pci", "virtio,virtio_ring"), ("virtio_ring", "virtio"),
+                               ("virtio", ""), ("virtio-rng", "virtio,virtio_ring")):
+                with open(os.path.join(d, "kernel", "drivers", name + ".ko"), "wb") as fh:
+                    fh.write(b"\x7fELF\0license=GPL\0depends=" + deps.encode() + b"\0name=x\0")
+            order = [arc for _, arc in guest.driver_modules(d, ["virtio_pci", "virtio_rng", "sd_mod"])]
+            self.assertEqual(order, ["modules/00-virtio.ko", "modules/01-virtio_ring.ko",
+                                     "modules/02-virtio_pci.ko", "modules/03-virtio_rng.ko"])
+
     def test_cpio_and_pattern(self):
         with tempfile.TemporaryDirectory() as d:
             exe = os.path.join(d, "probe")
