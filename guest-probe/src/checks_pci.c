@@ -8,7 +8,6 @@
 #include "transport.h"
 #include "vc/req_ids.h"
 
-#define S(x) #x
 #define HEXSTR(buf, v) (snprintf(buf, sizeof buf, "0x%x", (unsigned)(v)), buf)
 
 static void check_identity(vp_report *r, vp_dev *d)

@@ -95,12 +95,10 @@ static void build_config(sim_fn *s, uint16_t virtio_id, uint16_t legacy_pci)
     put16(c + 6, 0x10); /* capability list */
     c[0x34] = 0x40;
     vcap(c, 0x40, 0x50, 16, VP_CAP_COMMON, 4, (s->faults & F_CAPBAR) ? B4_SIZE - 16 : B4_COMMON, 0x40);
-    unsigned after_isr = (s->faults & F_NOISR) ? 0x60 : 0x50;
     if (!(s->faults & F_NOISR))
         vcap(c, 0x50, 0x60, 16, VP_CAP_ISR, 4, B4_ISR, 4);
     else
-        c[0x41] = 0x60;
-    (void)after_isr;
+        c[0x41] = 0x60; /* common links straight to the device structure */
     vcap(c, 0x60, 0x70, 16, VP_CAP_DEVICE, 4, B4_DEVICE, 0x1000);
     vcap(c, 0x70, CAP_PCICFG, 20, VP_CAP_NOTIFY, 4, B4_NOTIFY, 0x1000);
     put32(c + 0x70 + 16, (s->faults & F_MULT3) ? 3 : NOTIFY_MULT);
