@@ -26,6 +26,17 @@ static double now_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+/* Writes status 0 and waits (bounded) for the device to read back 0. */
+static bool reset_device(vp_tp *t, unsigned timeout_ms)
+{
+    vp_tp_set_status(t, 0);
+    double end = now_ms() + timeout_ms;
+    uint8_t s;
+    while ((s = vp_tp_status(t)) != 0 && !t->io_err && now_ms() < end)
+        sleep_us(100);
+    return s == 0 && !t->io_err;
+}
+
 bool vp_drv_reset(vp_drv *v, vp_ctx *c, vp_dev *d, vp_tp *t, const char *who)
 {
     memset(v, 0, sizeof *v);
@@ -33,15 +44,10 @@ bool vp_drv_reset(vp_drv *v, vp_ctx *c, vp_dev *d, vp_tp *t, const char *who)
     v->d = d;
     v->t = t;
     v->who = who;
-    vp_tp_set_status(t, 0);
-    /* A device may take a moment to finish a reset: poll, bounded. */
-    double end = now_ms() + c->opt.timeout_ms;
-    uint8_t s;
-    while ((s = vp_tp_status(t)) != 0 && !t->io_err && now_ms() < end)
-        sleep_us(100);
+    bool ok = reset_device(t, c->opt.timeout_ms);
     if (c->have_dma)
         memset(c->dma.host, 0, c->dma.size);
-    return s == 0 && !t->io_err;
+    return ok;
 }
 
 uint64_t vp_drv_alloc(vp_drv *v, uint64_t size, uint64_t align)
@@ -189,10 +195,7 @@ vp_rt vp_drv_roundtrip(vp_drv *v, unsigned qi, const vc_seg *sg, unsigned n_out,
 
 void vp_drv_done(vp_drv *v)
 {
-    vp_tp_set_status(v->t, 0);
-    double end = now_ms() + v->c->opt.timeout_ms;
-    while (vp_tp_status(v->t) != 0 && !v->t->io_err && now_ms() < end)
-        sleep_us(100);
+    reset_device(v->t, v->c->opt.timeout_ms); /* before the rings are freed */
     for (unsigned i = 0; i < VP_DRV_QUEUES; i++)
         if (v->q_live[i])
             vc_vq_drv_free(&v->q[i]);

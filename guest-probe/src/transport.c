@@ -87,14 +87,18 @@ void vp_tp_wr(vp_tp *t, const vp_loc *l, uint64_t off, unsigned len, uint64_t va
 #define CC_RD(off, len) vp_tp_rd(t, &t->common, off, len)
 #define CC_WR(off, len, v) vp_tp_wr(t, &t->common, off, len, v)
 
+/* A 64-bit feature field through its 32-bit select/value window pair. */
+static uint64_t window_rd(vp_tp *t, unsigned sel, unsigned val)
+{
+    CC_WR(sel, 4, 0);
+    uint64_t lo = CC_RD(val, 4);
+    CC_WR(sel, 4, 1);
+    return lo | CC_RD(val, 4) << 32;
+}
+
 uint64_t vp_tp_device_features(vp_tp *t)
 {
-    if (t->legacy)
-        return CC_RD(VP_LG_HOSTF, 4);
-    CC_WR(VP_CC_DFSELECT, 4, 0);
-    uint64_t lo = CC_RD(VP_CC_DF, 4);
-    CC_WR(VP_CC_DFSELECT, 4, 1);
-    return lo | CC_RD(VP_CC_DF, 4) << 32;
+    return t->legacy ? CC_RD(VP_LG_HOSTF, 4) : window_rd(t, VP_CC_DFSELECT, VP_CC_DF);
 }
 
 void vp_tp_set_driver_features(vp_tp *t, uint64_t f)
@@ -111,12 +115,7 @@ void vp_tp_set_driver_features(vp_tp *t, uint64_t f)
 
 uint64_t vp_tp_driver_features(vp_tp *t)
 {
-    if (t->legacy)
-        return CC_RD(VP_LG_GUESTF, 4);
-    CC_WR(VP_CC_GFSELECT, 4, 0);
-    uint64_t lo = CC_RD(VP_CC_GF, 4);
-    CC_WR(VP_CC_GFSELECT, 4, 1);
-    return lo | CC_RD(VP_CC_GF, 4) << 32;
+    return t->legacy ? CC_RD(VP_LG_GUESTF, 4) : window_rd(t, VP_CC_GFSELECT, VP_CC_GF);
 }
 
 uint8_t vp_tp_status(vp_tp *t)
