@@ -79,7 +79,9 @@ def cell_verdict(cell, vm, out, xfail=()):
         res.update(verdict="vmm-refused", reason=vm.get("stderr", "")[-300:])
         return res
     if status == "crash":
-        res.update(verdict="vmm-crash", reason=vm.get("stderr", "")[-300:])
+        rc = vm.get("rc")
+        how = f"killed by signal {-rc}" if isinstance(rc, int) and rc < 0 else f"exit status {rc}"
+        res.update(verdict="vmm-crash", reason=f"QEMU {how}: {vm.get('stderr', '')[-300:]}".rstrip(": "))
         return res
     if vm.get("panic"):
         res.update(verdict="guest-panic", reason="kernel panic on the console")
