@@ -240,7 +240,8 @@ bool vc_dev_config_write(vc_dev *d, uint32_t off, const void *buf, uint32_t len)
                      "config write at %u+%u outside %u bytes", off, len, d->config_size);
         return false;
     }
-    if (!(d->status & VC_STATUS_FEATURES_OK) && !d->legacy)
+    bool early_ok = d->ops->config_write_early && d->ops->config_write_early(d, off, len);
+    if (!(d->status & VC_STATUS_FEATURES_OK) && !d->legacy && !early_ok)
         vc_dev_fault(d, "DRV_CONFIG_WRITE_EARLY", REQ_DRV_INIT_2, -1, false,
                      "config write before FEATURES_OK");
     if (!d->ops->config_write) {
@@ -297,6 +298,8 @@ void vc_dev_queue_reset(vc_dev *d, unsigned qi)
     if (qi >= d->nqueues)
         return;
     vc_dev_queue *q = &d->q[qi];
+    if (d->ops->queue_reset)
+        d->ops->queue_reset(d, qi);
     vc_vq_dev_free(&q->vq);
     memset(&q->vq, 0, sizeof(q->vq)); /* available and used state back to default (dev.vq_reset.2) */
     q->enabled = false;

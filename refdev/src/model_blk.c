@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "le.h"
 #include "refdev/models.h"
 
 #define BLK_QUEUE_MAX 256
@@ -35,27 +36,24 @@ typedef struct blk {
     char serial[20];
 } blk;
 
-static void put16(uint8_t *p, uint16_t v) { v = htole16(v); memcpy(p, &v, 2); }
-static void put32(uint8_t *p, uint32_t v) { v = htole32(v); memcpy(p, &v, 4); }
-static void put64(uint8_t *p, uint64_t v) { v = htole64(v); memcpy(p, &v, 8); }
 
 static void fill_config(blk *b)
 {
     uint8_t *c = b->dev.config;
     memset(c, 0, C_SIZE); /* padding and unused fields are zero (dev.blk_init.3) */
-    put64(c + C_CAPACITY, b->sectors);
-    put32(c + C_SEG_MAX, BLK_QUEUE_MAX - 2);
-    put32(c + C_BLK_SIZE, SECTOR);
+    vc_put64(c + C_CAPACITY, b->sectors);
+    vc_put32(c + C_SEG_MAX, BLK_QUEUE_MAX - 2);
+    vc_put32(c + C_BLK_SIZE, SECTOR);
     c[C_PHYS_EXP] = 0;
-    put16(c + C_MIN_IO, 1);
-    put32(c + C_OPT_IO, 0);
+    vc_put16(c + C_MIN_IO, 1);
+    vc_put32(c + C_OPT_IO, 0);
     c[C_WRITEBACK] = 1; /* writeback until the driver picks (FLUSH is offered) */
-    put16(c + C_NUM_QUEUES, BLK_NUM_QUEUES);
-    put32(c + C_MAX_DISCARD_SECTORS, 0xffffffffu);
-    put32(c + C_MAX_DISCARD_SEG, MAX_DWZ_SEG);
-    put32(c + C_DISCARD_ALIGN, 1);
-    put32(c + C_MAX_WZ_SECTORS, 0xffffffffu);
-    put32(c + C_MAX_WZ_SEG, MAX_DWZ_SEG);
+    vc_put16(c + C_NUM_QUEUES, BLK_NUM_QUEUES);
+    vc_put32(c + C_MAX_DISCARD_SECTORS, 0xffffffffu);
+    vc_put32(c + C_MAX_DISCARD_SEG, MAX_DWZ_SEG);
+    vc_put32(c + C_DISCARD_ALIGN, 1);
+    vc_put32(c + C_MAX_WZ_SECTORS, 0xffffffffu);
+    vc_put32(c + C_MAX_WZ_SEG, MAX_DWZ_SEG);
     c[C_WZ_MAY_UNMAP] = 0; /* zeroing never deallocates here */
 }
 

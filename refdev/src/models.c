@@ -10,6 +10,11 @@ static const struct {
 } models[] = {
     { "rng", vc_rng_create },
     { "blk", vc_blk_create },
+    { "console", vc_console_create },
+    { "input", vc_input_create },
+    { "balloon", vc_balloon_create },
+    { "scsi", vc_scsi_create },
+    { "net", vc_net_create },
 };
 
 vc_dev *vc_model_create(const char *name, const vc_gmem *mem, const vc_model_opts *o)

@@ -64,6 +64,12 @@ typedef struct vc_model_ops {
     void (*queue_notify)(vc_dev *d, unsigned q);
     /* Device reset: drop model state that a reset clears. May be NULL. */
     void (*reset)(vc_dev *d);
+    /* Queue q was reset on its own (VIRTIO_F_RING_RESET): drop chains the
+     * model holds from it. May be NULL. */
+    void (*queue_reset)(vc_dev *d, unsigned q);
+    /* True for config fields the driver may write before FEATURES_OK
+     * (console emerg_wr). May be NULL. */
+    bool (*config_write_early)(vc_dev *d, uint32_t off, uint32_t len);
     /* Frees d->model. May be NULL. */
     void (*destroy)(vc_dev *d);
 } vc_model_ops;

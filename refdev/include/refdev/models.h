@@ -4,6 +4,7 @@
 #define REFDEV_MODELS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "refdev/device.h"
@@ -17,7 +18,12 @@ typedef struct vc_model_opts {
     uint64_t disk_bytes;
     bool read_only;
     const char *serial; /* GET_ID answer, at most 20 bytes used */
+    bool loopback;      /* console: echo what a port transmits back as its input */
+    int input_kind;     /* input: VC_INPUT_KEYBOARD or VC_INPUT_TABLET */
 } vc_model_opts;
+
+#define VC_INPUT_KEYBOARD 0
+#define VC_INPUT_TABLET 1
 
 /* Transport features every model offers. */
 #define VC_TRANSPORT_FEATURES                                                       \
@@ -26,6 +32,51 @@ typedef struct vc_model_opts {
 
 vc_dev *vc_rng_create(const vc_gmem *mem, const vc_model_opts *o);
 vc_dev *vc_blk_create(const vc_gmem *mem, const vc_model_opts *o);
+vc_dev *vc_console_create(const vc_gmem *mem, const vc_model_opts *o);
+vc_dev *vc_input_create(const vc_gmem *mem, const vc_model_opts *o);
+vc_dev *vc_balloon_create(const vc_gmem *mem, const vc_model_opts *o);
+vc_dev *vc_scsi_create(const vc_gmem *mem, const vc_model_opts *o); /* disk as for blk */
+vc_dev *vc_net_create(const vc_gmem *mem, const vc_model_opts *o);
+
+/* ---- host side of the models (what a backend would connect to) ---- */
+/* console: drains up to cap bytes a port transmitted; queues input for a
+ * port (false when it does not fit); port state bits. */
+size_t vc_console_output(vc_dev *d, unsigned port, void *buf, size_t cap);
+bool vc_console_input(vc_dev *d, unsigned port, const void *buf, size_t len);
+#define VC_CONSOLE_PORT_ADDED 1u
+#define VC_CONSOLE_PORT_READY 2u   /* driver answered PORT_READY 1 */
+#define VC_CONSOLE_PORT_OPEN 4u    /* driver opened the port */
+#define VC_CONSOLE_PORT_CONSOLE 8u /* announced as the console port */
+unsigned vc_console_port_state(const vc_dev *d, unsigned port);
+
+/* input: one update (events ending with SYN_REPORT) goes to the driver whole
+ * or is dropped whole when too few event buffers are posted. */
+typedef struct vc_input_event {
+    uint16_t type, code;
+    uint32_t value;
+} vc_input_event;
+bool vc_input_send(vc_dev *d, const vc_input_event *ev, unsigned n);
+unsigned vc_input_leds(const vc_dev *d); /* bit per LED the driver set via statusq */
+
+/* balloon: the host's target size (config change), pages held, a request
+ * for fresh statistics (returns the held stats buffer), the last value of a
+ * statistic by tag. */
+#define VC_BALLOON_NSTATS 16
+void vc_balloon_set_target(vc_dev *d, uint32_t pages);
+uint32_t vc_balloon_pages(const vc_dev *d);
+bool vc_balloon_request_stats(vc_dev *d);
+bool vc_balloon_stat(const vc_dev *d, unsigned tag, uint64_t *value);
+
+/* scsi: sends one event (false when no buffer: the loss is flagged on the
+ * next event, or when the event needs a feature not negotiated). */
+bool vc_scsi_send_event(vc_dev *d, uint32_t event, uint32_t reason);
+
+/* net */
+typedef struct vc_net_stats {
+    uint64_t tx_frames, tx_dropped, rx_frames, rx_filtered, rx_dropped;
+} vc_net_stats;
+void vc_net_set_link(vc_dev *d, bool up);
+vc_net_stats vc_net_get_stats(const vc_dev *d);
 
 /* Creates a model by its short name ("rng", "blk", ...); NULL if unknown. */
 vc_dev *vc_model_create(const char *name, const vc_gmem *mem, const vc_model_opts *o);

@@ -1,0 +1,378 @@
+/* SCSI host with one target and one in-memory LUN (disk image from the
+ * options): INQUIRY, TEST UNIT READY, REQUEST SENSE, READ CAPACITY(10/16),
+ * READ/WRITE(10/16), SYNCHRONIZE CACHE, REPORT LUNS; CHECK CONDITION with
+ * fixed-format sense for the rest. Task management and async notification
+ * on the control queue; an event queue for hotplug events. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "le.h"
+#include "refdev/held.h"
+#include "refdev/models.h"
+
+#define SCSI_QUEUE_MAX 128
+#define SCSI_NQUEUES 3 /* control, event, one request queue */
+#define SECTOR 512u
+#define SENSE_DEFAULT 96u
+#define CDB_DEFAULT 32u
+#define EVENT_SIZE 16u /* le32 event, u8 lun[8], le32 reason */
+#define REQ_FIXED 19u  /* lun, id, task_attr, prio, crn */
+#define RESP_FIXED 12u /* sense_len, residual, status_qualifier, status, response */
+#define SENSE_LEN 18u
+
+enum { F_INOUT = 0, F_HOTPLUG = 1, F_CHANGE = 2 };
+enum { C_NUM_QUEUES = 0, C_SEG_MAX = 4, C_MAX_SECTORS = 8, C_CMD_PER_LUN = 12,
+       C_EVENT_INFO_SIZE = 16, C_SENSE_SIZE = 20, C_CDB_SIZE = 24, C_MAX_CHANNEL = 28,
+       C_MAX_TARGET = 30, C_MAX_LUN = 32, C_SIZE = 36 };
+enum { Q_CTRL = 0, Q_EVENT = 1 };
+enum { R_OK = 0, R_OVERRUN = 1, R_BAD_TARGET = 3, R_FAILURE = 9, R_FUNCTION_REJECTED = 11 };
+enum { T_TMF = 0, T_AN_QUERY = 1, T_AN_SUBSCRIBE = 2 };
+enum { ST_GOOD = 0, ST_CHECK_CONDITION = 2 };
+enum { K_ILLEGAL_REQUEST = 5, K_DATA_PROTECT = 7 };
+#define EVENTS_MISSED 0x80000000u
+
+typedef struct scsi {
+    vc_dev dev;
+    uint8_t *disk;
+    uint64_t sectors;
+    bool read_only;
+    vc_held events;
+    bool events_lost;
+} scsi;
+
+/* The outcome of one command, written into the response header. */
+typedef struct outcome {
+    uint8_t response, status, sense_key, asc;
+    uint64_t transferred; /* bytes of data moved */
+} outcome;
+
+static void check(outcome *o, uint8_t key, uint8_t asc)
+{
+    o->status = ST_CHECK_CONDITION;
+    o->sense_key = key;
+    o->asc = asc;
+}
+
+static uint32_t cfg32(const vc_dev *d, unsigned off) { return vc_get32(d->config + off); }
+
+/* Copies a device-built answer into datain, limited by the CDB's allocation
+ * length and the buffer. */
+static void answer(vc_dev *d, vc_chain *c, uint64_t din_off, const uint8_t *data, uint32_t len,
+                   uint32_t alloc, outcome *o)
+{
+    uint64_t room = c->in_bytes - din_off, n = len < alloc ? len : alloc;
+    if (n > room)
+        n = room;
+    o->transferred = vc_chain_write(d->mem, c, din_off, data, n);
+}
+
+static void inquiry(scsi *s, vc_chain *c, uint64_t din_off, const uint8_t *cdb, bool lun_ok,
+                    outcome *o)
+{
+    uint8_t buf[64] = { 0 };
+    uint32_t len, alloc = vc_get_be16(cdb + 3);
+    if (cdb[1] & 1) { /* vital product data */
+        static const char serial[] = "vconform-scsi0";
+        buf[1] = cdb[2];
+        if (cdb[2] == 0x00) {
+            buf[3] = 2;
+            buf[4] = 0x00;
+            buf[5] = 0x80;
+            len = 6;
+        } else if (cdb[2] == 0x80) {
+            buf[3] = sizeof(serial) - 1;
+            memcpy(buf + 4, serial, sizeof(serial) - 1);
+            len = 4 + sizeof(serial) - 1;
+        } else {
+            check(o, K_ILLEGAL_REQUEST, 0x24); /* invalid field in CDB */
+            return;
+        }
+    } else {
+        buf[0] = lun_ok ? 0x00 : 0x7f; /* direct access, or no LUN here */
+        buf[2] = 5;                    /* SPC-3 */
+        buf[3] = 2;
+        buf[4] = 31;
+        buf[7] = 0x02; /* command queueing */
+        memcpy(buf + 8, "VCONFORM", 8);
+        memcpy(buf + 16, "REFDEV DISK     ", 16);
+        memcpy(buf + 32, "1.0 ", 4);
+        len = 36;
+    }
+    answer(&s->dev, c, din_off, buf, len, alloc, o);
+}
+
+static void rw(scsi *s, vc_chain *c, uint64_t dout_off, uint64_t din_off, uint64_t lba,
+               uint64_t count, bool write, outcome *o)
+{
+    vc_dev *d = &s->dev;
+    if (lba > s->sectors || count > s->sectors - lba) {
+        check(o, K_ILLEGAL_REQUEST, 0x21); /* LBA out of range */
+        return;
+    }
+    if (write && s->read_only) {
+        check(o, K_DATA_PROTECT, 0x27); /* write protected */
+        return;
+    }
+    uint64_t len = count * SECTOR;
+    uint64_t room = write ? c->out_bytes - dout_off : c->in_bytes - din_off;
+    if (len > room) {
+        o->response = R_OVERRUN; /* the data buffer cannot hold the transfer */
+        return;
+    }
+    uint8_t *at = s->disk + lba * SECTOR;
+    o->transferred = write ? vc_chain_read(d->mem, c, dout_off, at, len)
+                           : vc_chain_write(d->mem, c, din_off, at, len);
+}
+
+static void execute(scsi *s, vc_chain *c, const uint8_t *cdb, bool lun_ok, uint64_t dout_off,
+                    uint64_t din_off, outcome *o)
+{
+    uint8_t buf[32] = { 0 };
+    uint64_t last = s->sectors ? s->sectors - 1 : 0;
+    if (!lun_ok && cdb[0] != 0x12 && cdb[0] != 0xa0) {
+        check(o, K_ILLEGAL_REQUEST, 0x25); /* logical unit not supported */
+        return;
+    }
+    switch (cdb[0]) {
+    case 0x00: /* TEST UNIT READY */
+    case 0x35: /* SYNCHRONIZE CACHE(10): writes are never cached */
+        break;
+    case 0x03: /* REQUEST SENSE: nothing pending */
+        buf[0] = 0x70;
+        buf[7] = 10;
+        answer(&s->dev, c, din_off, buf, SENSE_LEN, cdb[4], o);
+        break;
+    case 0x12:
+        inquiry(s, c, din_off, cdb, lun_ok, o);
+        break;
+    case 0x25: /* READ CAPACITY(10) */
+        vc_put_be32(buf, last > 0xffffffffu ? 0xffffffffu : (uint32_t)last);
+        vc_put_be32(buf + 4, SECTOR);
+        answer(&s->dev, c, din_off, buf, 8, 8, o);
+        break;
+    case 0x9e: /* SERVICE ACTION IN(16) */
+        if ((cdb[1] & 0x1f) != 0x10) {
+            check(o, K_ILLEGAL_REQUEST, 0x24);
+            break;
+        }
+        vc_put_be64(buf, last); /* READ CAPACITY(16) */
+        vc_put_be32(buf + 8, SECTOR);
+        answer(&s->dev, c, din_off, buf, 32, vc_get_be32(cdb + 10), o);
+        break;
+    case 0x28:
+    case 0x2a:
+        rw(s, c, dout_off, din_off, vc_get_be32(cdb + 2), vc_get_be16(cdb + 7), cdb[0] == 0x2a, o);
+        break;
+    case 0x88:
+    case 0x8a:
+        rw(s, c, dout_off, din_off, vc_get_be64(cdb + 2), vc_get_be32(cdb + 10), cdb[0] == 0x8a,
+           o);
+        break;
+    case 0xa0: /* REPORT LUNS: LUN 0 only */
+        vc_put_be32(buf, 8);
+        answer(&s->dev, c, din_off, buf, 16, vc_get_be32(cdb + 6), o);
+        break;
+    default:
+        check(o, K_ILLEGAL_REQUEST, 0x20); /* invalid command operation code */
+        break;
+    }
+}
+
+/* lun[0] = 1, lun[1] = target, then a flat single-level LUN. */
+static uint8_t address(const uint8_t *lun, bool *lun_ok)
+{
+    if (lun[0] != 1 || lun[1] != 0)
+        return R_BAD_TARGET;
+    *lun_ok = ((lun[2] & 0x3f) << 8 | lun[3]) == 0;
+    return R_OK;
+}
+
+static uint32_t serve_req(vc_dev *d, unsigned q, vc_chain *c)
+{
+    scsi *s = d->model;
+    uint64_t cdb_size = cfg32(d, C_CDB_SIZE), sense_size = cfg32(d, C_SENSE_SIZE);
+    uint64_t req_len = REQ_FIXED + cdb_size, resp_len = RESP_FIXED + sense_size;
+    if (c->out_bytes < req_len || c->in_bytes < resp_len) {
+        vc_dev_fault(d, "SCSI_REQ_LAYOUT", REQ_DRV_IMPLIED_SCSI_REQ_LAYOUT, (int)q, false,
+                     "request: %llu readable (need %llu), %llu writable (need %llu)",
+                     (unsigned long long)c->out_bytes, (unsigned long long)req_len,
+                     (unsigned long long)c->in_bytes, (unsigned long long)resp_len);
+        return 0;
+    }
+    uint8_t hdr[REQ_FIXED], cdb[32] = { 0 };
+    vc_chain_read(d->mem, c, 0, hdr, REQ_FIXED);
+    vc_chain_read(d->mem, c, REQ_FIXED, cdb, cdb_size < 32 ? cdb_size : 32);
+    outcome o = { 0 };
+    bool lun_ok = false;
+    o.response = address(hdr, &lun_ok);
+    bool has_out = c->out_bytes > req_len, has_in = c->in_bytes > resp_len;
+    if (o.response == R_OK && has_out && has_in && !vc_dev_has(d, F_INOUT)) {
+        vc_dev_fault(d, "SCSI_INOUT", REQ_DRV_IMPLIED_SCSI_REQ_LAYOUT, (int)q, false,
+                     "data in both directions without INOUT");
+        o.response = R_FAILURE;
+    }
+    if (o.response == R_OK)
+        execute(s, c, cdb, lun_ok, req_len, resp_len, &o);
+    uint64_t data_len = has_out ? c->out_bytes - req_len : c->in_bytes - resp_len;
+    uint8_t resp[RESP_FIXED + SENSE_LEN] = { 0 };
+    uint32_t sense_len = 0;
+    if (o.status == ST_CHECK_CONDITION) {
+        uint8_t *sense = resp + RESP_FIXED;
+        sense[0] = 0x70; /* current error, fixed format */
+        sense[2] = o.sense_key;
+        sense[7] = SENSE_LEN - 8;
+        sense[12] = o.asc;
+        sense_len = sense_size < SENSE_LEN ? (uint32_t)sense_size : SENSE_LEN;
+    }
+    vc_put32(resp, sense_len);
+    vc_put32(resp + 4, (uint32_t)(data_len - o.transferred));
+    resp[10] = o.status;   /* SAM status (dev.scsi_req.1) */
+    resp[11] = o.response; /* a defined response code (dev.scsi_req.2) */
+    vc_chain_write(d->mem, c, 0, resp, RESP_FIXED + sense_len);
+    return (uint32_t)(resp_len + (has_out ? 0 : o.transferred));
+}
+
+static uint32_t serve_ctrl(vc_dev *d, unsigned q, vc_chain *c)
+{
+    uint8_t req[28] = { 0 };
+    uint64_t got = vc_chain_read(d->mem, c, 0, req, sizeof(req));
+    uint32_t type = got >= 4 ? vc_get32(req) : 0xffffffffu;
+    bool lun_ok;
+    if (type == T_TMF && got >= 24 && c->in_bytes >= 1) {
+        uint32_t sub = vc_get32(req + 4);
+        uint8_t r = address(req + 8, &lun_ok);
+        if (r == R_OK && sub > 7)
+            r = R_FUNCTION_REJECTED;
+        /* requests complete synchronously: nothing is ever left to abort */
+        vc_chain_write(d->mem, c, 0, &r, 1);
+        return 1;
+    }
+    if ((type == T_AN_QUERY || type == T_AN_SUBSCRIBE) && got >= 16 && c->in_bytes >= 5) {
+        uint8_t resp[5] = { 0 }; /* no asynchronous events supported */
+        resp[4] = address(req + 4, &lun_ok);
+        vc_chain_write(d->mem, c, 0, resp, 5);
+        return 5;
+    }
+    vc_dev_fault(d, "SCSI_CTRL_LAYOUT", REQ_DRV_IMPLIED_SCSI_REQ_LAYOUT, (int)q, false,
+                 "control request type %u: %llu readable, %llu writable bytes", (unsigned)type,
+                 (unsigned long long)c->out_bytes, (unsigned long long)c->in_bytes);
+    return 0;
+}
+
+static bool event_buf_ok(vc_dev *d, unsigned q, const vc_chain *c)
+{
+    if (c->out_bytes == 0 && c->in_bytes >= EVENT_SIZE)
+        return true;
+    vc_dev_fault(d, "SCSI_EVENT_BUFFER", REQ_DRV_SCSI_EVENT_2, (int)q, false,
+                 "event buffer: %llu readable, %llu writable bytes",
+                 (unsigned long long)c->out_bytes, (unsigned long long)c->in_bytes);
+    return false;
+}
+
+static void notify(vc_dev *d, unsigned q)
+{
+    scsi *s = d->model;
+    if (q == Q_CTRL)
+        vc_dev_serve(d, q, serve_ctrl);
+    else if (q == Q_EVENT)
+        vc_held_fill(&s->events, d, q, event_buf_ok);
+    else
+        vc_dev_serve(d, q, serve_req);
+}
+
+static void config_write(vc_dev *d, uint32_t off, const void *buf, uint32_t len)
+{
+    /* only sense_size and cdb_size are writable (drv.scsi_cfg.1) */
+    if ((off == C_SENSE_SIZE || off == C_CDB_SIZE) && len == 4) {
+        memcpy(d->config + off, buf, 4);
+        return;
+    }
+    vc_dev_fault(d, "SCSI_CONFIG_WRITE", REQ_DRV_SCSI_CFG_1, -1, false,
+                 "write of %u bytes at %u", len, off);
+}
+
+static void fill_config(scsi *s, uint16_t qmax)
+{
+    uint8_t *c = s->dev.config;
+    memset(c, 0, C_SIZE);
+    vc_put32(c + C_NUM_QUEUES, SCSI_NQUEUES - 2);
+    vc_put32(c + C_SEG_MAX, qmax - 2u);
+    vc_put32(c + C_MAX_SECTORS, 0xffff);
+    vc_put32(c + C_CMD_PER_LUN, qmax);
+    vc_put32(c + C_EVENT_INFO_SIZE, EVENT_SIZE);
+    vc_put32(c + C_SENSE_SIZE, SENSE_DEFAULT); /* back to defaults on reset (dev.scsi_cfg.1) */
+    vc_put32(c + C_CDB_SIZE, CDB_DEFAULT);
+}
+
+static void reset(vc_dev *d)
+{
+    scsi *s = d->model;
+    vc_held_clear(&s->events);
+    s->events_lost = false;
+    fill_config(s, d->q[0].max_size);
+}
+
+static void queue_reset(vc_dev *d, unsigned q)
+{
+    if (q == Q_EVENT)
+        vc_held_clear(&((scsi *)d->model)->events);
+}
+
+static void destroy(vc_dev *d)
+{
+    vc_held_free(&((scsi *)d->model)->events);
+}
+
+static const vc_model_ops scsi_ops = {
+    .name = "scsi",
+    .device_id = 8,
+    .config_write = config_write,
+    .queue_notify = notify,
+    .reset = reset,
+    .queue_reset = queue_reset,
+    .destroy = destroy,
+};
+
+vc_dev *vc_scsi_create(const vc_gmem *mem, const vc_model_opts *o)
+{
+    if (!o || !o->disk || o->disk_bytes == 0 || o->disk_bytes % SECTOR)
+        return NULL;
+    scsi *s = calloc(1, sizeof(*s));
+    uint16_t qmax = o->queue_max ? o->queue_max : SCSI_QUEUE_MAX;
+    if (!s || !vc_held_init(&s->events, qmax, qmax)) {
+        if (s)
+            vc_held_free(&s->events);
+        free(s);
+        return NULL;
+    }
+    uint16_t qm[SCSI_NQUEUES] = { qmax, qmax, qmax };
+    uint64_t f = VC_TRANSPORT_FEATURES | 1ull << F_HOTPLUG | 1ull << F_CHANGE;
+    vc_dev_init(&s->dev, &scsi_ops, s, mem, f & ~o->features_off, C_SIZE, SCSI_NQUEUES, qm);
+    s->disk = o->disk;
+    s->sectors = o->disk_bytes / SECTOR;
+    s->read_only = o->read_only;
+    fill_config(s, qmax);
+    return &s->dev;
+}
+
+bool vc_scsi_send_event(vc_dev *d, uint32_t event, uint32_t reason)
+{
+    scsi *s = d->model;
+    /* transport reset events only with HOTPLUG (dev.scsi_event.2) */
+    if (event == 1 && !vc_dev_has(d, F_HOTPLUG))
+        return false;
+    if (d->status & VC_STATUS_DRIVER_OK)
+        vc_held_fill(&s->events, d, Q_EVENT, event_buf_ok);
+    if (s->events.n == 0) {
+        s->events_lost = true; /* flagged on the next event (dev.scsi_event.1) */
+        return false;
+    }
+    uint8_t e[EVENT_SIZE] = { 0 };
+    vc_put32(e, event | (s->events_lost ? EVENTS_MISSED : 0));
+    e[4] = 1; /* target 0, LUN 0 */
+    vc_put32(e + 12, reason);
+    uint32_t w = (uint32_t)vc_chain_write(d->mem, vc_held_at(&s->events, 0), 0, e, EVENT_SIZE);
+    vc_held_push(&s->events, d, Q_EVENT, w);
+    s->events_lost = false;
+    return true;
+}
