@@ -65,6 +65,22 @@ long vc_th_roundtrip(vc_th *t, unsigned qi, const vc_seg *sg, unsigned n_out, un
     return len;
 }
 
+bool vc_th_post(vc_th *t, unsigned qi, const vc_seg *sg, unsigned n_out, unsigned n_in,
+                uint32_t token)
+{
+    if (vc_vq_drv_add(&t->q[qi], sg, n_out, n_in, token, false) != VC_DRV_OK)
+        return false;
+    if (vc_vq_drv_kick_needed(&t->q[qi]))
+        vc_dev_notify(t->dev, qi);
+    return true;
+}
+
+bool vc_th_used(vc_th *t, unsigned qi, uint32_t *token, uint32_t *len)
+{
+    vc_drv_status s = vc_vq_drv_get_used(&t->q[qi], token, len);
+    return s == VC_DRV_OK || s == VC_DRV_DEV_BAD_LEN;
+}
+
 void vc_th_free(vc_th *t)
 {
     for (unsigned i = 0; i < VC_DEV_MAX_QUEUES; i++)

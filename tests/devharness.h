@@ -28,6 +28,11 @@ void vc_th_driver_ok(vc_th *t);
  * length, or -1 when nothing came back. */
 long vc_th_roundtrip(vc_th *t, unsigned qi, const vc_seg *sg, unsigned n_out, unsigned n_in,
                      bool indirect);
+/* Adds one buffer and notifies when the device asks for it (no wait). */
+bool vc_th_post(vc_th *t, unsigned qi, const vc_seg *sg, unsigned n_out, unsigned n_in,
+                uint32_t token);
+/* Collects one used buffer: its token and length; false when none. */
+bool vc_th_used(vc_th *t, unsigned qi, uint32_t *token, uint32_t *len);
 void vc_th_free(vc_th *t);
 /* True when the device logged a fault with this code. */
 bool vc_th_fault(const vc_th *t, const char *code);

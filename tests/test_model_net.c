@@ -1,0 +1,253 @@
+/* Net model: loopback of transmitted frames, mergeable and single receive
+ * buffers, the receive filter driven by control commands, queue pairs, and
+ * malformed transmit and control requests. */
+#include <string.h>
+
+#include "devharness.h"
+#include "refdev/models.h"
+#include "vc_test.h"
+
+#define F_V1 (1ull << VC_F_VERSION_1)
+#define F_PACKED (1ull << VC_F_RING_PACKED)
+#define F_MTU (1ull << 3)
+#define F_MAC (1ull << 5)
+#define F_MRG (1ull << 15)
+#define F_STATUS (1ull << 16)
+#define F_CTRL (1ull << 17)
+#define F_CTRL_RX (1ull << 18)
+#define F_CTRL_VLAN (1ull << 19)
+#define F_MQ (1ull << 22)
+#define F_ALL (F_V1 | F_MTU | F_MAC | F_STATUS | F_CTRL | F_CTRL_RX | F_CTRL_VLAN | F_MQ)
+
+typedef struct rig {
+    vc_th t;
+    vc_dev *d;
+    uint64_t buf;
+    unsigned ctrl;
+} rig;
+
+static void rig_init(rig *r, uint64_t f)
+{
+    vc_th_mem(&r->t);
+    r->d = vc_net_create(&r->t.tm.mem, NULL);
+    VC_CHECK(vc_th_negotiate(&r->t, r->d, f) & VC_STATUS_FEATURES_OK);
+    r->ctrl = f & F_MQ ? 4 : 2;
+    for (unsigned q = 0; q <= r->ctrl; q++)
+        vc_th_queue(&r->t, q, 16);
+    vc_th_driver_ok(&r->t);
+    r->buf = vc_testmem_alloc(&r->t.tm, 1 << 16, 4096);
+}
+
+static void rig_free(rig *r)
+{
+    vc_model_free(r->d);
+    vc_th_free(&r->t);
+}
+
+/* Transmits a frame to dst with an optional VLAN tag on queue pair p. */
+static void xmit(rig *r, unsigned p, const uint8_t *dst, int vlan, uint32_t payload)
+{
+    uint8_t f[12 + 1600] = { 0 }; /* net header, then the frame */
+    uint8_t *e = f + 12;
+    memcpy(e, dst, 6);
+    memcpy(e + 6, "\x52\x54\x00\x00\x00\x01", 6);
+    uint32_t n = 12;
+    if (vlan >= 0) {
+        e[n] = 0x81;
+        e[n + 2] = (uint8_t)(vlan >> 8);
+        e[n + 3] = (uint8_t)vlan;
+        n += 4;
+    }
+    e[n] = 0x88;
+    e[n + 1] = 0xb5; /* local experimental ethertype */
+    n += 2;
+    for (uint32_t i = 0; i < payload; i++)
+        e[n + i] = (uint8_t)i;
+    vc_gmem_write(&r->t.tm.mem, r->buf + 0x8000, f, 12 + n + payload);
+    vc_seg sg = { r->buf + 0x8000, 12 + n + payload, false };
+    VC_CHECK_EQ(vc_th_roundtrip(&r->t, 2 * p + 1, &sg, 1, 0, false), 0);
+}
+
+static void post_rx(rig *r, unsigned p, unsigned n, uint32_t len)
+{
+    for (unsigned i = 0; i < n; i++) {
+        vc_seg sg = { r->buf + i * 2048, len, true };
+        VC_CHECK(vc_th_post(&r->t, 2 * p, &sg, 0, 1, i));
+    }
+}
+
+static uint8_t ctrl(rig *r, uint8_t cls, uint8_t cmd, const void *data, uint32_t len)
+{
+    uint8_t m[256] = { cls, cmd };
+    if (len)
+        memcpy(m + 2, data, len);
+    vc_gmem_write(&r->t.tm.mem, r->buf + 0xc000, m, 2 + len);
+    vc_gmem_st16(&r->t.tm.mem, r->buf + 0xd000, 0xee);
+    vc_seg sg[2] = { { r->buf + 0xc000, 2 + len, false }, { r->buf + 0xd000, 1, true } };
+    VC_CHECK_EQ(vc_th_roundtrip(&r->t, r->ctrl, sg, 1, 1, false), 1);
+    uint8_t ack = 0xee;
+    vc_gmem_read(&r->t.tm.mem, r->buf + 0xd000, &ack, 1);
+    return ack;
+}
+
+static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+static const uint8_t other[6] = { 0x02, 0, 0, 0, 0, 9 };
+static const uint8_t mcast[6] = { 0x01, 0, 0x5e, 0, 0, 1 };
+
+static void loopback_case(uint64_t f)
+{
+    rig r;
+    rig_init(&r, f);
+    post_rx(&r, 0, 4, 1526);
+    xmit(&r, 0, bcast, -1, 100);
+    uint32_t tok, len;
+    VC_CHECK(vc_th_used(&r.t, 0, &tok, &len));
+    VC_CHECK_EQ(len, 12 + 14 + 100);
+    uint8_t got[64];
+    vc_gmem_read(&r.t.tm.mem, r.buf + tok * 2048, got, 64);
+    VC_CHECK_EQ(got[10], 1); /* num_buffers */
+    VC_CHECK(memcmp(got + 12, bcast, 6) == 0);
+    VC_CHECK_EQ(got[12 + 14 + 5], 5);
+    vc_net_stats st = vc_net_get_stats(r.d);
+    VC_CHECK_EQ(st.tx_frames, 1);
+    VC_CHECK_EQ(st.rx_frames, 1);
+    VC_CHECK_EQ(r.d->nfaults, 0);
+    rig_free(&r);
+}
+
+VC_TEST(loopback_split) { loopback_case(F_ALL); }
+VC_TEST(loopback_packed) { loopback_case(F_ALL | F_PACKED); }
+
+VC_TEST(mergeable_buffers)
+{
+    rig r;
+    rig_init(&r, F_V1 | F_MRG);
+    post_rx(&r, 0, 1, 512);
+    xmit(&r, 0, bcast, -1, 1200); /* needs three 512-byte buffers */
+    uint32_t tok, len;
+    VC_CHECK(!vc_th_used(&r.t, 0, &tok, &len)); /* waits for enough buffers */
+    vc_seg sg[2] = { { r.buf + 2048, 512, true }, { r.buf + 4096, 512, true } };
+    vc_th_post(&r.t, 0, &sg[0], 0, 1, 1);
+    vc_th_post(&r.t, 0, &sg[1], 0, 1, 2);
+    uint32_t total = 0;
+    for (int i = 0; i < 3; i++) {
+        VC_CHECK(vc_th_used(&r.t, 0, &tok, &len));
+        VC_CHECK_EQ(tok, (uint32_t)i);
+        total += len;
+    }
+    VC_CHECK_EQ(total, 12 + 14 + 1200);
+    uint8_t h[12];
+    vc_gmem_read(&r.t.tm.mem, r.buf, h, 12);
+    VC_CHECK_EQ(h[10], 3); /* dev.net_rxbuf.1 */
+    /* a buffer smaller than the header (drv.net_rxbuf.3) */
+    vc_seg tiny = { r.buf, 8, true };
+    vc_th_post(&r.t, 0, &tiny, 0, 1, 5);
+    VC_CHECK(vc_th_fault(&r.t, "NET_RX_BUFFER_SMALL"));
+    rig_free(&r);
+}
+
+VC_TEST(receive_filter)
+{
+    rig r;
+    rig_init(&r, F_ALL);
+    post_rx(&r, 0, 8, 1526);
+    uint8_t off = 0, on = 1;
+    VC_CHECK_EQ(ctrl(&r, 0, 0, &off, 1), 0); /* promiscuous off */
+    xmit(&r, 0, other, -1, 10);               /* neither our MAC nor in a table */
+    xmit(&r, 0, mcast, -1, 10);
+    uint8_t own[6];
+    vc_dev_config_read(r.d, 0, own, 6);
+    xmit(&r, 0, own, -1, 10);
+    vc_net_stats st = vc_net_get_stats(r.d);
+    VC_CHECK_EQ(st.rx_filtered, 2);
+    VC_CHECK_EQ(st.rx_frames, 1);
+    VC_CHECK_EQ(ctrl(&r, 0, 1, &on, 1), 0); /* all-multicast */
+    xmit(&r, 0, mcast, -1, 10);
+    /* MAC table: one unicast entry, no multicast */
+    uint8_t table[4 + 6 + 4] = { 1, 0, 0, 0 };
+    memcpy(table + 4, other, 6);
+    VC_CHECK_EQ(ctrl(&r, 1, 0, table, sizeof(table)), 0);
+    xmit(&r, 0, other, -1, 10);
+    st = vc_net_get_stats(r.d);
+    VC_CHECK_EQ(st.rx_frames, 3);
+    /* VLAN: tagged frames pass only when the id was added */
+    xmit(&r, 0, own, 5, 10);
+    uint16_t vid = 5;
+    VC_CHECK_EQ(ctrl(&r, 2, 0, &vid, 2), 0);
+    xmit(&r, 0, own, 5, 10);
+    st = vc_net_get_stats(r.d);
+    VC_CHECK_EQ(st.rx_filtered, 3);
+    VC_CHECK_EQ(st.rx_frames, 4);
+    /* a malformed table and an unknown class are refused, not faults */
+    uint8_t bad[4] = { 200, 0, 0, 0 };
+    VC_CHECK_EQ(ctrl(&r, 1, 0, bad, 4), 1);
+    VC_CHECK_EQ(ctrl(&r, 77, 0, NULL, 0), 1);
+    VC_CHECK_EQ(r.d->nfaults, 0);
+    rig_free(&r);
+}
+
+VC_TEST(queue_pairs)
+{
+    rig r;
+    rig_init(&r, F_ALL);
+    post_rx(&r, 0, 2, 1526);
+    post_rx(&r, 1, 2, 1526);
+    uint32_t tok, len;
+    xmit(&r, 1, bcast, -1, 10); /* before VQ_PAIRS_SET: received on queue 0 */
+    VC_CHECK(vc_th_used(&r.t, 0, &tok, &len));
+    uint16_t two = 2, three = 3;
+    VC_CHECK_EQ(ctrl(&r, 4, 0, &two, 2), 0);
+    xmit(&r, 1, bcast, -1, 10);
+    VC_CHECK(vc_th_used(&r.t, 2, &tok, &len));
+    VC_CHECK_EQ(ctrl(&r, 4, 0, &three, 2), 1);
+    VC_CHECK(vc_th_fault(&r.t, "NET_MQ_PAIRS")); /* drv.net_ctrl_mq.2 */
+    rig_free(&r);
+}
+
+VC_TEST(malformed_transmit)
+{
+    rig r;
+    rig_init(&r, F_ALL);
+    post_rx(&r, 0, 4, 1526);
+    uint8_t h[12 + 20] = { 1 }; /* NEEDS_CSUM without CSUM */
+    vc_gmem_write(&r.t.tm.mem, r.buf + 0x8000, h, sizeof(h));
+    vc_seg sg = { r.buf + 0x8000, sizeof(h), false };
+    vc_th_roundtrip(&r.t, 1, &sg, 1, 0, false);
+    VC_CHECK(vc_th_fault(&r.t, "NET_TX_CSUM"));
+    h[0] = 0;
+    h[1] = 1; /* gso TCPV4 without HOST_TSO4 */
+    vc_gmem_write(&r.t.tm.mem, r.buf + 0x8000, h, sizeof(h));
+    vc_th_roundtrip(&r.t, 1, &sg, 1, 0, false);
+    VC_CHECK(vc_th_fault(&r.t, "NET_TX_GSO"));
+    h[1] = 0;
+    h[10] = 2; /* num_buffers on transmit */
+    vc_gmem_write(&r.t.tm.mem, r.buf + 0x8000, h, sizeof(h));
+    vc_th_roundtrip(&r.t, 1, &sg, 1, 0, false);
+    VC_CHECK(vc_th_fault(&r.t, "NET_TX_NUM_BUFFERS"));
+    vc_seg shorth = { r.buf + 0x8000, 6, false };
+    vc_th_roundtrip(&r.t, 1, &shorth, 1, 0, false);
+    VC_CHECK(vc_th_fault(&r.t, "NET_TX_LAYOUT"));
+    vc_seg big = { r.buf, 12 + 1600, false };
+    vc_th_roundtrip(&r.t, 1, &big, 1, 0, false);
+    VC_CHECK(vc_th_fault(&r.t, "NET_TX_OVER_MTU")); /* drv.net_cfg.8 */
+    vc_seg noack = { r.buf, 4, false };
+    vc_th_roundtrip(&r.t, r.ctrl, &noack, 1, 0, false);
+    VC_CHECK(vc_th_fault(&r.t, "NET_CTRL_LAYOUT"));
+    VC_CHECK(!(vc_dev_status(r.d) & VC_STATUS_NEEDS_RESET));
+    rig_free(&r);
+}
+
+VC_TEST(link_status)
+{
+    rig r;
+    rig_init(&r, F_ALL);
+    unsigned irqs = r.t.irqs;
+    vc_net_set_link(r.d, false);
+    uint16_t st = 1;
+    vc_dev_config_read(r.d, 6, &st, 2);
+    VC_CHECK_EQ(st, 0);
+    VC_CHECK(r.t.irqs > irqs);
+    rig_free(&r);
+}
+
+int main(void) { return vc_test_main(); }
