@@ -44,7 +44,8 @@ VC_TEST(refuses_unoffered_feature)
     vc_dev_set_driver_features(d, 0, 1u << 5); /* rng offers no device bits */
     vc_dev_set_driver_features(d, 1, 1u);
     vc_dev_set_status(d, VC_STATUS_ACKNOWLEDGE | VC_STATUS_DRIVER | VC_STATUS_FEATURES_OK);
-    VC_CHECK(!(vc_dev_status(d) & VC_STATUS_FEATURES_OK)); /* dev.features.2 */
+    VC_CONFORMS(REQ_DEV_FEATURES_2);
+    VC_CHECK(!(vc_dev_status(d) & VC_STATUS_FEATURES_OK));
     VC_CHECK(vc_th_fault(&t, "FEATURES_REFUSED"));
     VC_CHECK_STR(d->fault[0].req, REQ_DRV_FEATURES_1);
     done(&t);
@@ -119,9 +120,12 @@ VC_TEST(reset_clears_everything)
     d->q[0].msix_vector = 3;
     vc_th_driver_ok(&t);
     vc_dev_set_status(d, 0);
-    VC_CHECK_EQ(vc_dev_status(d), 0);       /* dev.reset.1 */
-    VC_CHECK(!d->q[0].enabled);            /* dev.pci_common.8 */
-    VC_CHECK_EQ(d->q[0].msix_vector, VC_NO_VECTOR); /* dev.pci_msix.7 */
+    VC_CONFORMS(REQ_DEV_RESET_1);
+    VC_CHECK_EQ(vc_dev_status(d), 0);
+    VC_CONFORMS(REQ_DEV_PCI_COMMON_8);
+    VC_CHECK(!d->q[0].enabled);
+    VC_CONFORMS(REQ_DEV_PCI_MSIX_7);
+    VC_CHECK_EQ(d->q[0].msix_vector, VC_NO_VECTOR);
     VC_CHECK_EQ(d->accepted, 0);
     /* the same feature set negotiates again (dev.features.4) */
     VC_CHECK(vc_th_negotiate(&t, d, F_V1 | F_IND) & VC_STATUS_FEATURES_OK);
@@ -138,7 +142,8 @@ VC_TEST(kick_before_driver_ok_is_served_after)
     vc_vq_drv_add(&t.q[0], &sg, 0, 1, 9, false);
     vc_dev_notify(d, 0);
     uint32_t tok, len;
-    VC_CHECK_EQ(vc_vq_drv_get_used(&t.q[0], &tok, &len), VC_DRV_EMPTY); /* dev.status.1 */
+    VC_CONFORMS(REQ_DEV_STATUS_1);
+    VC_CHECK_EQ(vc_vq_drv_get_used(&t.q[0], &tok, &len), VC_DRV_EMPTY);
     VC_CHECK(vc_th_fault(&t, "DRV_NOTIFY_EARLY"));
     vc_th_driver_ok(&t);
     VC_CHECK_EQ(vc_vq_drv_get_used(&t.q[0], &tok, &len), VC_DRV_OK);
@@ -158,14 +163,17 @@ VC_TEST(ring_error_sets_needs_reset_and_config_irq)
     /* head index 9 on an 8-entry queue */
     vc_split_put_avail(&t.tm.mem, t.q[0].driver, 8, 0, 9);
     vc_dev_notify(d, 0);
-    VC_CHECK(vc_dev_status(d) & VC_STATUS_NEEDS_RESET); /* dev.status.2 */
-    VC_CHECK(t.irqs > irqs);                            /* dev.status.3 */
+    VC_CONFORMS(REQ_DEV_STATUS_2);
+    VC_CHECK(vc_dev_status(d) & VC_STATUS_NEEDS_RESET);
+    VC_CONFORMS(REQ_DEV_STATUS_3);
+    VC_CHECK(t.irqs > irqs);
     VC_CHECK(d->isr & VC_ISR_CONFIG);
     VC_CHECK(d->config_generation != gen);
     VC_CHECK(vc_th_fault(&t, "VC_E_HEAD_RANGE"));
     VC_CHECK_STR(d->fault[0].req, REQ_DRV_IMPLIED_HEAD_RANGE);
     VC_CHECK_EQ(vc_dev_read_isr(d), VC_ISR_CONFIG);
-    VC_CHECK_EQ(vc_dev_read_isr(d), 0); /* read clears (dev.pci_isr.5) */
+    VC_CONFORMS(REQ_DEV_PCI_ISR_5);
+    VC_CHECK_EQ(vc_dev_read_isr(d), 0); /* read clears */
     done(&t);
 }
 
@@ -194,7 +202,8 @@ VC_TEST(queue_reset_returns_to_default)
     VC_CHECK_EQ(d->q[0].size, d->q[0].max_size);
     vc_seg sg = { vc_testmem_alloc(&t.tm, 32, 16), 32, true };
     vc_vq_drv_add(&t.q[0], &sg, 0, 1, 9, false);
-    vc_dev_notify(d, 0); /* dev.vq_reset.1: nothing executed */
+    VC_CONFORMS(REQ_DEV_VQ_RESET_1);
+    vc_dev_notify(d, 0); /* nothing executed */
     uint32_t tok, len;
     VC_CHECK_EQ(vc_vq_drv_get_used(&t.q[0], &tok, &len), VC_DRV_EMPTY);
     done(&t);

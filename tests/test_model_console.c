@@ -83,10 +83,13 @@ VC_TEST(emergency_write_before_setup)
     vc_dev *d = vc_console_create(&t.tm.mem, NULL);
     vc_dev_set_status(d, VC_STATUS_ACKNOWLEDGE);
     uint32_t v = 'Z' | 0x7700u;
-    VC_CHECK(vc_dev_config_write(d, 8, &v, 4)); /* dev.console_init.1 */
+    VC_CONFORMS(REQ_DEV_CONSOLE_INIT_1);
+    VC_CHECK(vc_dev_config_write(d, 8, &v, 4));
     char out[4] = { 0 };
+    VC_CONFORMS(REQ_DEV_CONSOLE_INIT_2);
     VC_CHECK_EQ(vc_console_output(d, 0, out, sizeof(out)), 1);
     VC_CHECK_EQ(out[0], 'Z'); /* the low byte only */
+    VC_CONFORMS(NULL);
     VC_CHECK_EQ(d->nfaults, 0);
     uint16_t cols = 1;
     vc_dev_config_write(d, 0, &cols, 2);
@@ -140,12 +143,14 @@ static void multiport_case(uint64_t f)
     uint16_t ev, val;
     char name[41] = { 0 };
     ctrl_send(&r, 0, 0, 1); /* DEVICE_READY */
+    VC_CONFORMS(REQ_DEV_CONSOLE_MULTIPORT_1);
     for (uint32_t p = 0; p < 2; p++) {
         VC_CHECK(ctrl_recv(&r, &id, &ev, &val, NULL));
         VC_CHECK_EQ(ev, 1); /* PORT_ADD, ports below max_nr_ports */
         VC_CHECK_EQ(id, p);
     }
     VC_CHECK(!ctrl_recv(&r, &id, &ev, &val, NULL));
+    VC_CONFORMS(NULL);
     ctrl_send(&r, 0, 3, 1); /* PORT_READY port 0 */
     VC_CHECK(ctrl_recv(&r, &id, &ev, &val, NULL));
     VC_CHECK_EQ(ev, 4); /* CONSOLE_PORT */

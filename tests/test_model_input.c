@@ -58,11 +58,12 @@ VC_TEST(keyboard_config)
     VC_CHECK_EQ(u[0], 0xfe);
     VC_CHECK_EQ(query(r.d, 0x11, 0x11, u), 1); /* EV_LED */
     VC_CHECK_EQ(u[0], 0x07);
-    /* unsupported pairs read size 0 (dev.input_init.1) */
+    VC_CONFORMS(REQ_DEV_INPUT_INIT_1); /* unsupported pairs read size 0 */
     VC_CHECK_EQ(query(r.d, 0x11, 3, u), 0); /* no EV_ABS on a keyboard */
     VC_CHECK_EQ(query(r.d, 0x12, 0, u), 0);
     VC_CHECK_EQ(query(r.d, 0x7f, 0, u), 0);
     VC_CHECK_EQ(query(r.d, 1, 5, u), 0);
+    VC_CONFORMS(NULL);
     VC_CHECK_EQ(r.d->nfaults, 0);
     uint8_t junk = 1;
     vc_dev_config_write(r.d, 2, &junk, 1); /* size is not writable (drv.input_init.2) */
@@ -92,9 +93,11 @@ static void events_case(uint64_t f)
     vc_input_event upd[2] = { { 1, 30, 1 }, { 0, 0, 0 } }; /* KEY_A down, SYN_REPORT */
     vc_seg sg = { r.buf, 8, true };
     VC_CHECK(vc_th_post(&r.t, 0, &sg, 0, 1, 0));
-    VC_CHECK(!vc_input_send(r.d, upd, 2)); /* one buffer: the update is dropped whole */
+    VC_CONFORMS(REQ_DEV_INPUT_OP_2); /* one buffer: the update is dropped whole */
+    VC_CHECK(!vc_input_send(r.d, upd, 2));
     uint32_t tok, len;
     VC_CHECK(!vc_th_used(&r.t, 0, &tok, &len));
+    VC_CONFORMS(REQ_DEV_INPUT_OP_3); /* and later delivered whole */
     vc_seg sg2 = { r.buf + 8, 8, true };
     VC_CHECK(vc_th_post(&r.t, 0, &sg2, 0, 1, 1));
     VC_CHECK(vc_input_send(r.d, upd, 2));
@@ -108,6 +111,7 @@ static void events_case(uint64_t f)
     VC_CHECK_EQ(e[0], 1);
     VC_CHECK_EQ(e[2], 30);
     VC_CHECK_EQ(e[4], 1);
+    VC_CONFORMS(NULL);
     /* caps lock on through the status queue */
     uint8_t led[8] = { 0x11, 0, 1, 0, 1, 0, 0, 0 };
     vc_gmem_write(&r.t.tm.mem, r.buf + 64, led, 8);

@@ -17,6 +17,7 @@
 #define F_CTRL_RX (1ull << 18)
 #define F_CTRL_VLAN (1ull << 19)
 #define F_MQ (1ull << 22)
+#define F_CTRL_MAC_ADDR (1ull << 23)
 #define F_ALL (F_V1 | F_MTU | F_MAC | F_STATUS | F_CTRL | F_CTRL_RX | F_CTRL_VLAN | F_MQ)
 
 typedef struct rig {
@@ -105,7 +106,13 @@ static void loopback_case(uint64_t f)
     VC_CHECK_EQ(len, 12 + 14 + 100);
     uint8_t got[64];
     vc_gmem_read(&r.t.tm.mem, r.buf + tok * 2048, got, 64);
+    VC_CONFORMS(REQ_DEV_NET_RX_5);
+    VC_CHECK_EQ(got[0], 0); /* flags: fully checksummed, nothing to finish */
+    VC_CONFORMS(REQ_DEV_NET_RX_18);
+    VC_CHECK_EQ(got[1], 0); /* gso_type NONE */
+    VC_CONFORMS(REQ_DEV_NET_RXBUF_1);
     VC_CHECK_EQ(got[10], 1); /* num_buffers */
+    VC_CONFORMS(NULL);
     VC_CHECK(memcmp(got + 12, bcast, 6) == 0);
     VC_CHECK_EQ(got[12 + 14 + 5], 5);
     vc_net_stats st = vc_net_get_stats(r.d);
@@ -125,20 +132,26 @@ VC_TEST(mergeable_buffers)
     post_rx(&r, 0, 1, 512);
     xmit(&r, 0, bcast, -1, 1200); /* needs three 512-byte buffers */
     uint32_t tok, len;
+    VC_CONFORMS(REQ_DEV_NET_RX_4); /* all buffers of a packet published together */
     VC_CHECK(!vc_th_used(&r.t, 0, &tok, &len)); /* waits for enough buffers */
     vc_seg sg[2] = { { r.buf + 2048, 512, true }, { r.buf + 4096, 512, true } };
     vc_th_post(&r.t, 0, &sg[0], 0, 1, 1);
     vc_th_post(&r.t, 0, &sg[1], 0, 1, 2);
     uint32_t total = 0;
+    VC_CONFORMS(REQ_DEV_NET_RX_3); /* all but the last buffer full */
     for (int i = 0; i < 3; i++) {
         VC_CHECK(vc_th_used(&r.t, 0, &tok, &len));
         VC_CHECK_EQ(tok, (uint32_t)i);
+        if (i < 2)
+            VC_CHECK_EQ(len, 512);
         total += len;
     }
     VC_CHECK_EQ(total, 12 + 14 + 1200);
     uint8_t h[12];
     vc_gmem_read(&r.t.tm.mem, r.buf, h, 12);
-    VC_CHECK_EQ(h[10], 3); /* dev.net_rxbuf.1 */
+    VC_CONFORMS(REQ_DEV_NET_RX_2);
+    VC_CHECK_EQ(h[10], 3);
+    VC_CONFORMS(NULL);
     /* a buffer smaller than the header (drv.net_rxbuf.3) */
     vc_seg tiny = { r.buf, 8, true };
     vc_th_post(&r.t, 0, &tiny, 0, 1, 5);
@@ -152,7 +165,9 @@ VC_TEST(receive_filter)
     rig_init(&r, F_ALL);
     post_rx(&r, 0, 8, 1526);
     uint8_t off = 0, on = 1;
+    VC_CONFORMS(REQ_DEV_NET_CTRL_RX_1);
     VC_CHECK_EQ(ctrl(&r, 0, 0, &off, 1), 0); /* promiscuous off */
+    VC_CONFORMS(REQ_DEV_NET_CTRL_MAC_4);
     xmit(&r, 0, other, -1, 10);               /* neither our MAC nor in a table */
     xmit(&r, 0, mcast, -1, 10);
     uint8_t own[6];
@@ -161,8 +176,10 @@ VC_TEST(receive_filter)
     vc_net_stats st = vc_net_get_stats(r.d);
     VC_CHECK_EQ(st.rx_filtered, 2);
     VC_CHECK_EQ(st.rx_frames, 1);
+    VC_CONFORMS(REQ_DEV_NET_CTRL_RX_4);
     VC_CHECK_EQ(ctrl(&r, 0, 1, &on, 1), 0); /* all-multicast */
     xmit(&r, 0, mcast, -1, 10);
+    VC_CONFORMS(REQ_DEV_NET_CTRL_MAC_2);
     /* MAC table: one unicast entry, no multicast */
     uint8_t table[4 + 6 + 4] = { 1, 0, 0, 0 };
     memcpy(table + 4, other, 6);
@@ -171,6 +188,7 @@ VC_TEST(receive_filter)
     st = vc_net_get_stats(r.d);
     VC_CHECK_EQ(st.rx_frames, 3);
     /* VLAN: tagged frames pass only when the id was added */
+    VC_CONFORMS(REQ_DEV_NET_CTRL_VLAN_2);
     xmit(&r, 0, own, 5, 10);
     uint16_t vid = 5;
     VC_CHECK_EQ(ctrl(&r, 2, 0, &vid, 2), 0);
@@ -178,6 +196,7 @@ VC_TEST(receive_filter)
     st = vc_net_get_stats(r.d);
     VC_CHECK_EQ(st.rx_filtered, 3);
     VC_CHECK_EQ(st.rx_frames, 4);
+    VC_CONFORMS(NULL);
     /* a malformed table and an unknown class are refused, not faults */
     uint8_t bad[4] = { 200, 0, 0, 0 };
     VC_CHECK_EQ(ctrl(&r, 1, 0, bad, 4), 1);
@@ -193,12 +212,20 @@ VC_TEST(queue_pairs)
     post_rx(&r, 0, 2, 1526);
     post_rx(&r, 1, 2, 1526);
     uint32_t tok, len;
+    VC_CONFORMS(REQ_DEV_NET_CTRL_MQ_1);
     xmit(&r, 1, bcast, -1, 10); /* before VQ_PAIRS_SET: received on queue 0 */
     VC_CHECK(vc_th_used(&r.t, 0, &tok, &len));
-    uint16_t two = 2, three = 3;
+    VC_CHECK(!vc_th_used(&r.t, 2, &tok, &len));
+    uint16_t one = 1, two = 2, three = 3;
     VC_CHECK_EQ(ctrl(&r, 4, 0, &two, 2), 0);
     xmit(&r, 1, bcast, -1, 10);
     VC_CHECK(vc_th_used(&r.t, 2, &tok, &len));
+    VC_CONFORMS(REQ_DEV_NET_CTRL_MQ_2);
+    VC_CHECK_EQ(ctrl(&r, 4, 0, &one, 2), 0);
+    xmit(&r, 1, bcast, -1, 10); /* back to one pair: queue 2 is no longer used */
+    VC_CHECK(!vc_th_used(&r.t, 2, &tok, &len));
+    VC_CHECK(vc_th_used(&r.t, 0, &tok, &len));
+    VC_CONFORMS(NULL);
     VC_CHECK_EQ(ctrl(&r, 4, 0, &three, 2), 1);
     VC_CHECK(vc_th_fault(&r.t, "NET_MQ_PAIRS")); /* drv.net_ctrl_mq.2 */
     rig_free(&r);
@@ -247,6 +274,30 @@ VC_TEST(link_status)
     vc_dev_config_read(r.d, 6, &st, 2);
     VC_CHECK_EQ(st, 0);
     VC_CHECK(r.t.irqs > irqs);
+    rig_free(&r);
+}
+
+VC_TEST(config_and_mac_set)
+{
+    rig r;
+    rig_init(&r, F_ALL | F_CTRL_MAC_ADDR);
+    uint16_t pairs = 0, mtu = 0;
+    vc_dev_config_read(r.d, 8, &pairs, 2);
+    vc_dev_config_read(r.d, 10, &mtu, 2);
+    VC_CONFORMS(REQ_DEV_NET_CFG_1);
+    VC_CHECK(pairs >= 1 && pairs <= 0x8000);
+    VC_CONFORMS(REQ_DEV_NET_CFG_2);
+    VC_CHECK(mtu >= 68);
+    VC_CONFORMS(REQ_DEV_NET_CFG_3);
+    VC_CHECK(mtu >= 1280);
+    /* ADDR_SET: the new address is in config by the time the command completes */
+    VC_CONFORMS(REQ_DEV_NET_CTRL_MAC_3);
+    VC_CHECK_EQ(ctrl(&r, 1, 1, other, 6), 0);
+    uint8_t mac[6];
+    vc_dev_config_read(r.d, 0, mac, 6);
+    VC_CHECK(memcmp(mac, other, 6) == 0);
+    VC_CONFORMS(NULL);
+    VC_CHECK_EQ(r.d->nfaults, 0);
     rig_free(&r);
 }
 

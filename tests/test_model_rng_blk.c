@@ -179,7 +179,8 @@ VC_TEST(blk_read_only)
     blk_init(&r, F_V1, true);
     uint8_t before = r.disk[512];
     vc_gmem_fill(&r.t.tm.mem, r.data, 0x77, 512);
-    VC_CHECK_EQ(blk_req(&r, 1, 1, 512, true, NULL, false), 1); /* IOERR (dev.blk_op.3) */
+    VC_CONFORMS(REQ_DEV_BLK_OP_3);
+    VC_CHECK_EQ(blk_req(&r, 1, 1, 512, true, NULL, false), 1); /* IOERR */
     VC_CHECK_EQ(r.disk[512], before);                          /* and nothing written */
     blk_free(&r);
 }
@@ -201,10 +202,13 @@ VC_TEST(blk_discard_and_write_zeroes)
     blk_rig r;
     blk_init(&r, F_V1, false);
     VC_CHECK_EQ(dwz(&r, 13, 4, 2, 0), 0);
-    VC_CHECK_EQ(r.disk[4 * 512 + 5], 0); /* reads as zero (dev.blk_op.8) */
+    VC_CONFORMS(REQ_DEV_BLK_OP_8);
+    VC_CHECK_EQ(r.disk[4 * 512 + 5], 0); /* reads as zero */
     VC_CHECK_EQ(dwz(&r, 13, 4, 2, 1), 0); /* unmap allowed on write zeroes */
-    VC_CHECK_EQ(dwz(&r, 11, 4, 2, 1), 2); /* unmap on discard: UNSUPP (dev.blk_op.5) */
-    VC_CHECK_EQ(dwz(&r, 11, 4, 2, 4), 2); /* unknown flag: UNSUPP (dev.blk_op.4) */
+    VC_CONFORMS(REQ_DEV_BLK_OP_5);
+    VC_CHECK_EQ(dwz(&r, 11, 4, 2, 1), 2); /* unmap on discard: UNSUPP */
+    VC_CONFORMS(REQ_DEV_BLK_OP_4);
+    VC_CHECK_EQ(dwz(&r, 11, 4, 2, 4), 2); /* unknown flag: UNSUPP */
     VC_CHECK_EQ(dwz(&r, 11, 4, 2, 0), 0);
     VC_CHECK_EQ(dwz(&r, 11, DISK_BYTES / 512, 1, 0), 1); /* out of range */
     blk_free(&r);

@@ -143,8 +143,9 @@ VC_TEST(errors_with_sense)
     rig_init(&r, F_V1, true);
     uint8_t bad_op[6] = { 0xc7 };
     result x = cmd(&r, bad_op, 6, 0, 0, 0, false);
+    VC_CONFORMS(REQ_DEV_SCSI_REQ_1);
     VC_CHECK_EQ(x.response, 0);
-    VC_CHECK_EQ(x.status, 2); /* CHECK CONDITION (dev.scsi_req.1) */
+    VC_CHECK_EQ(x.status, 2); /* CHECK CONDITION */
     VC_CHECK_EQ(x.sense_len, 18);
     VC_CHECK_EQ(x.key, 5);
     VC_CHECK_EQ(x.asc, 0x20);
@@ -156,10 +157,12 @@ VC_TEST(errors_with_sense)
     VC_CHECK_EQ(x.key, 7); /* write protected */
     uint8_t big[10] = { 0x28, 0, 0, 0, 0, 0, 0, 0, 4, 0 };
     x = cmd(&r, big, 10, 0, 0, 1024, false); /* 2 KiB into 1 KiB */
+    VC_CONFORMS(REQ_DEV_SCSI_REQ_2);
     VC_CHECK_EQ(x.response, 1);             /* OVERRUN */
     uint8_t tur[6] = { 0 };
     x = cmd(&r, tur, 6, 3, 0, 0, false);
-    VC_CHECK_EQ(x.response, 3); /* BAD_TARGET (dev.scsi_req.2) */
+    VC_CHECK_EQ(x.response, 3); /* BAD_TARGET */
+    VC_CONFORMS(NULL);
     x = cmd(&r, tur, 6, 0, 4, 0, false);
     VC_CHECK_EQ(x.asc, 0x25); /* LUN not supported */
     uint8_t inq[6] = { 0x12, 0, 0, 0, 36, 0 };
@@ -197,8 +200,11 @@ VC_TEST(config_sizes)
     vc_dev_config_write(r.d, 0, &v, 4);
     VC_CHECK(vc_th_fault(&r.t, "SCSI_CONFIG_WRITE")); /* drv.scsi_cfg.1 */
     vc_dev_reset(r.d);
+    VC_CONFORMS(REQ_DEV_SCSI_CFG_1);
     vc_dev_config_read(r.d, 24, &v, 4);
-    VC_CHECK_EQ(v, 32); /* defaults again after reset (dev.scsi_cfg.1) */
+    VC_CHECK_EQ(v, 32); /* defaults again after reset */
+    vc_dev_config_read(r.d, 20, &v, 4);
+    VC_CHECK_EQ(v, 96);
     rig_free(&r);
 }
 
@@ -226,12 +232,14 @@ VC_TEST(control_and_events)
     VC_CHECK(!vc_scsi_send_event(r.d, 1, 0));
     vc_seg ev = { r.data, 16, true };
     VC_CHECK(vc_th_post(&r.t, 1, &ev, 0, 1, 1));
+    VC_CONFORMS(REQ_DEV_SCSI_EVENT_1);
     VC_CHECK(vc_scsi_send_event(r.d, 1, 1));
     uint32_t tok, len, e = 0;
     VC_CHECK(vc_th_used(&r.t, 1, &tok, &len));
     VC_CHECK_EQ(len, 16);
     vc_gmem_read(&r.t.tm.mem, r.data, &e, 4);
-    VC_CHECK_EQ(e, 0x80000001u); /* EVENTS_MISSED flag (dev.scsi_event.1) */
+    VC_CHECK_EQ(e, 0x80000001u); /* EVENTS_MISSED flag */
+    VC_CONFORMS(NULL);
     vc_seg small = { r.data, 8, true };
     VC_CHECK(vc_th_post(&r.t, 1, &small, 0, 1, 2));
     VC_CHECK(vc_th_fault(&r.t, "SCSI_EVENT_BUFFER"));
@@ -244,7 +252,8 @@ VC_TEST(no_hotplug_events_without_feature)
     rig_init(&r, F_V1, false);
     vc_seg ev = { r.data, 16, true };
     VC_CHECK(vc_th_post(&r.t, 1, &ev, 0, 1, 1));
-    VC_CHECK(!vc_scsi_send_event(r.d, 1, 0)); /* dev.scsi_event.2 */
+    VC_CONFORMS(REQ_DEV_SCSI_EVENT_2);
+    VC_CHECK(!vc_scsi_send_event(r.d, 1, 0));
     uint32_t tok, len;
     VC_CHECK(!vc_th_used(&r.t, 1, &tok, &len));
     rig_free(&r);

@@ -168,8 +168,9 @@ VC_TEST(out_of_order_completion)
 
 VC_TEST(wrong_wrap_counter_not_available)
 {
-    /* dev.packed_desc.2: a descriptor whose AVAIL/USED bits do not match the
-     * device's wrap counter is not the driver's yet */
+    /* a descriptor whose AVAIL/USED bits do not match the device's wrap
+     * counter is not the driver's yet */
+    VC_CONFORMS(REQ_DEV_PACKED_DESC_2);
     rig r;
     rig_init(&r, 4, F_BASE);
     bool got;

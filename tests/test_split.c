@@ -141,14 +141,16 @@ VC_TEST(index_wraps_at_2_16)
 
 VC_TEST(direct_then_indirect_allowed)
 {
-    /* dev.vq_indirect.2: plain descriptors may precede one indirect descriptor */
+    /* plain descriptors may precede one indirect descriptor */
+    VC_CONFORMS(REQ_DEV_VQ_INDIRECT_2);
     rig r;
     rig_init(&r, 8, F_BASE | F_IND);
     uint64_t table = vc_testmem_alloc(&r.tm, 32, 16);
     vc_split_put_desc(&r.tm.mem, table, 0, r.buf + 100, 10, VC_DESC_F_NEXT, 1);
     vc_split_put_desc(&r.tm.mem, table, 1, r.buf + 200, 20, VC_DESC_F_WRITE, 0);
     vc_split_put_desc(&r.tm.mem, r.desc, 3, r.buf, 5, VC_DESC_F_NEXT, 5);
-    /* WRITE on the indirect descriptor itself is ignored (dev.vq_indirect.1) */
+    /* WRITE on the indirect descriptor itself is ignored */
+    VC_CONFORMS(REQ_DEV_VQ_INDIRECT_1);
     vc_split_put_desc(&r.tm.mem, r.desc, 5, table, 32, VC_DESC_F_INDIRECT | VC_DESC_F_WRITE, 0);
     publish(&r, 3);
     bool got;
@@ -425,12 +427,14 @@ VC_TEST(used_notification_flags)
     vc_vq_drv_add(&r.drv, &sg, 0, 1, 1, false);
     pop(&r, &got);
     vc_vq_dev_push(&r.dev, &r.c, 1);
-    VC_CHECK(!vc_vq_dev_should_notify(&r.dev)); /* dev.vq_used_supp.2 */
+    VC_CONFORMS(REQ_DEV_VQ_USED_SUPP_2);
+    VC_CHECK(!vc_vq_dev_should_notify(&r.dev));
     vc_vq_drv_want_interrupts(&r.drv, true);
     vc_vq_drv_add(&r.drv, &sg, 0, 1, 2, false);
     pop(&r, &got);
     vc_vq_dev_push(&r.dev, &r.c, 1);
-    VC_CHECK(vc_vq_dev_should_notify(&r.dev)); /* dev.vq_used_supp.3 */
+    VC_CONFORMS(REQ_DEV_VQ_USED_SUPP_3);
+    VC_CHECK(vc_vq_dev_should_notify(&r.dev));
     VC_CHECK(!vc_vq_dev_should_notify(&r.dev)); /* nothing new since */
     rig_free(&r);
 }
@@ -453,7 +457,8 @@ VC_TEST(used_notification_event_idx)
         uint32_t t, l;
         vc_vq_drv_get_used(&r.drv, &t, &l);
     }
-    VC_CHECK_EQ(notified_at, 2); /* entry index 2 written: dev.vq_used_supp.5 */
+    VC_CONFORMS(REQ_DEV_VQ_USED_SUPP_5);
+    VC_CHECK_EQ(notified_at, 2); /* entry index 2 written */
     rig_free(&r);
 }
 

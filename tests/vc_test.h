@@ -6,6 +6,10 @@
  * Tests register themselves through a constructor; a failed check reports
  * file:line and the values, and the test continues with the next test.
  * The closing line is "N passed, N failed".
+ *
+ * VC_CONFORMS(REQ_DEV_...) marks the checks that follow as the proof that the
+ * reference device satisfies that device requirement: a failing check then
+ * names it, and tools/coverage.py counts the requirement as demonstrated.
  */
 #ifndef VC_TEST_H
 #define VC_TEST_H
@@ -21,6 +25,10 @@ struct vc_test_entry { const char *name; vc_test_fn fn; };
 #define VC_TEST_MAX 512
 static struct vc_test_entry vc_tests[VC_TEST_MAX];
 static int vc_ntests, vc_cur_failed;
+static const char *vc_cur_req; /* the requirement being demonstrated, if any */
+
+#define VC_CONFORMS(req) (vc_cur_req = (req))
+#define VC_FAIL_REQ() (vc_cur_req ? fprintf(stderr, "  (reference device violates %s)\n", vc_cur_req) : 0)
 
 #define VC_TEST(name)                                                            \
     static void name(void);                                                      \
@@ -35,6 +43,7 @@ static int vc_ntests, vc_cur_failed;
     do {                                                                         \
         if (!(cond)) {                                                           \
             fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+            VC_FAIL_REQ();                                                       \
             vc_cur_failed = 1;                                                   \
         }                                                                        \
     } while (0)
@@ -45,6 +54,7 @@ static int vc_ntests, vc_cur_failed;
         if (vc_a_ != vc_b_) {                                                    \
             fprintf(stderr, "%s:%d: %s == %s failed: %lld != %lld\n", __FILE__,  \
                     __LINE__, #a, #b, vc_a_, vc_b_);                             \
+            VC_FAIL_REQ();                                                       \
             vc_cur_failed = 1;                                                   \
         }                                                                        \
     } while (0)
@@ -56,6 +66,7 @@ static int vc_ntests, vc_cur_failed;
             fprintf(stderr, "%s:%d: %s == %s failed: \"%s\" != \"%s\"\n",        \
                     __FILE__, __LINE__, #a, #b, vc_a_ ? vc_a_ : "(null)",        \
                     vc_b_ ? vc_b_ : "(null)");                                   \
+            VC_FAIL_REQ();                                                       \
             vc_cur_failed = 1;                                                   \
         }                                                                        \
     } while (0)
@@ -68,6 +79,7 @@ static inline int vc_test_main(void)
         if (only && strcmp(only, vc_tests[i].name) != 0)
             continue;
         vc_cur_failed = 0;
+        vc_cur_req = NULL;
         vc_tests[i].fn();
         if (vc_cur_failed) {
             failed++;

@@ -3,7 +3,9 @@
 
 A requirement counts as covered by a part (lib, refdev, fuzz, guest-probe,
 harness) when that part's code names it: REQ_<...> in C, or the short id
-("dev.vq_used.1") as a string literal. Tests do not count.
+("dev.vq_used.1") as a string literal. Tests count only through
+VC_CONFORMS(REQ_DEV_...): a passing unit test that demonstrates the
+reference device satisfies that device requirement (part "tests").
 usage: coverage.py [--by-section] [--missing] [--json FILE]
 """
 import argparse
@@ -17,9 +19,10 @@ ROOT = os.path.normpath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.join(ROOT, "harness"))
 from vcharness import specs  # noqa: E402
 
-PARTS = ["lib", "refdev", "fuzz", "guest-probe", "harness"]
+PARTS = ["lib", "refdev", "fuzz", "guest-probe", "harness", "tests"]
 MACRO_RE = re.compile(r"\bREQ_(?:DEV|DRV)_[A-Z0-9_]+\b")
 LITERAL_RE = re.compile(r"[\"']((?:dev|drv)\.[a-z0-9_]+\.[a-z0-9_]+)[\"']")
+CONFORMS_RE = re.compile(r"\bVC_CONFORMS\((REQ_DEV_[A-Z0-9_]+)\)")
 
 
 def scan(reqs):
@@ -34,6 +37,11 @@ def scan(reqs):
                     continue
                 with open(os.path.join(dirpath, name), encoding="utf-8", errors="replace") as fh:
                     text = fh.read()
+                if part == "tests":
+                    for m in CONFORMS_RE.finditer(text):
+                        if m.group(1) in by_macro:
+                            hits[by_macro[m.group(1)]].add(part)
+                    continue
                 for m in MACRO_RE.finditer(text):
                     if m.group(0) in by_macro:
                         hits[by_macro[m.group(0)]].add(part)

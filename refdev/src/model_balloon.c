@@ -1,7 +1,8 @@
 /* Memory balloon: inflate and deflate queues of 4 KiB page frame numbers, a
  * statistics queue whose buffer the device holds until the host asks for
- * fresh numbers, and free page reporting. Tracks which pages the balloon
- * holds so that double inflates and deflates of unknown pages are caught. */
+ * fresh numbers, free page hinting and free page reporting. Tracks which
+ * pages the balloon holds so that double inflates and deflates of unknown
+ * pages are caught. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,7 +10,9 @@
 #include "refdev/models.h"
 
 #define BAL_QUEUE_MAX 128
-#define BAL_NQUEUES 4 /* inflate, deflate, stats, reporting */
+/* inflate, deflate, stats, then free page hinting and reporting when offered;
+ * like QEMU, the layout follows the offered (not negotiated) features */
+#define BAL_NQUEUES_MAX 5
 #define PAGE_SHIFT 12
 #define BAL_MAX_TRACKED (1u << 20) /* pages (4 GiB); beyond that only counted */
 /* One stats entry is a packed le16 tag + le64 value: 10 bytes. The rule
@@ -17,10 +20,11 @@
  * spec's own structure; we check whole 10-byte entries, as drivers send. */
 #define STAT_SIZE 10u
 
-enum { F_MUST_TELL_HOST = 0, F_STATS_VQ = 1, F_DEFLATE_ON_OOM = 2, F_PAGE_POISON = 4,
-       F_PAGE_REPORTING = 5 };
+enum { F_MUST_TELL_HOST = 0, F_STATS_VQ = 1, F_DEFLATE_ON_OOM = 2, F_FREE_PAGE_HINT = 3,
+       F_PAGE_POISON = 4, F_PAGE_REPORTING = 5 };
 enum { C_NUM_PAGES = 0, C_ACTUAL = 4, C_HINT_CMD_ID = 8, C_POISON = 12, C_SIZE = 16 };
-enum { Q_INFLATE = 0, Q_DEFLATE = 1, Q_STATS = 2, Q_REPORT = 3 };
+enum { Q_INFLATE = 0, Q_DEFLATE = 1, Q_STATS = 2 };
+enum { Q_ABSENT = 0xff };
 
 typedef struct balloon {
     vc_dev dev;
@@ -33,7 +37,14 @@ typedef struct balloon {
     uint64_t stat[VC_BALLOON_NSTATS];
     uint32_t stat_seen; /* bit per tag reported */
     uint64_t stats_updates;
+    uint8_t q_hint, q_report; /* Q_ABSENT when not offered */
+    /* hinting: the id the driver last started with (HINT_NONE before any),
+     * the next id to issue, and whether the current id may be reissued */
+    uint32_t hint_tag, hint_next;
+    uint64_t hinted_bytes, hint_ignored;
 } balloon;
+
+enum { CMD_ID_STOP = 0, CMD_ID_DONE = 1, HINT_NONE = 0xffffffffu };
 
 static bool find(const balloon *b, uint32_t pfn, uint32_t *at)
 {
@@ -144,6 +155,44 @@ static void take_stats(balloon *b)
     }
 }
 
+/* free_page_vq: a 4-byte readable buffer starts (current id) or ends (STOP)
+ * a hinting run; writable buffers are the hinted pages, counted only while
+ * tagged with the current id (dev.balloon_hint.3). */
+static uint32_t serve_hint(vc_dev *d, unsigned q, vc_chain *c)
+{
+    balloon *b = d->model;
+    uint32_t cur = vc_get32(d->config + C_HINT_CMD_ID);
+    if (c->out_bytes > 0) {
+        uint8_t raw[4];
+        if (c->out_bytes != 4 || c->in_bytes > 0 || vc_chain_read(d->mem, c, 0, raw, 4) != 4) {
+            vc_dev_fault(d, "BALLOON_HINT_LAYOUT", REQ_DRV_BALLOON_HINT_1, (int)q, false,
+                         "hint command buffer: %llu readable, %llu writable bytes",
+                         (unsigned long long)c->out_bytes, (unsigned long long)c->in_bytes);
+            return 0;
+        }
+        uint32_t id = vc_get32(raw);
+        if (id >= 2 && id == cur && b->hint_tag == id)
+            vc_dev_fault(d, "BALLOON_HINT_ID_TWICE", REQ_DRV_BALLOON_HINT_3, (int)q, false,
+                         "command id %u sent a second time", id);
+        else if (id >= 2 && id >= b->hint_next)
+            vc_dev_fault(d, "BALLOON_HINT_ID_UNKNOWN", REQ_DRV_BALLOON_HINT_2, (int)q, false,
+                         "command id %u was never issued", id);
+        b->hint_tag = id;
+        return 0;
+    }
+    if (b->hint_tag == HINT_NONE) {
+        vc_dev_fault(d, "BALLOON_HINT_NOT_STARTED", REQ_DRV_BALLOON_HINT_2, (int)q, false,
+                     "%llu bytes hinted before any command id",
+                     (unsigned long long)c->in_bytes);
+        return 0;
+    }
+    if (cur >= 2 && b->hint_tag == cur)
+        b->hinted_bytes += c->in_bytes; /* the pages themselves stay untouched */
+    else
+        b->hint_ignored += c->in_bytes; /* a stale or stopped run */
+    return 0;
+}
+
 static uint32_t serve_report(vc_dev *d, unsigned q, vc_chain *c)
 {
     balloon *b = d->model;
@@ -163,7 +212,9 @@ static void notify(vc_dev *d, unsigned q)
         vc_dev_serve(d, q, serve_pfns);
     else if (q == Q_STATS && vc_dev_has(d, F_STATS_VQ))
         take_stats(b);
-    else if (q == Q_REPORT && vc_dev_has(d, F_PAGE_REPORTING))
+    else if (q == b->q_hint && vc_dev_has(d, F_FREE_PAGE_HINT))
+        vc_dev_serve(d, q, serve_hint);
+    else if (q == b->q_report && vc_dev_has(d, F_PAGE_REPORTING))
         vc_dev_serve(d, q, serve_report);
     else
         vc_dev_fault(d, "BALLOON_QUEUE_ABSENT", REQ_DRV_PCI_AVAIL_NOTIFY_1, (int)q, false,
@@ -172,8 +223,14 @@ static void notify(vc_dev *d, unsigned q)
 
 static void config_write(vc_dev *d, uint32_t off, const void *buf, uint32_t len)
 {
-    if ((off == C_ACTUAL && len == 4) ||
-        (off == C_POISON && len == 4 && vc_dev_has(d, F_PAGE_POISON))) {
+    if (off == C_POISON && len == 4 && vc_dev_has(d, F_PAGE_POISON)) {
+        if (vc_dev_status(d) & VC_STATUS_DRIVER_OK)
+            vc_dev_fault(d, "BALLOON_POISON_LATE", REQ_DRV_BALLOON_POISON_3, -1, false,
+                         "poison_val written after DRIVER_OK");
+        memcpy(d->config + off, buf, 4);
+        return;
+    }
+    if (off == C_ACTUAL && len == 4) {
         memcpy(d->config + off, buf, 4);
         return;
     }
@@ -192,7 +249,9 @@ static void reset(vc_dev *d)
     balloon *b = d->model;
     b->has_stats = false;
     b->npfn = 0; /* a reset hands every page back */
+    b->hint_tag = HINT_NONE;
     vc_put32(d->config + C_ACTUAL, 0);
+    vc_put32(d->config + C_HINT_CMD_ID, CMD_ID_STOP);
 }
 
 static void destroy(vc_dev *d)
@@ -215,15 +274,21 @@ vc_dev *vc_balloon_create(const vc_gmem *mem, const vc_model_opts *o)
     balloon *b = calloc(1, sizeof(*b));
     if (!b)
         return NULL;
-    uint16_t qmax[BAL_NQUEUES];
-    for (unsigned i = 0; i < BAL_NQUEUES; i++)
+    uint64_t f = VC_TRANSPORT_FEATURES | 1ull << F_MUST_TELL_HOST | 1ull << F_STATS_VQ |
+                 1ull << F_DEFLATE_ON_OOM | 1ull << F_FREE_PAGE_HINT | 1ull << F_PAGE_POISON |
+                 1ull << F_PAGE_REPORTING;
+    f &= ~(o ? o->features_off : 0);
+    unsigned nq = Q_STATS + 1;
+    b->q_hint = f >> F_FREE_PAGE_HINT & 1 ? (uint8_t)nq++ : Q_ABSENT;
+    b->q_report = f >> F_PAGE_REPORTING & 1 ? (uint8_t)nq++ : Q_ABSENT;
+    b->hint_tag = HINT_NONE;
+    b->hint_next = 2;
+    uint16_t qmax[BAL_NQUEUES_MAX];
+    for (unsigned i = 0; i < nq; i++)
         qmax[i] = o && o->queue_max ? o->queue_max : BAL_QUEUE_MAX;
     if (qmax[Q_STATS] > BAL_QUEUE_MAX)
         qmax[Q_STATS] = BAL_QUEUE_MAX; /* the held stats chain's storage */
-    uint64_t f = VC_TRANSPORT_FEATURES | 1ull << F_MUST_TELL_HOST | 1ull << F_STATS_VQ |
-                 1ull << F_DEFLATE_ON_OOM | 1ull << F_PAGE_REPORTING;
-    vc_dev_init(&b->dev, &balloon_ops, b, mem, f & ~(o ? o->features_off : 0), C_SIZE,
-                BAL_NQUEUES, qmax);
+    vc_dev_init(&b->dev, &balloon_ops, b, mem, f, C_SIZE, nq, qmax);
     return &b->dev;
 }
 
@@ -255,4 +320,32 @@ bool vc_balloon_stat(const vc_dev *d, unsigned tag, uint64_t *value)
         return false;
     *value = b->stat[tag];
     return true;
+}
+
+/* Host side of hinting. A new id is never one used before, so a reused id
+ * (dev.balloon_hint.2) cannot happen; STOP and DONE end a run. */
+uint32_t vc_balloon_hint_start(vc_dev *d)
+{
+    balloon *b = d->model;
+    uint32_t id = b->hint_next++;
+    b->hinted_bytes = 0;
+    if (b->hint_next < 2)
+        b->hint_next = 2;
+    vc_put32(d->config + C_HINT_CMD_ID, id);
+    vc_dev_config_changed(d);
+    return id;
+}
+
+void vc_balloon_hint_end(vc_dev *d, bool done)
+{
+    vc_put32(d->config + C_HINT_CMD_ID, done ? CMD_ID_DONE : CMD_ID_STOP);
+    vc_dev_config_changed(d);
+}
+
+uint64_t vc_balloon_hinted_bytes(const vc_dev *d, uint64_t *ignored)
+{
+    const balloon *b = d->model;
+    if (ignored)
+        *ignored = b->hint_ignored;
+    return b->hinted_bytes;
 }

@@ -66,6 +66,12 @@ void vc_balloon_set_target(vc_dev *d, uint32_t pages);
 uint32_t vc_balloon_pages(const vc_dev *d);
 bool vc_balloon_request_stats(vc_dev *d);
 bool vc_balloon_stat(const vc_dev *d, unsigned tag, uint64_t *value);
+/* free page hinting: issue a fresh command id (returned), end the run with
+ * STOP or DONE, and the bytes hinted under the current id (plus those
+ * ignored because their id was stale) */
+uint32_t vc_balloon_hint_start(vc_dev *d);
+void vc_balloon_hint_end(vc_dev *d, bool done);
+uint64_t vc_balloon_hinted_bytes(const vc_dev *d, uint64_t *ignored);
 
 /* scsi: sends one event (false when no buffer: the loss is flagged on the
  * next event, or when the event needs a feature not negotiated). */
