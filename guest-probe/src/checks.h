@@ -26,6 +26,11 @@ typedef struct vp_devtest {
 const vp_devtest *vp_devtest_find(const char *type);
 void vp_devtest_rng(vp_drv *v, vp_seen *seen);
 void vp_devtest_blk(vp_drv *v, vp_seen *seen);
+void vp_devtest_net(vp_drv *v, vp_seen *seen);
+void vp_devtest_console(vp_drv *v, vp_seen *seen);
+void vp_devtest_balloon(vp_drv *v, vp_seen *seen);
+void vp_devtest_scsi(vp_drv *v, vp_seen *seen);
+void vp_devtest_input(vp_drv *v, vp_seen *seen);
 /* Other types: set up every queue and reach DRIVER_OK; no data round-trip. */
 void vp_devtest_generic(vp_drv *v, vp_seen *seen);
 

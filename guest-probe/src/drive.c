@@ -14,6 +14,14 @@ static const vp_devtest devtests[] = {
     {"blk", 1ull << VIRTIO_BLK_F_FLUSH_BIT | 1ull << VIRTIO_BLK_F_BLK_SIZE_BIT |
                 1ull << VIRTIO_BLK_F_SEG_MAX_BIT | 1ull << VIRTIO_BLK_F_RO_BIT,
      vp_devtest_blk},
+    {"net", 1ull << VIRTIO_NET_F_MAC_BIT | 1ull << VIRTIO_NET_F_STATUS_BIT | 1ull << VIRTIO_NET_F_CTRL_VQ_BIT |
+                1ull << VIRTIO_NET_F_CTRL_RX_BIT,
+     vp_devtest_net},
+    {"console", 1ull << VIRTIO_CONSOLE_F_MULTIPORT_BIT, vp_devtest_console},
+    {"balloon", 1ull << VIRTIO_BALLOON_F_MUST_TELL_HOST_BIT | 1ull << VIRTIO_BALLOON_F_STATS_VQ_BIT,
+     vp_devtest_balloon},
+    {"scsi", 0, vp_devtest_scsi},
+    {"input", 0, vp_devtest_input},
 };
 
 const vp_devtest *vp_devtest_find(const char *type)

@@ -147,26 +147,38 @@ void vp_drv_driver_ok(vp_drv *v)
     vp_tp_set_status(v->t, s);
 }
 
-vp_rt vp_drv_roundtrip(vp_drv *v, unsigned qi, const vc_seg *sg, unsigned n_out, unsigned n_in,
-                       bool indirect, uint32_t *len, char *err, size_t errlen)
+vp_rt vp_drv_post(vp_drv *v, unsigned qi, const vc_seg *sg, unsigned n_out, unsigned n_in, bool indirect,
+                  uint32_t *token, char *err, size_t errlen)
 {
     if (qi >= VP_DRV_QUEUES || !v->q_live[qi]) {
         snprintf(err, errlen, "queue %u is not set up", qi);
         return VP_RT_DRIVER;
     }
     vc_vq_drv *q = &v->q[qi];
-    uint32_t token = 0x5600u + v->roundtrips++, got = 0;
-    vc_drv_status st = vc_vq_drv_add(q, sg, n_out, n_in, token, indirect && q->indirect);
+    *token = 0x5600u + v->roundtrips++;
+    vc_drv_status st = vc_vq_drv_add(q, sg, n_out, n_in, *token, indirect && q->indirect);
     if (st != VC_DRV_OK) {
         snprintf(err, errlen, "add buffer: %s", vc_drv_status_name(st));
         return VP_RT_DRIVER;
     }
     if (vc_vq_drv_kick_needed(q))
         vp_tp_notify(v->t, qi);
-    double end = now_ms() + v->c->opt.timeout_ms;
+    return VP_RT_OK;
+}
+
+vp_rt vp_drv_wait(vp_drv *v, unsigned qi, unsigned timeout_ms, uint32_t *token, uint32_t *len, char *err,
+                  size_t errlen)
+{
+    if (qi >= VP_DRV_QUEUES || !v->q_live[qi]) {
+        snprintf(err, errlen, "queue %u is not set up", qi);
+        return VP_RT_DRIVER;
+    }
+    vc_vq_drv *q = &v->q[qi];
+    double end = now_ms() + timeout_ms;
     unsigned backoff = 10;
+    vc_drv_status st;
     for (;;) {
-        st = vc_vq_drv_get_used(q, &got, len);
+        st = vc_vq_drv_get_used(q, token, len);
         if (st != VC_DRV_EMPTY)
             break;
         if (v->t->io_err) {
@@ -174,7 +186,7 @@ vp_rt vp_drv_roundtrip(vp_drv *v, unsigned qi, const vc_seg *sg, unsigned n_out,
             return VP_RT_IO;
         }
         if (now_ms() > end) {
-            snprintf(err, errlen, "no used buffer within %u ms", v->c->opt.timeout_ms);
+            snprintf(err, errlen, "no used buffer within %u ms", timeout_ms);
             return VP_RT_TIMEOUT;
         }
         sleep_us(backoff);
@@ -185,12 +197,22 @@ vp_rt vp_drv_roundtrip(vp_drv *v, unsigned qi, const vc_seg *sg, unsigned n_out,
         snprintf(err, errlen, "device answer rejected: %s", vc_drv_status_name(st));
         return VP_RT_DEVICE_BAD;
     }
-    if (got != token) {
+    v->completed++;
+    return VP_RT_OK;
+}
+
+vp_rt vp_drv_roundtrip(vp_drv *v, unsigned qi, const vc_seg *sg, unsigned n_out, unsigned n_in,
+                       bool indirect, uint32_t *len, char *err, size_t errlen)
+{
+    uint32_t token, got = 0;
+    vp_rt rt = vp_drv_post(v, qi, sg, n_out, n_in, indirect, &token, err, errlen);
+    if (rt == VP_RT_OK)
+        rt = vp_drv_wait(v, qi, v->c->opt.timeout_ms, &got, len, err, errlen);
+    if (rt == VP_RT_OK && got != token) {
         snprintf(err, errlen, "used token 0x%x, expected 0x%x", got, token);
         return VP_RT_DEVICE_BAD;
     }
-    v->completed++;
-    return VP_RT_OK;
+    return rt;
 }
 
 void vp_drv_done(vp_drv *v)

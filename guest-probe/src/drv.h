@@ -43,6 +43,13 @@ void vp_drv_driver_ok(vp_drv *v);
 /* Makes one buffer available, notifies, waits (bounded) for it to be used. */
 vp_rt vp_drv_roundtrip(vp_drv *v, unsigned qi, const vc_seg *sg, unsigned n_out, unsigned n_in,
                        bool indirect, uint32_t *len, char *err, size_t errlen);
+/* The two halves, for queues where the device answers later or out of
+ * order (receive queues, events): post returns the buffer's token; wait
+ * takes the next used buffer of queue qi within timeout_ms. */
+vp_rt vp_drv_post(vp_drv *v, unsigned qi, const vc_seg *sg, unsigned n_out, unsigned n_in, bool indirect,
+                  uint32_t *token, char *err, size_t errlen);
+vp_rt vp_drv_wait(vp_drv *v, unsigned qi, unsigned timeout_ms, uint32_t *token, uint32_t *len, char *err,
+                  size_t errlen);
 void vp_drv_done(vp_drv *v); /* frees queues and resets the device */
 
 #endif

@@ -35,6 +35,7 @@ static void usage(FILE *o)
           "  --no-modern        skip the modern driver personality\n"
           "  --blk-pattern      block devices carry the runner's pattern (see PROTOCOL.md)\n"
           "  --blk-serial S     expected block device GET_ID answer\n"
+          "  --net-loopback     net backends return every frame: a frame not received back fails\n"
           "  --unbind           detach a bound kernel driver instead of skipping the device\n"
           "  --kernel-drivers DIR  load the kernel's virtio modules from DIR and certify them\n"
           "                     instead of driving devices (binding, interface, one operation)\n"
@@ -116,14 +117,14 @@ int main(int argc, char **argv)
     unsigned nsel = 0;
     bool list = false;
     enum { O_JSON = 256, O_QUIET, O_VERBOSE, O_LIST, O_DEVICE, O_TIMEOUT, O_NOLEG, O_NOMOD, O_PATTERN,
-           O_SERIAL, O_UNBIND, O_SIM, O_HELP, O_KDRV, O_FORCELEG };
+           O_SERIAL, O_UNBIND, O_SIM, O_HELP, O_KDRV, O_FORCELEG, O_NETLOOP };
     static const struct option lo[] = {
         {"json", 1, 0, O_JSON}, {"quiet", 0, 0, O_QUIET}, {"verbose", 0, 0, O_VERBOSE},
         {"list", 0, 0, O_LIST}, {"device", 1, 0, O_DEVICE}, {"timeout-ms", 1, 0, O_TIMEOUT},
         {"no-legacy", 0, 0, O_NOLEG}, {"no-modern", 0, 0, O_NOMOD}, {"blk-pattern", 0, 0, O_PATTERN},
         {"blk-serial", 1, 0, O_SERIAL}, {"unbind", 0, 0, O_UNBIND}, {"sim", 1, 0, O_SIM},
         {"help", 0, 0, O_HELP}, {"kernel-drivers", 1, 0, O_KDRV}, {"force-legacy", 0, 0, O_FORCELEG},
-        {0, 0, 0, 0}};
+        {"net-loopback", 0, 0, O_NETLOOP}, {0, 0, 0, 0}};
     int o, rc = 2;
     char *end;
     while ((o = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -151,6 +152,7 @@ int main(int argc, char **argv)
         case O_NOMOD: c.opt.modern = false; break;
         case O_PATTERN: c.opt.blk_pattern = true; break;
         case O_SERIAL: c.opt.blk_serial = optarg; break;
+        case O_NETLOOP: c.opt.net_loopback = true; break;
         case O_UNBIND: c.opt.unbind = true; break;
         case O_SIM: sim = optarg; break;
         case O_KDRV: kdrv = optarg; break;

@@ -14,7 +14,7 @@
 #include "transport.h"
 #include "vc/spec_devices.h"
 
-#define SIM_MAX_FN 8
+#define SIM_MAX_FN 32
 #define SIM_DMA_GPA 0x40000000ull
 #define SIM_DMA_SIZE (2u << 20)
 #define SIM_DISK_SECTORS 2048u
@@ -459,8 +459,9 @@ static bool add_fn(sim_plat *sp, char *item, char *err, size_t errlen)
         snprintf(err, errlen, "sim: %s has no legacy interface", type);
         return false;
     }
-    vc_model_opts o = {.seed = 1234 + sp->p.nfn, .serial = "vconform-sim"};
-    if (!strcmp(type, "blk")) {
+    /* net and console echo what the driver sends, as the runner's backends do */
+    vc_model_opts o = {.seed = 1234 + sp->p.nfn, .serial = "vconform-sim", .loopback = true};
+    if (!strcmp(type, "blk") || !strcmp(type, "scsi")) {
         s->disk = malloc((size_t)SIM_DISK_SECTORS * 512);
         if (!s->disk) {
             snprintf(err, errlen, "sim: out of memory");

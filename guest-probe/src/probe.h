@@ -53,6 +53,7 @@ typedef struct vp_opts {
     unsigned timeout_ms;    /* per wait on the device */
     bool legacy, modern;    /* driver personalities to run */
     bool blk_pattern;       /* the runner's disk carries the known pattern */
+    bool net_loopback;      /* net backends return every transmitted frame */
     bool unbind;            /* unbind a bound kernel driver instead of skipping */
     const char *blk_serial; /* expected GET_ID answer, NULL: do not compare */
 } vp_opts;

@@ -8,7 +8,18 @@ import json
 import subprocess
 import sys
 
-CLEAN = "rng:modern,rng:transitional,rng:legacy,blk:modern,blk:transitional,blk:legacy"
+TYPES = ["rng", "blk", "net", "console", "balloon", "scsi"]
+CLEAN = ",".join(f"{t}:{m}" for t in TYPES for m in ("modern", "transitional", "legacy")) + ",input:modern"
+# per device type, the checks that prove its round-trip (each must pass)
+ROUNDTRIP = {
+    "rng": ["rng.fresh_bytes"],
+    "blk": ["blk.read.pattern", "blk.readback.same"],
+    "net": ["net.loopback", "net.ctrl.promisc", "net.rx.hdr.no_offload"],
+    "console": ["console.port_add", "console.write"],
+    "balloon": ["balloon.inflate_deflate", "balloon.actual.inflated"],
+    "scsi": ["scsi.read.pattern", "scsi.report_luns.list", "scsi.unknown_opcode", "scsi.bad_target"],
+    "input": ["input.config.name", "input.config.unsupported", "input.status"],
+}
 # fault -> (device spec, check id that must fail, requirement it must name)
 FAULTS = {
     "mult3": ("blk:modern:mult3", "pci.cap.notify@0x70.multiplier", "dev.pci_notify_cap.3"),
@@ -21,11 +32,12 @@ FAULTS = {
     "isrsticky": ("rng:modern:isrsticky", "isr.read_clears", "dev.pci_isr.5"),
     "badwindow": ("blk:modern:badwindow", "pci.cap.pci_cfg.window", "dev.pci_cfg_access.3"),
     "garbage": ("blk:transitional:garbage", "blk.read.pattern", "dev.implied.blk_data"),
+    "garbage (scsi)": ("scsi:modern:garbage", "scsi.read.pattern", "dev.implied.blk_data"),
 }
 
 
 def run(probe, spec):
-    p = subprocess.run([probe, "--sim", spec, "--json", "-", "--quiet", "--blk-pattern",
+    p = subprocess.run([probe, "--sim", spec, "--json", "-", "--quiet", "--blk-pattern", "--net-loopback",
                         "--timeout-ms", "100"], capture_output=True, text=True, timeout=60)
     recs = [json.loads(line) for line in p.stdout.splitlines() if line.strip()]
     for r in recs:
@@ -43,7 +55,7 @@ def main():
     if rc != 0 or bad:
         problems.append(f"clean reference device: exit {rc}, failures {bad[:3]}")
     modes = {r["addr"]: r["mode"] for r in recs if r["type"] == "device"}
-    want_modes = ["modern", "transitional", "legacy"] * 2
+    want_modes = ["modern", "transitional", "legacy"] * len(TYPES) + ["modern"]
     if list(modes.values()) != want_modes:
         problems.append(f"classification {list(modes.values())} != {want_modes}")
     passed = {(r["addr"], r["driver"], r["id"]) for r in checks if r["verdict"] == "pass"}
@@ -51,8 +63,8 @@ def main():
         drivers = {"modern": ["modern"], "legacy": ["legacy"],
                    "transitional": ["modern", "legacy"]}[mode]
         for drv in drivers:
-            for cid in ("rng.fresh_bytes", "blk.read.pattern", "blk.readback.same"):
-                if cid.split(".")[0] in dev_type(recs, addr) and (addr, drv, cid) not in passed:
+            for cid in ROUNDTRIP[dev_type(recs, addr)]:
+                if (addr, drv, cid) not in passed:
                     problems.append(f"{addr} ({mode}) {drv}: {cid} did not pass")
     for addr, mode in modes.items():
         if mode == "transitional" and (addr, "pci", "transitional.same_device") not in passed:

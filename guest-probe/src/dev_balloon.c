@@ -1,0 +1,89 @@
+/* Memory balloon: one page inflated and deflated again (with MUST_TELL_HOST
+ * the deflate comes before the page is used), actual updated and read back,
+ * and a statistics buffer handed to the device, which keeps it until the
+ * host wants numbers. The page is one of the probe's own, used for nothing
+ * else: a device may discard its contents once inflated. */
+#include <stdio.h>
+#include <string.h>
+
+#include "checks.h"
+#include "vc/req_ids.h"
+#include "vc/spec_features.h"
+
+enum { Q_INFLATE = 0, Q_DEFLATE = 1, Q_STATS = 2 };
+enum { C_NUM_PAGES = 0, C_ACTUAL = 4 };
+
+static bool send_pfn(vp_drv *v, unsigned q, uint64_t buf, uint32_t pfn)
+{
+    char err[128];
+    uint8_t *p = vp_drv_host(v, buf, 4);
+    for (unsigned i = 0; i < 4; i++)
+        p[i] = (uint8_t)(pfn >> (8 * i));
+    vc_seg sg = {buf, 4, false};
+    uint32_t used;
+    vp_rt rt = vp_drv_roundtrip(v, q, &sg, 1, 0, false, &used, err, sizeof err);
+    return vp_report_rt(v, q == Q_INFLATE ? "balloon.inflate" : "balloon.deflate",
+                        REQ_DRV_IMPLIED_BALLOON_PFN_LAYOUT, rt, err);
+}
+
+static bool set_actual(vp_drv *v, uint32_t pages)
+{
+    char ex[32], ob[32];
+    vp_tp_cfg_write(v->t, C_ACTUAL, 4, pages);
+    uint32_t got = (uint32_t)vp_tp_cfg(v->t, C_ACTUAL, 4);
+    snprintf(ex, sizeof ex, "%u", pages);
+    snprintf(ob, sizeof ob, "%u", got);
+    return vp_expect(v->c->rep, pages ? "balloon.actual.inflated" : "balloon.actual.deflated",
+                     "", got == pages, ex, ob, "written by the driver (drv.balloon_op.11), read back");
+}
+
+void vp_devtest_balloon(vp_drv *v, vp_seen *seen)
+{
+    vp_report *r = v->c->rep;
+    char err[128], ob[96];
+    bool stats = v->features >> VIRTIO_BALLOON_F_STATS_VQ_BIT & 1;
+    for (unsigned q = Q_INFLATE; q <= (stats ? Q_STATS : Q_DEFLATE); q++)
+        if (!vp_drv_queue(v, q, 64, err, sizeof err)) {
+            vp_check(r, "balloon.queue", "", VP_ERROR, NULL, NULL, "%s", err);
+            return;
+        }
+    uint32_t target = (uint32_t)vp_tp_cfg(v->t, C_NUM_PAGES, 4);
+    snprintf(ob, sizeof ob, "num_pages %u, actual %u", target, (uint32_t)vp_tp_cfg(v->t, C_ACTUAL, 4));
+    vp_check(r, "balloon.config", "", VP_INFO, NULL, ob, NULL);
+    seen->ran = true;
+    seen->value = target;
+    uint64_t page = vp_drv_alloc(v, 4096, 4096), buf = vp_drv_alloc(v, 32, 16);
+    if (!page || !buf) {
+        vp_check(r, "balloon.arena", "", VP_ERROR, NULL, NULL, "DMA arena exhausted");
+        return;
+    }
+    vp_drv_driver_ok(v);
+    if (stats) { /* the initial statistics buffer: free and total memory */
+        uint8_t *s = vp_drv_host(v, buf + 8, 20);
+        static const uint16_t tags[2] = {4, 5}; /* MEMFREE, MEMTOT */
+        for (unsigned e = 0; e < 2; e++) {
+            uint64_t val = (uint64_t)(e + 1) << 30;
+            s[e * 10] = (uint8_t)tags[e];
+            s[e * 10 + 1] = 0;
+            for (unsigned i = 0; i < 8; i++)
+                s[e * 10 + 2 + i] = (uint8_t)(val >> (8 * i));
+        }
+        vc_seg sg = {buf + 8, 20, false};
+        uint32_t t, len;
+        if (!vp_report_rt(v, "balloon.stats.post", REQ_DRV_BALLOON_STATS_5,
+                          vp_drv_post(v, Q_STATS, &sg, 1, 0, false, &t, err, sizeof err), err))
+            return;
+        vp_rt rt = vp_drv_wait(v, Q_STATS, 50, &t, &len, err, sizeof err);
+        vp_check(r, "balloon.stats", "", rt == VP_RT_OK || rt == VP_RT_TIMEOUT ? VP_INFO : VP_ERROR, NULL,
+                 rt == VP_RT_TIMEOUT ? "held by the device" : rt == VP_RT_OK ? "returned at once" : err,
+                 "a device keeps the buffer until the host asks for statistics");
+    }
+    uint32_t pfn = (uint32_t)(page >> 12);
+    if (!send_pfn(v, Q_INFLATE, buf, pfn) || !set_actual(v, 1))
+        return;
+    if (!send_pfn(v, Q_DEFLATE, buf, pfn) || !set_actual(v, 0))
+        return;
+    snprintf(ob, sizeof ob, "page frame 0x%x", pfn);
+    vp_check(r, "balloon.inflate_deflate", "", VP_PASS, "both used", ob, NULL);
+    seen->ok = true;
+}

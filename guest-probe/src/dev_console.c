@@ -1,0 +1,196 @@
+/* Console device: with MULTIPORT, the control handshake (DEVICE_READY, the
+ * device's PORT_ADDs, PORT_READY answered by PORT_NAME and PORT_OPEN) on the
+ * first port beyond 0, then a line written to that port; without it, the
+ * line goes to port 0. The runner checks that the line reached the host. */
+#include <stdio.h>
+#include <string.h>
+
+#include "checks.h"
+#include "vc/req_ids.h"
+#include "vc/spec_features.h"
+
+#define CTL_BUF 128u
+#define CTL_NBUF 8u
+#define CON_PORTS 2u /* ports whose queues the probe sets up: 0 and 1 */
+enum { Q_CIN = 2, Q_COUT = 3 };
+enum { DEVICE_READY = 0, PORT_ADD = 1, PORT_REMOVE = 2, PORT_READY = 3, CONSOLE_PORT = 4, RESIZE = 5,
+       PORT_OPEN = 6, PORT_NAME = 7 };
+
+static unsigned rxq(unsigned port) { return port ? 2 + 2 * port : 0; }
+static unsigned txq(unsigned port) { return port ? 3 + 2 * port : 1; }
+
+typedef struct con {
+    vp_drv *v;
+    uint64_t cin, cout; /* control buffers: CTL_NBUF receive, one send */
+    uint32_t tok[CTL_NBUF];
+} con;
+
+static bool ctl_send(con *c, uint32_t id, uint16_t event, uint16_t value)
+{
+    char err[128];
+    uint8_t *m = vp_drv_host(c->v, c->cout, 8);
+    for (unsigned i = 0; i < 4; i++)
+        m[i] = (uint8_t)(id >> (8 * i));
+    m[4] = (uint8_t)event;
+    m[5] = (uint8_t)(event >> 8);
+    m[6] = (uint8_t)value;
+    m[7] = (uint8_t)(value >> 8);
+    vc_seg sg = {c->cout, 8, false};
+    uint32_t used;
+    vp_rt rt = vp_drv_roundtrip(c->v, Q_COUT, &sg, 1, 0, false, &used, err, sizeof err);
+    return vp_report_rt(c->v, "console.ctrl.send", REQ_DRV_IMPLIED_CONSOLE_CTRL_LAYOUT, rt, err);
+}
+
+static bool ctl_post(con *c, unsigned i)
+{
+    char err[128];
+    vc_seg sg = {c->cin + i * CTL_BUF, CTL_BUF, true};
+    vp_rt rt = vp_drv_post(c->v, Q_CIN, &sg, 0, 1, false, &c->tok[i], err, sizeof err);
+    return vp_report_rt(c->v, "console.ctrl.post", "", rt, err);
+}
+
+/* Next control message from the device: 1 got one, 0 none in time, -1 error
+ * (reported). The buffer goes straight back to the device. */
+static int ctl_recv(con *c, uint32_t *id, uint16_t *event, uint16_t *value, char *name, size_t namelen)
+{
+    char err[128], ob[64];
+    uint32_t t, len;
+    vp_rt rt = vp_drv_wait(c->v, Q_CIN, c->v->c->opt.timeout_ms, &t, &len, err, sizeof err);
+    if (rt == VP_RT_TIMEOUT)
+        return 0;
+    if (!vp_report_rt(c->v, "console.ctrl.recv", "", rt, err))
+        return -1;
+    unsigned i = 0;
+    while (i < CTL_NBUF && c->tok[i] != t)
+        i++;
+    if (i == CTL_NBUF || len < 8 || len > CTL_BUF) {
+        snprintf(ob, sizeof ob, "token 0x%x, %u bytes", t, len);
+        vp_check(c->v->c->rep, "console.ctrl.message", REQ_DEV_VQ_USED_2, VP_FAIL, "a posted buffer, 8+ bytes",
+                 ob, NULL);
+        return -1;
+    }
+    const uint8_t *m = vp_drv_host(c->v, c->cin + i * CTL_BUF, CTL_BUF);
+    *id = (uint32_t)m[0] | (uint32_t)m[1] << 8 | (uint32_t)m[2] << 16 | (uint32_t)m[3] << 24;
+    *event = (uint16_t)(m[4] | m[5] << 8);
+    *value = (uint16_t)(m[6] | m[7] << 8);
+    if (name) {
+        size_t n = len - 8 < namelen - 1 ? len - 8 : namelen - 1;
+        memcpy(name, m + 8, n);
+        name[n] = 0;
+    }
+    return ctl_post(c, i) ? 1 : -1;
+}
+
+/* Writes the marker line to port's transmit queue. */
+static bool write_line(vp_drv *v, unsigned port, uint64_t buf)
+{
+    vp_report *r = v->c->rep;
+    char err[128], line[96];
+    snprintf(line, sizeof line, "vconform-probe console %s %s\n", v->d->fn->addr, v->who);
+    size_t n = strlen(line);
+    memcpy(vp_drv_host(v, buf, n), line, n);
+    vc_seg sg = {buf, (uint32_t)n, false};
+    uint32_t used;
+    vp_rt rt = vp_drv_roundtrip(v, txq(port), &sg, 1, 0, false, &used, err, sizeof err);
+    if (!vp_report_rt(v, "console.write", REQ_DRV_CONSOLE_OP_2, rt, err))
+        return false;
+    line[n - 1] = 0;
+    char ex[16];
+    snprintf(ex, sizeof ex, "port %u", port);
+    vp_check(r, "console.write", "", VP_PASS, ex, line, "the host side must receive this line");
+    return true;
+}
+
+void vp_devtest_console(vp_drv *v, vp_seen *seen)
+{
+    vp_report *r = v->c->rep;
+    char err[128], ob[128];
+    bool multi = v->features >> VIRTIO_CONSOLE_F_MULTIPORT_BIT & 1;
+    unsigned nports = 1;
+    if (multi) {
+        uint32_t maxp = (uint32_t)vp_tp_cfg(v->t, 4, 4);
+        snprintf(ob, sizeof ob, "%u", maxp);
+        if (!vp_expect(r, "console.max_nr_ports", "", maxp >= 1, ">= 1", ob, NULL))
+            return;
+        nports = maxp < CON_PORTS ? maxp : CON_PORTS;
+    }
+    unsigned nq = multi ? 2 + 2 * nports : 2;
+    for (unsigned q = 0; q < nq; q++)
+        if (!vp_drv_queue(v, q, 64, err, sizeof err)) {
+            vp_check(r, "console.queue", "", VP_ERROR, NULL, NULL, "%s", err);
+            return;
+        }
+    vp_drv_driver_ok(v);
+    con c = {.v = v};
+    c.cin = vp_drv_alloc(v, CTL_NBUF * CTL_BUF, 64);
+    c.cout = vp_drv_alloc(v, 8, 8);
+    uint64_t rx = vp_drv_alloc(v, 256, 64), tx = vp_drv_alloc(v, 128, 64);
+    if (!c.cin || !c.cout || !rx || !tx) {
+        vp_check(r, "console.arena", "", VP_ERROR, NULL, NULL, "DMA arena exhausted");
+        return;
+    }
+    seen->ran = true;
+    seen->value = nports;
+    for (unsigned p = 0; p < nports; p++) { /* a receive buffer per port, as drivers keep */
+        vc_seg sg = {rx + p * 128, 128, true};
+        uint32_t t;
+        if (!vp_report_rt(v, "console.rx.post", REQ_DRV_CONSOLE_OP_1,
+                          vp_drv_post(v, rxq(p), &sg, 0, 1, false, &t, err, sizeof err), err))
+            return;
+    }
+    if (!multi) {
+        seen->ok = write_line(v, 0, tx);
+        return;
+    }
+    for (unsigned i = 0; i < CTL_NBUF; i++)
+        if (!ctl_post(&c, i))
+            return;
+    if (!ctl_send(&c, 0, DEVICE_READY, 1))
+        return;
+    /* the device announces its ports; take the first beyond 0 that we set up */
+    uint32_t id, port = UINT32_MAX;
+    uint16_t ev, val;
+    unsigned adds = 0;
+    int got = 0;
+    while (port == UINT32_MAX && (got = ctl_recv(&c, &id, &ev, &val, NULL, 0)) > 0) {
+        if (ev != PORT_ADD)
+            continue;
+        adds++;
+        uint32_t maxp = (uint32_t)vp_tp_cfg(v->t, 4, 4);
+        snprintf(ob, sizeof ob, "port %u", id);
+        snprintf(err, sizeof err, "< %u", maxp);
+        if (!vp_expect(r, "console.port_add.in_range", REQ_DEV_CONSOLE_MULTIPORT_1, id < maxp, err, ob, NULL))
+            return;
+        if (id >= 1 && id < nports)
+            port = id;
+    }
+    if (got < 0)
+        return;
+    if (port == UINT32_MAX) {
+        snprintf(ob, sizeof ob, "%u PORT_ADD(s), none for port 1", adds);
+        vp_check(r, "console.port_add", "", adds ? VP_SKIP : VP_FAIL, "PORT_ADD for port 1", ob,
+                 adds ? "no usable port to write to" : "no answer to DEVICE_READY");
+        seen->ok = adds > 0;
+        return;
+    }
+    vp_check(r, "console.port_add", "", VP_PASS, "PORT_ADD for port 1", "PORT_ADD for port 1", NULL);
+    if (!ctl_send(&c, port, PORT_READY, 1))
+        return;
+    /* the device answers PORT_READY with the port's name and whether the
+     * host side is open (both optional, in any order, after CONSOLE_PORT) */
+    char name[CTL_BUF] = "", msg[CTL_BUF];
+    bool open = false;
+    while (!open && (got = ctl_recv(&c, &id, &ev, &val, msg, sizeof msg)) > 0) {
+        if (id == port && ev == PORT_OPEN)
+            open = val == 1;
+        if (id == port && ev == PORT_NAME)
+            memcpy(name, msg, sizeof name);
+    }
+    if (got < 0)
+        return;
+    snprintf(ob, sizeof ob, "name '%s', host side %s", name, open ? "open" : "not open");
+    vp_check(r, "console.port_ready", "", VP_INFO, NULL, ob, NULL);
+    if (!ctl_send(&c, port, PORT_OPEN, 1))
+        return;
+    seen->ok = write_line(v, port, tx);
+}

@@ -1,0 +1,166 @@
+/* SCSI host: on target 0 LUN 0, TEST UNIT READY (past the power-on unit
+ * attention), INQUIRY, READ CAPACITY(10), READ(10) of the runner's pattern,
+ * REPORT LUNS; an unknown opcode must come back CHECK CONDITION with
+ * ILLEGAL REQUEST sense, and an absent target as BAD_TARGET. Header sizes
+ * follow the device's cdb_size and sense_size. */
+#include <stdio.h>
+#include <string.h>
+
+#include "checks.h"
+#include "vc/req_ids.h"
+
+#define SECTOR 512u
+#define DATA_MAX 4096u
+enum { Q_CTRL = 0, Q_EVENT = 1, Q_REQ = 2 };
+enum { C_SENSE_SIZE = 20, C_CDB_SIZE = 24 };
+enum { R_OK = 0, R_OVERRUN = 1, R_BAD_TARGET = 3 };
+
+typedef struct scsi {
+    vp_drv *v;
+    uint32_t cdb_size, sense_size;
+    uint64_t req, resp, data;
+} scsi;
+
+typedef struct answer {
+    uint32_t sense_len, residual, used;
+    uint8_t status, response, key, asc;
+} answer;
+
+/* One command to target/lun with data_in bytes expected back; false after
+ * reporting a failed round-trip. */
+static bool command(scsi *s, const char *id, uint8_t target, const uint8_t *cdb, unsigned cdb_len,
+                    uint32_t data_in, answer *a)
+{
+    char err[128];
+    uint32_t req_len = 19 + s->cdb_size, resp_len = 12 + s->sense_size;
+    uint8_t *q = vp_drv_host(s->v, s->req, req_len), *p = vp_drv_host(s->v, s->resp, resp_len);
+    memset(q, 0, req_len);
+    q[0] = 1; /* single-level LUN structure */
+    q[1] = target;
+    q[2] = 0x40; /* flat addressing, LUN 0 */
+    q[8] = (uint8_t)s->v->roundtrips; /* tag */
+    memcpy(q + 19, cdb, cdb_len);
+    memset(p, 0xee, resp_len);
+    vc_seg sg[3] = {{s->req, req_len, false}, {s->resp, resp_len, true}, {s->data, data_in, true}};
+    vp_rt rt = vp_drv_roundtrip(s->v, Q_REQ, sg, 1, data_in ? 2 : 1, false, &a->used, err, sizeof err);
+    if (!vp_report_rt(s->v, id, REQ_DRV_IMPLIED_SCSI_REQ_LAYOUT, rt, err))
+        return false;
+    a->sense_len = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+    a->residual = (uint32_t)p[4] | (uint32_t)p[5] << 8 | (uint32_t)p[6] << 16 | (uint32_t)p[7] << 24;
+    a->status = p[10];
+    a->response = p[11];
+    const uint8_t *sense = p + 12;
+    bool fixed = a->sense_len >= 14 && (sense[0] & 0x7f) >= 0x70 && (sense[0] & 0x7f) <= 0x71;
+    bool desc = a->sense_len >= 4 && (sense[0] & 0x7f) >= 0x72;
+    a->key = fixed ? sense[2] & 0xf : desc ? sense[1] & 0xf : 0xff;
+    a->asc = fixed ? sense[12] : desc ? sense[2] : 0xff;
+    return true;
+}
+
+static bool good(scsi *s, const char *id, const answer *a)
+{
+    char ob[96];
+    snprintf(ob, sizeof ob, "response %u, status 0x%02x, sense key %u", a->response, a->status, a->key);
+    return vp_expect(s->v->c->rep, id, REQ_DEV_SCSI_REQ_1 "," REQ_DEV_SCSI_REQ_2,
+                     a->response == R_OK && a->status == 0, "response 0 (OK), status GOOD", ob, NULL);
+}
+
+static uint32_t be32(const uint8_t *b)
+{
+    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+void vp_devtest_scsi(vp_drv *v, vp_seen *seen)
+{
+    vp_report *r = v->c->rep;
+    char err[128], ob[128];
+    for (unsigned q = Q_CTRL; q <= Q_REQ; q++)
+        if (!vp_drv_queue(v, q, 64, err, sizeof err)) {
+            vp_check(r, "scsi.queue", "", VP_ERROR, NULL, NULL, "%s", err);
+            return;
+        }
+    scsi s = {.v = v};
+    s.cdb_size = (uint32_t)vp_tp_cfg(v->t, C_CDB_SIZE, 4);
+    s.sense_size = (uint32_t)vp_tp_cfg(v->t, C_SENSE_SIZE, 4);
+    snprintf(ob, sizeof ob, "cdb_size %u, sense_size %u", s.cdb_size, s.sense_size);
+    if (!vp_expect(r, "scsi.config.sizes", "", s.cdb_size >= 16 && s.cdb_size <= 256 && s.sense_size >= 18 &&
+                   s.sense_size <= 256, "cdb 16-256, sense 18-256", ob, "the probe sends 16-byte CDBs"))
+        return;
+    s.req = vp_drv_alloc(v, 19 + s.cdb_size, 16);
+    s.resp = vp_drv_alloc(v, 12 + s.sense_size, 16);
+    s.data = vp_drv_alloc(v, DATA_MAX, 512);
+    uint64_t ev = vp_drv_alloc(v, 4 * 16, 16);
+    if (!s.req || !s.resp || !s.data || !ev) {
+        vp_check(r, "scsi.arena", "", VP_ERROR, NULL, NULL, "DMA arena exhausted");
+        return;
+    }
+    vp_drv_driver_ok(v);
+    seen->ran = true;
+    for (unsigned i = 0; i < 4; i++) { /* event buffers, as a driver keeps posted */
+        vc_seg sg = {ev + 16 * i, 16, true};
+        uint32_t t;
+        if (!vp_report_rt(v, "scsi.event.post", REQ_DRV_SCSI_EVENT_1,
+                          vp_drv_post(v, Q_EVENT, &sg, 0, 1, false, &t, err, sizeof err), err))
+            return;
+    }
+    answer a;
+    static const uint8_t tur[6] = {0x00};
+    unsigned tries = 0;
+    do { /* a fresh LUN may report UNIT ATTENTION first */
+        if (!command(&s, "scsi.tur", 0, tur, 6, 0, &a))
+            return;
+    } while (++tries < 4 && a.response == R_OK && a.status == 2 && a.key == 6);
+    if (!good(&s, "scsi.tur", &a))
+        return;
+    static const uint8_t inquiry[6] = {0x12, 0, 0, 0, 36, 0};
+    uint8_t *d = vp_drv_host(v, s.data, DATA_MAX);
+    memset(d, 0xee, 64);
+    if (!command(&s, "scsi.inquiry", 0, inquiry, 6, 36, &a) || !good(&s, "scsi.inquiry", &a))
+        return;
+    char vendor[9] = {0}, product[17] = {0};
+    memcpy(vendor, d + 8, 8);
+    memcpy(product, d + 16, 16);
+    snprintf(ob, sizeof ob, "type %u, '%s' '%s'", d[0] & 0x1f, vendor, product);
+    vp_expect(r, "scsi.inquiry.disk", "", (d[0] & 0x1f) == 0, "type 0 (direct access)", ob, NULL);
+    static const uint8_t cap10[10] = {0x25};
+    if (!command(&s, "scsi.read_capacity", 0, cap10, 10, 8, &a) || !good(&s, "scsi.read_capacity", &a))
+        return;
+    uint32_t last = be32(d), bs = be32(d + 4);
+    snprintf(ob, sizeof ob, "%u blocks of %u bytes", last + 1, bs);
+    if (!vp_expect(r, "scsi.read_capacity.size", "", bs == SECTOR && last >= 3, "512-byte blocks, >= 4", ob,
+                   NULL))
+        return;
+    seen->value = (uint64_t)last + 1;
+    static const uint8_t rd10[10] = {0x28, 0, 0, 0, 0, 1, 0, 0, 2, 0}; /* LBA 1, 2 blocks */
+    memset(d, 0xee, 2 * SECTOR);
+    if (!command(&s, "scsi.read", 0, rd10, 10, 2 * SECTOR, &a) || !good(&s, "scsi.read", &a))
+        return;
+    seen->digest = vp_fnv1a(d, 2 * SECTOR, 2166136261u);
+    seen->ok = true;
+    if (v->c->opt.blk_pattern) {
+        uint8_t want[2 * SECTOR];
+        vp_blk_pattern(want, 1, 2);
+        bool same = memcmp(want, d, 2 * SECTOR) == 0;
+        seen->ok = vp_expect(r, "scsi.read.pattern", REQ_DEV_IMPLIED_BLK_DATA, same, "the disk pattern",
+                             same ? "the disk pattern" : "other bytes", "blocks 1-2");
+    }
+    static const uint8_t luns[12] = {0xa0, 0, 0, 0, 0, 0, 0, 0, 0, 64, 0, 0};
+    if (!command(&s, "scsi.report_luns", 0, luns, 12, 64, &a) || !good(&s, "scsi.report_luns", &a))
+        return;
+    snprintf(ob, sizeof ob, "list length %u", be32(d));
+    vp_expect(r, "scsi.report_luns.list", "", be32(d) >= 8 && be32(d) % 8 == 0, "one LUN or more", ob, NULL);
+    /* errors the device must describe, not swallow */
+    static const uint8_t bogus[6] = {0xc7};
+    if (!command(&s, "scsi.unknown_opcode", 0, bogus, 6, 0, &a))
+        return;
+    snprintf(ob, sizeof ob, "response %u, status 0x%02x, sense key %u, asc 0x%02x", a.response, a.status, a.key,
+             a.asc);
+    vp_expect(r, "scsi.unknown_opcode", REQ_DEV_SCSI_REQ_1,
+              a.response == R_OK && a.status == 2 && a.key == 5 && a.sense_len > 0 && a.sense_len <= s.sense_size,
+              "CHECK CONDITION, ILLEGAL REQUEST sense", ob, NULL);
+    if (!command(&s, "scsi.bad_target", 77, tur, 6, 0, &a))
+        return;
+    snprintf(ob, sizeof ob, "response %u, status 0x%02x", a.response, a.status);
+    vp_expect(r, "scsi.bad_target", REQ_DEV_SCSI_REQ_2, a.response == R_BAD_TARGET, "response 3 (BAD_TARGET)",
+              ob, "target 77");
+}
