@@ -104,7 +104,7 @@ static bool write_line(vp_drv *v, unsigned port, uint64_t buf)
 void vp_devtest_console(vp_drv *v, vp_seen *seen)
 {
     vp_report *r = v->c->rep;
-    char err[128], ob[128];
+    char err[128], ob[192];
     bool multi = v->features >> VIRTIO_CONSOLE_F_MULTIPORT_BIT & 1;
     unsigned nports = 1;
     if (multi) {
