@@ -52,9 +52,12 @@ void vp_devtest_input(vp_drv *v, vp_seen *seen)
     seen->ran = true;
     unsigned n = query(v, ID_NAME, 0, u);
     u[n < 128 ? n : 128] = 0;
-    bool printable = n > 0;
-    for (unsigned i = 0; i < n && i < 128; i++)
-        printable = printable && u[i] >= 0x20 && u[i] < 0x7f;
+    unsigned text = 0; /* printable bytes before any terminating NULs */
+    while (text < n && text < 128 && u[text] >= 0x20 && u[text] < 0x7f)
+        text++;
+    bool printable = text > 0;
+    for (unsigned i = text; i < n && i < 128; i++)
+        printable = printable && u[i] == 0;
     snprintf(ob, sizeof ob, "size %u '%s'", n, printable ? (char *)u : "(not text)");
     vp_expect(r, "input.config.name", "", printable, "a name", ob, NULL);
     seen->digest = vp_fnv1a(u, n < 128 ? n : 128, 2166136261u);

@@ -44,6 +44,10 @@ bool vp_report_rt(vp_drv *v, const char *id, const char *reqs, vp_rt rt, const c
 {
     if (rt == VP_RT_OK)
         return true;
+    /* reqs name what the request rests on: a driver-side error breaks it,
+     * a device that does not answer or answers wrongly does not */
+    if (rt != VP_RT_DRIVER)
+        reqs = "";
     vp_check(v->c->rep, id, reqs, rt == VP_RT_DRIVER || rt == VP_RT_IO ? VP_ERROR : VP_FAIL, "used buffer",
              vp_rt_name(rt), "%s", err);
     return false;

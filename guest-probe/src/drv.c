@@ -6,6 +6,8 @@
 #include <time.h>
 
 #include "refdev/device.h" /* status bits */
+#include "report.h"
+#include "vc/req_ids.h"
 
 const char *vp_rt_name(vp_rt r)
 {
@@ -193,7 +195,17 @@ vp_rt vp_drv_wait(vp_drv *v, unsigned qi, unsigned timeout_ms, uint32_t *token, 
         if (backoff < 1000)
             backoff *= 2;
     }
-    if (st != VC_DRV_OK) {
+    if (st == VC_DRV_DEV_BAD_LEN) {
+        /* the buffer came back, with a length beyond its writable part: a
+         * violation to report (once per queue), not a reason to stop */
+        if (!v->bad_len[qi]) {
+            char ob[48];
+            snprintf(ob, sizeof ob, "used length %u", *len);
+            vp_check(v->c->rep, "vq.used_len", REQ_DEV_VQ_USED_2, VP_FAIL, "at most the writable bytes", ob,
+                     "queue %u", qi);
+        }
+        v->bad_len[qi] = true;
+    } else if (st != VC_DRV_OK) {
         snprintf(err, errlen, "device answer rejected: %s", vc_drv_status_name(st));
         return VP_RT_DEVICE_BAD;
     }

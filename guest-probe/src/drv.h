@@ -20,6 +20,7 @@ typedef struct vp_drv {
     unsigned nq;          /* queues set up */
     vc_vq_drv q[VP_DRV_QUEUES];
     bool q_live[VP_DRV_QUEUES];
+    bool bad_len[VP_DRV_QUEUES]; /* a used length beyond the writable bytes was reported */
     bool isr_seen;        /* queue interrupt seen in ISR during this session */
     unsigned roundtrips;  /* requests made available */
     unsigned completed;   /* requests that came back used */

@@ -116,8 +116,10 @@ def accel():
     return "kvm" if os.access("/dev/kvm", os.R_OK | os.W_OK) else "tcg"
 
 
-def device_args(config, device, index, disk, workdir):
-    """QEMU arguments for one device of a VM (plus its backends)."""
+def device_args(config, device, index, disk, workdir, sockdir=None):
+    """QEMU arguments for one device of a VM (plus its backends). Net
+    backends loop every frame back: a unix datagram socket (in sockdir, a
+    short path) that sends to its own address."""
     base, has_variant = _DEVICES[device]
     name = base
     if config.variant and has_variant:
@@ -138,7 +140,9 @@ def device_args(config, device, index, disk, workdir):
         args += ["-drive", f"file={disk},if=none,id=blk{index},format=raw,snapshot=on"]
         props += [f"drive=blk{index}", f"serial={BLK_SERIAL}"]
     elif device == "net":
-        args += ["-netdev", f"user,id=net{index},restrict=on"]
+        sock = os.path.join(sockdir or workdir, f"net{index}.sock")
+        args += ["-netdev", f"dgram,id=net{index},local.type=unix,local.path={sock},"
+                            f"remote.type=unix,remote.path={sock}"]
         props.append(f"netdev=net{index}")
     elif device == "scsi":
         props.append(f"id=scsi{index}")
@@ -156,10 +160,11 @@ def device_args(config, device, index, disk, workdir):
     return args
 
 
-def vm_command(qemu, config, devices, kernel, initrd, disk, workdir, timeout_ms=2000, memory=256):
+def vm_command(qemu, config, devices, kernel, initrd, disk, workdir, timeout_ms=2000, memory=256,
+               sockdir=None):
     """The full QEMU command line for one VM of a configuration."""
     probe_args = ["--json", "/dev/ttyS1", "--blk-pattern", "--blk-serial", BLK_SERIAL,
-                  "--timeout-ms", str(timeout_ms)]
+                  "--net-loopback", "--timeout-ms", str(timeout_ms)]
     if config.profile != "probe":
         probe_args += ["--kernel-drivers", "/modules"]
         if config.profile == "kdrv-legacy":
@@ -173,5 +178,5 @@ def vm_command(qemu, config, devices, kernel, initrd, disk, workdir, timeout_ms=
     for i, dev in enumerate(devices, 1):
         if config.bus == "port":
             cmd += ["-device", f"pcie-root-port,id=rp{i},chassis={i},slot={i}"]
-        cmd += device_args(config, dev, i, disk, workdir)
+        cmd += device_args(config, dev, i, disk, workdir, sockdir)
     return cmd
