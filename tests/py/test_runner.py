@@ -7,7 +7,7 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "harness"))
-from vcharness import guest, matrix, parse, report, specs  # noqa: E402
+from vcharness import guest, matrix, parse, report, run, specs  # noqa: E402
 
 
 def read(path, mode="r"):
@@ -113,6 +113,22 @@ class GuestOutput(unittest.TestCase):
         self.assertEqual(parse.cell_verdict(refused, {"status": "refused"}, parse.parse(b""))["verdict"],
                          "conforms")
         self.assertEqual(parse.cell_verdict(refused, {"status": "ok"}, parse.parse(b""))["verdict"], "violates")
+
+
+class ConsoleHostSide(unittest.TestCase):
+    def test_line_must_reach_the_host_file(self):
+        line = "vconform-probe console 0000:00:04.0 modern"
+        recs = [{"v": 1, "type": "check", "addr": "a", "driver": "modern", "id": "console.write",
+                 "reqs": [], "verdict": "pass", "expected": "port 1", "observed": line}]
+        with tempfile.TemporaryDirectory() as d:
+            with open(os.path.join(d, "console2.out"), "w") as fh:
+                fh.write(line + "\n")
+            out = parse.parse(("\n".join(json.dumps(r) for r in recs) + "\n").encode())
+            run._check_console_host_side({"workdir": d}, ["blk", "console"], out)
+            self.assertEqual(out.checks[0]["verdict"], "pass")
+            os.unlink(os.path.join(d, "console2.out"))  # nothing arrived
+            run._check_console_host_side({"workdir": d}, ["blk", "console"], out)
+            self.assertEqual(out.checks[0]["verdict"], "fail")
 
 
 class Reports(unittest.TestCase):
