@@ -57,6 +57,7 @@ bool vp_dev_read(vp_dev *d, vp_fn *f, char *err, size_t errlen)
     for (unsigned t = 0; t < VP_CAP_TYPES; t++)
         d->first[t] = -1;
     d->msix_pos = -1;
+    d->pio_notify = -1;
     d->cap_list = (d->status & 0x10) != 0;
     d->cap_walk_ok = true;
     if (!d->cap_list)
@@ -108,6 +109,9 @@ bool vp_dev_read(vp_dev *d, vp_fn *f, char *err, size_t errlen)
                 (v->cfg_type == VP_CAP_PCI_CFG || (v->bar < VP_NBARS && f->bar[v->bar].present &&
                                                     !f->bar[v->bar].io)))
                 d->first[v->cfg_type] = (int)d->nvcap;
+            if (v->cfg_type == VP_CAP_NOTIFY && d->pio_notify < 0 && v->bar < VP_NBARS &&
+                f->bar[v->bar].present && f->bar[v->bar].io)
+                d->pio_notify = (int)d->nvcap;
             d->nvcap++;
         }
         pos = next & 0xfc;

@@ -93,15 +93,20 @@ static void check_isr(vp_drv *v)
     vp_expect(r, "isr.read_clears", REQ_DEV_PCI_ISR_5, again == 0, "0x00", ob, "second read");
 }
 
-static void run_one(vp_ctx *c, vp_dev *d, bool legacy, bool packed, vp_seen *seen)
+/* One driver personality: legacy, or modern with split ring, packed ring, or
+ * split ring notified through the I/O BAR notify capability (pio). */
+static void run_one(vp_ctx *c, vp_dev *d, bool legacy, bool packed, bool pio, vp_seen *seen)
 {
     vp_report *r = c->rep;
     vp_tp t;
     vp_drv v;
     char err[160], ob[64];
-    const char *who = legacy ? "legacy" : packed ? "modern-packed" : "modern";
+    const char *who = legacy ? "legacy" : packed ? "modern-packed" : pio ? "modern-pio" : "modern";
     vp_report_set(r, d->fn->addr, who);
-    if (!(legacy ? vp_tp_legacy(&t, d, err, sizeof err) : vp_tp_modern(&t, d, err, sizeof err))) {
+    bool have = legacy ? vp_tp_legacy(&t, d, err, sizeof err)
+                : pio  ? vp_tp_modern_pio(&t, d, err, sizeof err)
+                       : vp_tp_modern(&t, d, err, sizeof err);
+    if (!have) {
         vp_check(r, "interface", "", VP_ERROR, "usable interface", "none", "%s", err);
         return;
     }
@@ -112,7 +117,7 @@ static void run_one(vp_ctx *c, vp_dev *d, bool legacy, bool packed, vp_seen *see
         return;
     }
     vp_check(r, "reset", REQ_DEV_RESET_1 "," REQ_DEV_PCI_COMMON_7, VP_PASS, "0x00", "0x00", NULL);
-    if (!packed) {
+    if (!packed && !pio) {
         vp_checks_common(&v);
         vp_checks_negotiation(&v);
     }
@@ -165,13 +170,17 @@ void vp_run_drivers(vp_ctx *c, vp_dev *d)
     }
     if (c->opt.modern) {
         if (modern_ok) {
-            run_one(c, d, false, false, &sm);
+            run_one(c, d, false, false, false, &sm);
             vp_tp t;
             char err[64];
             if (vp_tp_modern(&t, d, err, sizeof err) &&
                 (vp_tp_device_features(&t) >> VC_F_RING_PACKED & 1)) {
                 vp_seen sp = {0};
-                run_one(c, d, false, true, &sp);
+                run_one(c, d, false, true, false, &sp);
+            }
+            if (d->pio_notify >= 0) {
+                vp_seen sp = {0};
+                run_one(c, d, false, false, true, &sp);
             }
         } else {
             vp_report_set(r, d->fn->addr, "modern");
@@ -181,7 +190,7 @@ void vp_run_drivers(vp_ctx *c, vp_dev *d)
     }
     if (c->opt.legacy) {
         if (legacy_ok) {
-            run_one(c, d, true, false, &sl);
+            run_one(c, d, true, false, false, &sl);
         } else {
             vp_report_set(r, d->fn->addr, "legacy");
             vp_check(r, "interface", "", VP_INFO, "nothing to drive", d->io_bar0 ? "I/O BAR0" : "no I/O BAR0",

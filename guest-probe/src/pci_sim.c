@@ -29,7 +29,9 @@
 #define CAP_PCICFG 0x84u
 
 enum { F_MULT3 = 1, F_REV0 = 2, F_NOISR = 4, F_CAPLOOP = 8, F_CAPBAR = 16, F_STUCK = 32, F_MUTE = 64,
-       F_ISRSTICKY = 128, F_BADWINDOW = 256, F_GARBAGE = 512 };
+       F_ISRSTICKY = 128, F_BADWINDOW = 256, F_GARBAGE = 512,
+       F_PIO = 1024 /* not a fault: a second notify capability in I/O BAR2, like QEMU's modern-pio-notify */ };
+#define CAP_PIO_NOTIFY 0xa4u
 
 typedef struct sim_fn {
     vp_fn fn;
@@ -104,10 +106,16 @@ static void build_config(sim_fn *s, uint16_t virtio_id, uint16_t legacy_pci)
     put32(c + 0x70 + 16, (s->faults & F_MULT3) ? 3 : NOTIFY_MULT);
     vcap(c, CAP_PCICFG, 0x98, 20, VP_CAP_PCI_CFG, 0, 0, 0);
     c[0x98] = 0x11; /* MSI-X, table in BAR1 */
-    c[0x99] = (s->faults & F_CAPLOOP) ? 0x40 : 0;
+    c[0x99] = (s->faults & F_CAPLOOP) ? 0x40 : (s->faults & F_PIO) ? CAP_PIO_NOTIFY : 0;
     put16(c + 0x9a, SIM_NVECTORS - 1);
     put32(c + 0x9c, 1);
     put32(c + 0xa0, 0x801);
+    if (s->faults & F_PIO) { /* every queue notifies at offset 0 (multiplier 0) */
+        b[2] = (vp_bar){true, true, false, false, 0xd000, 4};
+        put32(c + 0x18, 0xd001);
+        vcap(c, CAP_PIO_NOTIFY, 0, 20, VP_CAP_NOTIFY, 2, 0, 2);
+        put32(c + CAP_PIO_NOTIFY + 16, 0);
+    }
 }
 
 /* ---- config space ---- */
@@ -371,6 +379,10 @@ static bool sim_bar_write(vp_fn *f, unsigned bar, uint64_t off, unsigned len, ui
         return lg_write(s, off, len, val);
     if (bar == 4)
         return b4_write(s, off, len, val);
+    if (bar == 2 && (s->faults & F_PIO) && off == 0 && len == 2) {
+        if (!(s->faults & F_MUTE))
+            vc_dev_notify(s->dev, (unsigned)val);
+    }
     return true;
 }
 
@@ -425,7 +437,7 @@ static bool add_fn(sim_plat *sp, char *item, char *err, size_t errlen)
     sim_fn *s = &sp->f[sp->p.nfn];
     memset(s, 0, sizeof *s);
     static const char *const fault_names[] = {"mult3", "rev0", "noisr", "caploop", "capbar", "stuck",
-                                              "mute", "isrsticky", "badwindow", "garbage"};
+                                              "mute", "isrsticky", "badwindow", "garbage", "pio"};
     for (char *fl; (fl = strtok_r(NULL, ":", &save));) {
         unsigned i;
         for (i = 0; i < sizeof fault_names / sizeof fault_names[0]; i++)

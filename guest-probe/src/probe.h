@@ -39,6 +39,7 @@ typedef struct vp_dev {
     vp_vcap vcap[VP_MAX_CAPS];
     unsigned nvcap;
     int first[VP_CAP_TYPES]; /* index in vcap of the first usable cap per type, -1 none */
+    int pio_notify;          /* index of a notify cap in an I/O BAR (QEMU's modern-pio-notify), -1 none */
     int msix_pos;           /* -1 none */
     unsigned msix_size;
     bool msix_enabled;

@@ -4,9 +4,8 @@
 
 #include "transport.h"
 
-static bool locate(vp_dev *d, unsigned type, vp_loc *l)
+static bool locate_at(vp_dev *d, int i, vp_loc *l)
 {
-    int i = d->first[type];
     if (i < 0)
         return false;
     const vp_vcap *v = &d->vcap[i];
@@ -17,6 +16,23 @@ static bool locate(vp_dev *d, unsigned type, vp_loc *l)
     l->bar = v->bar;
     l->off = v->offset;
     l->len = v->length;
+    return true;
+}
+
+static bool locate(vp_dev *d, unsigned type, vp_loc *l)
+{
+    return locate_at(d, d->first[type], l);
+}
+
+bool vp_tp_modern_pio(vp_tp *t, vp_dev *d, char *err, size_t errlen)
+{
+    if (!vp_tp_modern(t, d, err, errlen))
+        return false;
+    if (!locate_at(d, d->pio_notify, &t->notify)) {
+        snprintf(err, errlen, "no usable notification capability in an I/O BAR");
+        return false;
+    }
+    t->notify_mult = d->vcap[d->pio_notify].notify_mult;
     return true;
 }
 

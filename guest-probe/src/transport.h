@@ -51,6 +51,8 @@ typedef struct vp_tp {
 /* Set-up: false (with err) when the interface is not there. */
 bool vp_tp_modern(vp_tp *t, vp_dev *d, char *err, size_t errlen);
 bool vp_tp_legacy(vp_tp *t, vp_dev *d, char *err, size_t errlen);
+/* Modern, but notifications go through the notify capability in an I/O BAR. */
+bool vp_tp_modern_pio(vp_tp *t, vp_dev *d, char *err, size_t errlen);
 
 /* Raw register access (modern: inside a located structure; legacy: BAR0). */
 uint64_t vp_tp_rd(vp_tp *t, const vp_loc *l, uint64_t off, unsigned len);

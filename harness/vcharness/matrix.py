@@ -23,6 +23,7 @@ class Config:
     variant: str = ""         # "", "transitional" or "non-transitional" device names
     why: str = ""
     profile: str = "probe"    # probe, kdrv (kernel's drivers) or kdrv-legacy (force_legacy=1)
+    props: tuple = ()         # extra virtio-pci properties on every device under test
 
 
 DEFAULT_CONFIGS = [
@@ -35,6 +36,10 @@ DEFAULT_CONFIGS = [
            why="legacy forced back on behind a port"),
     Config("pc-modern-off", "pc", disable_modern="on", why="disable-modern=on"),
     Config("pc-legacy-off", "pc", disable_legacy="on", why="disable-legacy=on"),
+    Config("pc-pio-notify", "pc", props=("modern-pio-notify=on",),
+           why="a second notify capability in an I/O BAR"),
+    Config("q35-port-pio-notify", "q35", bus="port", props=("modern-pio-notify=on",),
+           why="the I/O BAR notify capability behind a root port"),
     Config("pc-both-off", "pc", disable_legacy="on", disable_modern="on",
            why="both interfaces off: QEMU must refuse"),
     Config("pc-non-transitional", "pc", variant="non-transitional",
@@ -132,6 +137,7 @@ def device_args(config, device, index, disk, workdir, sockdir=None):
             props.append(f"disable-legacy={config.disable_legacy}")
         if config.disable_modern != "auto":
             props.append(f"disable-modern={config.disable_modern}")
+    props += list(config.props)
     args = []
     if device == "rng":
         args += ["-object", f"rng-builtin,id=rng{index}"]

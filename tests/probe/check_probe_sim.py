@@ -70,6 +70,16 @@ def main():
         if mode == "transitional" and (addr, "pci", "transitional.same_device") not in passed:
             problems.append(f"{addr}: transitional.same_device did not pass")
 
+    # a second notify capability in an I/O BAR (QEMU's modern-pio-notify): a
+    # third personality drives the device through it
+    rc, recs = run(probe, "blk:transitional:pio,net:modern:pio")
+    pio = {(r["addr"], r["id"]) for r in recs if r["type"] == "check" and r["driver"] == "modern-pio"
+           and r["verdict"] == "pass"}
+    bad = [r for r in recs if r["type"] == "check" and r["verdict"] in ("fail", "error")]
+    if rc != 0 or bad or ("0000:00:03.0", "blk.readback.same") not in pio or \
+            ("0000:00:04.0", "net.loopback") not in pio:
+        problems.append(f"pio notify: exit {rc}, failures {bad[:2]}, modern-pio passes {sorted(pio)[:4]}")
+
     for fault, (spec, cid, req) in FAULTS.items():
         rc, recs = run(probe, spec)
         hits = [r for r in recs if r["type"] == "check" and r["id"] == cid and r["verdict"] == "fail"]
