@@ -1,6 +1,7 @@
 """Reads the probe's JSON Lines (guest output is untrusted: bounded line
 length and total size, malformed input becomes a finding, never a crash)
 and turns it into per-cell verdicts."""
+import fnmatch
 import json
 
 MAX_LINE = 8192
@@ -62,9 +63,27 @@ def parse(data):
     return out
 
 
+def xfail_match(xfail, config, device, check):
+    """True when an xfail pattern (config/device/check, shell globs) matches.
+    A check of the form '@verdict' stands for the cell's verdict itself."""
+    key = f"{config}/{device}/{check}"
+    return any(fnmatch.fnmatchcase(key, pat) for pat in xfail)
+
+
 def cell_verdict(cell, vm, out, xfail=()):
     """Verdict dict for one cell, from the VM outcome and the probe output.
-    vm: dict with 'status' (ok, refused, timeout, crash) and 'panic' flag."""
+    vm: dict with 'status' (ok, refused, timeout, crash) and 'panic' flag.
+    A verdict the xfail file lists as '@verdict' (a known hang, say) is marked
+    known: still reported, not unexpected."""
+    res = _cell_verdict(cell, vm, out, xfail)
+    if res["verdict"] not in ("conforms", "skipped", "known-violation") and \
+            xfail_match(xfail, cell.config.name, cell.device, "@" + res["verdict"]):
+        res["known"] = True
+        res["xfail"].append("@" + res["verdict"])
+    return res
+
+
+def _cell_verdict(cell, vm, out, xfail):
     res = {"cell": cell.id, "config": cell.config.name, "device": cell.device,
            "expected_mode": cell.expected, "why": cell.why, "observed_mode": None,
            "verdict": None, "reason": "", "reqs": [], "checks": [], "xfail": []}
@@ -89,7 +108,8 @@ def cell_verdict(cell, vm, out, xfail=()):
     devs = [d for d in out.devices if d.get("dev_type") == cell.device]
     if not devs:
         if status == "timeout":
-            res.update(verdict="timeout", reason="VM killed at the time limit before the device was probed")
+            res.update(verdict="timeout", reason=vm.get("hang") or
+                       "VM killed at the time limit before the device was probed")
         else:
             res.update(verdict="probe-error", reason="; ".join(out.problems[:3]) or
                        f"no {cell.device} device in the probe's output")
@@ -102,8 +122,7 @@ def cell_verdict(cell, vm, out, xfail=()):
     res["checks"] = checks
     failed = [c for c in checks if c["verdict"] == "fail"]
     errors = [c for c in checks if c["verdict"] == "error"]
-    known = [c for c in failed if f"{cell.config.name}/{cell.device}/{c['id']}" in xfail or
-             f"*/{cell.device}/{c['id']}" in xfail or f"*/*/{c['id']}" in xfail]
+    known = [c for c in failed if xfail_match(xfail, cell.config.name, cell.device, c["id"])]
     res["xfail"] = [c["id"] for c in known]
     failed = [c for c in failed if c not in known]
     reqs = sorted({r for c in failed for r in c.get("reqs", []) if isinstance(r, str)})

@@ -12,7 +12,7 @@ OK_VERDICTS = {"conforms", "skipped", "known-violation"}
 
 
 def unexpected(res):
-    return res["verdict"] not in OK_VERDICTS
+    return res["verdict"] not in OK_VERDICTS and not res.get("known")
 
 
 def summary(results):
@@ -126,14 +126,14 @@ def markdown(doc):
                 row.append("")
                 continue
             mark = {"conforms": "ok", "skipped": "skip", "known-violation": "known violation"}.get(
-                r["verdict"], "**" + r["verdict"] + "**")
+                r["verdict"], r["verdict"] + " (known)" if r.get("known") else "**" + r["verdict"] + "**")
             row.append(f"{r['observed_mode'] or '-'} {mark}")
         out.append(f"| {c} | " + " | ".join(row) + " |")
     bad = [r for r in results if unexpected(r)]
     if bad:
         out += ["", "## Unexpected", ""]
         out += [f"- `{r['cell']}` {r['verdict']}: {r['reason']} {' '.join(r.get('reqs', []))}" for r in bad]
-    known = [r for r in results if r["verdict"] == "known-violation"]
+    known = [r for r in results if r["verdict"] == "known-violation" or r.get("known")]
     if known:
         out += ["", "## Known violations (listed in the xfail file)", ""]
         out += [f"- `{r['cell']}`: {r['reason']} {' '.join(r.get('reqs', []))}" for r in known]

@@ -115,6 +115,37 @@ class GuestOutput(unittest.TestCase):
         self.assertEqual(parse.cell_verdict(refused, {"status": "ok"}, parse.parse(b""))["verdict"], "violates")
 
 
+class Xfail(unittest.TestCase):
+    def test_patterns_and_known_verdicts(self):
+        self.assertTrue(parse.xfail_match({"*-pio-notify/scsi/@timeout"}, "pc-pio-notify", "scsi", "@timeout"))
+        self.assertFalse(parse.xfail_match({"*-pio-notify/scsi/@timeout"}, "pc", "scsi", "@timeout"))
+        cell = matrix.Cell(cfg("pc"), "scsi", "transitional", "")
+        hung = {"status": "timeout", "hang": "no probe output within 30 s"}
+        res = parse.cell_verdict(cell, hung, parse.parse(b""), {"pc/scsi/@timeout"})
+        self.assertEqual((res["verdict"], res["known"]), ("timeout", True))
+        self.assertFalse(report.unexpected(res))
+        self.assertIn("no probe output", res["reason"])
+        res = parse.cell_verdict(cell, hung, parse.parse(b""), {"pc/blk/@timeout"})
+        self.assertTrue(report.unexpected(res))
+
+
+class BootWatchdog(unittest.TestCase):
+    def test_a_vm_that_never_starts_the_probe_is_killed_early(self):
+        import subprocess
+        import time
+        with tempfile.TemporaryDirectory() as d:
+            saved, run.BOOT_TIMEOUT = run.BOOT_TIMEOUT, 0.5
+            try:
+                t0 = time.monotonic()
+                p = subprocess.Popen(["sleep", "30"])
+                rc, status, hang = run._wait(p, 60, os.path.join(d, "probe.jsonl"), t0)
+            finally:
+                run.BOOT_TIMEOUT = saved
+            self.assertEqual((rc, status), (None, "timeout"))
+            self.assertIn("hung before the guest ran", hang)
+            self.assertLess(time.monotonic() - t0, 10)
+
+
 class ConsoleHostSide(unittest.TestCase):
     def test_line_must_reach_the_host_file(self):
         line = "vconform-probe console 0000:00:04.0 modern"
