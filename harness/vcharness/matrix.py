@@ -24,6 +24,8 @@ class Config:
     why: str = ""
     profile: str = "probe"    # probe, kdrv (kernel's drivers) or kdrv-legacy (force_legacy=1)
     props: tuple = ()         # extra virtio-pci properties on every device under test
+    port: str = "pcie-root-port"  # with bus=port: pcie-root-port, ioh3420, or downstream
+                                  # (xio3130-downstream behind an x3130-upstream switch)
 
 
 DEFAULT_CONFIGS = [
@@ -32,6 +34,9 @@ DEFAULT_CONFIGS = [
     Config("pc", "pc", why="newest i440fx"),
     Config("q35", "q35", why="devices integrated in the root complex"),
     Config("q35-port", "q35", bus="port", why="devices behind pcie-root-port"),
+    Config("q35-ioh3420", "q35", bus="port", port="ioh3420", why="devices behind Intel ioh3420 root ports"),
+    Config("q35-downstream", "q35", bus="port", port="downstream",
+           why="devices behind downstream ports of a PCIe switch"),
     Config("q35-port-legacy", "q35", bus="port", disable_legacy="off",
            why="legacy forced back on behind a port"),
     Config("pc-modern-off", "pc", disable_modern="on", why="disable-modern=on"),
@@ -178,11 +183,20 @@ def vm_command(qemu, config, devices, kernel, initrd, disk, workdir, timeout_ms=
     cmd = [qemu, "-nodefaults", "-machine", config.machine, "-accel", accel(), "-m", str(memory),
            "-display", "none", "-no-reboot", "-no-user-config",
            "-kernel", kernel, "-initrd", initrd,
-           "-append", "console=ttyS0 panic=-1 quiet loglevel=4 vconform.args=" + ",".join(probe_args),
+           # earlyprintk: the kernel's first lines come within 0.3 s, so the
+           # runner tells a firmware hang from a slow boot (run.FIRMWARE_TIMEOUT);
+           # cryptomgr.notests skips the crypto self-tests (0.3 s of TCG time)
+           "-append", "console=ttyS0 earlyprintk=serial,ttyS0,115200 panic=-1 loglevel=4 cryptomgr.notests vconform.args=" +
+           ",".join(probe_args),
            "-serial", "file:" + os.path.join(workdir, "console.log"),
            "-serial", "file:" + os.path.join(workdir, "probe.jsonl")]
+    if config.bus == "port" and config.port == "downstream":
+        cmd += ["-device", "pcie-root-port,id=rp0,chassis=64,slot=0",
+                "-device", "x3130-upstream,id=up0,bus=rp0"]
     for i, dev in enumerate(devices, 1):
         if config.bus == "port":
-            cmd += ["-device", f"pcie-root-port,id=rp{i},chassis={i},slot={i}"]
+            kind = {"downstream": "xio3130-downstream"}.get(config.port, config.port)
+            cmd += ["-device", f"{kind},id=rp{i}" + (",bus=up0" if config.port == "downstream" else "") +
+                    f",chassis={i},slot={i}"]
         cmd += device_args(config, dev, i, disk, workdir, sockdir)
     return cmd

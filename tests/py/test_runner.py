@@ -41,6 +41,15 @@ class CommandLine(unittest.TestCase):
         self.assertTrue(devs[0].startswith("virtio-blk-pci,bus=rp1"), devs)
         self.assertTrue(devs[1].startswith("virtio-rng-pci,bus=rp2"), devs)
 
+    def test_ioh3420_and_switch_placements(self):
+        c = self.cmd("q35-ioh3420")
+        self.assertIn("ioh3420,id=rp1,chassis=1,slot=1", c)
+        c = self.cmd("q35-downstream")
+        self.assertIn("x3130-upstream,id=up0,bus=rp0", c)
+        self.assertIn("xio3130-downstream,id=rp2,bus=up0,chassis=2,slot=2", c)
+        self.assertTrue(any(a.startswith("virtio-rng-pci,bus=rp2") for a in c), c)
+        self.assertEqual(matrix.expected(cfg("q35-downstream"), "blk")[0], "modern")
+
     def test_flags_and_variants(self):
         c = " ".join(self.cmd("pc-both-off"))
         self.assertIn("disable-legacy=on,disable-modern=on", c)
@@ -144,6 +153,16 @@ class BootWatchdog(unittest.TestCase):
             self.assertEqual((rc, status), (None, "timeout"))
             self.assertIn("hung before the guest ran", hang)
             self.assertLess(time.monotonic() - t0, 10)
+            # a silent console means firmware: caught sooner
+            saved, run.FIRMWARE_TIMEOUT = run.FIRMWARE_TIMEOUT, 0.3
+            try:
+                t0 = time.monotonic()
+                p = subprocess.Popen(["sleep", "30"])
+                rc, status, hang = run._wait(p, 60, os.path.join(d, "probe.jsonl"), t0,
+                                             os.path.join(d, "console.log"))
+            finally:
+                run.FIRMWARE_TIMEOUT = saved
+            self.assertIn("before the kernel started", hang)
 
 
 class ConsoleHostSide(unittest.TestCase):
