@@ -72,6 +72,7 @@ _DEVICES = {
     "scsi": ("virtio-scsi-pci", True),
     "input": ("virtio-keyboard-pci", False),
 }
+INPUT_EXTRA = ["virtio-mouse-pci", "virtio-tablet-pci"]
 
 
 @dataclass
@@ -126,11 +127,12 @@ def accel():
     return "kvm" if os.access("/dev/kvm", os.R_OK | os.W_OK) else "tcg"
 
 
-def device_args(config, device, index, disk, workdir, sockdir=None):
+def device_args(config, device, index, disk, workdir, sockdir=None, name=None):
     """QEMU arguments for one device of a VM (plus its backends). Net
     backends loop every frame back: a unix datagram socket (in sockdir, a
     short path) that sends to its own address."""
     base, has_variant = _DEVICES[device]
+    base = name or base
     name = base
     if config.variant and has_variant:
         name = base.replace("-pci", f"-pci-{config.variant}")
@@ -171,6 +173,15 @@ def device_args(config, device, index, disk, workdir, sockdir=None):
     return args
 
 
+def _port_args(config, i):
+    """The PCIe port device i sits behind (nothing on the root bus)."""
+    if config.bus != "port":
+        return []
+    kind = {"downstream": "xio3130-downstream"}.get(config.port, config.port)
+    return ["-device", f"{kind},id=rp{i}" + (",bus=up0" if config.port == "downstream" else "") +
+            f",chassis={i},slot={i}"]
+
+
 def vm_command(qemu, config, devices, kernel, initrd, disk, workdir, timeout_ms=2000, memory=256,
                sockdir=None):
     """The full QEMU command line for one VM of a configuration."""
@@ -194,9 +205,12 @@ def vm_command(qemu, config, devices, kernel, initrd, disk, workdir, timeout_ms=
         cmd += ["-device", "pcie-root-port,id=rp0,chassis=64,slot=0",
                 "-device", "x3130-upstream,id=up0,bus=rp0"]
     for i, dev in enumerate(devices, 1):
-        if config.bus == "port":
-            kind = {"downstream": "xio3130-downstream"}.get(config.port, config.port)
-            cmd += ["-device", f"{kind},id=rp{i}" + (",bus=up0" if config.port == "downstream" else "") +
-                    f",chassis={i},slot={i}"]
+        cmd += _port_args(config, i)
         cmd += device_args(config, dev, i, disk, workdir, sockdir)
+    if "input" in devices:
+        # the input cell covers all three QEMU input devices: after the
+        # others, so every other device keeps its index
+        for i, name in enumerate(INPUT_EXTRA, len(devices) + 1):
+            cmd += _port_args(config, i)
+            cmd += device_args(config, "input", i, disk, workdir, sockdir, name=name)
     return cmd

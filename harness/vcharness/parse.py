@@ -114,11 +114,16 @@ def _cell_verdict(cell, vm, out, xfail):
             res.update(verdict="probe-error", reason="; ".join(out.problems[:3]) or
                        f"no {cell.device} device in the probe's output")
         return res
-    dev = devs[0]
-    addr = dev["addr"]
-    res["observed_mode"] = dev.get("mode")
-    res["device_record"] = dev
-    checks = [c for c in out.checks if c.get("addr") == addr]
+    # a cell may hold several functions of its type (keyboard, mouse and
+    # tablet for input): each must show the expected mode and pass
+    addrs = {d.get("addr") for d in devs}
+    modes = sorted({str(d.get("mode")) for d in devs})
+    res["observed_mode"] = modes[0] if len(modes) == 1 else ",".join(modes)
+    res["device_record"] = devs[0]
+    if len(devs) > 1:
+        res["device_records"] = devs
+    off_mode = [d for d in devs if d.get("mode") != cell.expected]
+    checks = [c for c in out.checks if c.get("addr") in addrs]
     res["checks"] = checks
     failed = [c for c in checks if c["verdict"] == "fail"]
     errors = [c for c in checks if c["verdict"] == "error"]
@@ -126,9 +131,10 @@ def _cell_verdict(cell, vm, out, xfail):
     res["xfail"] = [c["id"] for c in known]
     failed = [c for c in failed if c not in known]
     reqs = sorted({r for c in failed for r in c.get("reqs", []) if isinstance(r, str)})
-    if dev.get("mode") != cell.expected:
-        res.update(verdict="violates", reason=f"mode {dev.get('mode')}, expected {cell.expected} ({cell.why})",
-                   reqs=reqs)
+    if off_mode:
+        d = off_mode[0]
+        res.update(verdict="violates", reqs=reqs,
+                   reason=f"mode {d.get('mode')} at {d.get('addr')}, expected {cell.expected} ({cell.why})")
     elif failed:
         res.update(verdict="violates", reqs=reqs,
                    reason="; ".join(f"{c['driver']} {c['id']}: expected {c.get('expected')}, "

@@ -41,6 +41,20 @@ class CommandLine(unittest.TestCase):
         self.assertTrue(devs[0].startswith("virtio-blk-pci,bus=rp1"), devs)
         self.assertTrue(devs[1].startswith("virtio-rng-pci,bus=rp2"), devs)
 
+    def test_input_cell_has_keyboard_mouse_and_tablet(self):
+        c = " ".join(self.cmd("q35-port", ["blk", "input"]))
+        for dev in ("virtio-keyboard-pci,bus=rp2", "virtio-mouse-pci,bus=rp3", "virtio-tablet-pci,bus=rp4"):
+            self.assertIn(dev, c)
+        cell = matrix.Cell(cfg("q35-port"), "input", "modern", "")
+        recs = [{"v": 1, "type": "start", "probe": "x", "args": [], "kernel": "k"},
+                {"v": 1, "type": "device", "addr": "a", "dev_type": "input", "mode": "modern"},
+                {"v": 1, "type": "device", "addr": "b", "dev_type": "input", "mode": "legacy"},
+                {"v": 1, "type": "end", "passed": 0, "failed": 0}]
+        res = parse.cell_verdict(cell, {"status": "ok"},
+                                 parse.parse(("\n".join(json.dumps(r) for r in recs) + "\n").encode()))
+        self.assertEqual((res["verdict"], res["observed_mode"]), ("violates", "legacy,modern"))
+        self.assertIn("at b", res["reason"])
+
     def test_ioh3420_and_switch_placements(self):
         c = self.cmd("q35-ioh3420")
         self.assertIn("ioh3420,id=rp1,chassis=1,slot=1", c)
