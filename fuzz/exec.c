@@ -37,6 +37,8 @@ struct vc_fz {
     bool backend_live; /* set up and not refused */
     bool in_device;    /* accesses now are the backend's */
     uint64_t kick_accesses, budget; /* accesses since the last chain event, and the bound */
+    uint64_t chain_bytes; /* buffer bytes of the chain taken last: a backend that parses
+                           * requests may touch each once more before the next event */
     /* driver shadow */
     uint16_t avail_idx, drv_pos, used_seen, used_pos;
     bool drv_wrap, used_wrap;
@@ -51,6 +53,11 @@ struct vc_fz {
     span wr[512];
     unsigned nwr;
     bool wr_unknown;
+    /* readable buffers of chains taken: reading them is the backend's right
+     * even where the driver placed them over descriptor memory */
+    span rd[512];
+    unsigned nrd;
+    bool rd_unknown;
     /* descriptor reads since the last verdict */
     span reads[READ_LOG];
     unsigned nreads;
@@ -131,7 +138,7 @@ static void observe(void *opaque, uint64_t gpa, uint64_t len, bool is_write)
     if (!f->in_device)
         return;
     f->r->accesses++;
-    if (++f->kick_accesses == f->budget)
+    if (++f->kick_accesses == f->budget + f->chain_bytes)
         finding(f, "hang", NULL, "more than %llu guest-memory accesses without taking or refusing a chain",
                 (unsigned long long)f->budget);
     if (is_write && !write_allowed(f, gpa, len)) {
@@ -155,7 +162,11 @@ static void check_reads(vc_fz *f, const vc_oracle_chain *c)
 {
     if (!f->reads_lost && !c->ranges_overflow) {
         for (unsigned i = 0; i < f->nreads; i++) {
-            bool ok = false;
+            bool ok = f->rd_unknown;
+            for (unsigned k = 0; k < f->nrd && !ok; k++)
+                ok = inside(f->reads[i].gpa, f->reads[i].len, f->rd[k].gpa, f->rd[k].len);
+            for (unsigned k = 0; k < f->nwr && !ok; k++)
+                ok = inside(f->reads[i].gpa, f->reads[i].len, f->wr[k].gpa, f->wr[k].len);
             for (unsigned k = 0; k < c->nranges && !ok; k++)
                 ok = inside(f->reads[i].gpa, f->reads[i].len, c->range[k].gpa, c->range[k].len);
             /* packed: peeking at the next slot's flags to see if it is available */
@@ -186,6 +197,11 @@ static void ev_took(void *ctx, uint16_t id)
     f->in_device = was;
     f->r->chains_taken++;
     f->kick_accesses = 0;
+    f->chain_bytes = c->writable;
+    for (unsigned i = 0; i < c->nrd; i++)
+        f->chain_bytes += c->rd[i].len;
+    if (c->rd_overflow || c->wr_overflow)
+        f->chain_bytes = UINT64_MAX / 2; /* too many buffers to count: no bound */
     if (f->trace)
         fprintf(stderr, "trace: took %u (oracle: %s, id %u, %u slots)\n", id, vc_err_name(e),
                 c->id, c->slots);
@@ -227,6 +243,11 @@ static void ev_took(void *ctx, uint16_t id)
             f->used_lost = true;
     if (c->wr_overflow)
         f->used_lost = true;
+    if (c->rd_overflow || f->nrd + c->nrd > sizeof(f->rd) / sizeof(f->rd[0]))
+        f->rd_unknown = true;
+    else
+        for (unsigned i = 0; i < c->nrd; i++)
+            f->rd[f->nrd++] = (span){ c->rd[i].gpa, c->rd[i].len };
     if (c->wr_overflow || f->nwr + c->nwr > sizeof(f->wr) / sizeof(f->wr[0])) {
         f->wr_unknown = true;
         return;
@@ -321,6 +342,8 @@ static void start_queue(vc_fz *f)
     f->ninflight = 0;
     f->nwr = 0;
     f->wr_unknown = false;
+    f->nrd = 0;
+    f->rd_unknown = false;
     f->used_lost = false;
     f->avail_idx = f->drv_pos = f->used_seen = f->used_pos = 0;
     f->drv_wrap = f->used_wrap = true;
@@ -332,11 +355,21 @@ static void start_queue(vc_fz *f)
 
 /* ---- driver operations ---- */
 
+/* Packed: the driver writing the ring while chains are in flight may
+ * overwrite a slot the device will use (the driver's fault); a slot it
+ * wrote can then look used, so the used ring is no longer checked. */
+static void packed_ring_written(vc_fz *f, uint64_t gpa, uint64_t len)
+{
+    if (f->oracle.packed && f->ninflight > 0 && overlaps(gpa, len, f->desc, table_bytes(f)))
+        f->used_lost = true;
+}
+
 static void op_desc(vc_fz *f, const vc_scn_op *o)
 {
     uint16_t idx = (uint16_t)(o->a16 % f->size);
     uint16_t flags = o->a8 & 7;
     if (f->oracle.packed) {
+        packed_ring_written(f, f->desc + 16ull * idx, 16);
         flags |= (o->a8 & 8 ? VC_DESC_F_AVAIL : 0) | (o->a8 & 16 ? VC_DESC_F_USED : 0);
         vc_packed_put_desc(&f->mem, f->desc, idx, o->a64, o->a32, idx, flags);
     } else {
@@ -384,8 +417,10 @@ static void op_fill(vc_fz *f, const vc_scn_op *o)
         uint32_t at = (first + i) % limit;
         uint16_t fl = flags | (i + 1 < count ? VC_DESC_F_NEXT : 0);
         uint64_t addr = o->a64 + (uint64_t)i * len;
-        if (main_table && f->oracle.packed)
+        if (main_table && f->oracle.packed) {
+            packed_ring_written(f, base + 16ull * at, 16);
             vc_packed_put_desc(&f->mem, base, at, addr, len, (uint16_t)at, fl);
+        }
         else
             vc_split_put_desc(&f->mem, base, at, addr, len, fl, (uint16_t)((at + 1) % limit));
     }
@@ -450,6 +485,7 @@ static void op_mem(vc_fz *f, const vc_scn_op *o)
     uint8_t b[8];
     for (unsigned i = 0; i < 8; i++)
         b[i] = (uint8_t)(o->a64 >> (8 * i));
+    packed_ring_written(f, o->a32, o->a8 % 8 + 1);
     vc_gmem_write(&f->mem, o->a32, b, o->a8 % 8 + 1);
 }
 
@@ -528,6 +564,7 @@ static void op_kick(vc_fz *f)
         fprintf(stderr, "trace: kick\n");
     vc_adapter_events ev = { .ctx = f, .took = ev_took, .rejected = ev_rejected };
     f->kick_accesses = 0;
+    f->chain_bytes = 0;
     f->nreads = 0;
     f->in_device = true;
     f->ad->kick(f->be, &ev, (vc_used_policy)f->s->used_policy);
@@ -539,6 +576,8 @@ static void op_kick(vc_fz *f)
     if (f->ninflight == 0) {
         f->nwr = 0;
         f->wr_unknown = false;
+        f->nrd = 0;
+        f->rd_unknown = false;
     }
 }
 

@@ -85,6 +85,12 @@ static vc_err take_buffer(const vc_oracle *o, acc *a, const rec *r, vc_oracle_ch
         } else {
             c->wr_overflow = true;
         }
+    } else if (c->nrd < VC_ORACLE_MAX_RANGES) {
+        c->rd[c->nrd].gpa = r->addr;
+        c->rd[c->nrd].len = r->len;
+        c->nrd++;
+    } else {
+        c->rd_overflow = true;
     }
     return VC_OK;
 }

@@ -32,6 +32,11 @@ typedef struct vc_oracle_chain {
     uint32_t nwr;
     struct { uint64_t gpa, len; } wr[VC_ORACLE_MAX_RANGES];
     bool wr_overflow; /* too many to list: write checks are skipped */
+    /* the chain's device-readable buffers (a backend that parses requests
+     * reads them, wherever the driver put them) */
+    uint32_t nrd;
+    struct { uint64_t gpa, len; } rd[VC_ORACLE_MAX_RANGES];
+    bool rd_overflow;
 } vc_oracle_chain;
 
 typedef struct vc_oracle {

@@ -10,7 +10,9 @@
  *   [1]     feature bits: 0 packed, 1 indirect, 2 event idx, 3 in-order
  *   [2..3]  queue size: split 1 << (v % 11), packed v % 1024 + 1
  *   [4]     used-length policy: 0 all writable bytes, 1 none, 2 half, 3 one more
- *   [5..15] reserved (kept, ignored)
+ *   [5]     model targets: which of the model's queues (modulo their count)
+ *   [6..13] model targets: device feature bits to accept (LE, masked by offer)
+ *   [14..15] reserved (kept, ignored)
  *
  * Guest memory (fixed map, so scenarios are position-independent):
  *   rings    0x00010000 .. +256 KiB  descriptor table, driver and device areas
@@ -101,5 +103,14 @@ size_t vc_scn_encode(const vc_scenario *s, uint8_t *out, size_t cap);
 const char *vc_scn_op_name(unsigned op);
 /* Features for the ring layer (VC_F_* bit mask) implied by the header. */
 uint64_t vc_scn_ring_features(const vc_scenario *s);
+/* Model targets: the queue selector and device feature bits (header 5..13). */
+static inline unsigned vc_scn_model_queue(const vc_scenario *s) { return s->reserved[0]; }
+static inline uint64_t vc_scn_model_features(const vc_scenario *s)
+{
+    uint64_t v = 0;
+    for (unsigned i = 0; i < 8; i++)
+        v |= (uint64_t)s->reserved[1 + i] << (8 * i);
+    return v;
+}
 
 #endif

@@ -79,10 +79,14 @@ static void print_flags(FILE *out, unsigned v)
 
 void vc_scn_print(FILE *out, const vc_scenario *s)
 {
-    fprintf(out, "scenario packed=%u indirect=%u event_idx=%u in_order=%u qsize=%u used=%u\n",
+    fprintf(out, "scenario packed=%u indirect=%u event_idx=%u in_order=%u qsize=%u used=%u",
             !!(s->features & VC_SCN_F_PACKED), !!(s->features & VC_SCN_F_INDIRECT),
             !!(s->features & VC_SCN_F_EVENT_IDX), !!(s->features & VC_SCN_F_IN_ORDER),
             s->raw_qsize, s->used_policy);
+    uint64_t devf = vc_scn_model_features(s);
+    if (s->reserved[0] || devf)
+        fprintf(out, " model_queue=%u model_features=0x%" PRIx64, s->reserved[0], devf);
+    fputc('\n', out);
     fprintf(out, "# queue size %u\n", s->qsize);
     for (uint32_t i = 0; i < s->nops; i++) {
         const vc_scn_op *o = &s->ops[i];
@@ -144,6 +148,11 @@ static bool header_field(vc_scenario *s, const char *k, uint64_t v)
         s->raw_qsize = (uint16_t)v;
     else if (strcmp(k, "used") == 0)
         s->used_policy = (uint8_t)(v % 4);
+    else if (strcmp(k, "model_queue") == 0)
+        s->reserved[0] = (uint8_t)v;
+    else if (strcmp(k, "model_features") == 0)
+        for (unsigned i = 0; i < 8; i++)
+            s->reserved[1 + i] = (uint8_t)(v >> (8 * i));
     else
         return false;
     return true;

@@ -354,10 +354,14 @@ bool vc_dev_pop(vc_dev *d, unsigned qi, vc_chain *c)
         e = vc_vq_dev_pop(&q->vq, c, &got);
     }
     if (e != VC_OK) {
+        if (d->on_pop)
+            d->on_pop(d->pop_opaque, qi, 0, vc_err_name(e));
         vc_dev_fault(d, vc_err_name(e), vc_err_req(e, q->vq.packed), (int)qi, true, "%s",
                      vc_err_text(e));
         return false;
     }
+    if (got && d->on_pop)
+        d->on_pop(d->pop_opaque, qi, c->id, NULL);
     return got;
 }
 

@@ -106,6 +106,10 @@ struct vc_dev {
      * vector (VC_NO_VECTOR when none: use INTx and ISR). */
     void (*irq)(void *opaque, uint16_t vector);
     void *irq_opaque;
+    /* Observer of the model's pops (fuzz harness): a chain taken (err NULL)
+     * or a ring refused (err: the ring layer's code). May be NULL. */
+    void (*on_pop)(void *opaque, unsigned q, uint16_t id, const char *err);
+    void *pop_opaque;
 
     unsigned nqueues;
     vc_dev_queue q[VC_DEV_MAX_QUEUES];

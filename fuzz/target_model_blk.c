@@ -1,0 +1,4 @@
+/* Fuzz target: the blk model's request parsing (see target_model.h). */
+#include "target_model.h"
+
+VC_MODEL_TARGET("blk")
