@@ -126,6 +126,14 @@ static bool is_descriptor_memory(const vc_fz *f, uint64_t gpa, uint64_t len)
            overlaps(gpa, len, VC_SCN_TABLES, VC_SCN_TABLES_SIZE);
 }
 
+static void event(vc_fz *f, char kind, uint16_t id, uint32_t len)
+{
+    if (f->r->nev < VC_FZ_MAX_EVENTS)
+        f->r->ev[f->r->nev++] = (vc_fz_event){ kind, id, len };
+    else
+        f->r->ev_lost = true;
+}
+
 static void observe(void *opaque, uint64_t gpa, uint64_t len, bool is_write)
 {
     vc_fz *f = opaque;
@@ -189,6 +197,7 @@ static void check_reads(vc_fz *f, const vc_oracle_chain *c)
 static void ev_took(void *ctx, uint16_t id)
 {
     vc_fz *f = ctx;
+    event(f, 'T', id, 0);
     vc_oracle_chain *c = &f->last;
     bool got;
     bool was = f->in_device;
@@ -259,6 +268,7 @@ static void ev_took(void *ctx, uint16_t id)
 static void ev_rejected(void *ctx, const char *code)
 {
     vc_fz *f = ctx;
+    event(f, 'R', 0, 0);
     vc_oracle_chain c;
     bool got;
     bool was = f->in_device;
@@ -493,6 +503,7 @@ static void op_mem(vc_fz *f, const vc_scn_op *o)
 
 static void used_entry(vc_fz *f, uint32_t id, uint32_t len)
 {
+    event(f, 'U', (uint16_t)id, len);
     if (f->trace)
         fprintf(stderr, "trace: used id %u len %u\n", id, len);
     if (id >= f->size || !f->inflight[id]) {
@@ -560,6 +571,7 @@ static void op_kick(vc_fz *f)
     if (!f->backend_live)
         return;
     f->r->kicks++;
+    event(f, 'K', 0, 0);
     if (f->trace)
         fprintf(stderr, "trace: kick\n");
     vc_adapter_events ev = { .ctx = f, .took = ev_took, .rejected = ev_rejected };

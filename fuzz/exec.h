@@ -30,9 +30,20 @@ typedef struct vc_fz_finding {
     char detail[200];
 } vc_fz_finding;
 
+/* What the backend did, in order, for differential runs (fuzz/diff.h). */
+#define VC_FZ_MAX_EVENTS 256
+typedef struct vc_fz_event {
+    char kind;        /* 'K' kick, 'T' took chain id, 'R' refused the ring, 'U' used id len */
+    uint16_t id;
+    uint32_t len;
+} vc_fz_event;
+
 typedef struct vc_fz_report {
     unsigned nfindings;
     vc_fz_finding finding[VC_FZ_MAX_FINDINGS];
+    unsigned nev;
+    bool ev_lost; /* more than VC_FZ_MAX_EVENTS: the tail is not compared */
+    vc_fz_event ev[VC_FZ_MAX_EVENTS];
     unsigned chains_taken, kicks, refusals;
     uint64_t accesses;
 } vc_fz_report;

@@ -5,6 +5,7 @@
 # over the seeds). The clean build must stay clean for the same time.
 # usage: fuzz/mutants.sh [seconds per run (60)] [seeds (5)] [mutant numbers...]
 set -euo pipefail
+shopt -s inherit_errexit # a failed build stops the script, not a "detection"
 cd "$(dirname "$0")/.."
 secs=${1:-60}; nseeds=${2:-5}; shift $(( $# > 2 ? 2 : $# )) || true
 mutants=("$@")
@@ -19,6 +20,7 @@ build() { # $1 mutant number (0 = clean)
   CC=clang cmake -S . -B "$dir" -DVC_FUZZ=ON -DVC_SANITIZE=ON -DVC_PROBE=OFF -DVC_MUTANT="$1" \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
   cmake --build "$dir" -j "$(nproc)" --target "fuzz-$target" >/dev/null
+  [ -x "$dir/fuzz/fuzz-$target" ] || { echo "mutants.sh: build of mutant $1 failed" >&2; exit 2; }
   echo "$dir/fuzz/fuzz-$target"
 }
 
@@ -30,13 +32,15 @@ run_one() { # $1 binary, $2 seed, $3 workdir
   if "$1" -seed="$2" -max_total_time="$secs" -max_len=65536 -timeout=10 \
        -artifact_prefix="$3/" "$3/corpus" >"$3/log" 2>&1; then
     echo "-"
-  else
+  elif grep -q "finding:\|ERROR: AddressSanitizer\|runtime error\|ERROR: libFuzzer" "$3/log"; then
     t1=$(date +%s.%N); awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f\n", b - a }'
+  else
+    echo "error" # the run failed without a finding: see the log
   fi
 }
 
 # median with "-" (not found) counted as slower than anything
-median() { printf '%s\n' "$@" | sed 's/^-$/inf/' | sort -g | awk '{a[NR]=$1} END {m=a[int((NR+1)/2)]; print (m=="inf" ? "not found" : m)}'; }
+median() { printf '%s\n' "$@" | sed 's/^-$/inf/; s/^error$/inf/' | sort -g | awk '{a[NR]=$1} END {m=a[int((NR+1)/2)]; print (m=="inf" ? "not found" : m)}'; }
 
 printf '%-4s %-22s %s\n' "mut" "name" "time to detection per seed (s) -> median"
 for m in 0 "${mutants[@]}"; do

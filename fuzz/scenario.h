@@ -3,7 +3,7 @@
  * scenario) so that mutation never wastes an execution on a parse error.
  *
  * Layout: a 16-byte header, then 16-byte operation records. A trailing
- * partial record is zero-padded. See fuzz/README.md for the text form.
+ * partial record is zero-padded. The text form is in fuzz/scn_text.c.
  *
  * Header
  *   [0]     version (1; other values are read as 1)

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Fuzzing at scale on one machine: N workers on one target with a shared,
+# synced corpus, a time bound, and a summary (executions, coverage,
+# findings). Engines: libFuzzer in fork mode (ASan+UBSan build), or AFL++
+# (one main and N-1 secondary instances, persistent mode through its
+# libFuzzer driver, the structure-aware custom mutator).
+# usage: fuzz/run.sh [-e libfuzzer|afl] [-j N] [-t SECONDS] [-o DIR] TARGET
+#   TARGET: chain, model_blk, model_net, ... (fuzz/target_<name>.c)
+# Findings land in DIR (default build/fuzz-run/<engine>-<target>); replay one
+# with build/plain/fuzz/replay-<target> FILE, read it with vconform-scn print.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+engine=libfuzzer jobs=$(nproc) secs=300 out=
+while getopts "e:j:t:o:h" o; do
+  case $o in
+    e) engine=$OPTARG ;; j) jobs=$OPTARG ;; t) secs=$OPTARG ;; o) out=$OPTARG ;;
+    *) sed -n 2,11p "$0"; exit 2 ;;
+  esac
+done
+shift $((OPTIND - 1))
+target=${1:-}
+if [ -z "$target" ] || [ ! -f "fuzz/target_$target.c" ]; then
+  echo "fuzz/run.sh: unknown target '${target}'; have: $(ls fuzz/target_*.c | sed 's|fuzz/target_||; s|\.c$||' | tr '\n' ' ')" >&2
+  exit 2
+fi
+case $engine in libfuzzer|afl) ;; *) echo "fuzz/run.sh: engine is libfuzzer or afl, not '$engine'" >&2; exit 2 ;; esac
+case $jobs$secs in *[!0-9]*) echo "fuzz/run.sh: -j and -t take numbers" >&2; exit 2 ;; esac
+[ "$jobs" -ge 1 ] && [ "$secs" -ge 1 ] || { echo "fuzz/run.sh: -j and -t must be positive" >&2; exit 2; }
+out=${out:-build/fuzz-run/$engine-$target}
+mkdir -p "$out/corpus"
+[ -d "corpus/$target" ] && cp -rn "corpus/$target/." "$out/corpus/"
+dict=(); [ -f "fuzz/dict/$target.dict" ] && dict=("fuzz/dict/$target.dict")
+
+case $engine in
+libfuzzer)
+  CC=clang cmake -S . -B build/fuzz -DVC_FUZZ=ON -DVC_SANITIZE=ON -DVC_PROBE=OFF \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake --build build/fuzz -j "$(nproc)" --target "fuzz-$target" >/dev/null
+  mkdir -p "$out/findings"
+  set +e
+  build/fuzz/fuzz/fuzz-"$target" ${dict:+-dict="${dict[0]}"} -fork="$jobs" -ignore_crashes=1 \
+    -max_total_time="$secs" -max_len=65536 -timeout=10 -artifact_prefix="$out/findings/" \
+    -print_final_stats=1 "$out/corpus" >"$out/log" 2>&1
+  set -e
+  cov=$(grep -o 'cov: [0-9]*' "$out/log" | tail -1 | grep -o '[0-9]*' || true)
+  total=$(grep -oE '#[0-9]+' "$out/log" | tail -1 | tr -d '#' || true)
+  execs=$(( ${total:-0} / secs ))
+  nfind=$(find "$out/findings" -type f | wc -l)
+  echo "libFuzzer $target: $jobs workers, ${secs}s, ${total:-?} executions (${execs}/s)," \
+       "${cov:-?} edges, corpus $(ls "$out/corpus" | wc -l), findings $nfind in $out/findings"
+  ;;
+afl)
+  command -v afl-fuzz >/dev/null || { echo "fuzz/run.sh: afl-fuzz missing (scripts/deps.sh fuzz)" >&2; exit 2; }
+  CC=afl-clang-fast cmake -S . -B build/afl -DVC_FUZZ=ON -DVC_PROBE=OFF \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  AFL_QUIET=1 cmake --build build/afl -j "$(nproc)" --target "fuzz-$target" >/dev/null
+  cmake -S . -B build/plain >/dev/null
+  cmake --build build/plain -j "$(nproc)" --target vc_afl_mutator >/dev/null
+  export AFL_CUSTOM_MUTATOR_LIBRARY=$PWD/build/plain/fuzz/libvc_afl_mutator.so
+  export AFL_SKIP_CPUFREQ=1 AFL_NO_UI=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_AFFINITY=1
+  bin=$PWD/build/afl/fuzz/fuzz-$target
+  pids=()
+  for i in $(seq 1 "$jobs"); do
+    role=-S; name=s$i; [ "$i" -eq 1 ] && role=-M && name=main
+    afl-fuzz -i "$out/corpus" -o "$out/sync" $role $name -V "$secs" ${dict:+-x "${dict[0]}"} \
+      -- "$bin" >"$out/$name.log" 2>&1 &
+    pids+=($!)
+  done
+  rc=0
+  for p in "${pids[@]}"; do wait "$p" || rc=1; done
+  execs=0 nfind=0 cov=
+  for st in "$out"/sync/*/fuzzer_stats; do
+    [ -f "$st" ] || continue
+    execs=$((execs + $(awk -F: '/^execs_done/ {print $2+0}' "$st")))
+    nfind=$((nfind + $(awk -F: '/^saved_crashes/ {print $2+0}' "$st")))
+    cov=$(awk -F: '/^bitmap_cvg/ {gsub(/ /, "", $2); print $2}' "$st")
+  done
+  echo "AFL++ $target: $jobs instances, ${secs}s, $execs executions ($((execs / secs))/s)," \
+       "bitmap ${cov:-?}, findings $nfind in $out/sync/*/crashes"
+  [ "$rc" -eq 0 ] || echo "fuzz/run.sh: an afl-fuzz instance failed; see $out/*.log" >&2
+  ;;
+esac

@@ -1,0 +1,45 @@
+/* Differential target, the worked example: the reference ring layer
+ * (vc_adapter_ref, filling every writable byte) against the rng model
+ * (vc_adapter_model), which must do exactly the same with every chain.
+ * To fuzz your backend against the reference, copy this file, put your
+ * adapter in place of the model, and add it to the vcfuzz sources. */
+#include <stdio.h>
+
+#include "adapter_model.h"
+#include "diff.h"
+#include "target.h"
+
+const char *const vc_target_name = "diff_rng";
+
+static size_t findings(const vc_fz_report *r, const char *who, char *msg, size_t cap)
+{
+    size_t used = 0;
+    for (unsigned i = 0; i < r->nfindings && used < cap; i++)
+        used += (size_t)snprintf(msg + used, cap - used, "%s: %s [%s]: %s\n", who, r->finding[i].kind,
+                                 r->finding[i].req ? r->finding[i].req : "-", r->finding[i].detail);
+    return used < cap ? used : cap;
+}
+
+unsigned vc_target_run(const uint8_t *data, size_t size, char *msg, size_t cap)
+{
+    static vc_fz *ref, *other;
+    static vc_scenario s;
+    static vc_fz_report a, b; /* large: off the stack */
+    vc_scn_decode(data, size, &s);
+    s.used_policy = 0; /* the rng model fills every writable byte: so must the reference */
+    vc_adapter_model_select("rng", 0, 0);
+    if ((!ref && !(ref = vc_fz_new(&vc_adapter_ref, true))) ||
+        (!other && !(other = vc_fz_new(&vc_adapter_model, false)))) {
+        snprintf(msg, cap, "cannot set up the harness");
+        return 1;
+    }
+    unsigned n = vc_fz_run(ref, &s, &a) + vc_fz_run(other, &s, &b);
+    msg[0] = 0;
+    size_t used = findings(&a, "refdev", msg, cap);
+    used += findings(&b, "rng model", msg + used, cap - used);
+    /* compare only where both backends set the queue up: a geometry the
+     * model refuses (a queue larger than its maximum) is not a divergence */
+    if (a.nev && b.nev)
+        n += vc_fz_diff(&a, "refdev", &b, "rng model", msg + used, cap - used);
+    return n;
+}
