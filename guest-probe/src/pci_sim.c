@@ -30,7 +30,8 @@
 
 enum { F_MULT3 = 1, F_REV0 = 2, F_NOISR = 4, F_CAPLOOP = 8, F_CAPBAR = 16, F_STUCK = 32, F_MUTE = 64,
        F_ISRSTICKY = 128, F_BADWINDOW = 256, F_GARBAGE = 512,
-       F_PIO = 1024 /* not a fault: a second notify capability in I/O BAR2, like QEMU's modern-pio-notify */ };
+       F_PIO = 1024 /* not a fault: a second notify capability in I/O BAR2, like QEMU's modern-pio-notify */,
+       F_USEDLEN = 2048 /* split rings: used lengths 8 bytes beyond what was written */ };
 #define CAP_PIO_NOTIFY 0xa4u
 
 typedef struct sim_fn {
@@ -40,6 +41,7 @@ typedef struct sim_fn {
     bool legacy_ok, modern_ok;
     unsigned faults;
     uint8_t *disk;
+    uint16_t used_seen[VC_DEV_MAX_QUEUES]; /* F_USEDLEN: used entries already inflated */
     /* modern common config shadow */
     uint32_t dfsel, gfsel;
     uint16_t qsel;
@@ -57,6 +59,7 @@ typedef struct sim_plat {
 } sim_plat;
 
 static sim_fn *S(vp_fn *f) { return f->priv; }
+static void sim_notify(sim_fn *s, unsigned q);
 
 static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
 static void put32(uint8_t *p, uint32_t v) { put16(p, (uint16_t)v); put16(p + 2, (uint16_t)(v >> 16)); }
@@ -184,7 +187,8 @@ static void lg_set_queue(sim_fn *s, unsigned q, uint32_t pfn)
     uint64_t desc = (uint64_t)pfn << 12, avail = desc + 16 * size;
     uint64_t used = (avail + 6 + 2 * size + 4095) & ~4095ull;
     vc_dev_queue_set_addr(d, q, desc, avail, used);
-    vc_dev_queue_enable(d, q);
+    if (vc_dev_queue_enable(d, q))
+        s->used_seen[q] = 0; /* a fresh ring starts at used index 0 */
 }
 
 static bool lg_read(sim_fn *s, uint64_t off, unsigned len, uint64_t *val)
@@ -230,8 +234,7 @@ static bool lg_write(sim_fn *s, uint64_t off, unsigned len, uint64_t val)
     case VP_LG_PFN: lg_set_queue(s, s->lg_qsel, (uint32_t)val); break;
     case VP_LG_QSEL: s->lg_qsel = (uint16_t)val; break;
     case VP_LG_NOTIFY:
-        if (!(s->faults & F_MUTE))
-            vc_dev_notify(d, (unsigned)val);
+        sim_notify(s, (unsigned)val);
         break;
     case VP_LG_STATUS:
         vc_dev_set_status(d, (uint8_t)val);
@@ -310,7 +313,8 @@ static bool cc_write(sim_fn *s, uint64_t off, unsigned len, uint64_t val)
     case VP_CC_QENABLE:
         if (qok && val == 1) {
             vc_dev_queue_set_addr(d, q, s->qaddr[q][0], s->qaddr[q][1], s->qaddr[q][2]);
-            vc_dev_queue_enable(d, q);
+            if (vc_dev_queue_enable(d, q))
+                s->used_seen[q] = 0;
         }
         break;
     default: break;
@@ -339,13 +343,33 @@ static bool b4_read(sim_fn *s, uint64_t off, unsigned len, uint64_t *val)
     return true;
 }
 
+/* Notifies queue q; with F_USEDLEN, inflates the lengths of the split used
+ * entries the device just published (as a device reporting bytes it read). */
+static void sim_notify(sim_fn *s, unsigned q)
+{
+    if (s->faults & F_MUTE)
+        return;
+    vc_dev_notify(s->dev, q);
+    vc_dev_queue *dq = &s->dev->q[q % VC_DEV_MAX_QUEUES];
+    if (!(s->faults & F_USEDLEN) || dq->vq.packed || !dq->size)
+        return;
+    uint16_t idx;
+    if (!vc_gmem_ld16(s->dev->mem, dq->device + 2, &idx))
+        return;
+    for (uint16_t *seen = &s->used_seen[q % VC_DEV_MAX_QUEUES]; *seen != idx; (*seen)++) {
+        uint64_t len_at = dq->device + 4 + 8ull * (*seen % dq->size) + 4;
+        uint32_t len;
+        if (vc_gmem_ld32(s->dev->mem, len_at, &len))
+            vc_gmem_st32(s->dev->mem, len_at, len + 8);
+    }
+}
+
 static bool b4_write(sim_fn *s, uint64_t off, unsigned len, uint64_t val)
 {
     if (off < B4_COMMON + 0x40)
         return cc_write(s, off - B4_COMMON, len, val);
     if (off >= B4_NOTIFY && off < B4_NOTIFY + 0x1000) {
-        if (!(s->faults & F_MUTE))
-            vc_dev_notify(s->dev, (unsigned)val);
+        sim_notify(s, (unsigned)val);
         return true;
     }
     if (off >= B4_DEVICE && off < B4_DEVICE + 0x1000) {
@@ -379,10 +403,8 @@ static bool sim_bar_write(vp_fn *f, unsigned bar, uint64_t off, unsigned len, ui
         return lg_write(s, off, len, val);
     if (bar == 4)
         return b4_write(s, off, len, val);
-    if (bar == 2 && (s->faults & F_PIO) && off == 0 && len == 2) {
-        if (!(s->faults & F_MUTE))
-            vc_dev_notify(s->dev, (unsigned)val);
-    }
+    if (bar == 2 && (s->faults & F_PIO) && off == 0 && len == 2)
+        sim_notify(s, (unsigned)val);
     return true;
 }
 
@@ -437,7 +459,8 @@ static bool add_fn(sim_plat *sp, char *item, char *err, size_t errlen)
     sim_fn *s = &sp->f[sp->p.nfn];
     memset(s, 0, sizeof *s);
     static const char *const fault_names[] = {"mult3", "rev0", "noisr", "caploop", "capbar", "stuck",
-                                              "mute", "isrsticky", "badwindow", "garbage", "pio"};
+                                              "mute", "isrsticky", "badwindow", "garbage", "pio",
+                                              "usedlen"};
     for (char *fl; (fl = strtok_r(NULL, ":", &save));) {
         unsigned i;
         for (i = 0; i < sizeof fault_names / sizeof fault_names[0]; i++)

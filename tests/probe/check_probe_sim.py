@@ -33,6 +33,7 @@ FAULTS = {
     "badwindow": ("blk:modern:badwindow", "pci.cap.pci_cfg.window", "dev.pci_cfg_access.3"),
     "garbage": ("blk:transitional:garbage", "blk.read.pattern", "dev.implied.blk_data"),
     "garbage (scsi)": ("scsi:modern:garbage", "scsi.read.pattern", "dev.implied.blk_data"),
+    "usedlen": ("input:modern:usedlen", "vq.used_len", "dev.vq_used.2"),
 }
 
 
