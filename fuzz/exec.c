@@ -635,3 +635,17 @@ unsigned vc_fz_run(vc_fz *f, const vc_scenario *s, vc_fz_report *r)
     }
     return r->nfindings;
 }
+
+size_t vc_fz_format(const vc_fz_report *r, const char *who, char *msg, size_t cap)
+{
+    size_t used = 0;
+    if (cap)
+        msg[0] = 0;
+    for (unsigned i = 0; i < r->nfindings && used + 1 < cap; i++) {
+        int n = snprintf(msg + used, cap - used, "%s%s%s [%s]: %s\n", who ? who : "", who ? ": " : "",
+                         r->finding[i].kind, r->finding[i].req ? r->finding[i].req : "-",
+                         r->finding[i].detail);
+        used += n > 0 ? (size_t)n : 0;
+    }
+    return used < cap ? used : (cap ? cap - 1 : 0);
+}

@@ -55,5 +55,8 @@ vc_fz *vc_fz_new(const vc_adapter *ad, bool strict_codes);
 void vc_fz_free(vc_fz *f);
 /* Runs one scenario; returns the number of findings (details in *r). */
 unsigned vc_fz_run(vc_fz *f, const vc_scenario *s, vc_fz_report *r);
+/* Describes r's findings in msg, one per line, each after "who: " when who
+ * is given; returns the length written (NUL-terminated, within cap). */
+size_t vc_fz_format(const vc_fz_report *r, const char *who, char *msg, size_t cap);
 
 #endif

@@ -11,15 +11,6 @@
 
 const char *const vc_target_name = "diff_rng";
 
-static size_t findings(const vc_fz_report *r, const char *who, char *msg, size_t cap)
-{
-    size_t used = 0;
-    for (unsigned i = 0; i < r->nfindings && used < cap; i++)
-        used += (size_t)snprintf(msg + used, cap - used, "%s: %s [%s]: %s\n", who, r->finding[i].kind,
-                                 r->finding[i].req ? r->finding[i].req : "-", r->finding[i].detail);
-    return used < cap ? used : cap;
-}
-
 unsigned vc_target_run(const uint8_t *data, size_t size, char *msg, size_t cap)
 {
     static vc_fz *ref, *other;
@@ -34,9 +25,8 @@ unsigned vc_target_run(const uint8_t *data, size_t size, char *msg, size_t cap)
         return 1;
     }
     unsigned n = vc_fz_run(ref, &s, &a) + vc_fz_run(other, &s, &b);
-    msg[0] = 0;
-    size_t used = findings(&a, "refdev", msg, cap);
-    used += findings(&b, "rng model", msg + used, cap - used);
+    size_t used = vc_fz_format(&a, "refdev", msg, cap);
+    used += vc_fz_format(&b, "rng model", msg + used, cap - used);
     /* compare only where both backends set the queue up: a geometry the
      * model refuses (a queue larger than its maximum) is not a divergence */
     if (a.nev && b.nev)

@@ -21,13 +21,9 @@ static unsigned vc_model_target_run(const char *model, const uint8_t *data, size
         snprintf(msg, cap, "cannot set up the harness");
         return 1;
     }
-    vc_fz_report r;
+    static vc_fz_report r;
     unsigned n = vc_fz_run(fz, &s, &r);
-    size_t used = 0;
-    msg[0] = 0;
-    for (unsigned i = 0; i < r.nfindings && used < cap; i++)
-        used += (size_t)snprintf(msg + used, cap - used, "%s [%s]: %s\n", r.finding[i].kind,
-                                 r.finding[i].req ? r.finding[i].req : "-", r.finding[i].detail);
+    vc_fz_format(&r, NULL, msg, cap);
     return n;
 }
 
