@@ -1,6 +1,7 @@
 /* Scenario executor and observation oracles (see exec.h). */
 #include "exec.h"
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@ struct vc_fz {
     /* dirty ranges to zero before the next run (clearing 1 MiB each run
      * would cap us far below the throughput target) */
     span dirty[MAX_DIRTY];
+    uint64_t dirty_lo[5], dirty_hi[5]; /* per region: bounds of every write (offsets) */
     unsigned ndirty;
     bool dirty_all;
 
@@ -58,6 +60,7 @@ struct vc_fz {
     span rd[512];
     unsigned nrd;
     bool rd_unknown;
+    bool data_reads; /* the backend reads buffer contents (vc_fz_data_reads) */
     /* descriptor reads since the last verdict */
     span reads[READ_LOG];
     unsigned nreads;
@@ -134,14 +137,33 @@ static void event(vc_fz *f, char kind, uint16_t id, uint32_t len)
         f->r->ev_lost = true;
 }
 
+static void dirty_bound(vc_fz *f, uint64_t gpa, uint64_t len)
+{
+    uint64_t end = gpa + len < gpa ? UINT64_MAX : gpa + len;
+    for (unsigned i = 0; i < 5; i++) { /* a write may straddle adjacent regions */
+        uint64_t rs = regions[i].gpa, re = rs + regions[i].size;
+        uint64_t lo = gpa > rs ? gpa : rs, hi = end < re ? end : re;
+        if (lo >= hi)
+            continue;
+        f->dirty_lo[i] = lo - rs < f->dirty_lo[i] ? lo - rs : f->dirty_lo[i];
+        f->dirty_hi[i] = hi - rs > f->dirty_hi[i] ? hi - rs : f->dirty_hi[i];
+    }
+}
+
 static void observe(void *opaque, uint64_t gpa, uint64_t len, bool is_write)
 {
     vc_fz *f = opaque;
     if (is_write) {
-        if (f->ndirty < MAX_DIRTY)
+        if (f->ndirty < MAX_DIRTY && !f->dirty_all) {
             f->dirty[f->ndirty++] = (span){ gpa, len };
-        else
+        } else {
+            /* too many to list: keep per-region bounds instead */
+            if (!f->dirty_all)
+                for (unsigned i = 0; i < f->ndirty; i++)
+                    dirty_bound(f, f->dirty[i].gpa, f->dirty[i].len);
             f->dirty_all = true;
+            dirty_bound(f, gpa, len);
+        }
     }
     if (!f->in_device)
         return;
@@ -170,13 +192,14 @@ static void check_reads(vc_fz *f, const vc_oracle_chain *c)
 {
     if (!f->reads_lost && !c->ranges_overflow) {
         for (unsigned i = 0; i < f->nreads; i++) {
-            bool ok = f->rd_unknown;
-            for (unsigned k = 0; k < f->nrd && !ok; k++)
-                ok = inside(f->reads[i].gpa, f->reads[i].len, f->rd[k].gpa, f->rd[k].len);
-            for (unsigned k = 0; k < f->nwr && !ok; k++)
-                ok = inside(f->reads[i].gpa, f->reads[i].len, f->wr[k].gpa, f->wr[k].len);
+            bool ok = f->data_reads && f->rd_unknown;
             for (unsigned k = 0; k < c->nranges && !ok; k++)
                 ok = inside(f->reads[i].gpa, f->reads[i].len, c->range[k].gpa, c->range[k].len);
+            /* buffer data a request-parsing backend reads (model adapters) */
+            for (unsigned k = 0; f->data_reads && k < f->nrd && !ok; k++)
+                ok = inside(f->reads[i].gpa, f->reads[i].len, f->rd[k].gpa, f->rd[k].len);
+            for (unsigned k = 0; f->data_reads && k < f->nwr && !ok; k++)
+                ok = inside(f->reads[i].gpa, f->reads[i].len, f->wr[k].gpa, f->wr[k].len);
             /* packed: peeking at the next slot's flags to see if it is available */
             ok = ok || (f->reads[i].len <= 16 && inside(f->reads[i].gpa, f->reads[i].len, f->desc,
                                                         table_bytes(f)) &&
@@ -244,6 +267,12 @@ static void ev_took(void *ctx, uint16_t id)
         if (dup && f->oracle.packed)
             f->used_lost = true;
     }
+    /* What a backend writes into a buffer over descriptor memory decides
+     * what it sees next: from here on backends may legitimately differ. */
+    for (unsigned i = 0; i < c->nwr && f->r->data_dependent_from == UINT_MAX; i++)
+        if (is_descriptor_memory(f, c->wr[i].gpa, c->wr[i].len) ||
+            overlaps(c->wr[i].gpa, c->wr[i].len, f->driver, f->device + 4096 - f->driver))
+            f->r->data_dependent_from = f->r->nev;
     /* A writable buffer over the rings lets the device's data land on used
      * entries (the driver's fault): used entries can no longer be trusted. */
     for (unsigned i = 0; i < c->nwr && !f->used_lost; i++)
@@ -252,7 +281,9 @@ static void ev_took(void *ctx, uint16_t id)
             f->used_lost = true;
     if (c->wr_overflow)
         f->used_lost = true;
-    if (c->rd_overflow || f->nrd + c->nrd > sizeof(f->rd) / sizeof(f->rd[0]))
+    if (!f->data_reads)
+        ; /* the ring layer never reads buffers: nothing to allow */
+    else if (c->rd_overflow || f->nrd + c->nrd > sizeof(f->rd) / sizeof(f->rd[0]))
         f->rd_unknown = true;
     else
         for (unsigned i = 0; i < c->nrd; i++)
@@ -293,14 +324,20 @@ static void ev_rejected(void *ctx, const char *code)
 static void zero_dirty(vc_fz *f)
 {
     if (f->dirty_all) {
+        /* too many writes to list: clear what lies between the extremes */
         for (unsigned i = 0; i < 5; i++)
-            memset(f->host[i], 0, regions[i].size);
+            if (f->dirty_hi[i] > f->dirty_lo[i])
+                memset((uint8_t *)f->host[i] + f->dirty_lo[i], 0, f->dirty_hi[i] - f->dirty_lo[i]);
     } else {
         for (unsigned i = 0; i < f->ndirty; i++)
             vc_gmem_fill(&f->mem, f->dirty[i].gpa, 0, f->dirty[i].len);
     }
     f->ndirty = 0;
     f->dirty_all = false;
+    for (unsigned i = 0; i < 5; i++) {
+        f->dirty_lo[i] = UINT64_MAX;
+        f->dirty_hi[i] = 0;
+    }
 }
 
 vc_fz *vc_fz_new(const vc_adapter *ad, bool strict_codes)
@@ -496,6 +533,9 @@ static void op_mem(vc_fz *f, const vc_scn_op *o)
     for (unsigned i = 0; i < 8; i++)
         b[i] = (uint8_t)(o->a64 >> (8 * i));
     packed_ring_written(f, o->a32, o->a8 % 8 + 1);
+    /* the driver scribbling on the used ring (its fault) makes it unreadable */
+    if (!f->oracle.packed && overlaps(o->a32, o->a8 % 8 + 1, f->device, vc_split_used_bytes(f->size)))
+        f->used_lost = true;
     vc_gmem_write(&f->mem, o->a32, b, o->a8 % 8 + 1);
 }
 
@@ -596,6 +636,7 @@ static void op_kick(vc_fz *f)
 unsigned vc_fz_run(vc_fz *f, const vc_scenario *s, vc_fz_report *r)
 {
     memset(r, 0, sizeof(*r));
+    r->data_dependent_from = UINT_MAX;
     zero_dirty(f);
     f->s = s;
     f->r = r;
@@ -648,4 +689,9 @@ size_t vc_fz_format(const vc_fz_report *r, const char *who, char *msg, size_t ca
         used += n > 0 ? (size_t)n : 0;
     }
     return used < cap ? used : (cap ? cap - 1 : 0);
+}
+
+void vc_fz_data_reads(vc_fz *f, bool on)
+{
+    f->data_reads = on;
 }

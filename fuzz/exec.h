@@ -43,6 +43,10 @@ typedef struct vc_fz_report {
     vc_fz_finding finding[VC_FZ_MAX_FINDINGS];
     unsigned nev;
     bool ev_lost; /* more than VC_FZ_MAX_EVENTS: the tail is not compared */
+    /* events from this index on depend on what the backend wrote (a chain
+     * taken had writable buffers over descriptor memory: the driver's
+     * fault), so two conforming backends may differ; UINT_MAX: none */
+    unsigned data_dependent_from;
     vc_fz_event ev[VC_FZ_MAX_EVENTS];
     unsigned chains_taken, kicks, refusals;
     uint64_t accesses;
@@ -53,6 +57,9 @@ typedef struct vc_fz vc_fz; /* guest memory, backend, oracle state: reused */
 /* strict_codes: refusal codes must equal the oracle's (reference device). */
 vc_fz *vc_fz_new(const vc_adapter *ad, bool strict_codes);
 void vc_fz_free(vc_fz *f);
+/* For backends that parse requests: reading a taken chain's buffers is then
+ * allowed even where the driver placed them over descriptor memory. */
+void vc_fz_data_reads(vc_fz *f, bool on);
 /* Runs one scenario; returns the number of findings (details in *r). */
 unsigned vc_fz_run(vc_fz *f, const vc_scenario *s, vc_fz_report *r);
 /* Describes r's findings in msg, one per line, each after "who: " when who

@@ -24,6 +24,7 @@ unsigned vc_target_run(const uint8_t *data, size_t size, char *msg, size_t cap)
         snprintf(msg, cap, "cannot set up the harness");
         return 1;
     }
+    vc_fz_data_reads(other, true);
     unsigned n = vc_fz_run(ref, &s, &a) + vc_fz_run(other, &s, &b);
     size_t used = vc_fz_format(&a, "refdev", msg, cap);
     used += vc_fz_format(&b, "rng model", msg + used, cap - used);

@@ -17,9 +17,12 @@ static unsigned vc_model_target_run(const char *model, const uint8_t *data, size
     static vc_scenario s; /* large: keep it off the stack */
     vc_scn_decode(data, size, &s);
     vc_adapter_model_select(model, vc_scn_model_queue(&s), vc_scn_model_features(&s));
-    if (!fz && !(fz = vc_fz_new(&vc_adapter_model, false))) {
-        snprintf(msg, cap, "cannot set up the harness");
-        return 1;
+    if (!fz) {
+        if (!(fz = vc_fz_new(&vc_adapter_model, false))) {
+            snprintf(msg, cap, "cannot set up the harness");
+            return 1;
+        }
+        vc_fz_data_reads(fz, true);
     }
     static vc_fz_report r;
     unsigned n = vc_fz_run(fz, &s, &r);
