@@ -1,72 +1,166 @@
 /* Plain replay: runs every file given (directories are walked one level) and
  * prints each finding. Exit 0 when no input has a finding, 1 otherwise, 2 on
- * unreadable input. Built with any C compiler; ctest replays the corpus. */
+ * unreadable input. Built with any C compiler; ctest replays the corpus.
+ * With --bench SECONDS the inputs run round-robin for that long and the
+ * executor's throughput is printed (runs per second, no engine overhead). */
 #include <dirent.h>
-#include <stdbool.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "target.h"
 
 #define VC_MAX_INPUT (1u << 20)
 
-static int replay_file(const char *path, unsigned *runs)
+typedef struct input { char *path; uint8_t *data; size_t size; } input;
+
+static input *inputs;
+static unsigned ninputs, cap_inputs;
+
+static int load_file(const char *path)
 {
     FILE *fp = fopen(path, "rb");
     if (!fp) {
         fprintf(stderr, "%s: %s\n", path, strerror(errno));
         return 2;
     }
-    static uint8_t buf[VC_MAX_INPUT];
-    size_t n = fread(buf, 1, sizeof(buf), fp);
-    bool err = ferror(fp);
+    uint8_t *buf = malloc(VC_MAX_INPUT);
+    size_t n = buf ? fread(buf, 1, VC_MAX_INPUT, fp) : 0;
+    bool err = !buf || ferror(fp);
     fclose(fp);
     if (err) {
-        fprintf(stderr, "%s: read error\n", path);
+        fprintf(stderr, "%s: %s\n", path, buf ? "read error" : "out of memory");
+        free(buf);
         return 2;
     }
-    char msg[2048];
-    (*runs)++;
-    if (vc_target_run(buf, n, msg, sizeof(msg))) {
-        printf("FINDING %s (%s):\n%s", path, vc_target_name, msg);
-        return 1;
+    uint8_t *fit = realloc(buf, n ? n : 1); /* corpora hold thousands of files */
+    buf = fit ? fit : buf;
+    if (ninputs == cap_inputs) {
+        unsigned nc = cap_inputs ? 2 * cap_inputs : 64;
+        input *ni = realloc(inputs, nc * sizeof(*ni));
+        if (!ni) {
+            fprintf(stderr, "%s: out of memory\n", path);
+            free(buf);
+            return 2;
+        }
+        inputs = ni;
+        cap_inputs = nc;
     }
+    inputs[ninputs++] = (input){ strdup(path), buf, n };
     return 0;
+}
+
+static int load_arg(const char *arg)
+{
+    struct stat st;
+    if (stat(arg, &st) != 0) {
+        fprintf(stderr, "%s: %s\n", arg, strerror(errno));
+        return 2;
+    }
+    if (!S_ISDIR(st.st_mode))
+        return load_file(arg);
+    DIR *d = opendir(arg);
+    if (!d) {
+        fprintf(stderr, "%s: %s\n", arg, strerror(errno));
+        return 2;
+    }
+    int worst = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[4096];
+        snprintf(path, sizeof(path), "%s/%s", arg, e->d_name);
+        int rc = load_file(path);
+        worst = rc > worst ? rc : worst;
+    }
+    closedir(d);
+    return worst;
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void bench(double secs)
+{
+    char msg[2048];
+    unsigned long runs = 0;
+    unsigned long long bytes = 0;
+    double t0 = now(), t = t0;
+    while (t - t0 < secs) {
+        for (unsigned i = 0; i < ninputs; i++) {
+            vc_target_run(inputs[i].data, inputs[i].size, msg, sizeof(msg));
+            bytes += inputs[i].size;
+        }
+        runs += ninputs;
+        t = now();
+    }
+    printf("%s: %lu runs of %u inputs (mean %.0f bytes) in %.2f s: %.0f runs/s\n", vc_target_name,
+           runs, ninputs, runs ? (double)bytes / runs : 0.0, t - t0, runs / (t - t0));
+    /* the slowest inputs say where a corpus spends its time */
+    unsigned slow[3] = { 0, 0, 0 };
+    double slow_t[3] = { -1, -1, -1 };
+    for (unsigned i = 0; i < ninputs; i++) {
+        double s0 = now();
+        vc_target_run(inputs[i].data, inputs[i].size, msg, sizeof(msg));
+        double dt = now() - s0;
+        for (unsigned k = 0; k < 3; k++)
+            if (dt > slow_t[k]) {
+                for (unsigned j = 2; j > k; j--) {
+                    slow[j] = slow[j - 1];
+                    slow_t[j] = slow_t[j - 1];
+                }
+                slow[k] = i;
+                slow_t[k] = dt;
+                break;
+            }
+    }
+    for (unsigned k = 0; k < 3 && k < ninputs; k++)
+        printf("  slow: %.1f us %s (%zu bytes)\n", slow_t[k] * 1e6, inputs[slow[k]].path,
+               inputs[slow[k]].size);
 }
 
 int main(int argc, char **argv)
 {
-    int worst = 0;
-    unsigned runs = 0;
-    for (int i = 1; i < argc; i++) {
-        struct stat st;
-        if (stat(argv[i], &st) != 0) {
-            fprintf(stderr, "%s: %s\n", argv[i], strerror(errno));
-            worst = 2;
-            continue;
+    int worst = 0, first = 1;
+    double bench_secs = 0;
+    if (argc > 2 && strcmp(argv[1], "--bench") == 0) {
+        char *end;
+        bench_secs = strtod(argv[2], &end);
+        if (*end || !(bench_secs > 0)) {
+            fprintf(stderr, "--bench takes a positive number of seconds, not '%s'\n", argv[2]);
+            return 2;
         }
-        if (!S_ISDIR(st.st_mode)) {
-            int rc = replay_file(argv[i], &runs);
-            worst = rc > worst ? rc : worst;
-            continue;
-        }
-        DIR *d = opendir(argv[i]);
-        struct dirent *e;
-        while (d && (e = readdir(d))) {
-            if (e->d_name[0] == '.')
-                continue;
-            char path[4096];
-            snprintf(path, sizeof(path), "%s/%s", argv[i], e->d_name);
-            int rc = replay_file(path, &runs);
-            worst = rc > worst ? rc : worst;
-        }
-        if (d)
-            closedir(d);
+        first = 3;
     }
-    printf("%s: replayed %u inputs, %s\n", vc_target_name, runs,
+    for (int i = first; i < argc; i++) {
+        int rc = load_arg(argv[i]);
+        worst = rc > worst ? rc : worst;
+    }
+    if (bench_secs > 0) {
+        if (ninputs == 0) {
+            fprintf(stderr, "%s: no inputs to benchmark\n", vc_target_name);
+            return 2;
+        }
+        bench(bench_secs);
+        return worst;
+    }
+    char msg[2048];
+    for (unsigned i = 0; i < ninputs; i++) {
+        if (vc_target_run(inputs[i].data, inputs[i].size, msg, sizeof(msg))) {
+            printf("FINDING %s (%s):\n%s", inputs[i].path, vc_target_name, msg);
+            worst = worst > 1 ? worst : 1;
+        }
+    }
+    printf("%s: replayed %u inputs, %s\n", vc_target_name, ninputs,
            worst == 0 ? "no findings" : worst == 1 ? "FINDINGS" : "errors");
     return worst;
 }

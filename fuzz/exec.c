@@ -12,7 +12,12 @@
 #include "vc/vq_drv.h"
 #include "vc/vq_dev.h"
 
-#define MAX_DIRTY 256
+#define DIRTY_SHIFT 10
+#define DIRTY_WORDS 8 /* 512 KiB per region at most */
+_Static_assert(VC_SCN_TABLES_SIZE <= (DIRTY_WORDS * 64u) << DIRTY_SHIFT &&
+                   VC_SCN_RINGS_SIZE <= (DIRTY_WORDS * 64u) << DIRTY_SHIFT &&
+                   VC_SCN_DATA_SIZE <= (DIRTY_WORDS * 64u) << DIRTY_SHIFT,
+               "dirty map too small for a region");
 #define READ_LOG 256
 
 typedef struct span { uint64_t gpa, len; } span;
@@ -23,12 +28,10 @@ struct vc_fz {
     bool strict_codes;
     vc_gmem mem;
     uint8_t *host[5];
-    /* dirty ranges to zero before the next run (clearing 1 MiB each run
-     * would cap us far below the throughput target) */
-    span dirty[MAX_DIRTY];
-    uint64_t dirty_lo[5], dirty_hi[5]; /* per region: bounds of every write (offsets) */
-    unsigned ndirty;
-    bool dirty_all;
+    /* 1 KiB blocks written since the last run, per region: cleared before
+     * the next run (clearing all 1 MiB each run would cap throughput) */
+    uint64_t dirty[5][DIRTY_WORDS];
+    uint64_t last_block; /* gpa >> DIRTY_SHIFT of the last block marked */
 
     /* per run */
     const vc_scenario *s;
@@ -137,7 +140,7 @@ static void event(vc_fz *f, char kind, uint16_t id, uint32_t len)
         f->r->ev_lost = true;
 }
 
-static void dirty_bound(vc_fz *f, uint64_t gpa, uint64_t len)
+static void mark_dirty(vc_fz *f, uint64_t gpa, uint64_t len)
 {
     uint64_t end = gpa + len < gpa ? UINT64_MAX : gpa + len;
     for (unsigned i = 0; i < 5; i++) { /* a write may straddle adjacent regions */
@@ -145,25 +148,19 @@ static void dirty_bound(vc_fz *f, uint64_t gpa, uint64_t len)
         uint64_t lo = gpa > rs ? gpa : rs, hi = end < re ? end : re;
         if (lo >= hi)
             continue;
-        f->dirty_lo[i] = lo - rs < f->dirty_lo[i] ? lo - rs : f->dirty_lo[i];
-        f->dirty_hi[i] = hi - rs > f->dirty_hi[i] ? hi - rs : f->dirty_hi[i];
+        for (uint64_t b = (lo - rs) >> DIRTY_SHIFT; b <= (hi - 1 - rs) >> DIRTY_SHIFT; b++)
+            f->dirty[i][b / 64] |= 1ull << (b % 64);
     }
 }
 
 static void observe(void *opaque, uint64_t gpa, uint64_t len, bool is_write)
 {
     vc_fz *f = opaque;
-    if (is_write) {
-        if (f->ndirty < MAX_DIRTY && !f->dirty_all) {
-            f->dirty[f->ndirty++] = (span){ gpa, len };
-        } else {
-            /* too many to list: keep per-region bounds instead */
-            if (!f->dirty_all)
-                for (unsigned i = 0; i < f->ndirty; i++)
-                    dirty_bound(f, f->dirty[i].gpa, f->dirty[i].len);
-            f->dirty_all = true;
-            dirty_bound(f, gpa, len);
-        }
+    /* most writes land in the block the previous one marked */
+    if (is_write && !((gpa >> DIRTY_SHIFT) == f->last_block &&
+                      ((gpa + len - 1) >> DIRTY_SHIFT) == f->last_block)) {
+        mark_dirty(f, gpa, len);
+        f->last_block = (gpa + len - 1) >> DIRTY_SHIFT;
     }
     if (!f->in_device)
         return;
@@ -323,21 +320,15 @@ static void ev_rejected(void *ctx, const char *code)
 
 static void zero_dirty(vc_fz *f)
 {
-    if (f->dirty_all) {
-        /* too many writes to list: clear what lies between the extremes */
-        for (unsigned i = 0; i < 5; i++)
-            if (f->dirty_hi[i] > f->dirty_lo[i])
-                memset((uint8_t *)f->host[i] + f->dirty_lo[i], 0, f->dirty_hi[i] - f->dirty_lo[i]);
-    } else {
-        for (unsigned i = 0; i < f->ndirty; i++)
-            vc_gmem_fill(&f->mem, f->dirty[i].gpa, 0, f->dirty[i].len);
-    }
-    f->ndirty = 0;
-    f->dirty_all = false;
-    for (unsigned i = 0; i < 5; i++) {
-        f->dirty_lo[i] = UINT64_MAX;
-        f->dirty_hi[i] = 0;
-    }
+    for (unsigned i = 0; i < 5; i++)
+        for (unsigned w = 0; w < DIRTY_WORDS; w++) {
+            for (uint64_t bits = f->dirty[i][w]; bits; bits &= bits - 1) {
+                uint64_t b = 64ull * w + (unsigned)__builtin_ctzll(bits);
+                memset((uint8_t *)f->host[i] + (b << DIRTY_SHIFT), 0, 1u << DIRTY_SHIFT);
+            }
+            f->dirty[i][w] = 0;
+        }
+    f->last_block = UINT64_MAX;
 }
 
 vc_fz *vc_fz_new(const vc_adapter *ad, bool strict_codes)
@@ -383,7 +374,9 @@ void vc_fz_free(vc_fz *f)
     free(f);
 }
 
-static void start_queue(vc_fz *f)
+/* clear_rings: false at the start of a run, when the rings are still zero
+ * from zero_dirty */
+static void start_queue(vc_fz *f, bool clear_rings)
 {
     memset(f->inflight, 0, f->size * sizeof(*f->inflight));
     f->ninflight = 0;
@@ -395,7 +388,8 @@ static void start_queue(vc_fz *f)
     f->avail_idx = f->drv_pos = f->used_seen = f->used_pos = 0;
     f->drv_wrap = f->used_wrap = true;
     /* rings start zeroed: the backend sees a fresh queue */
-    vc_gmem_fill(&f->mem, VC_SCN_RINGS, 0, f->device + 4096 - VC_SCN_RINGS);
+    if (clear_rings)
+        vc_gmem_fill(&f->mem, VC_SCN_RINGS, 0, f->device + 4096 - VC_SCN_RINGS);
     vc_oracle_init(&f->oracle, &f->mem, f->features, f->size, f->desc, f->driver, f->device);
     f->backend_live = f->ad->setup(f->be, f->features, f->size, f->desc, f->driver, f->device);
 }
@@ -652,7 +646,7 @@ unsigned vc_fz_run(vc_fz *f, const vc_scenario *s, vc_fz_report *r)
      * reads each descriptor of one chain (main table plus one indirect
      * table) a few times and writes each segment once; allow slack. */
     f->budget = 4ull * (f->size + VC_SCN_TABLE_ENTRIES) + 4096;
-    start_queue(f);
+    start_queue(f, false);
     for (uint32_t i = 0; i < s->nops && r->nfindings == 0; i++) {
         const vc_scn_op *o = &s->ops[i];
         switch (o->op) {
@@ -667,7 +661,7 @@ unsigned vc_fz_run(vc_fz *f, const vc_scenario *s, vc_fz_report *r)
             }
             break;
         case VC_SCN_KICK: op_kick(f); break;
-        case VC_SCN_RESET: start_queue(f); break;
+        case VC_SCN_RESET: start_queue(f, true); break;
         case VC_SCN_WRAP: f->drv_wrap = !f->drv_wrap; break;
         case VC_SCN_EVENT: op_event(f, o); break;
         case VC_SCN_MEM: op_mem(f, o); break;

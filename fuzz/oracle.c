@@ -30,7 +30,13 @@ static bool fetch(const vc_oracle *o, uint64_t at, rec *r, vc_oracle_chain *c)
         r->flags = (uint16_t)(b[12] | b[13] << 8);
         r->link = (uint16_t)(b[14] | b[15] << 8);
     }
-    if (c->nranges < VC_ORACLE_MAX_RANGES) {
+    /* a chain usually walks consecutive entries: one range for the run */
+    if (c->nranges > 0 && at >= c->range[c->nranges - 1].gpa &&
+        at <= c->range[c->nranges - 1].gpa + c->range[c->nranges - 1].len) {
+        uint64_t end = c->range[c->nranges - 1].gpa + c->range[c->nranges - 1].len;
+        if (at + 16 > end)
+            c->range[c->nranges - 1].len += at + 16 - end;
+    } else if (c->nranges < VC_ORACLE_MAX_RANGES) {
         c->range[c->nranges].gpa = at;
         c->range[c->nranges].len = 16;
         c->nranges++;

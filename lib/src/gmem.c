@@ -64,6 +64,17 @@ bool vc_gmem_valid(const vc_gmem *m, uint64_t gpa, uint64_t len)
  * range is validated first so a failing access has no partial effect. */
 static bool xfer(const vc_gmem *m, uint64_t gpa, uint8_t *buf, uint64_t len, bool to_guest)
 {
+    /* common case first: the range lies inside one region */
+    const vc_gmem_region *one = find(m, gpa);
+    if (one && len > 0 && len <= one->size - (gpa - one->gpa)) {
+        if (to_guest)
+            memcpy(one->host + (gpa - one->gpa), buf, len);
+        else
+            memcpy(buf, one->host + (gpa - one->gpa), len);
+        if (m->observer)
+            m->observer(m->observer_opaque, gpa, len, to_guest);
+        return true;
+    }
     if (!vc_gmem_valid(m, gpa, len))
         return false;
     uint64_t g = gpa, left = len;
@@ -98,21 +109,34 @@ bool vc_gmem_fill(const vc_gmem *m, uint64_t gpa, uint8_t byte, uint64_t len)
 {
     if (!vc_gmem_valid(m, gpa, len))
         return false;
-    uint8_t chunk[256];
-    memset(chunk, byte, sizeof(chunk));
-    while (len > 0) {
-        uint64_t n = len < sizeof(chunk) ? len : sizeof(chunk);
-        vc_gmem_write(m, gpa, chunk, n);
-        gpa += n;
-        len -= n;
+    uint64_t g = gpa, left = len;
+    while (left > 0) {
+        const vc_gmem_region *r = find(m, g);
+        uint64_t off = g - r->gpa;
+        uint64_t n = r->size - off < left ? r->size - off : left;
+        memset(r->host + off, byte, n);
+        g += n;
+        left -= n;
     }
+    if (m->observer && len > 0)
+        m->observer(m->observer_opaque, gpa, len, true);
     return true;
 }
 
+/* Scalars: a fixed-size copy when the value lies in one region (the hot
+ * path of every ring access), the general transfer otherwise. */
 #define LD(bits)                                                                  \
     bool vc_gmem_ld##bits(const vc_gmem *m, uint64_t gpa, uint##bits##_t *v)      \
     {                                                                             \
         uint##bits##_t raw;                                                       \
+        const vc_gmem_region *r = find(m, gpa);                                   \
+        if (r && sizeof(raw) <= r->size - (gpa - r->gpa)) {                       \
+            memcpy(&raw, r->host + (gpa - r->gpa), sizeof(raw));                  \
+            if (m->observer)                                                      \
+                m->observer(m->observer_opaque, gpa, sizeof(raw), false);         \
+            *v = le##bits##toh(raw);                                              \
+            return true;                                                          \
+        }                                                                         \
         if (!vc_gmem_read(m, gpa, &raw, sizeof(raw))) {                           \
             *v = 0;                                                               \
             return false;                                                         \
@@ -123,6 +147,13 @@ bool vc_gmem_fill(const vc_gmem *m, uint64_t gpa, uint8_t byte, uint64_t len)
     bool vc_gmem_st##bits(const vc_gmem *m, uint64_t gpa, uint##bits##_t v)       \
     {                                                                             \
         uint##bits##_t raw = htole##bits(v);                                      \
+        const vc_gmem_region *r = find(m, gpa);                                   \
+        if (r && sizeof(raw) <= r->size - (gpa - r->gpa)) {                       \
+            memcpy(r->host + (gpa - r->gpa), &raw, sizeof(raw));                  \
+            if (m->observer)                                                      \
+                m->observer(m->observer_opaque, gpa, sizeof(raw), true);          \
+            return true;                                                          \
+        }                                                                         \
         return vc_gmem_write(m, gpa, &raw, sizeof(raw));                          \
     }
 LD(16)

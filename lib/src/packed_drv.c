@@ -1,5 +1,8 @@
 /* Packed ring, driver side: buffer ids from a free stack, lists written with
  * the first descriptor's flags stored last, used descriptors validated. */
+#include <endian.h>
+#include <string.h>
+
 #include "vc/ring.h"
 #include "vc/vq_drv.h"
 
@@ -7,10 +10,15 @@ bool vc_packed_put_desc(const vc_gmem *m, uint64_t ring, uint32_t pos, uint64_t 
                         uint16_t id, uint16_t flags)
 {
     uint64_t d = ring + (uint64_t)pos * VC_PACKED_DESC_SIZE;
-    return vc_gmem_st64(m, d + VC_PACKED_DESC_ADDR, addr) &&
-           vc_gmem_st32(m, d + VC_PACKED_DESC_LEN, len) &&
-           vc_gmem_st16(m, d + VC_PACKED_DESC_ID, id) &&
-           vc_gmem_st16(m, d + VC_PACKED_DESC_FLAGS, flags);
+    /* address, length and id in one write; the flags after them */
+    uint8_t b[VC_PACKED_DESC_FLAGS];
+    uint64_t a = htole64(addr);
+    uint32_t l = htole32(len);
+    uint16_t i = htole16(id);
+    memcpy(b + VC_PACKED_DESC_ADDR, &a, 8);
+    memcpy(b + VC_PACKED_DESC_LEN, &l, 4);
+    memcpy(b + VC_PACKED_DESC_ID, &i, 2);
+    return vc_gmem_write(m, d, b, sizeof(b)) && vc_gmem_st16(m, d + VC_PACKED_DESC_FLAGS, flags);
 }
 
 static uint16_t avail_bits(bool wrap)

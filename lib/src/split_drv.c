@@ -1,5 +1,6 @@
 /* Split ring, driver side: descriptor free list, available ring, used ring
  * collection with validation of what the device reports. */
+#include <endian.h>
 #include <string.h>
 
 #include "vc/ring.h"
@@ -8,11 +9,16 @@
 bool vc_split_put_desc(const vc_gmem *m, uint64_t table, uint32_t idx, uint64_t addr, uint32_t len,
                        uint16_t flags, uint16_t next)
 {
-    uint64_t d = table + (uint64_t)idx * VC_SPLIT_DESC_SIZE;
-    return vc_gmem_st64(m, d + VC_SPLIT_DESC_ADDR, addr) &&
-           vc_gmem_st32(m, d + VC_SPLIT_DESC_LEN, len) &&
-           vc_gmem_st16(m, d + VC_SPLIT_DESC_FLAGS, flags) &&
-           vc_gmem_st16(m, d + VC_SPLIT_DESC_NEXT, next);
+    /* one 16-byte write: the device sees it only after the avail index moves */
+    uint8_t d[VC_SPLIT_DESC_SIZE];
+    uint64_t a = htole64(addr);
+    uint32_t l = htole32(len);
+    uint16_t fl = htole16(flags), nx = htole16(next);
+    memcpy(d + VC_SPLIT_DESC_ADDR, &a, 8);
+    memcpy(d + VC_SPLIT_DESC_LEN, &l, 4);
+    memcpy(d + VC_SPLIT_DESC_FLAGS, &fl, 2);
+    memcpy(d + VC_SPLIT_DESC_NEXT, &nx, 2);
+    return vc_gmem_write(m, table + (uint64_t)idx * VC_SPLIT_DESC_SIZE, d, sizeof(d));
 }
 
 bool vc_split_put_avail(const vc_gmem *m, uint64_t avail, uint16_t size, uint16_t idx, uint16_t head)
