@@ -13,10 +13,12 @@
 #include "vc/vq_dev.h"
 
 #define DIRTY_SHIFT 10
-#define DIRTY_WORDS 8 /* 512 KiB per region at most */
+#define DIRTY_WORDS 128 /* 8 MiB per region at most */
+#define NREGIONS 6
 _Static_assert(VC_SCN_TABLES_SIZE <= (DIRTY_WORDS * 64u) << DIRTY_SHIFT &&
                    VC_SCN_RINGS_SIZE <= (DIRTY_WORDS * 64u) << DIRTY_SHIFT &&
-                   VC_SCN_DATA_SIZE <= (DIRTY_WORDS * 64u) << DIRTY_SHIFT,
+                   VC_SCN_DATA_SIZE <= (DIRTY_WORDS * 64u) << DIRTY_SHIFT &&
+                   VC_SCN_BIG_SIZE <= (DIRTY_WORDS * 64u) << DIRTY_SHIFT,
                "dirty map too small for a region");
 #define READ_LOG 256
 
@@ -27,10 +29,12 @@ struct vc_fz {
     void *be;
     bool strict_codes;
     vc_gmem mem;
-    uint8_t *host[5];
+    uint8_t *host[NREGIONS];
+    unsigned nregions; /* the big region only when asked for */
     /* 1 KiB blocks written since the last run, per region: cleared before
      * the next run (clearing all 1 MiB each run would cap throughput) */
-    uint64_t dirty[5][DIRTY_WORDS];
+    uint64_t dirty[NREGIONS][DIRTY_WORDS];
+    bool dirty_any[NREGIONS];
     uint64_t last_block; /* gpa >> DIRTY_SHIFT of the last block marked */
 
     /* per run */
@@ -71,10 +75,10 @@ struct vc_fz {
     vc_oracle_chain last;
 };
 
-static const struct { uint64_t gpa, size; } regions[5] = {
+static const struct { uint64_t gpa, size; } regions[NREGIONS] = {
     { VC_SCN_RINGS, VC_SCN_RINGS_SIZE },   { VC_SCN_TABLES, VC_SCN_TABLES_SIZE },
     { VC_SCN_DATA_A, VC_SCN_DATA_SIZE },   { VC_SCN_DATA_B, VC_SCN_DATA_SIZE },
-    { VC_SCN_DATA_C, VC_SCN_DATA_SIZE },
+    { VC_SCN_DATA_C, VC_SCN_DATA_SIZE },   { VC_SCN_BIG, VC_SCN_BIG_SIZE },
 };
 
 static void finding(vc_fz *f, const char *kind, const char *req, const char *fmt, ...)
@@ -143,13 +147,14 @@ static void event(vc_fz *f, char kind, uint16_t id, uint32_t len)
 static void mark_dirty(vc_fz *f, uint64_t gpa, uint64_t len)
 {
     uint64_t end = gpa + len < gpa ? UINT64_MAX : gpa + len;
-    for (unsigned i = 0; i < 5; i++) { /* a write may straddle adjacent regions */
+    for (unsigned i = 0; i < f->nregions; i++) { /* a write may straddle adjacent regions */
         uint64_t rs = regions[i].gpa, re = rs + regions[i].size;
         uint64_t lo = gpa > rs ? gpa : rs, hi = end < re ? end : re;
         if (lo >= hi)
             continue;
         for (uint64_t b = (lo - rs) >> DIRTY_SHIFT; b <= (hi - 1 - rs) >> DIRTY_SHIFT; b++)
             f->dirty[i][b / 64] |= 1ull << (b % 64);
+        f->dirty_any[i] = true;
     }
 }
 
@@ -320,15 +325,29 @@ static void ev_rejected(void *ctx, const char *code)
 
 static void zero_dirty(vc_fz *f)
 {
-    for (unsigned i = 0; i < 5; i++)
-        for (unsigned w = 0; w < DIRTY_WORDS; w++) {
+    for (unsigned i = 0; i < f->nregions; i++) {
+        if (!f->dirty_any[i])
+            continue;
+        unsigned words = (unsigned)((regions[i].size >> DIRTY_SHIFT) + 63) / 64;
+        for (unsigned w = 0; w < words; w++) {
             for (uint64_t bits = f->dirty[i][w]; bits; bits &= bits - 1) {
                 uint64_t b = 64ull * w + (unsigned)__builtin_ctzll(bits);
                 memset((uint8_t *)f->host[i] + (b << DIRTY_SHIFT), 0, 1u << DIRTY_SHIFT);
             }
             f->dirty[i][w] = 0;
         }
+        f->dirty_any[i] = false;
+    }
     f->last_block = UINT64_MAX;
+}
+
+static bool add_region(vc_fz *f, unsigned i)
+{
+    f->host[i] = calloc(1, regions[i].size); /* untouched pages cost nothing */
+    if (!f->host[i] || !vc_gmem_add(&f->mem, regions[i].gpa, regions[i].size, f->host[i]))
+        return false;
+    f->nregions = i + 1;
+    return true;
 }
 
 vc_fz *vc_fz_new(const vc_adapter *ad, bool strict_codes)
@@ -340,9 +359,8 @@ vc_fz *vc_fz_new(const vc_adapter *ad, bool strict_codes)
     f->strict_codes = strict_codes;
     f->trace = getenv("VC_FZ_TRACE") != NULL;
     vc_gmem_init(&f->mem);
-    for (unsigned i = 0; i < 5; i++) {
-        f->host[i] = calloc(1, regions[i].size);
-        if (!f->host[i] || !vc_gmem_add(&f->mem, regions[i].gpa, regions[i].size, f->host[i])) {
+    for (unsigned i = 0; i < NREGIONS - 1; i++) {
+        if (!add_region(f, i)) {
             vc_fz_free(f);
             return NULL;
         }
@@ -366,7 +384,7 @@ void vc_fz_free(vc_fz *f)
         return;
     if (f->be)
         f->ad->destroy(f->be);
-    for (unsigned i = 0; i < 5; i++)
+    for (unsigned i = 0; i < NREGIONS; i++)
         free(f->host[i]);
     free(f->inflight_wr);
     free(f->inflight_slots);
@@ -447,7 +465,8 @@ static void op_next(vc_fz *f, const vc_scn_op *o)
 static void op_fill(vc_fz *f, const vc_scn_op *o)
 {
     bool main_table = o->a8 & 0x80;
-    uint32_t count = o->a32 & 0xffff, len = o->a32 >> 16;
+    uint32_t count = o->a32 & 0xffff, len = (o->a32 >> 16) << ((o->a8 >> 3) & 7);
+    uint64_t stride = o->a8 & 0x40 ? 0 : len;
     uint16_t flags = o->a8 & (VC_DESC_F_WRITE | VC_DESC_F_INDIRECT);
     uint32_t limit = main_table ? f->size : VC_SCN_TABLE_ENTRIES;
     uint32_t first = main_table ? o->a16 % f->size : (o->a16 & (VC_SCN_TABLE_ENTRIES - 1));
@@ -457,7 +476,7 @@ static void op_fill(vc_fz *f, const vc_scn_op *o)
     for (uint32_t i = 0; i < count; i++) {
         uint32_t at = (first + i) % limit;
         uint16_t fl = flags | (i + 1 < count ? VC_DESC_F_NEXT : 0);
-        uint64_t addr = o->a64 + (uint64_t)i * len;
+        uint64_t addr = o->a64 + (uint64_t)i * stride;
         if (main_table && f->oracle.packed) {
             packed_ring_written(f, base + 16ull * at, 16);
             vc_packed_put_desc(&f->mem, base, at, addr, len, (uint16_t)at, fl);
@@ -683,6 +702,11 @@ size_t vc_fz_format(const vc_fz_report *r, const char *who, char *msg, size_t ca
         used += n > 0 ? (size_t)n : 0;
     }
     return used < cap ? used : (cap ? cap - 1 : 0);
+}
+
+bool vc_fz_big_memory(vc_fz *f)
+{
+    return f->nregions == NREGIONS || add_region(f, NREGIONS - 1);
 }
 
 void vc_fz_data_reads(vc_fz *f, bool on)

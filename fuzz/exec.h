@@ -60,6 +60,9 @@ void vc_fz_free(vc_fz *f);
 /* For backends that parse requests: reading a taken chain's buffers is then
  * allowed even where the driver placed them over descriptor memory. */
 void vc_fz_data_reads(vc_fz *f, bool on);
+/* Adds the big region (scenario.h) so chains can pass 4 GiB in total; for
+ * backends whose work does not grow with buffer sizes (the ring layer). */
+bool vc_fz_big_memory(vc_fz *f);
 /* Runs one scenario; returns the number of findings (details in *r). */
 unsigned vc_fz_run(vc_fz *f, const vc_scenario *s, vc_fz_report *r);
 /* Describes r's findings in msg, one per line, each after "who: " when who

@@ -8,7 +8,7 @@
  *
  * Field names per operation are in the table below; any field may also be
  * given raw as a8= a16= a32= a64=. Numbers are decimal or 0x hex; flags may
- * be written as NEXT|WRITE|INDIRECT|AVAIL|USED|MAIN or as a number.
+ * be written as NEXT|WRITE|INDIRECT|AVAIL|USED|SAME|MAIN or as a number.
  * '#' starts a comment. */
 #include "scn_text.h"
 
@@ -17,14 +17,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum slot { A8, A16, A32, A64, A32_LO, A32_HI };
+enum slot { A8, A16, A32, A64, A32_LO, A32_HI, A8_FILL, A8_SHIFT };
+#define MAX_FIELDS 6
 
 typedef struct field {
     const char *name;
     enum slot slot;
 } field;
 
-static const field fields[VC_SCN_NOPS][4] = {
+static const field fields[VC_SCN_NOPS][MAX_FIELDS] = {
     [VC_SCN_DESC] = { { "flags", A8 }, { "index", A16 }, { "len", A32 }, { "addr", A64 } },
     [VC_SCN_IDESC] = { { "flags", A8 }, { "index", A16 }, { "len", A32 }, { "addr", A64 } },
     [VC_SCN_NEXT] = { { "which", A8 }, { "index", A16 }, { "next", A32 } },
@@ -32,11 +33,13 @@ static const field fields[VC_SCN_NOPS][4] = {
     [VC_SCN_AIDX] = { { "idx", A16 } },
     [VC_SCN_EVENT] = { { "which", A8 }, { "value", A16 } },
     [VC_SCN_MEM] = { { "len", A8 }, { "gpa", A32 }, { "bytes", A64 } },
-    [VC_SCN_FILL] = { { "flags", A8 }, { "index", A16 }, { "count", A32_LO }, { "len", A32_HI } },
+    [VC_SCN_FILL] = { { "flags", A8_FILL }, { "index", A16 }, { "count", A32_LO },
+                      { "len", A32_HI }, { "shift", A8_SHIFT }, { "addr", A64 } },
 };
 
 static const struct { const char *name; unsigned bit; } flag_names[] = {
-    { "NEXT", 1 }, { "WRITE", 2 }, { "INDIRECT", 4 }, { "AVAIL", 8 }, { "USED", 16 }, { "MAIN", 128 },
+    { "NEXT", 1 }, { "WRITE", 2 }, { "INDIRECT", 4 }, { "AVAIL", 8 }, { "USED", 16 },
+    { "SAME", 64 }, { "MAIN", 128 }, /* FILL: all at one address; in the main table */
 };
 
 static uint64_t get(const vc_scn_op *o, enum slot s)
@@ -47,6 +50,8 @@ static uint64_t get(const vc_scn_op *o, enum slot s)
     case A32: return o->a32;
     case A64: return o->a64;
     case A32_LO: return o->a32 & 0xffff;
+    case A8_FILL: return o->a8 & ~0x38u;
+    case A8_SHIFT: return (o->a8 >> 3) & 7;
     default: return o->a32 >> 16;
     }
 }
@@ -59,6 +64,8 @@ static void set(vc_scn_op *o, enum slot s, uint64_t v)
     case A32: o->a32 = (uint32_t)v; break;
     case A64: o->a64 = v; break;
     case A32_LO: o->a32 = (o->a32 & 0xffff0000u) | (uint16_t)v; break;
+    case A8_FILL: o->a8 = (uint8_t)((o->a8 & 0x38u) | (v & ~0x38u)); break;
+    case A8_SHIFT: o->a8 = (uint8_t)((o->a8 & ~0x38u) | (v & 7) << 3); break;
     default: o->a32 = (o->a32 & 0xffffu) | (uint32_t)(uint16_t)v << 16; break;
     }
 }
@@ -77,6 +84,18 @@ static void print_flags(FILE *out, unsigned v)
         fprintf(out, "%s0x%x", sep, v);
 }
 
+/* Bits of raw slot r (A8..A64) that field slot f shows. */
+static uint64_t covers(enum slot f, enum slot r)
+{
+    switch (f) {
+    case A8_FILL: return r == A8 ? (uint8_t)~0x38u : 0;
+    case A8_SHIFT: return r == A8 ? 0x38u : 0;
+    case A32_LO: return r == A32 ? 0xffffu : 0;
+    case A32_HI: return r == A32 ? 0xffff0000u : 0;
+    default: return f == r ? UINT64_MAX : 0;
+    }
+}
+
 void vc_scn_print(FILE *out, const vc_scenario *s)
 {
     fprintf(out, "scenario packed=%u indirect=%u event_idx=%u in_order=%u qsize=%u used=%u",
@@ -91,13 +110,23 @@ void vc_scn_print(FILE *out, const vc_scenario *s)
     for (uint32_t i = 0; i < s->nops; i++) {
         const vc_scn_op *o = &s->ops[i];
         fprintf(out, "%s", vc_scn_op_name(o->op));
-        for (unsigned k = 0; k < 4 && fields[o->op][k].name; k++) {
+        for (unsigned k = 0; k < MAX_FIELDS && fields[o->op][k].name; k++) {
             const field *fd = &fields[o->op][k];
             fprintf(out, " %s=", fd->name);
             if (strcmp(fd->name, "flags") == 0)
                 print_flags(out, (unsigned)get(o, fd->slot));
             else
                 fprintf(out, "0x%" PRIx64, get(o, fd->slot));
+        }
+        /* bytes no field shows still count: print them raw, so that the
+         * text builds back into the very same scenario */
+        static const char *const raw[] = { "a8", "a16", "a32", "a64" };
+        for (enum slot r = A8; r <= A64; r++) {
+            uint64_t shown = 0;
+            for (unsigned k = 0; k < MAX_FIELDS && fields[o->op][k].name; k++)
+                shown |= covers(fields[o->op][k].slot, r);
+            if (get(o, r) & ~shown)
+                fprintf(out, " %s=0x%" PRIx64, raw[r], get(o, r));
         }
         fputc('\n', out);
     }
@@ -166,7 +195,7 @@ static bool op_field(vc_scn_op *o, const char *k, uint64_t v)
             set(o, (enum slot)i, v);
             return true;
         }
-    for (unsigned i = 0; i < 4 && fields[o->op][i].name; i++)
+    for (unsigned i = 0; i < MAX_FIELDS && fields[o->op][i].name; i++)
         if (strcmp(k, fields[o->op][i].name) == 0) {
             set(o, fields[o->op][i].slot, v);
             return true;

@@ -12,7 +12,9 @@ unsigned vc_target_run(const uint8_t *data, size_t size, char *msg, size_t cap)
 {
     static vc_fz *fz;
     static vc_scenario s; /* large: keep it off the stack */
-    if (!fz && !(fz = vc_fz_new(&vc_adapter_ref, true))) {
+    if (!fz && (!(fz = vc_fz_new(&vc_adapter_ref, true)) || !vc_fz_big_memory(fz))) {
+        vc_fz_free(fz);
+        fz = NULL;
         snprintf(msg, cap, "cannot set up the harness");
         return 1;
     }
