@@ -75,8 +75,8 @@ static void ref_kick(void *be, const vc_adapter_events *ev, vc_used_policy polic
         ev->took(ev->ctx, c.id);
         uint32_t len = used_len(&c, policy);
         /* fill what we report as written (capped at the real space, and
-         * at 64 KiB: chains may hold gigabytes of buffers) */
-        for (uint64_t off = 0; off < len && off < c.in_bytes && off < (64u << 10);
+         * at 4 KiB: chains may hold gigabytes of buffers) */
+        for (uint64_t off = 0; off < len && off < c.in_bytes && off < sizeof(b->fill);
              off += sizeof(b->fill)) {
             uint64_t n2 = c.in_bytes - off < sizeof(b->fill) ? c.in_bytes - off : sizeof(b->fill);
             vc_chain_write(b->mem, &c, off, b->fill, n2);

@@ -13,7 +13,7 @@
 #include "vc/vq_dev.h"
 
 #define DIRTY_SHIFT 10
-#define DIRTY_WORDS 128 /* 8 MiB per region at most */
+#define DIRTY_WORDS 1024 /* 64 MiB per region at most */
 #define NREGIONS 6
 _Static_assert(VC_SCN_TABLES_SIZE <= (DIRTY_WORDS * 64u) << DIRTY_SHIFT &&
                    VC_SCN_RINGS_SIZE <= (DIRTY_WORDS * 64u) << DIRTY_SHIFT &&
@@ -465,7 +465,7 @@ static void op_next(vc_fz *f, const vc_scn_op *o)
 static void op_fill(vc_fz *f, const vc_scn_op *o)
 {
     bool main_table = o->a8 & 0x80;
-    uint32_t count = o->a32 & 0xffff, len = (o->a32 >> 16) << ((o->a8 >> 3) & 7);
+    uint32_t count = o->a32 & 0xffff, len = (o->a32 >> 16) << 2 * ((o->a8 >> 3) & 7);
     uint64_t stride = o->a8 & 0x40 ? 0 : len;
     uint16_t flags = o->a8 & (VC_DESC_F_WRITE | VC_DESC_F_INDIRECT);
     uint32_t limit = main_table ? f->size : VC_SCN_TABLE_ENTRIES;
@@ -666,7 +666,9 @@ unsigned vc_fz_run(vc_fz *f, const vc_scenario *s, vc_fz_report *r)
      * table) a few times and writes each segment once; allow slack. */
     f->budget = 4ull * (f->size + VC_SCN_TABLE_ENTRIES) + 4096;
     start_queue(f, false);
-    for (uint32_t i = 0; i < s->nops && r->nfindings == 0; i++) {
+    /* a scenario that has made the backend work this much has shown what
+     * it can: the rest would only slow the fuzzer down */
+    for (uint32_t i = 0; i < s->nops && r->nfindings == 0 && r->accesses < VC_FZ_RUN_BUDGET; i++) {
         const vc_scn_op *o = &s->ops[i];
         switch (o->op) {
         case VC_SCN_DESC: op_desc(f, o); break;

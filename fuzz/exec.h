@@ -54,6 +54,9 @@ typedef struct vc_fz_report {
 
 typedef struct vc_fz vc_fz; /* guest memory, backend, oracle state: reused */
 
+/* Backend guest-memory accesses after which a run stops (about 15 ms). */
+#define VC_FZ_RUN_BUDGET (1u << 19)
+
 /* strict_codes: refusal codes must equal the oracle's (reference device). */
 vc_fz *vc_fz_new(const vc_adapter *ad, bool strict_codes);
 void vc_fz_free(vc_fz *f);

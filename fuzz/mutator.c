@@ -180,13 +180,15 @@ static bool mutate_once(vc_scenario *s, rng *r)
     case 13: /* make available and kick */
         return insert(s, pos, (vc_scn_op){ VC_SCN_AVAIL, 0, (uint16_t)rnd(r, s->qsize), 0, 0 }) &&
                insert(s, pos + 1, (vc_scn_op){ .op = VC_SCN_KICK });
-    case 14: { /* the largest queue, one chain of 4 MiB or 8 MiB buffers: about 4 GiB in total */
+    case 14: { /* one chain of 63-65 buffers of about 64 MiB: about 4 GiB in total */
         bool packed = s->features & VC_SCN_F_PACKED;
-        s->raw_qsize = packed ? 1023 : 10;
-        s->qsize = 1024;
-        uint32_t count = 1024 - rnd(r, 3);
-        uint32_t len = rnd(r, 2) ? 0xffffu : 0x8000u + rnd(r, 3) - 1u; /* << 7 */
-        vc_scn_op fill = { VC_SCN_FILL, (uint8_t)(0x80 | 0x40 | 7 << 3 | rnd(r, 2) * VC_DESC_F_WRITE),
+        if (s->qsize < 66) {
+            s->raw_qsize = packed ? 127 : 7;
+            s->qsize = 128;
+        }
+        uint32_t count = 64 + rnd(r, 3) - 1u;
+        uint32_t len = 0x4000u + rnd(r, 3) - 1u; /* << 12 */
+        vc_scn_op fill = { VC_SCN_FILL, (uint8_t)(0x80 | 0x40 | 6 << 3 | rnd(r, 2) * VC_DESC_F_WRITE),
                            0, count | len << 16, VC_SCN_BIG };
         vc_scn_op avail = { VC_SCN_AVAIL, 0, (uint16_t)(packed ? count - 1 : 0), 0, 0 };
         return insert(s, pos, fill) && insert(s, pos + 1, avail) &&

@@ -20,8 +20,8 @@
  *   data A   0x00200000 .. +64 KiB
  *   data B   0x00210000 .. +64 KiB   (adjacent to A: buffers may straddle)
  *   data C   0x00300000 .. +64 KiB   (after a gap)
- *   big      0x01000000 .. +8 MiB    (ring-layer targets only: 1024 buffers
- *                                     of 8 MiB pass 4 GiB in total)
+ *   big      0x01000000 .. +64 MiB   (ring-layer targets only: 65 buffers
+ *                                     of 64 MiB pass 4 GiB in total)
  *
  * Operations (record byte 0 is the opcode, modulo the count):
  *   DESC   [1] flags  [2..3] index  [4..7] len  [8..15] addr
@@ -41,7 +41,7 @@
  *   MEM    [1] len (1..8)  [4..7] gpa  [8..15] bytes: raw guest write
  *   FILL   [1] flags: bits 1-2 WRITE/INDIRECT, bits 3-5 length shift,
  *          bit 6 same address for all, bit 7 main table  [2..3] first index
- *          (as DESC/IDESC)  [4..5] count  [6..7] length each (<< shift)
+ *          (as DESC/IDESC)  [4..5] count  [6..7] length each (<< 2*shift)
  *          [8..15] first address: writes count linked descriptors at once
  *          (long chains, and chains past 4 GiB in total, in one record)
  */
@@ -71,7 +71,7 @@
 #define VC_SCN_DATA_C 0x00300000ull
 #define VC_SCN_DATA_SIZE (64u << 10)
 #define VC_SCN_BIG 0x01000000ull
-#define VC_SCN_BIG_SIZE (8u << 20)
+#define VC_SCN_BIG_SIZE (64u << 20)
 
 #define VC_SCN_OPS(X)                                                          \
     X(DESC) X(IDESC) X(NEXT) X(AVAIL) X(AIDX) X(KICK) X(RESET) X(WRAP) X(EVENT) X(MEM) X(FILL)

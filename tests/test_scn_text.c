@@ -35,15 +35,15 @@ VC_TEST(fill_keeps_shift_same_address_and_address)
     static vc_scenario s;
     static char out[4096];
     VC_CHECK(parse_from("scenario packed=0 indirect=0 event_idx=0 in_order=0 qsize=10 used=0\n"
-                        "FILL flags=MAIN|SAME|WRITE index=3 count=1024 len=0x8000 shift=7 addr=0x1000000\n",
+                        "FILL flags=MAIN|SAME|WRITE index=3 count=64 len=0x4000 shift=6 addr=0x1000000\n",
                         &s));
     VC_CHECK_EQ(s.nops, 1u);
-    VC_CHECK_EQ(s.ops[0].a8, 0x80u | 0x40u | 7u << 3 | 2u);
+    VC_CHECK_EQ(s.ops[0].a8, 0x80u | 0x40u | 6u << 3 | 2u);
     VC_CHECK_EQ(s.ops[0].a16, 3u);
-    VC_CHECK_EQ(s.ops[0].a32, 1024u | 0x8000u << 16);
+    VC_CHECK_EQ(s.ops[0].a32, 64u | 0x4000u << 16);
     VC_CHECK_EQ(s.ops[0].a64, 0x1000000ull);
     print_to(&s, out, sizeof(out));
-    VC_CHECK(strstr(out, "FILL flags=WRITE|SAME|MAIN index=0x3 count=0x400 len=0x8000 shift=0x7 "
+    VC_CHECK(strstr(out, "FILL flags=WRITE|SAME|MAIN index=0x3 count=0x40 len=0x4000 shift=0x6 "
                          "addr=0x1000000") != NULL);
 }
 
