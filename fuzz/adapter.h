@@ -22,6 +22,10 @@ typedef struct vc_adapter_events {
     /* The backend refuses the ring and stops serving it; code is the
      * backend's own name for the reason (may be NULL). */
     void (*rejected)(void *ctx, const char *code);
+    /* Optional for the backend: true when the harness has seen enough work
+     * in this run; a backend may then end the kick before its next chain
+     * (a queue of 1024 chains of 1024 descriptors would take 60 ms). */
+    bool (*enough)(void *ctx);
 } vc_adapter_events;
 
 /* How much of a chain's writable space the backend should fill, so that the

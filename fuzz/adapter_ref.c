@@ -63,6 +63,8 @@ static void ref_kick(void *be, const vc_adapter_events *ev, vc_used_policy polic
     if (!b->ready)
         return;
     for (uint32_t n = 0; n < b->q.size; n++) {
+        if (ev->enough && ev->enough(ev->ctx))
+            return;
         vc_chain c = { .seg = b->segs, .cap = b->cap };
         bool got;
         vc_err e = vc_vq_dev_pop(&b->q, &c, &got);

@@ -20,11 +20,12 @@ unsigned vc_fz_diff(const vc_fz_report *a, const char *a_name, const vc_fz_repor
                     const char *b_name, char *msg, size_t cap)
 {
     unsigned n = a->nev > b->nev ? a->nev : b->nev, kick = 0;
-    /* compare up to where behaviour starts to depend on written data */
-    unsigned stop = a->data_dependent_from < b->data_dependent_from ? a->data_dependent_from
-                                                                    : b->data_dependent_from;
-    if (n > stop)
-        n = stop;
+    /* compare up to where behaviour starts to depend on written data, or
+     * where either run was cut short by the harness's work budget */
+    const unsigned stops[] = { a->data_dependent_from, b->data_dependent_from, a->stopped_from,
+                               b->stopped_from };
+    for (unsigned i = 0; i < 4; i++)
+        n = stops[i] < n ? stops[i] : n;
     for (unsigned i = 0; i < n; i++) {
         const vc_fz_event *x = i < a->nev ? &a->ev[i] : NULL, *y = i < b->nev ? &b->ev[i] : NULL;
         if ((!x && a->ev_lost) || (!y && b->ev_lost))

@@ -619,6 +619,16 @@ static void check_used_packed(vc_fz *f)
     }
 }
 
+static bool ev_enough(void *ctx)
+{
+    vc_fz *f = ctx;
+    if (f->r->accesses < VC_FZ_RUN_BUDGET)
+        return false;
+    if (f->r->stopped_from == UINT_MAX)
+        f->r->stopped_from = f->r->nev;
+    return true;
+}
+
 static void op_kick(vc_fz *f)
 {
     if (!f->backend_live)
@@ -627,7 +637,7 @@ static void op_kick(vc_fz *f)
     event(f, 'K', 0, 0);
     if (f->trace)
         fprintf(stderr, "trace: kick\n");
-    vc_adapter_events ev = { .ctx = f, .took = ev_took, .rejected = ev_rejected };
+    vc_adapter_events ev = { .ctx = f, .took = ev_took, .rejected = ev_rejected, .enough = ev_enough };
     f->kick_accesses = 0;
     f->chain_bytes = 0;
     f->nreads = 0;
@@ -650,6 +660,7 @@ unsigned vc_fz_run(vc_fz *f, const vc_scenario *s, vc_fz_report *r)
 {
     memset(r, 0, sizeof(*r));
     r->data_dependent_from = UINT_MAX;
+    r->stopped_from = UINT_MAX;
     zero_dirty(f);
     f->s = s;
     f->r = r;
@@ -668,7 +679,12 @@ unsigned vc_fz_run(vc_fz *f, const vc_scenario *s, vc_fz_report *r)
     start_queue(f, false);
     /* a scenario that has made the backend work this much has shown what
      * it can: the rest would only slow the fuzzer down */
-    for (uint32_t i = 0; i < s->nops && r->nfindings == 0 && r->accesses < VC_FZ_RUN_BUDGET; i++) {
+    for (uint32_t i = 0; i < s->nops && r->nfindings == 0; i++) {
+        if (r->accesses >= VC_FZ_RUN_BUDGET) {
+            if (r->stopped_from == UINT_MAX)
+                r->stopped_from = r->nev;
+            break;
+        }
         const vc_scn_op *o = &s->ops[i];
         switch (o->op) {
         case VC_SCN_DESC: op_desc(f, o); break;

@@ -47,6 +47,9 @@ typedef struct vc_fz_report {
      * taken had writable buffers over descriptor memory: the driver's
      * fault), so two conforming backends may differ; UINT_MAX: none */
     unsigned data_dependent_from;
+    /* a backend ended a kick early at the harness's request (run budget
+     * spent) from this event on; UINT_MAX: never */
+    unsigned stopped_from;
     vc_fz_event ev[VC_FZ_MAX_EVENTS];
     unsigned chains_taken, kicks, refusals;
     uint64_t accesses;
@@ -54,8 +57,8 @@ typedef struct vc_fz_report {
 
 typedef struct vc_fz vc_fz; /* guest memory, backend, oracle state: reused */
 
-/* Backend guest-memory accesses after which a run stops (about 15 ms). */
-#define VC_FZ_RUN_BUDGET (1u << 19)
+/* Backend guest-memory accesses after which a run stops (a few ms). */
+#define VC_FZ_RUN_BUDGET (1u << 15)
 
 /* strict_codes: refusal codes must equal the oracle's (reference device). */
 vc_fz *vc_fz_new(const vc_adapter *ad, bool strict_codes);

@@ -7,7 +7,7 @@
 static void push(vc_fz_report *r, char kind, uint16_t id, uint32_t len)
 {
     if (r->nev == 0)
-        r->data_dependent_from = UINT_MAX;
+        r->data_dependent_from = r->stopped_from = UINT_MAX;
     r->ev[r->nev++] = (vc_fz_event){ kind, id, len };
 }
 
@@ -52,6 +52,18 @@ VC_TEST(events_after_data_dependence_are_not_compared)
     VC_CHECK_EQ(vc_fz_diff(&a, "ref", &b, "other", msg, sizeof(msg)), 1);
     b.data_dependent_from = 2; /* chain 1 had a writable buffer over the ring */
     VC_CHECK_EQ(vc_fz_diff(&a, "ref", &b, "other", msg, sizeof(msg)), 0);
+}
+
+VC_TEST(run_cut_short_by_the_budget_is_no_divergence)
+{
+    static vc_fz_report a, b;
+    char msg[256] = "";
+    push(&a, 'K', 0, 0), push(&a, 'T', 3, 0), push(&a, 'U', 3, 64), push(&a, 'T', 4, 0);
+    push(&b, 'K', 0, 0), push(&b, 'T', 3, 0), push(&b, 'U', 3, 64);
+    b.stopped_from = 3; /* the other backend ended its kick here on request */
+    VC_CHECK_EQ(vc_fz_diff(&a, "ref", &b, "other", msg, sizeof(msg)), 0);
+    b.stopped_from = UINT_MAX;
+    VC_CHECK_EQ(vc_fz_diff(&a, "ref", &b, "other", msg, sizeof(msg)), 1);
 }
 
 int main(void) { return vc_test_main(); }
