@@ -231,10 +231,12 @@ static void ev_took(void *ctx, uint16_t id)
     f->in_device = was;
     f->r->chains_taken++;
     f->kick_accesses = 0;
-    f->chain_bytes = c->writable;
-    for (unsigned i = 0; i < c->nrd; i++)
+    /* a backend that parses requests may touch every byte; the ring layer
+     * does the same work whatever the buffers hold */
+    f->chain_bytes = f->data_reads ? c->writable : 0;
+    for (unsigned i = 0; f->data_reads && i < c->nrd; i++)
         f->chain_bytes += c->rd[i].len;
-    if (c->rd_overflow || c->wr_overflow)
+    if (f->data_reads && (c->rd_overflow || c->wr_overflow))
         f->chain_bytes = UINT64_MAX / 2; /* too many buffers to count: no bound */
     if (f->trace)
         fprintf(stderr, "trace: took %u (oracle: %s, id %u, %u slots)\n", id, vc_err_name(e),
