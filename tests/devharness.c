@@ -51,6 +51,15 @@ void vc_th_driver_ok(vc_th *t)
     vc_dev_set_status(t->dev, vc_dev_status(t->dev) | VC_STATUS_DRIVER_OK);
 }
 
+bool vc_th_start(vc_th *t, vc_dev *d, uint64_t want, unsigned nqueues, uint16_t size)
+{
+    bool ok = vc_th_negotiate(t, d, want) & VC_STATUS_FEATURES_OK;
+    for (unsigned q = 0; q < nqueues; q++)
+        vc_th_queue(t, q, size);
+    vc_th_driver_ok(t);
+    return ok;
+}
+
 long vc_th_roundtrip(vc_th *t, unsigned qi, const vc_seg *sg, unsigned n_out, unsigned n_in,
                      bool indirect)
 {

@@ -24,6 +24,9 @@ uint8_t vc_th_negotiate(vc_th *t, vc_dev *d, uint64_t want);
 /* Sets up queue qi with the negotiated ring type and indirect tables. */
 void vc_th_queue(vc_th *t, unsigned qi, uint16_t size);
 void vc_th_driver_ok(vc_th *t);
+/* The whole bring-up: negotiate, queues 0..nqueues-1 of size entries,
+ * DRIVER_OK. Returns whether the device accepted FEATURES_OK. */
+bool vc_th_start(vc_th *t, vc_dev *d, uint64_t want, unsigned nqueues, uint16_t size);
 /* Adds one buffer, notifies, and collects its used entry. Returns the used
  * length, or -1 when nothing came back. */
 long vc_th_roundtrip(vc_th *t, unsigned qi, const vc_seg *sg, unsigned n_out, unsigned n_in,

@@ -26,11 +26,8 @@ static void rig_init(rig *r, uint64_t f)
 {
     vc_th_mem(&r->t);
     r->d = vc_balloon_create(&r->t.tm.mem, NULL);
-    VC_CHECK(vc_th_negotiate(&r->t, r->d, f) & VC_STATUS_FEATURES_OK);
     VC_CHECK_EQ(r->d->nqueues, 5);
-    for (unsigned q = 0; q < r->d->nqueues; q++)
-        vc_th_queue(&r->t, q, 16);
-    vc_th_driver_ok(&r->t);
+    VC_CHECK(vc_th_start(&r->t, r->d, f, r->d->nqueues, 16));
     r->buf = vc_testmem_alloc(&r->t.tm, 4096, 4096);
     r->pages = vc_testmem_alloc(&r->t.tm, 16 * 4096, 4096);
 }

@@ -23,11 +23,7 @@ static void rig_init(rig *r, uint64_t features, bool loopback)
     vc_th_mem(&r->t);
     vc_model_opts o = { .loopback = loopback };
     r->d = vc_console_create(&r->t.tm.mem, &o);
-    VC_CHECK(vc_th_negotiate(&r->t, r->d, features) & VC_STATUS_FEATURES_OK);
-    unsigned nq = features & F_MULTIPORT ? 6 : 2;
-    for (unsigned q = 0; q < nq; q++)
-        vc_th_queue(&r->t, q, 16);
-    vc_th_driver_ok(&r->t);
+    VC_CHECK(vc_th_start(&r->t, r->d, features, features & F_MULTIPORT ? 6 : 2, 16));
     r->buf = vc_testmem_alloc(&r->t.tm, 1 << 16, 4096);
 }
 

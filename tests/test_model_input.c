@@ -20,10 +20,7 @@ static void rig_init(rig *r, uint64_t f, int kind)
     vc_th_mem(&r->t);
     vc_model_opts o = { .input_kind = kind };
     r->d = vc_input_create(&r->t.tm.mem, &o);
-    VC_CHECK(vc_th_negotiate(&r->t, r->d, f) & VC_STATUS_FEATURES_OK);
-    vc_th_queue(&r->t, 0, 16);
-    vc_th_queue(&r->t, 1, 16);
-    vc_th_driver_ok(&r->t);
+    VC_CHECK(vc_th_start(&r->t, r->d, f, 2, 16));
     r->buf = vc_testmem_alloc(&r->t.tm, 4096, 4096);
 }
 

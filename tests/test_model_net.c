@@ -31,11 +31,8 @@ static void rig_init(rig *r, uint64_t f)
 {
     vc_th_mem(&r->t);
     r->d = vc_net_create(&r->t.tm.mem, NULL);
-    VC_CHECK(vc_th_negotiate(&r->t, r->d, f) & VC_STATUS_FEATURES_OK);
     r->ctrl = f & F_MQ ? 4 : 2;
-    for (unsigned q = 0; q <= r->ctrl; q++)
-        vc_th_queue(&r->t, q, 16);
-    vc_th_driver_ok(&r->t);
+    VC_CHECK(vc_th_start(&r->t, r->d, f, r->ctrl + 1u, 16));
     r->buf = vc_testmem_alloc(&r->t.tm, 1 << 16, 4096);
 }
 

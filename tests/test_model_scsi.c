@@ -35,10 +35,7 @@ static void rig_init(rig *r, uint64_t f, bool ro)
         r->disk[i] = (uint8_t)(i ^ (i >> 9));
     vc_model_opts o = { .disk = r->disk, .disk_bytes = DISK_BYTES, .read_only = ro };
     r->d = vc_scsi_create(&r->t.tm.mem, &o);
-    VC_CHECK(vc_th_negotiate(&r->t, r->d, f) & VC_STATUS_FEATURES_OK);
-    for (unsigned q = 0; q < 3; q++)
-        vc_th_queue(&r->t, q, 16);
-    vc_th_driver_ok(&r->t);
+    VC_CHECK(vc_th_start(&r->t, r->d, f, 3, 16));
     r->req = vc_testmem_alloc(&r->t.tm, 64, 16);
     r->resp = vc_testmem_alloc(&r->t.tm, 128, 16);
     r->data = vc_testmem_alloc(&r->t.tm, 65536, 4096);

@@ -42,11 +42,8 @@ void vp_devtest_balloon(vp_drv *v, vp_seen *seen)
     vp_report *r = v->c->rep;
     char err[128], ob[96];
     bool stats = v->features >> VIRTIO_BALLOON_F_STATS_VQ_BIT & 1;
-    for (unsigned q = Q_INFLATE; q <= (stats ? Q_STATS : Q_DEFLATE); q++)
-        if (!vp_drv_queue(v, q, 64, err, sizeof err)) {
-            vp_check(r, "balloon.queue", "", VP_ERROR, NULL, NULL, "%s", err);
-            return;
-        }
+    if (!vp_drv_queues(v, Q_INFLATE, (stats ? Q_STATS : Q_DEFLATE), "balloon.queue"))
+        return;
     uint32_t target = (uint32_t)vp_tp_cfg(v->t, C_NUM_PAGES, 4);
     snprintf(ob, sizeof ob, "num_pages %u, actual %u", target, (uint32_t)vp_tp_cfg(v->t, C_ACTUAL, 4));
     vp_check(r, "balloon.config", "", VP_INFO, NULL, ob, NULL);

@@ -115,11 +115,8 @@ void vp_devtest_console(vp_drv *v, vp_seen *seen)
         nports = maxp < CON_PORTS ? maxp : CON_PORTS;
     }
     unsigned nq = multi ? 2 + 2 * nports : 2;
-    for (unsigned q = 0; q < nq; q++)
-        if (!vp_drv_queue(v, q, 64, err, sizeof err)) {
-            vp_check(r, "console.queue", "", VP_ERROR, NULL, NULL, "%s", err);
-            return;
-        }
+    if (!vp_drv_queues(v, 0, nq - 1, "console.queue"))
+        return;
     vp_drv_driver_ok(v);
     con c = {.v = v};
     c.cin = vp_drv_alloc(v, CTL_NBUF * CTL_BUF, 64);

@@ -44,11 +44,8 @@ void vp_devtest_input(vp_drv *v, vp_seen *seen)
     vp_report *r = v->c->rep;
     char err[128], ob[160];
     uint8_t u[129] = {0};
-    for (unsigned q = Q_EVENT; q <= Q_STATUS; q++)
-        if (!vp_drv_queue(v, q, 64, err, sizeof err)) {
-            vp_check(r, "input.queue", "", VP_ERROR, NULL, NULL, "%s", err);
-            return;
-        }
+    if (!vp_drv_queues(v, Q_EVENT, Q_STATUS, "input.queue"))
+        return;
     seen->ran = true;
     unsigned n = query(v, ID_NAME, 0, u);
     u[n < 128 ? n : 128] = 0;

@@ -58,11 +58,8 @@ void vp_devtest_net(vp_drv *v, vp_seen *seen)
     vp_report *r = v->c->rep;
     char err[128], ob[128];
     bool ctrl = v->features >> VIRTIO_NET_F_CTRL_VQ_BIT & 1;
-    for (unsigned q = Q_RX; q <= (ctrl ? Q_CTRL : Q_TX); q++)
-        if (!vp_drv_queue(v, q, 64, err, sizeof err)) {
-            vp_check(r, "net.queue", "", VP_ERROR, NULL, NULL, "%s", err);
-            return;
-        }
+    if (!vp_drv_queues(v, Q_RX, (ctrl ? Q_CTRL : Q_TX), "net.queue"))
+        return;
     uint8_t mac[6] = {0x02, 0x56, 0x43, 0, 0, 1}; /* locally administered */
     if (v->features >> VIRTIO_NET_F_MAC_BIT & 1)
         for (unsigned i = 0; i < 6; i++)

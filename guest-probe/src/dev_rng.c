@@ -13,10 +13,8 @@ void vp_devtest_rng(vp_drv *v, vp_seen *seen)
     char err[128], ob[96];
     uint8_t got[2][RNG_BUF];
     uint32_t len[2] = {0, 0};
-    if (!vp_drv_queue(v, 0, 64, err, sizeof err)) {
-        vp_check(r, "rng.queue", "", VP_ERROR, NULL, NULL, "%s", err);
+    if (!vp_drv_queues(v, 0, 0, "rng.queue"))
         return;
-    }
     vp_drv_driver_ok(v);
     uint64_t buf = vp_drv_alloc(v, RNG_BUF, 64);
     uint8_t *host = vp_drv_host(v, buf, RNG_BUF);

@@ -74,11 +74,8 @@ void vp_devtest_scsi(vp_drv *v, vp_seen *seen)
 {
     vp_report *r = v->c->rep;
     char err[128], ob[128];
-    for (unsigned q = Q_CTRL; q <= Q_REQ; q++)
-        if (!vp_drv_queue(v, q, 64, err, sizeof err)) {
-            vp_check(r, "scsi.queue", "", VP_ERROR, NULL, NULL, "%s", err);
-            return;
-        }
+    if (!vp_drv_queues(v, Q_CTRL, Q_REQ, "scsi.queue"))
+        return;
     scsi s = {.v = v};
     s.cdb_size = (uint32_t)vp_tp_cfg(v->t, C_CDB_SIZE, 4);
     s.sense_size = (uint32_t)vp_tp_cfg(v->t, C_SENSE_SIZE, 4);

@@ -141,6 +141,17 @@ bool vp_drv_queue(vp_drv *v, unsigned qi, uint16_t size, char *err, size_t errle
     return true;
 }
 
+bool vp_drv_queues(vp_drv *v, unsigned first, unsigned last, const char *check_id)
+{
+    char err[128];
+    for (unsigned q = first; q <= last; q++)
+        if (!vp_drv_queue(v, q, 64, err, sizeof err)) {
+            vp_check(v->c->rep, check_id, "", VP_ERROR, NULL, NULL, "%s", err);
+            return false;
+        }
+    return true;
+}
+
 void vp_drv_driver_ok(vp_drv *v)
 {
     uint8_t s = VC_STATUS_ACKNOWLEDGE | VC_STATUS_DRIVER | VC_STATUS_DRIVER_OK;

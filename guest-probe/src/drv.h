@@ -40,6 +40,9 @@ void *vp_drv_host(vp_drv *v, uint64_t gpa, uint64_t len);
 uint8_t vp_drv_negotiate(vp_drv *v, uint64_t want);
 /* Sets up queue qi with at most size entries (legacy: the device's size). */
 bool vp_drv_queue(vp_drv *v, unsigned qi, uint16_t size, char *err, size_t errlen);
+/* Sets up queues first..last (64 entries at most); on a refusal reports
+ * check_id as an error and returns false. */
+bool vp_drv_queues(vp_drv *v, unsigned first, unsigned last, const char *check_id);
 void vp_drv_driver_ok(vp_drv *v);
 /* Makes one buffer available, notifies, waits (bounded) for it to be used. */
 vp_rt vp_drv_roundtrip(vp_drv *v, unsigned qi, const vc_seg *sg, unsigned n_out, unsigned n_in,
