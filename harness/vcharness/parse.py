@@ -70,6 +70,16 @@ def xfail_match(xfail, config, device, check):
     return any(fnmatch.fnmatchcase(key, pat) for pat in xfail)
 
 
+def _reqs(checks):
+    return sorted({r for c in checks for r in c.get("reqs", []) if isinstance(r, str)})
+
+
+def _summary(checks):
+    """The first three failed checks, for a verdict's reason."""
+    return "; ".join(f"{c['driver']} {c['id']}: expected {c.get('expected')}, "
+                     f"observed {c.get('observed')}" for c in checks[:3])
+
+
 def cell_verdict(cell, vm, out, xfail=()):
     """Verdict dict for one cell, from the VM outcome and the probe output.
     vm: dict with 'status' (ok, refused, timeout, crash) and 'panic' flag.
@@ -130,15 +140,13 @@ def _cell_verdict(cell, vm, out, xfail):
     known = [c for c in failed if xfail_match(xfail, cell.config.name, cell.device, c["id"])]
     res["xfail"] = [c["id"] for c in known]
     failed = [c for c in failed if c not in known]
-    reqs = sorted({r for c in failed for r in c.get("reqs", []) if isinstance(r, str)})
+    reqs = _reqs(failed)
     if off_mode:
         d = off_mode[0]
         res.update(verdict="violates", reqs=reqs,
                    reason=f"mode {d.get('mode')} at {d.get('addr')}, expected {cell.expected} ({cell.why})")
     elif failed:
-        res.update(verdict="violates", reqs=reqs,
-                   reason="; ".join(f"{c['driver']} {c['id']}: expected {c.get('expected')}, "
-                                    f"observed {c.get('observed')}" for c in failed[:3]))
+        res.update(verdict="violates", reqs=reqs, reason=_summary(failed))
     elif errors:
         res.update(verdict="probe-error", reason="; ".join(f"{c['id']}: {c.get('detail')}" for c in errors[:3]))
     elif out.end is None:
@@ -146,10 +154,7 @@ def _cell_verdict(cell, vm, out, xfail):
                    reason="; ".join(out.problems[:2]))
     elif known:
         # still a violation, only one the xfail file already lists
-        res.update(verdict="known-violation",
-                   reqs=sorted({r for c in known for r in c.get("reqs", []) if isinstance(r, str)}),
-                   reason="; ".join(f"{c['driver']} {c['id']}: expected {c.get('expected')}, "
-                                    f"observed {c.get('observed')}" for c in known[:3]))
+        res.update(verdict="known-violation", reqs=_reqs(known), reason=_summary(known))
     else:
         skips = [c["id"] for c in checks if c["verdict"] == "skip"]
         res.update(verdict="conforms", reason=f"{sum(c['verdict'] == 'pass' for c in checks)} checks passed" +
