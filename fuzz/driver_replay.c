@@ -89,6 +89,14 @@ static double now(void)
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+static const double *by_time;
+
+static int slower_first(const void *a, const void *b)
+{
+    double x = by_time[*(const unsigned *)a], y = by_time[*(const unsigned *)b];
+    return (x < y) - (x > y);
+}
+
 static void bench(double secs)
 {
     char msg[2048];
@@ -105,27 +113,37 @@ static void bench(double secs)
     }
     printf("%s: %lu runs of %u inputs (mean %.0f bytes) in %.2f s: %.0f runs/s\n", vc_target_name,
            runs, ninputs, runs ? (double)bytes / runs : 0.0, t - t0, runs / (t - t0));
-    /* the slowest inputs say where a corpus spends its time */
-    unsigned slow[3] = { 0, 0, 0 };
-    double slow_t[3] = { -1, -1, -1 };
+    /* where a corpus spends its time: the spread of one run's cost and the
+     * slowest inputs */
+    unsigned *order = malloc(ninputs * sizeof(*order));
+    double *dt = malloc(ninputs * sizeof(*dt));
+    if (!order || !dt) {
+        free(order);
+        free(dt);
+        return;
+    }
     for (unsigned i = 0; i < ninputs; i++) {
         double s0 = now();
         vc_target_run(inputs[i].data, inputs[i].size, msg, sizeof(msg));
-        double dt = now() - s0;
-        for (unsigned k = 0; k < 3; k++)
-            if (dt > slow_t[k]) {
-                for (unsigned j = 2; j > k; j--) {
-                    slow[j] = slow[j - 1];
-                    slow_t[j] = slow_t[j - 1];
-                }
-                slow[k] = i;
-                slow_t[k] = dt;
-                break;
-            }
+        dt[i] = now() - s0;
+        order[i] = i;
     }
+    by_time = dt;
+    qsort(order, ninputs, sizeof(*order), slower_first);
+    double total = 0, top = 0;
+    for (unsigned i = 0; i < ninputs; i++) {
+        total += dt[order[i]];
+        top += i < (ninputs + 9) / 10 ? dt[order[i]] : 0;
+    }
+    printf("  per run: median %.1f us, p90 %.1f us, p99 %.1f us; the slowest tenth of the inputs "
+           "take %.0f%% of the time\n",
+           dt[order[ninputs / 2]] * 1e6, dt[order[ninputs / 10]] * 1e6, dt[order[ninputs / 100]] * 1e6,
+           total > 0 ? 100 * top / total : 0);
     for (unsigned k = 0; k < 3 && k < ninputs; k++)
-        printf("  slow: %.1f us %s (%zu bytes)\n", slow_t[k] * 1e6, inputs[slow[k]].path,
-               inputs[slow[k]].size);
+        printf("  slow: %.1f us %s (%zu bytes)\n", dt[order[k]] * 1e6, inputs[order[k]].path,
+               inputs[order[k]].size);
+    free(order);
+    free(dt);
 }
 
 int main(int argc, char **argv)

@@ -2,6 +2,7 @@
 #include "exec.h"
 
 #include <limits.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +47,7 @@ struct vc_fz {
     bool backend_live; /* set up and not refused */
     bool in_device;    /* accesses now are the backend's */
     uint64_t kick_accesses, budget; /* accesses since the last chain event, and the bound */
+    uint64_t drv_work; /* descriptors and ring slots the driver side wrote this run */
     uint64_t chain_bytes; /* buffer bytes of the chain taken last: a backend that parses
                            * requests may touch each once more before the next event */
     /* driver shadow */
@@ -70,6 +72,7 @@ struct vc_fz {
     bool data_reads; /* the backend reads buffer contents (vc_fz_data_reads) */
     /* descriptor reads since the last verdict */
     span reads[READ_LOG];
+    uint8_t fill[VC_SCN_TABLE_ENTRIES * 16]; /* FILL's descriptors, written at once */
     unsigned nreads;
     bool reads_lost;
     vc_oracle_chain last;
@@ -475,16 +478,25 @@ static void op_fill(vc_fz *f, const vc_scn_op *o)
     uint64_t base = main_table ? f->desc : table_entry(o->a16) - 16ull * first;
     if (count > limit)
         count = limit;
-    for (uint32_t i = 0; i < count; i++) {
-        uint32_t at = (first + i) % limit;
+    f->drv_work += count / 8; /* one memcpy of 16 bytes each: cheap beside a device access */
+    /* built here and written in one access per stretch up to the table's end */
+    bool packed = main_table && f->oracle.packed;
+    for (uint32_t i = 0, at = first; i < count; i++) {
+        uint32_t next = at + 1 == limit ? 0 : at + 1; /* no division: FILL runs hot */
         uint16_t fl = flags | (i + 1 < count ? VC_DESC_F_NEXT : 0);
         uint64_t addr = o->a64 + (uint64_t)i * stride;
-        if (main_table && f->oracle.packed) {
-            packed_ring_written(f, base + 16ull * at, 16);
-            vc_packed_put_desc(&f->mem, base, at, addr, len, (uint16_t)at, fl);
-        }
+        if (packed)
+            vc_desc_bytes(f->fill + 16 * i, addr, len, (uint16_t)at, fl);
         else
-            vc_split_put_desc(&f->mem, base, at, addr, len, fl, (uint16_t)((at + 1) % limit));
+            vc_desc_bytes(f->fill + 16 * i, addr, len, fl, (uint16_t)next);
+        at = next;
+    }
+    for (uint32_t i = 0; i < count;) {
+        uint32_t at = (first + i) % limit, n = count - i < limit - at ? count - i : limit - at;
+        if (main_table)
+            packed_ring_written(f, base + 16ull * at, 16ull * n);
+        vc_gmem_write(&f->mem, base + 16ull * at, f->fill + 16 * i, 16ull * n);
+        i += n;
     }
 }
 
@@ -621,10 +633,17 @@ static void check_used_packed(vc_fz *f)
     }
 }
 
+/* Work this run: the backend's guest-memory accesses and the driver side's
+ * descriptor and ring writes. */
+static bool budget_spent(const vc_fz *f)
+{
+    return f->r->accesses + f->drv_work >= VC_FZ_RUN_BUDGET;
+}
+
 static bool ev_enough(void *ctx)
 {
     vc_fz *f = ctx;
-    if (f->r->accesses < VC_FZ_RUN_BUDGET)
+    if (!budget_spent(f))
         return false;
     if (f->r->stopped_from == UINT_MAX)
         f->r->stopped_from = f->r->nev;
@@ -660,7 +679,7 @@ static void op_kick(vc_fz *f)
 
 unsigned vc_fz_run(vc_fz *f, const vc_scenario *s, vc_fz_report *r)
 {
-    memset(r, 0, sizeof(*r));
+    memset(r, 0, offsetof(vc_fz_report, finding));
     r->data_dependent_from = UINT_MAX;
     r->stopped_from = UINT_MAX;
     zero_dirty(f);
@@ -678,16 +697,18 @@ unsigned vc_fz_run(vc_fz *f, const vc_scenario *s, vc_fz_report *r)
      * reads each descriptor of one chain (main table plus one indirect
      * table) a few times and writes each segment once; allow slack. */
     f->budget = 4ull * (f->size + VC_SCN_TABLE_ENTRIES) + 4096;
+    f->drv_work = 0;
     start_queue(f, false);
     /* a scenario that has made the backend work this much has shown what
      * it can: the rest would only slow the fuzzer down */
     for (uint32_t i = 0; i < s->nops && r->nfindings == 0; i++) {
-        if (r->accesses >= VC_FZ_RUN_BUDGET) {
+        if (budget_spent(f)) {
             if (r->stopped_from == UINT_MAX)
                 r->stopped_from = r->nev;
             break;
         }
         const vc_scn_op *o = &s->ops[i];
+        f->drv_work++;
         switch (o->op) {
         case VC_SCN_DESC: op_desc(f, o); break;
         case VC_SCN_IDESC: op_idesc(f, o); break;
@@ -700,7 +721,10 @@ unsigned vc_fz_run(vc_fz *f, const vc_scenario *s, vc_fz_report *r)
             }
             break;
         case VC_SCN_KICK: op_kick(f); break;
-        case VC_SCN_RESET: start_queue(f, true); break;
+        case VC_SCN_RESET:
+            f->drv_work += f->size; /* the rings are cleared */
+            start_queue(f, true);
+            break;
         case VC_SCN_WRAP: f->drv_wrap = !f->drv_wrap; break;
         case VC_SCN_EVENT: op_event(f, o); break;
         case VC_SCN_MEM: op_mem(f, o); break;

@@ -39,8 +39,9 @@ typedef struct vc_fz_event {
 } vc_fz_event;
 
 typedef struct vc_fz_report {
+    /* scalars first: a run clears only these (the arrays are read up to
+     * nfindings and nev) */
     unsigned nfindings;
-    vc_fz_finding finding[VC_FZ_MAX_FINDINGS];
     unsigned nev;
     bool ev_lost; /* more than VC_FZ_MAX_EVENTS: the tail is not compared */
     /* events from this index on depend on what the backend wrote (a chain
@@ -50,15 +51,20 @@ typedef struct vc_fz_report {
     /* a backend ended a kick early at the harness's request (run budget
      * spent) from this event on; UINT_MAX: never */
     unsigned stopped_from;
-    vc_fz_event ev[VC_FZ_MAX_EVENTS];
     unsigned chains_taken, kicks, refusals;
     uint64_t accesses;
+    vc_fz_finding finding[VC_FZ_MAX_FINDINGS];
+    vc_fz_event ev[VC_FZ_MAX_EVENTS];
 } vc_fz_report;
 
 typedef struct vc_fz vc_fz; /* guest memory, backend, oracle state: reused */
 
-/* Backend guest-memory accesses after which a run stops (a few ms). */
-#define VC_FZ_RUN_BUDGET (1u << 15)
+/* Work after which a run stops: the backend's guest-memory accesses plus the
+ * descriptors and ring slots the driver side wrote (about 100 us). Checked
+ * between operations and, through enough(), between chains, so the longest
+ * chain a scenario can build (a full indirect table) is still walked; a run
+ * that has done this much has shown what it can, more only slows fuzzing. */
+#define VC_FZ_RUN_BUDGET (1u << 10)
 
 /* strict_codes: refusal codes must equal the oracle's (reference device). */
 vc_fz *vc_fz_new(const vc_adapter *ad, bool strict_codes);

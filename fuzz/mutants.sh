@@ -29,7 +29,7 @@ run_one() { # $1 binary, $2 seed, $3 workdir
   rm -rf "$3" && mkdir -p "$3/corpus" && cp -r "corpus/$target/." "$3/corpus/"
   local t0 t1
   t0=$(date +%s.%N)
-  if "$1" -seed="$2" -max_total_time="$secs" -max_len=65536 -timeout=10 \
+  if "$1" -seed="$2" -max_total_time="$secs" -max_len=4096 -timeout=10 \
        -artifact_prefix="$3/" "$3/corpus" >"$3/log" 2>&1; then
     echo "-"
   elif grep -q "finding:\|ERROR: AddressSanitizer\|runtime error\|ERROR: libFuzzer" "$3/log"; then

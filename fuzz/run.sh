@@ -39,7 +39,7 @@ libfuzzer)
   mkdir -p "$out/findings"
   set +e
   build/fuzz/fuzz/fuzz-"$target" ${dict:+-dict="${dict[0]}"} -fork="$jobs" -ignore_crashes=1 \
-    -max_total_time="$secs" -max_len=65536 -timeout=10 -artifact_prefix="$out/findings/" \
+    -max_total_time="$secs" -max_len=4096 -timeout=10 -artifact_prefix="$out/findings/" \
     -print_final_stats=1 "$out/corpus" >"$out/log" 2>&1
   set -e
   cov=$(grep -o 'cov: [0-9]*' "$out/log" | tail -1 | grep -o '[0-9]*' || true)

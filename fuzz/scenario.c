@@ -1,5 +1,6 @@
 #include "scenario.h"
 
+#include <endian.h>
 #include <string.h>
 
 #include "vc/vq_dev.h"
@@ -15,13 +16,10 @@ const char *vc_scn_op_name(unsigned op)
     return op < VC_SCN_NOPS ? names[op] : "?";
 }
 
-static uint64_t le(const uint8_t *p, unsigned n)
-{
-    uint64_t v = 0;
-    for (unsigned i = 0; i < n; i++)
-        v |= (uint64_t)p[i] << (8 * i);
-    return v;
-}
+/* Fixed-width loads for the decoder's hot loop. */
+static uint16_t le16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return le16toh(v); }
+static uint32_t le32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return le32toh(v); }
+static uint64_t le64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return le64toh(v); }
 
 static void put(uint8_t *p, uint64_t v, unsigned n)
 {
@@ -42,21 +40,22 @@ void vc_scn_decode(const uint8_t *data, size_t len, vc_scenario *s)
     memcpy(hdr, data, len < VC_SCN_HDR ? len : VC_SCN_HDR);
     s->version = 1;
     s->features = hdr[1] & 0xf;
-    s->raw_qsize = (uint16_t)le(hdr + 2, 2);
+    s->raw_qsize = le16(hdr + 2);
     s->qsize = qsize_for(s->features, s->raw_qsize);
     s->used_policy = hdr[4] % 4;
     memcpy(s->reserved, hdr + 5, sizeof(s->reserved));
     s->nops = 0;
     for (size_t off = VC_SCN_HDR; off < len && s->nops < VC_SCN_MAX_OPS; off += VC_SCN_REC) {
-        uint8_t rec[VC_SCN_REC] = { 0 };
-        size_t n = len - off < VC_SCN_REC ? len - off : VC_SCN_REC;
-        memcpy(rec, data + off, n);
+        uint8_t pad[VC_SCN_REC] = { 0 };
+        const uint8_t *rec = data + off;
+        if (len - off < VC_SCN_REC) /* a trailing partial record is zero-padded */
+            rec = memcpy(pad, data + off, len - off);
         vc_scn_op *o = &s->ops[s->nops++];
         o->op = rec[0] % VC_SCN_NOPS;
         o->a8 = rec[1];
-        o->a16 = (uint16_t)le(rec + 2, 2);
-        o->a32 = (uint32_t)le(rec + 4, 4);
-        o->a64 = le(rec + 8, 8);
+        o->a16 = le16(rec + 2);
+        o->a32 = le32(rec + 4);
+        o->a64 = le64(rec + 8);
     }
 }
 

@@ -16,7 +16,7 @@ for bin in build/fuzz/fuzz/fuzz-*; do
   rm -rf "$work" && mkdir -p "$work/corpus"
   [ -d "corpus/$t" ] && cp -r "corpus/$t/." "$work/corpus/"
   dict=(); [ -f "fuzz/dict/$t.dict" ] && dict=(-dict="fuzz/dict/$t.dict")
-  if "$bin" "${dict[@]}" -max_total_time="$secs" -max_len=65536 -timeout=10 \
+  if "$bin" "${dict[@]}" -max_total_time="$secs" -max_len=4096 -timeout=10 \
        -artifact_prefix="$work/" -print_final_stats=1 "$work/corpus" >"$work/log" 2>&1; then
     execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$work/log" | grep -o '[0-9]*$' || true)
     echo "fuzz smoke $t: clean, ${execs:-?} executions in ${secs}s"

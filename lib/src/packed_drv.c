@@ -11,14 +11,9 @@ bool vc_packed_put_desc(const vc_gmem *m, uint64_t ring, uint32_t pos, uint64_t 
 {
     uint64_t d = ring + (uint64_t)pos * VC_PACKED_DESC_SIZE;
     /* address, length and id in one write; the flags after them */
-    uint8_t b[VC_PACKED_DESC_FLAGS];
-    uint64_t a = htole64(addr);
-    uint32_t l = htole32(len);
-    uint16_t i = htole16(id);
-    memcpy(b + VC_PACKED_DESC_ADDR, &a, 8);
-    memcpy(b + VC_PACKED_DESC_LEN, &l, 4);
-    memcpy(b + VC_PACKED_DESC_ID, &i, 2);
-    return vc_gmem_write(m, d, b, sizeof(b)) && vc_gmem_st16(m, d + VC_PACKED_DESC_FLAGS, flags);
+    uint8_t b[VC_PACKED_DESC_SIZE];
+    vc_desc_bytes(b, addr, len, id, flags);
+    return vc_gmem_write(m, d, b, VC_PACKED_DESC_FLAGS) && vc_gmem_st16(m, d + VC_PACKED_DESC_FLAGS, flags);
 }
 
 static uint16_t avail_bits(bool wrap)

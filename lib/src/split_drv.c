@@ -6,18 +6,16 @@
 #include "vc/ring.h"
 #include "vc/vq_drv.h"
 
+_Static_assert(VC_SPLIT_DESC_FLAGS == 12 && VC_SPLIT_DESC_NEXT == 14 && VC_PACKED_DESC_ID == 12 &&
+                   VC_PACKED_DESC_FLAGS == 14,
+               "vc_desc_bytes: split and packed descriptors share one layout");
+
 bool vc_split_put_desc(const vc_gmem *m, uint64_t table, uint32_t idx, uint64_t addr, uint32_t len,
                        uint16_t flags, uint16_t next)
 {
     /* one 16-byte write: the device sees it only after the avail index moves */
     uint8_t d[VC_SPLIT_DESC_SIZE];
-    uint64_t a = htole64(addr);
-    uint32_t l = htole32(len);
-    uint16_t fl = htole16(flags), nx = htole16(next);
-    memcpy(d + VC_SPLIT_DESC_ADDR, &a, 8);
-    memcpy(d + VC_SPLIT_DESC_LEN, &l, 4);
-    memcpy(d + VC_SPLIT_DESC_FLAGS, &fl, 2);
-    memcpy(d + VC_SPLIT_DESC_NEXT, &nx, 2);
+    vc_desc_bytes(d, addr, len, flags, next);
     return vc_gmem_write(m, table + (uint64_t)idx * VC_SPLIT_DESC_SIZE, d, sizeof(d));
 }
 

@@ -11,8 +11,10 @@
 #ifndef VC_VQ_DRV_H
 #define VC_VQ_DRV_H
 
+#include <endian.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "vc/gmem.h"
 #include "vc/vq_dev.h" /* vc_seg, feature bit numbers */
@@ -107,6 +109,19 @@ vc_drv_status vc_packed_drv_get_used(vc_vq_drv *q, uint32_t *token, uint32_t *le
 void vc_packed_drv_want_interrupts(vc_vq_drv *q, bool enable);
 
 /* Raw writers for building arbitrary (also malformed) rings. */
+/* The 16 bytes of one descriptor, for writing many in one access: split
+ * (w12 = flags, w14 = next) and packed (w12 = id, w14 = flags) share them. */
+static inline void vc_desc_bytes(uint8_t d[16], uint64_t addr, uint32_t len, uint16_t w12,
+                                 uint16_t w14)
+{
+    uint64_t a = htole64(addr);
+    uint32_t l = htole32(len);
+    uint16_t x = htole16(w12), y = htole16(w14);
+    memcpy(d, &a, 8);
+    memcpy(d + 8, &l, 4);
+    memcpy(d + 12, &x, 2);
+    memcpy(d + 14, &y, 2);
+}
 bool vc_split_put_desc(const vc_gmem *m, uint64_t table, uint32_t idx, uint64_t addr, uint32_t len,
                        uint16_t flags, uint16_t next);
 /* Puts head into avail ring slot (idx % size) and stores avail->idx = idx+1. */
