@@ -152,6 +152,8 @@ void vp_dev_record(vp_report *r, const vp_dev *d)
     vp_json_uint(&j, "v", VP_PROTOCOL_VERSION);
     vp_json_str(&j, "type", "device");
     vp_json_str(&j, "addr", d->fn->addr);
+    if (d->fn->slot_path[0])
+        vp_json_str(&j, "slot_path", d->fn->slot_path);
 #define HEX(key, val, w)                                                                         \
     do {                                                                                         \
         snprintf(hex, sizeof hex, "0x%0*x", w, (unsigned)(val));                                 \

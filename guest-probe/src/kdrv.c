@@ -33,6 +33,13 @@ static int by_name(const struct dirent **a, const struct dirent **b)
     return strcmp((*a)->d_name, (*b)->d_name);
 }
 
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
 void vp_kdrv_load(vp_report *r, const char *dir, bool force_legacy)
 {
     struct dirent **ent;
@@ -43,6 +50,8 @@ void vp_kdrv_load(vp_report *r, const char *dir, bool force_legacy)
         return;
     }
     unsigned loaded = 0;
+    char slowest[64] = "";
+    double slowest_ms = -1;
     for (int i = 0; i < n; i++) {
         const char *name = ent[i]->d_name;
         if (strlen(name) > 3 && !strcmp(name + strlen(name) - 3, ".ko")) {
@@ -50,10 +59,16 @@ void vp_kdrv_load(vp_report *r, const char *dir, bool force_legacy)
             snprintf(path, sizeof path, "%s/%s", dir, name);
             int fd = open(path, O_RDONLY | O_CLOEXEC);
             const char *params = force_legacy && strstr(name, "virtio_pci.ko") ? "force_legacy=1" : "";
+            double t0 = now_ms();
             if (fd < 0 || (syscall(SYS_finit_module, fd, params, 0) != 0 && errno != EEXIST))
                 vp_check(r, "kdrv.modules", "", VP_ERROR, NULL, NULL, "%s: %s", name, strerror(errno));
             else
                 loaded++;
+            /* loading a driver binds it to its devices: that is where time goes */
+            if (now_ms() - t0 > slowest_ms) {
+                slowest_ms = now_ms() - t0;
+                snprintf(slowest, sizeof slowest, "%s", name);
+            }
             if (fd >= 0)
                 close(fd);
         }
@@ -62,15 +77,10 @@ void vp_kdrv_load(vp_report *r, const char *dir, bool force_legacy)
     free(ent);
     char ob[64];
     snprintf(ob, sizeof ob, "%u module(s)%s", loaded, force_legacy ? ", virtio_pci force_legacy=1" : "");
-    vp_check(r, "kdrv.modules", "", VP_INFO, NULL, ob, NULL);
+    vp_check(r, "kdrv.modules", "", VP_INFO, NULL, ob, slowest[0] ? "slowest to load and bind: %s, %.0f ms" : NULL,
+             slowest, slowest_ms);
 }
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 /* First path matching pattern, waiting (bounded) for it to appear. */
 static bool find(const char *pattern, char *out, size_t len, unsigned timeout_ms)
@@ -165,6 +175,19 @@ static void op_rng(vp_report *r, const char *vdir, unsigned tmo)
     (void)vdir;
 }
 
+/* /sys/class/net/<if>/carrier reads 1 (it fails while the interface is down). */
+static bool carrier_on(const char *ifdir)
+{
+    char p[400], v[4] = "";
+    snprintf(p, sizeof p, "%s/carrier", ifdir);
+    FILE *f = fopen(p, "r");
+    if (!f)
+        return false;
+    bool on = fgets(v, sizeof v, f) && v[0] == '1';
+    fclose(f);
+    return on;
+}
+
 static void op_net(vp_report *r, const char *vdir, unsigned tmo)
 {
     char pat[300], path[300];
@@ -183,7 +206,9 @@ static void op_net(vp_report *r, const char *vdir, unsigned tmo)
         if (ioctl(s, SIOCSIFFLAGS, &ifr) == 0) {
             double end = now_ms() + tmo;
             while (!up && now_ms() < end) {
-                up = ioctl(s, SIOCGIFFLAGS, &ifr) == 0 && (ifr.ifr_flags & IFF_RUNNING);
+                /* the carrier the driver reported: IFF_RUNNING follows it
+                 * only after the kernel's link watch, up to 1 s later */
+                up = carrier_on(path);
                 if (!up)
                     usleep(20000);
             }
@@ -192,8 +217,8 @@ static void op_net(vp_report *r, const char *vdir, unsigned tmo)
     if (s >= 0)
         close(s);
     char ob[64];
-    snprintf(ob, sizeof ob, "%s %s", ifr.ifr_name, up ? "up and running" : "not running");
-    vp_expect(r, "kdrv.op.net", "", up, "link up and running", ob, NULL);
+    snprintf(ob, sizeof ob, "%s %s", ifr.ifr_name, up ? "up, carrier on" : "no carrier");
+    vp_expect(r, "kdrv.op.net", "", up, "link up, carrier on", ob, NULL);
 }
 
 static void op_console(vp_report *r, const char *vdir, unsigned tmo)

@@ -41,6 +41,11 @@ typedef struct vp_pci_ops {
 
 struct vp_fn {
     char addr[16];      /* domain:bus:dev.fn */
+    /* Place in the PCI tree without bus numbers: dev.fn of every hop from
+     * the root bus, e.g. "1c.0/00.0" behind a root port. Bus numbers follow
+     * enumeration order; dev.fn are what the VMM was told, so a runner can
+     * tell which of several same-type devices this is. */
+    char slot_path[64];
     uint16_t vendor, device;
     vp_bar bar[VP_NBARS];
     char driver[32];    /* kernel driver bound to the function, "" when none */

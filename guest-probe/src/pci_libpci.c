@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
 #include <pci/pci.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -286,6 +287,29 @@ static void lp_close(vp_platform *p)
     free(lp);
 }
 
+/* vp_fn.slot_path from the sysfs path, whose components name each bridge
+ * on the way (/sys/devices/pci0000:00/0000:00:1c.0/0000:01:00.0). */
+static void slot_path(vp_fn *f)
+{
+    char link[128], real[PATH_MAX];
+    snprintf(link, sizeof link, "/sys/bus/pci/devices/%s", f->addr);
+    if (!realpath(link, real))
+        return;
+    size_t used = 0;
+    for (char *save = NULL, *c = strtok_r(real, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+        unsigned dom, bus, dev, fn;
+        char tail;
+        if (sscanf(c, "%x:%x:%x.%x%c", &dom, &bus, &dev, &fn, &tail) != 4)
+            continue;
+        int n = snprintf(f->slot_path + used, sizeof f->slot_path - used, "%s%02x.%x", used ? "/" : "", dev, fn);
+        if (n < 0 || (size_t)n >= sizeof f->slot_path - used) {
+            f->slot_path[0] = 0; /* deeper than we can name: leave it out */
+            return;
+        }
+        used += (size_t)n;
+    }
+}
+
 static int by_addr(const void *a, const void *b)
 {
     return strcmp(((const vp_fn *)a)->addr, ((const vp_fn *)b)->addr);
@@ -340,6 +364,7 @@ vp_platform *vp_libpci_open(char *err, size_t errlen)
                 bar->addr = base & PCI_ADDR_MEM_MASK;
             }
         }
+        slot_path(f);
         char link[128], target[256];
         snprintf(link, sizeof link, "/sys/bus/pci/devices/%s/driver", f->addr);
         ssize_t n = readlink(link, target, sizeof target - 1);

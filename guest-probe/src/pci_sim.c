@@ -518,6 +518,7 @@ static bool add_fn(sim_plat *sp, char *item, char *err, size_t errlen)
     vc_dev_reset(s->dev);
     vp_fn *f = &s->fn;
     snprintf(f->addr, sizeof f->addr, "0000:00:%02x.0", 3 + sp->p.nfn);
+    snprintf(f->slot_path, sizeof f->slot_path, "%02x.0", 3 + sp->p.nfn);
     f->ops = &sim_ops;
     f->priv = s;
     build_config(s, id, legacy_pci);

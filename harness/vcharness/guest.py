@@ -189,3 +189,22 @@ def kernel_modules_dir(kernel):
     """The modules folder fetched beside a cached kernel, or None."""
     d = os.path.join(os.path.dirname(os.path.dirname(kernel)), "modules")
     return d if os.path.isdir(d) else None
+
+
+QBOOT_PATHS = ["/usr/share/qemu/qboot.rom", "/usr/share/qemu-firmware/qboot.rom"]
+
+
+def firmware(choice):
+    """The -bios image for a --firmware choice; None for QEMU's own SeaBIOS.
+    qboot only loads the kernel: it skips SeaBIOS's device set-up (0.4 s per
+    VM under TCG), and the devices under test meet no firmware driver first."""
+    if choice == "seabios":
+        return None
+    if choice in ("auto", "qboot"):
+        found = next((p for p in QBOOT_PATHS if os.path.exists(p)), None)
+        if found or choice == "auto":
+            return found
+        raise GuestError("qboot.rom not found (" + ", ".join(QBOOT_PATHS) + "): install qemu-system-data")
+    if not os.path.exists(choice):
+        raise GuestError(f"firmware image {choice} does not exist")
+    return os.path.abspath(choice)

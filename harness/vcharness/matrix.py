@@ -127,18 +127,16 @@ def accel():
     return "kvm" if os.access("/dev/kvm", os.R_OK | os.W_OK) else "tcg"
 
 
-def device_args(config, device, index, disk, workdir, sockdir=None, name=None):
-    """QEMU arguments for one device of a VM (plus its backends). Net
-    backends loop every frame back: a unix datagram socket (in sockdir, a
-    short path) that sends to its own address."""
+def device_args(config, device, index, disk, workdir, sockdir=None, name=None, place=()):
+    """QEMU arguments for one device of a VM (plus its backends); place: its
+    bus= and addr= properties. Net backends loop every frame back: a unix
+    datagram socket (in sockdir, a short path) that sends to its own address."""
     base, has_variant = _DEVICES[device]
     base = name or base
     name = base
     if config.variant and has_variant:
         name = base.replace("-pci", f"-pci-{config.variant}")
-    props = []
-    if config.bus == "port":
-        props.append(f"bus=rp{index}")
+    props = list(place)
     if not (config.variant and has_variant):
         if config.disable_legacy != "auto":
             props.append(f"disable-legacy={config.disable_legacy}")
@@ -173,18 +171,70 @@ def device_args(config, device, index, disk, workdir, sockdir=None, name=None):
     return args
 
 
-def _port_args(config, i):
-    """The PCIe port device i sits behind (nothing on the root bus)."""
-    if config.bus != "port":
-        return []
-    kind = {"downstream": "xio3130-downstream"}.get(config.port, config.port)
-    return ["-device", f"{kind},id=rp{i}" + (",bus=up0" if config.port == "downstream" else "") +
-            f",chassis={i},slot={i}"]
+# First free slot on the root bus: pc has the host bridge at 0 and PIIX at 1;
+# q35 the host bridge at 0 and the ICH9 functions at 0x1f.
+_FIRST_SLOT = {"q35": 1}
+_LAST_SLOT = {"q35": 0x1E}
+
+
+def qemu_devices(devices):
+    """(cell device type, QEMU model or None for the type's own) of every QEMU
+    device the cells need: the input cell is keyboard, mouse and tablet."""
+    out = [(d, None) for d in devices]
+    if "input" in devices:
+        out += [("input", name) for name in INPUT_EXTRA]
+    return out
+
+
+def layout(parts, disk="D", workdir="/w", sockdir=None):
+    """Places the devices of one VM. parts: (config, device types) sharing a
+    machine type. Every device gets an explicit address, so a device record's
+    slot_path says which cell it belongs to. Returns (QEMU arguments,
+    {(config name, device type): [slot paths]}, {(config name, device type):
+    index of its first device}: the index names its backends, console<i>.out)."""
+    machine = parts[0][0].machine
+    family = "q35" if machine.startswith("q35") else "pc"
+    slot = _FIRST_SLOT.get(family, 2)
+    last = _LAST_SLOT.get(family, 0x1F)
+    args, paths, first, index = [], {}, {}, 0
+
+    def root_slot():
+        nonlocal slot
+        if slot > last:
+            raise ValueError(f"more devices than root-bus slots on {machine}")
+        slot += 1
+        return slot - 1
+
+    for k, (config, devices) in enumerate(parts):
+        switch = None
+        for n, (dev, name) in enumerate(qemu_devices(devices)):
+            index += 1
+            if config.bus != "port":
+                s = root_slot()
+                place, path = [f"addr=0x{s:02x}.0"], f"{s:02x}.0"
+            elif config.port == "downstream":
+                if switch is None:  # one switch per part: root port, upstream port
+                    switch = root_slot()
+                    args += ["-device", f"pcie-root-port,id=swrp{k},chassis={200 + k},slot=0,addr=0x{switch:02x}.0",
+                             "-device", f"x3130-upstream,id=up{k},bus=swrp{k}"]
+                args += ["-device", f"xio3130-downstream,id=rp{index},bus=up{k},chassis={index},slot={index},"
+                                    f"addr=0x{n:02x}.0"]
+                place, path = [f"bus=rp{index}"], f"{switch:02x}.0/00.0/{n:02x}.0/00.0"
+            else:
+                s = root_slot()
+                args += ["-device", f"{config.port},id=rp{index},chassis={index},slot={index},addr=0x{s:02x}.0"]
+                place, path = [f"bus=rp{index}"], f"{s:02x}.0/00.0"
+            args += device_args(config, dev, index, disk, workdir, sockdir, name=name, place=place)
+            paths.setdefault((config.name, dev), []).append(path)
+            first.setdefault((config.name, dev), index)
+    return args, paths, first
 
 
 def vm_command(qemu, config, devices, kernel, initrd, disk, workdir, timeout_ms=2000, memory=256,
-               sockdir=None):
-    """The full QEMU command line for one VM of a configuration."""
+               sockdir=None, bios=None, parts=None):
+    """The full QEMU command line for one VM: config's devices, or parts, a
+    list of (config, devices) sharing config's machine type and profile."""
+    parts = parts or [(config, devices)]
     probe_args = ["--json", "/dev/ttyS1", "--blk-pattern", "--blk-serial", BLK_SERIAL,
                   "--net-loopback", "--timeout-ms", str(timeout_ms)]
     if config.profile != "probe":
@@ -201,16 +251,7 @@ def vm_command(qemu, config, devices, kernel, initrd, disk, workdir, timeout_ms=
            ",".join(probe_args),
            "-serial", "file:" + os.path.join(workdir, "console.log"),
            "-serial", "file:" + os.path.join(workdir, "probe.jsonl")]
-    if config.bus == "port" and config.port == "downstream":
-        cmd += ["-device", "pcie-root-port,id=rp0,chassis=64,slot=0",
-                "-device", "x3130-upstream,id=up0,bus=rp0"]
-    for i, dev in enumerate(devices, 1):
-        cmd += _port_args(config, i)
-        cmd += device_args(config, dev, i, disk, workdir, sockdir)
-    if "input" in devices:
-        # the input cell covers all three QEMU input devices: after the
-        # others, so every other device keeps its index
-        for i, name in enumerate(INPUT_EXTRA, len(devices) + 1):
-            cmd += _port_args(config, i)
-            cmd += device_args(config, "input", i, disk, workdir, sockdir, name=name)
+    if bios:
+        cmd += ["-bios", bios]
+    cmd += layout(parts, disk, workdir, sockdir)[0]
     return cmd

@@ -80,12 +80,19 @@ def _summary(checks):
                      f"observed {c.get('observed')}" for c in checks[:3])
 
 
-def cell_verdict(cell, vm, out, xfail=()):
+def cell_devices(cell, out, paths=None):
+    """The cell's device records: those of its type, or, in a VM shared by
+    several configurations, those at the slot paths its devices were given."""
+    return [d for d in out.devices if d.get("dev_type") == cell.device and
+            (paths is None or d.get("slot_path") in paths)]
+
+
+def cell_verdict(cell, vm, out, xfail=(), paths=None):
     """Verdict dict for one cell, from the VM outcome and the probe output.
     vm: dict with 'status' (ok, refused, timeout, crash) and 'panic' flag.
     A verdict the xfail file lists as '@verdict' (a known hang, say) is marked
     known: still reported, not unexpected."""
-    res = _cell_verdict(cell, vm, out, xfail)
+    res = _cell_verdict(cell, vm, out, xfail, paths)
     if res["verdict"] not in ("conforms", "skipped", "known-violation") and \
             xfail_match(xfail, cell.config.name, cell.device, "@" + res["verdict"]):
         res["known"] = True
@@ -93,7 +100,7 @@ def cell_verdict(cell, vm, out, xfail=()):
     return res
 
 
-def _cell_verdict(cell, vm, out, xfail):
+def _cell_verdict(cell, vm, out, xfail, paths):
     res = {"cell": cell.id, "config": cell.config.name, "device": cell.device,
            "expected_mode": cell.expected, "why": cell.why, "observed_mode": None,
            "verdict": None, "reason": "", "reqs": [], "checks": [], "xfail": []}
@@ -115,14 +122,15 @@ def _cell_verdict(cell, vm, out, xfail):
     if vm.get("panic"):
         res.update(verdict="guest-panic", reason="kernel panic on the console")
         return res
-    devs = [d for d in out.devices if d.get("dev_type") == cell.device]
+    devs = cell_devices(cell, out, paths)
     if not devs:
         if status == "timeout":
             res.update(verdict="timeout", reason=vm.get("hang") or
                        "VM killed at the time limit before the device was probed")
         else:
+            where = f" at {', '.join(paths)}" if paths else ""
             res.update(verdict="probe-error", reason="; ".join(out.problems[:3]) or
-                       f"no {cell.device} device in the probe's output")
+                       f"no {cell.device} device{where} in the probe's output")
         return res
     # a cell may hold several functions of its type (keyboard, mouse and
     # tablet for input): each must show the expected mode and pass

@@ -1,7 +1,8 @@
-"""Runs the matrix: one VM per configuration (all its devices together),
-in parallel, each bounded by a timeout; a VM that QEMU refuses is split into
-one VM per device so a refusing device cannot hide the others. Every cell's
-verdict is appended to cells.jsonl the moment it is known."""
+"""Runs the matrix: VMs shared by configurations of one machine type
+(plan.py), in parallel, each bounded by a timeout; a VM that QEMU refuses or
+that hangs is split, into one VM per configuration and then one per device,
+so one bad device cannot hide the others. Every cell's verdict is appended
+to cells.jsonl the moment it is known."""
 import json
 import os
 import subprocess
@@ -10,7 +11,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from . import matrix, parse
+from . import matrix, parse, plan
 
 MAX_OUTPUT = parse.MAX_TOTAL
 CONSOLE_MARK = b"vconform-console-ok"  # guest-probe/src/kdrv.h
@@ -24,23 +25,26 @@ def _read(path, limit=MAX_OUTPUT):
         return b""
 
 
-def run_vm(qemu, config, devices, guest, workdir, timeout, probe_timeout_ms):
-    """Boots one VM; returns (vm outcome dict, parsed probe output)."""
+def run_vm(qemu, parts, guest, workdir, timeout, probe_timeout_ms):
+    """Boots one VM for parts, (config, device types) sharing a machine type
+    and profile; returns (vm outcome dict, parsed probe output)."""
     os.makedirs(workdir, exist_ok=True)
     for name in ("console.log", "probe.jsonl"):
         try:
             os.unlink(os.path.join(workdir, name))
         except FileNotFoundError:
             pass
+    config = parts[0][0]
     initrd = guest["initrd"] if config.profile == "probe" else guest["initrd_kdrv"]
     # unix socket paths must stay short: backends' sockets live in /tmp
     with tempfile.TemporaryDirectory(prefix="vconform-") as sockdir:
-        return _boot(qemu, config, devices, guest, workdir, timeout, probe_timeout_ms, initrd, sockdir)
+        return _boot(qemu, parts, guest, workdir, timeout, probe_timeout_ms, initrd, sockdir)
 
 
-def _boot(qemu, config, devices, guest, workdir, timeout, probe_timeout_ms, initrd, sockdir):
-    cmd = matrix.vm_command(qemu, config, devices, guest["kernel"], initrd, guest["disk"],
-                            workdir, probe_timeout_ms, sockdir=sockdir)
+def _boot(qemu, parts, guest, workdir, timeout, probe_timeout_ms, initrd, sockdir):
+    config = parts[0][0]
+    cmd = matrix.vm_command(qemu, config, None, guest["kernel"], initrd, guest["disk"],
+                            workdir, probe_timeout_ms, sockdir=sockdir, bios=guest.get("bios"), parts=parts)
     with open(os.path.join(workdir, "qemu.cmdline"), "w") as fh:
         fh.write(" ".join(cmd) + "\n")
     t0 = time.monotonic()
@@ -104,13 +108,13 @@ def _size(path):
         return 0
 
 
-def _check_console_host_side(vm, devices, out):
+def _check_console_host_side(vm, index, addrs, out):
     """What the guest wrote to a console port must be in the host's chardev
-    file: the kernel driver's marker, or the probe's line (its observed value)."""
-    idx = devices.index("console") + 1
-    data = _read(os.path.join(vm["workdir"], f"console{idx}.out"), 1 << 16)
+    file (console<index>.out): the kernel driver's marker, or the probe's line
+    (its observed value)."""
+    data = _read(os.path.join(vm["workdir"], f"console{index}.out"), 1 << 16)
     for rec in out.checks:
-        if rec["verdict"] != "pass":
+        if rec["verdict"] != "pass" or rec.get("addr") not in addrs:
             continue
         if rec["id"] == "kdrv.op.console":
             want = CONSOLE_MARK
@@ -142,58 +146,65 @@ class Runner:
             if self.progress:
                 self.progress(res, len(self.results))
 
-    def _vm_record(self, config, devices, vm):
+    def _vm_record(self, vp, vm):
         with self.lock:
-            self.vms.append({"config": config.name, "devices": devices, **{k: vm[k] for k in (
-                "status", "rc", "seconds", "panic", "workdir")}, "stderr": vm["stderr"][-2000:]})
+            self.vms.append({"config": vp.name, "configs": [cfg.name for cfg, _ in vp.parts],
+                             "devices": [c.device for c in vp.cells], **{k: vm[k] for k in (
+                                 "status", "rc", "seconds", "panic", "workdir")},
+                             "stderr": vm["stderr"][-2000:]})
 
-    def _run_group(self, config, cells):
-        devices = [c.device for c in cells]
-        tag = config.name if len(cells) > 1 else f"{config.name}-{cells[0].device}"
+    def _run_vm(self, vp):
+        parts = [(cfg, [c.device for c in cs]) for cfg, cs in vp.parts]
         attempt = 0
         while True:
-            vm, out = run_vm(self.qemu, config, devices, self.guest, os.path.join(self.outdir, "vm", tag),
+            vm, out = run_vm(self.qemu, parts, self.guest, os.path.join(self.outdir, "vm", vp.name),
                              self.timeout, self.probe_timeout_ms)
             flaky = vm["status"] in ("timeout", "crash") or (vm["status"] == "ok" and out.end is None)
-            known_hang = len(cells) == 1 and vm["status"] == "timeout" and \
-                parse.xfail_match(self.xfail, config.name, cells[0].device, "@timeout")
+            c0 = vp.cells[0]
+            known_hang = len(vp.cells) == 1 and vm["status"] == "timeout" and \
+                parse.xfail_match(self.xfail, c0.config.name, c0.device, "@timeout")
             if not flaky or known_hang or attempt >= self.retries:
                 break
             attempt += 1
-        self._vm_record(config, devices, vm)
-        if vm["status"] in ("refused", "timeout") and len(cells) > 1:
-            # one device may be what QEMU refuses or hangs on: give every
-            # device its own VM, so the others still get their verdicts
-            for c in cells:
-                self._run_group(config, [c])
+        self._vm_record(vp, vm)
+        if vm["status"] in ("refused", "timeout") and len(vp.cells) > 1:
+            # one device may be what QEMU refuses or hangs on: split the VM,
+            # by configuration, then by device, so the others get verdicts
+            if len(vp.parts) > 1:
+                for part in vp.parts:
+                    self._run_vm(plan.VmPlan([part]))
+            else:
+                cfg, cs = vp.parts[0]
+                for c in cs:
+                    self._run_vm(plan.VmPlan([(cfg, [c])]))
             return
-        if "console" in devices and vm["status"] == "ok":
-            _check_console_host_side(vm, devices, out)
-        for c in cells:
-            res = parse.cell_verdict(c, vm, out, self.xfail)
-            res["vm"] = {"status": vm["status"], "seconds": vm["seconds"], "workdir": vm["workdir"],
-                         "attempts": attempt + 1}
-            res["retried"] = attempt > 0
-            res["probe_problems"] = out.problems[:10]
-            self._emit(res)
+        _, paths, first = matrix.layout(parts)
+        shared = len(vp.parts) > 1
+        for cfg, cs in vp.parts:
+            for c in cs:
+                where = paths[(cfg.name, c.device)] if shared else None
+                if c.device == "console" and vm["status"] == "ok":
+                    addrs = {d.get("addr") for d in parse.cell_devices(c, out, where)}
+                    _check_console_host_side(vm, first[(cfg.name, c.device)], addrs, out)
+                res = parse.cell_verdict(c, vm, out, self.xfail, paths=where)
+                res["vm"] = {"status": vm["status"], "seconds": vm["seconds"], "workdir": vm["workdir"],
+                             "attempts": attempt + 1}
+                res["retried"] = attempt > 0
+                res["probe_problems"] = out.problems[:10]
+                self._emit(res)
 
     def run(self, cells, skipped=()):
         for res in skipped:
             self._emit(res)
-        groups = {}
-        for c in cells:
-            # a cell known to hang or crash its VM gets a VM of its own up front
-            alone = any(parse.xfail_match(self.xfail, c.config.name, c.device, "@" + v)
-                        for v in ("timeout", "vmm-crash", "guest-panic"))
-            groups.setdefault((c.config, c.device if alone else ""), []).append(c)
+        plans = plan.plan(cells, self.xfail)
+
         # longest first, so no slow VM is left running alone at the end:
-        # known hangs (the firmware watchdog), then kernel-driver VMs
-        def cost(item):
-            (cfg, alone), _ = item
-            return (2 if alone else 0) + (1 if cfg.profile != "probe" else 0)
-        order = sorted(groups.items(), key=cost, reverse=True)
+        # known hangs (the firmware watchdog), kernel-driver VMs, then by size
+        def cost(vp):
+            return (2 if vp.alone else 0) + (1 if vp.config.profile != "probe" else 0), len(vp.cells)
+        order = sorted(plans, key=cost, reverse=True)
         with ThreadPoolExecutor(max_workers=max(1, self.jobs)) as ex:
-            futs = {ex.submit(self._run_group, key[0], cs): cs for key, cs in order}
+            futs = {ex.submit(self._run_vm, vp): vp.cells for vp in order}
             for f, cs in futs.items():
                 try:
                     f.result()

@@ -7,7 +7,7 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "harness"))
-from vcharness import guest, matrix, parse, report, run, specs  # noqa: E402
+from vcharness import guest, matrix, parse, plan, report, run, specs  # noqa: E402
 
 
 def read(path, mode="r"):
@@ -35,8 +35,8 @@ class CommandLine(unittest.TestCase):
 
     def test_port_config_puts_each_device_behind_its_own_root_port(self):
         c = self.cmd("q35-port")
-        self.assertIn("pcie-root-port,id=rp1,chassis=1,slot=1", c)
-        self.assertIn("pcie-root-port,id=rp2,chassis=2,slot=2", c)
+        self.assertIn("pcie-root-port,id=rp1,chassis=1,slot=1,addr=0x01.0", c)
+        self.assertIn("pcie-root-port,id=rp2,chassis=2,slot=2,addr=0x02.0", c)
         devs = [c[i + 1] for i, a in enumerate(c) if a == "-device" and "virtio" in c[i + 1]]
         self.assertTrue(devs[0].startswith("virtio-blk-pci,bus=rp1"), devs)
         self.assertTrue(devs[1].startswith("virtio-rng-pci,bus=rp2"), devs)
@@ -57,12 +57,33 @@ class CommandLine(unittest.TestCase):
 
     def test_ioh3420_and_switch_placements(self):
         c = self.cmd("q35-ioh3420")
-        self.assertIn("ioh3420,id=rp1,chassis=1,slot=1", c)
+        self.assertIn("ioh3420,id=rp1,chassis=1,slot=1,addr=0x01.0", c)
         c = self.cmd("q35-downstream")
-        self.assertIn("x3130-upstream,id=up0,bus=rp0", c)
-        self.assertIn("xio3130-downstream,id=rp2,bus=up0,chassis=2,slot=2", c)
+        self.assertIn("x3130-upstream,id=up0,bus=swrp0", c)
+        self.assertIn("xio3130-downstream,id=rp2,bus=up0,chassis=2,slot=2,addr=0x01.0", c)
         self.assertTrue(any(a.startswith("virtio-rng-pci,bus=rp2") for a in c), c)
         self.assertEqual(matrix.expected(cfg("q35-downstream"), "blk")[0], "modern")
+
+    def test_shared_vm_places_every_device_at_a_known_unique_path(self):
+        parts = [(cfg("q35"), ["blk", "input"]), (cfg("q35-port"), ["blk"]),
+                 (cfg("q35-downstream"), ["rng", "net"]), (cfg("q35-port-legacy"), ["blk"])]
+        args, paths, first = matrix.layout(parts)
+        self.assertEqual(first[("q35-port", "blk")], 5)
+        self.assertEqual(paths[("q35", "blk")], ["01.0"])
+        self.assertEqual(paths[("q35", "input")], ["02.0", "03.0", "04.0"])  # keyboard, mouse, tablet
+        self.assertEqual(paths[("q35-port", "blk")], ["05.0/00.0"])
+        self.assertEqual(paths[("q35-downstream", "rng")], ["06.0/00.0/00.0/00.0"])
+        self.assertEqual(paths[("q35-downstream", "net")], ["06.0/00.0/01.0/00.0"])
+        self.assertEqual(paths[("q35-port-legacy", "blk")], ["07.0/00.0"])
+        joined = " ".join(args)
+        self.assertIn("pcie-root-port,id=swrp2,chassis=202,slot=0,addr=0x06.0", joined)
+        self.assertIn("virtio-blk-pci,bus=rp8,disable-legacy=off", joined)  # flags stay per part
+        ids = [a.split("id=")[1].split(",")[0] for a in args if "id=" in a]
+        self.assertEqual(len(ids), len(set(ids)), ids)  # no QEMU id twice
+        cmd = matrix.vm_command("qemu", cfg("q35"), None, "K", "I", "D", "/w", parts=parts)
+        self.assertEqual(cmd[cmd.index("-machine") + 1], "q35")
+        with self.assertRaises(ValueError):  # more than the root bus holds
+            matrix.layout([(cfg("pc"), matrix.SEED_TYPES)] * 4)
 
     def test_flags_and_variants(self):
         c = " ".join(self.cmd("pc-both-off"))
@@ -188,11 +209,65 @@ class ConsoleHostSide(unittest.TestCase):
             with open(os.path.join(d, "console2.out"), "w") as fh:
                 fh.write(line + "\n")
             out = parse.parse(("\n".join(json.dumps(r) for r in recs) + "\n").encode())
-            run._check_console_host_side({"workdir": d}, ["blk", "console"], out)
+            run._check_console_host_side({"workdir": d}, 2, {"a"}, out)
+            self.assertEqual(out.checks[0]["verdict"], "pass")
+            run._check_console_host_side({"workdir": d}, 3, {"b"}, out)  # another console's file
             self.assertEqual(out.checks[0]["verdict"], "pass")
             os.unlink(os.path.join(d, "console2.out"))  # nothing arrived
-            run._check_console_host_side({"workdir": d}, ["blk", "console"], out)
+            run._check_console_host_side({"workdir": d}, 2, {"a"}, out)
             self.assertEqual(out.checks[0]["verdict"], "fail")
+
+
+class SharedVms(unittest.TestCase):
+    def test_one_balloon_per_vm(self):
+        cells = matrix.cells(matrix.DEFAULT_CONFIGS, matrix.SEED_TYPES)
+        for vp in plan.plan(cells):
+            self.assertLessEqual(sum(c.device == "balloon" for c in vp.cells), 1, vp.name)
+
+    def test_plan_shares_machine_types_within_limits(self):
+        types = [t for t in matrix.SEED_TYPES if t != "balloon"]
+        cells = matrix.cells(matrix.DEFAULT_CONFIGS, types)
+        plans = plan.plan(cells, {"*-pio-notify/scsi/@timeout"})
+        self.assertEqual(sorted(c.id for vp in plans for c in vp.cells), sorted(c.id for c in cells))
+        for vp in plans:
+            cfgs = [cfg for cfg, _ in vp.parts]
+            self.assertEqual(len({(c.machine, c.profile) for c in cfgs}), 1, vp.name)
+            slots, io, fn, _ = (sum(x) for x in zip(*(plan.needs(cfg, cs) for cfg, cs in vp.parts)))
+            if len(cfgs) > 1:  # a configuration alone may need more; a shared VM may not
+                self.assertLessEqual(slots, plan.ROOT_SLOTS, vp.name)
+                self.assertLessEqual(io, plan.IO_WINDOWS, vp.name)
+                self.assertLessEqual(fn, plan.FUNCTIONS, vp.name)
+            matrix.layout([(cfg, [c.device for c in cs]) for cfg, cs in vp.parts])  # fits the bus
+        alone = [vp.name for vp in plans if vp.alone]
+        self.assertEqual(sorted(alone), ["pc-pio-notify-scsi", "q35-port-pio-notify-scsi"])
+        both_off = [vp for vp in plans if vp.config.name == "pc-both-off"]
+        self.assertEqual([len(vp.parts) for vp in both_off], [1])  # a refusal is never shared
+        self.assertLess(len(plans), len(matrix.DEFAULT_CONFIGS))
+        # I/O-hungry port configurations never share a VM (9 windows each)
+        for vp in plans:
+            hungry = [cfg.name for cfg, cs in vp.parts if plan.needs(cfg, cs)[1] > 0]
+            self.assertLessEqual(len(hungry), 1, vp.name)
+
+    def test_cells_map_by_slot_path_in_a_shared_vm(self):
+        a = matrix.Cell(cfg("q35"), "blk", "transitional", "")
+        b = matrix.Cell(cfg("q35-port"), "blk", "modern", "")
+        recs = [{"v": 1, "type": "start", "probe": "x", "args": [], "kernel": "k"},
+                {"v": 1, "type": "device", "addr": "0000:00:01.0", "slot_path": "01.0", "dev_type": "blk",
+                 "mode": "transitional"},
+                {"v": 1, "type": "device", "addr": "0000:01:00.0", "slot_path": "02.0/00.0", "dev_type": "blk",
+                 "mode": "modern"},
+                {"v": 1, "type": "end", "passed": 0, "failed": 0}]
+        out = parse.parse(("\n".join(json.dumps(r) for r in recs) + "\n").encode())
+        _, paths, _ = matrix.layout([(cfg("q35"), ["blk"]), (cfg("q35-port"), ["blk"])])
+        ra = parse.cell_verdict(a, {"status": "ok"}, out, paths=paths[("q35", "blk")])
+        rb = parse.cell_verdict(b, {"status": "ok"}, out, paths=paths[("q35-port", "blk")])
+        self.assertEqual((ra["verdict"], ra["observed_mode"]), ("conforms", "transitional"))
+        self.assertEqual((rb["verdict"], rb["observed_mode"]), ("conforms", "modern"))
+        # by type alone both would count for each cell: a mixed mode
+        self.assertEqual(parse.cell_verdict(a, {"status": "ok"}, out)["verdict"], "violates")
+        missing = parse.cell_verdict(a, {"status": "ok"}, out, paths=["09.0"])
+        self.assertEqual(missing["verdict"], "probe-error")
+        self.assertIn("at 09.0", missing["reason"])
 
 
 class Reports(unittest.TestCase):
@@ -248,6 +323,29 @@ class Image(unittest.TestCase):
             self.assertEqual(len(raw), 2048)
             self.assertEqual(raw[512:528], b"vconform" + (1).to_bytes(8, "little"))
             self.assertEqual(raw[512 + 20], (1 + 20) & 0xFF)
+
+    def test_firmware_choice(self):
+        self.assertIsNone(guest.firmware("seabios"))
+        with tempfile.TemporaryDirectory() as d:
+            rom = os.path.join(d, "my.rom")
+            with open(rom, "wb") as fh:
+                fh.write(b"\0")
+            self.assertEqual(guest.firmware(rom), rom)
+            with self.assertRaises(guest.GuestError):
+                guest.firmware(os.path.join(d, "missing.rom"))
+            saved = guest.QBOOT_PATHS
+            try:
+                guest.QBOOT_PATHS = [os.path.join(d, "none.rom")]
+                self.assertIsNone(guest.firmware("auto"))  # falls back to SeaBIOS
+                with self.assertRaises(guest.GuestError):
+                    guest.firmware("qboot")
+                guest.QBOOT_PATHS = [rom]
+                self.assertEqual(guest.firmware("auto"), rom)
+            finally:
+                guest.QBOOT_PATHS = saved
+        c = matrix.vm_command("qemu", cfg("pc"), ["rng"], "K", "I", "D", "/w", bios="/fw/qboot.rom")
+        self.assertEqual(c[c.index("-bios") + 1], "/fw/qboot.rom")
+        self.assertNotIn("-bios", matrix.vm_command("qemu", cfg("pc"), ["rng"], "K", "I", "D", "/w"))
 
 
 if __name__ == "__main__":

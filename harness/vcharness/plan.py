@@ -1,0 +1,88 @@
+"""Which cells share a VM. Under TCG a boot costs about 2.5 s and probing one
+device about a tenth of that, so configurations with the same machine type
+and guest profile share one VM, every device at an address of its own
+(matrix.layout), within what one VM holds: its root-bus slots, the I/O
+windows PCIe ports need for devices with I/O BARs (4 KiB each out of 64 KiB),
+and one balloon (QEMU allows no second). Every configuration of the default
+matrix has a balloon, so there each keeps its own VM; subsets without it
+(--device) share.
+A configuration QEMU must refuse, and a cell known to hang or crash its VM,
+get a VM of their own."""
+from dataclasses import dataclass, field
+
+from . import matrix, parse
+
+ROOT_SLOTS = 28        # pc has 30 free, q35 30 (0x01-0x1e)
+IO_WINDOWS = 9         # ports with an I/O window per VM (the most one configuration needs)
+FUNCTIONS = 40         # devices per VM: keeps VMs of a similar length for -j
+
+
+@dataclass
+class VmPlan:
+    parts: list = field(default_factory=list)  # [(Config, [Cell])], in matrix order
+    alone: bool = False                        # a known hang or crash, run by itself
+
+    @property
+    def config(self):
+        """The first configuration: the VM's machine type and profile."""
+        return self.parts[0][0]
+
+    @property
+    def cells(self):
+        return [c for _, cs in self.parts for c in cs]
+
+    @property
+    def name(self):
+        if len(self.parts) == 1 and len(self.parts[0][1]) == 1:
+            return f"{self.config.name}-{self.parts[0][1][0].device}"
+        return "+".join(cfg.name for cfg, _ in self.parts)
+
+
+def needs(config, cells):
+    """(root-bus slots, port I/O windows, functions, balloons) a
+    configuration's cells take in a VM."""
+    devs = matrix.qemu_devices([c.device for c in cells])
+    mode = {c.device: c.expected for c in cells}
+    pio = any(p.startswith("modern-pio-notify=on") for p in config.props)
+    io = 0
+    if config.bus == "port":
+        io = sum(1 for d, _ in devs if pio or mode[d] in ("legacy", "transitional"))
+        if io and config.port == "downstream":
+            io += 2  # the switch's root and upstream ports pass the window on
+    slots = 1 if config.bus == "port" and config.port == "downstream" else len(devs)
+    return slots, io, len(devs), sum(1 for d, _ in devs if d == "balloon")
+
+
+def plan(cells, xfail=()):
+    """VM plans for cells: shared where possible, alone where required."""
+    order = {cfg: i for i, cfg in enumerate(matrix.DEFAULT_CONFIGS)}
+    by_config, plans = {}, []
+    for c in cells:
+        if any(parse.xfail_match(xfail, c.config.name, c.device, "@" + v)
+               for v in ("timeout", "vmm-crash", "guest-panic")):
+            plans.append(VmPlan([(c.config, [c])], alone=True))
+        else:
+            by_config.setdefault(c.config, []).append(c)
+    groups = {}
+    for cfg, cs in by_config.items():
+        if any(c.expected == "refused" for c in cs):
+            plans.append(VmPlan([(cfg, cs)]))  # QEMU refuses the whole VM
+        else:
+            groups.setdefault((cfg.machine, cfg.profile), []).append((cfg, cs))
+    for items in groups.values():
+        bins = []  # [VmPlan, [slots, io, functions, balloons]]
+        limits = (ROOT_SLOTS, IO_WINDOWS, FUNCTIONS, 1)
+        # the hardest to place first; each into the emptiest VM it fits in
+        for cfg, cs in sorted(items, key=lambda it: needs(*it)[1:3], reverse=True):
+            need = needs(cfg, cs)
+            fits = [b for b in bins if all(u + n <= lim for u, n, lim in zip(b[1], need, limits))]
+            if fits:
+                b = min(fits, key=lambda b: b[1][2])
+                b[0].parts.append((cfg, cs))
+                b[1] = [u + n for u, n in zip(b[1], need)]
+            else:
+                bins.append([VmPlan([(cfg, cs)]), list(need)])
+        for b in bins:
+            b[0].parts.sort(key=lambda p: order.get(p[0], len(order)))
+            plans.append(b[0])
+    return plans
