@@ -96,7 +96,10 @@ class CommandLine(unittest.TestCase):
     def test_isolation_and_result_channel(self):
         c = self.cmd("pc")
         self.assertEqual(c[1], "-nodefaults")
-        self.assertIn("file:/w/probe.jsonl", c)  # second serial port, not a device under test
+        # results through the debug console (ISA), not a device under test
+        self.assertIn("file,id=results,path=/w/probe.jsonl", c)
+        self.assertIn("isa-debugcon,iobase=0xe9,chardev=results", c)
+        self.assertIn("--json,ioport:0xe9", " ".join(c))
         self.assertIn("snapshot=on", " ".join(c))
         # the net backend reaches nothing outside: a datagram socket talking to itself
         net = " ".join(self.cmd("pc", ["net"]))
