@@ -60,7 +60,7 @@ typedef struct vc_fz_report {
 typedef struct vc_fz vc_fz; /* guest memory, backend, oracle state: reused */
 
 /* Work after which a run stops: the backend's guest-memory accesses plus the
- * descriptors and ring slots the driver side wrote (about 100 us). Checked
+ * descriptors and ring slots the driver side wrote (some 20-40 us of work). Checked
  * between operations and, through enough(), between chains, so the longest
  * chain a scenario can build (a full indirect table) is still walked; a run
  * that has done this much has shown what it can, more only slows fuzzing. */
