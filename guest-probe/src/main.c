@@ -65,7 +65,7 @@ static void init_mode(int *argc, char ***argv)
     args[n++] = (*argv)[0];
     FILE *f = fopen("/proc/cmdline", "r");
     if (f && fgets(line, sizeof line, f)) {
-        /* vconform.args=--json,/dev/ttyS1,--blk-pattern (commas separate arguments) */
+        /* vconform.args=--json,ioport:0xe9,--blk-pattern (commas separate arguments) */
         for (char *save = NULL, *tok = strtok_r(line, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save)) {
             if (strncmp(tok, "vconform.args=", 14))
                 continue;
