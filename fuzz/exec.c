@@ -35,7 +35,8 @@ struct vc_fz {
     /* 1 KiB blocks written since the last run, per region: cleared before
      * the next run (clearing all 1 MiB each run would cap throughput) */
     uint64_t dirty[NREGIONS][DIRTY_WORDS];
-    bool dirty_any[NREGIONS];
+    unsigned dirty_lo[NREGIONS], dirty_hi[NREGIONS]; /* words marked: [lo, hi) (the big
+                                                      * region has 1024, a run marks a few) */
     uint64_t last_block; /* gpa >> DIRTY_SHIFT of the last block marked */
 
     /* per run */
@@ -155,9 +156,13 @@ static void mark_dirty(vc_fz *f, uint64_t gpa, uint64_t len)
         uint64_t lo = gpa > rs ? gpa : rs, hi = end < re ? end : re;
         if (lo >= hi)
             continue;
-        for (uint64_t b = (lo - rs) >> DIRTY_SHIFT; b <= (hi - 1 - rs) >> DIRTY_SHIFT; b++)
+        uint64_t first = (lo - rs) >> DIRTY_SHIFT, last = (hi - 1 - rs) >> DIRTY_SHIFT;
+        for (uint64_t b = first; b <= last; b++)
             f->dirty[i][b / 64] |= 1ull << (b % 64);
-        f->dirty_any[i] = true;
+        if (first / 64 < f->dirty_lo[i])
+            f->dirty_lo[i] = (unsigned)(first / 64);
+        if (last / 64 + 1 > f->dirty_hi[i])
+            f->dirty_hi[i] = (unsigned)(last / 64 + 1);
     }
 }
 
@@ -330,18 +335,16 @@ static void ev_rejected(void *ctx, const char *code)
 
 static void zero_dirty(vc_fz *f)
 {
-    for (unsigned i = 0; i < f->nregions; i++) {
-        if (!f->dirty_any[i])
-            continue;
-        unsigned words = (unsigned)((regions[i].size >> DIRTY_SHIFT) + 63) / 64;
-        for (unsigned w = 0; w < words; w++) {
+    for (unsigned i = 0; i < NREGIONS; i++) {
+        for (unsigned w = f->dirty_lo[i]; w < f->dirty_hi[i]; w++) {
             for (uint64_t bits = f->dirty[i][w]; bits; bits &= bits - 1) {
                 uint64_t b = 64ull * w + (unsigned)__builtin_ctzll(bits);
                 memset((uint8_t *)f->host[i] + (b << DIRTY_SHIFT), 0, 1u << DIRTY_SHIFT);
             }
             f->dirty[i][w] = 0;
         }
-        f->dirty_any[i] = false;
+        f->dirty_lo[i] = DIRTY_WORDS;
+        f->dirty_hi[i] = 0;
     }
     f->last_block = UINT64_MAX;
 }

@@ -4,6 +4,7 @@
 # seeds for a bounded time, and prints time-to-detection per mutant (median
 # over the seeds). The clean build must stay clean for the same time.
 # usage: fuzz/mutants.sh [seconds per run (60)] [seeds (5)] [mutant numbers...]
+# VC_FUZZ_FLAGS adds libFuzzer options (e.g. -use_counters=0).
 set -euo pipefail
 shopt -s inherit_errexit # a failed build stops the script, not a "detection"
 cd "$(dirname "$0")/.."
@@ -29,7 +30,8 @@ run_one() { # $1 binary, $2 seed, $3 workdir
   rm -rf "$3" && mkdir -p "$3/corpus" && cp -r "corpus/$target/." "$3/corpus/"
   local t0 t1
   t0=$(date +%s.%N)
-  if "$1" -seed="$2" -max_total_time="$secs" -max_len=4096 -timeout=10 \
+  # shellcheck disable=SC2086 # VC_FUZZ_FLAGS holds several options
+  if "$1" -seed="$2" -max_total_time="$secs" -max_len=4096 -timeout=10 ${VC_FUZZ_FLAGS:-} \
        -artifact_prefix="$3/" "$3/corpus" >"$3/log" 2>&1; then
     echo "-"
   elif grep -q "finding:\|ERROR: AddressSanitizer\|runtime error\|ERROR: libFuzzer" "$3/log"; then
