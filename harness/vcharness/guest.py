@@ -191,7 +191,7 @@ def kernel_modules_dir(kernel):
     return d if os.path.isdir(d) else None
 
 
-QBOOT_PATHS = ["/usr/share/qemu/qboot.rom", "/usr/share/qemu-firmware/qboot.rom"]
+QBOOT_PATHS = ["/usr/share/qemu/qboot.rom"]  # Debian: qemu-system-data
 
 
 def firmware(choice):

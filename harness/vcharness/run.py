@@ -193,10 +193,10 @@ class Runner:
                 res["probe_problems"] = out.problems[:10]
                 self._emit(res)
 
-    def run(self, cells, skipped=()):
+    def run(self, plans, skipped=()):
+        """Runs the VMs plan.plan() laid out; skipped: verdicts known already."""
         for res in skipped:
             self._emit(res)
-        plans = plan.plan(cells, self.xfail)
 
         # longest first, so no slow VM is left running alone at the end:
         # known hangs (the firmware watchdog), kernel-driver VMs, then by size
