@@ -1,6 +1,7 @@
 /* Scenario executor and observation oracles (see exec.h). */
 #include "exec.h"
 
+#include <endian.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -166,6 +167,22 @@ static void mark_dirty(vc_fz *f, uint64_t gpa, uint64_t len)
     }
 }
 
+/* Findings of observe, out of its way: observe runs on every access. */
+static __attribute__((cold, noinline)) void too_much_work(vc_fz *f)
+{
+    finding(f, "hang", NULL, "more than %llu guest-memory accesses without taking or refusing a chain",
+            (unsigned long long)f->budget);
+}
+
+static __attribute__((cold, noinline)) void bad_write(vc_fz *f, uint64_t gpa, uint64_t len)
+{
+    bool table = !(f->features & (1ull << VC_F_RING_PACKED)) &&
+                 overlaps(gpa, len, f->desc, table_bytes(f));
+    finding(f, table ? "wrote-descriptor-table" : "wrote-outside-writable-buffers",
+            table ? REQ_DEV_VQ_DESC_2 : REQ_DEV_VQ_DESC_1, "write of %llu bytes at 0x%llx",
+            (unsigned long long)len, (unsigned long long)gpa);
+}
+
 static void observe(void *opaque, uint64_t gpa, uint64_t len, bool is_write)
 {
     vc_fz *f = opaque;
@@ -179,17 +196,11 @@ static void observe(void *opaque, uint64_t gpa, uint64_t len, bool is_write)
         return;
     f->r->accesses++;
     if (++f->kick_accesses == f->budget + f->chain_bytes)
-        finding(f, "hang", NULL, "more than %llu guest-memory accesses without taking or refusing a chain",
-                (unsigned long long)f->budget);
-    if (is_write && !write_allowed(f, gpa, len)) {
-        bool table = !(f->features & (1ull << VC_F_RING_PACKED)) &&
-                     overlaps(gpa, len, f->desc, table_bytes(f));
-        finding(f, table ? "wrote-descriptor-table" : "wrote-outside-writable-buffers",
-                table ? REQ_DEV_VQ_DESC_2 : REQ_DEV_VQ_DESC_1,
-                "write of %llu bytes at 0x%llx", (unsigned long long)len,
-                (unsigned long long)gpa);
-    }
-    if (!is_write && is_descriptor_memory(f, gpa, len)) {
+        too_much_work(f);
+    if (is_write) {
+        if (!write_allowed(f, gpa, len))
+            bad_write(f, gpa, len);
+    } else if (is_descriptor_memory(f, gpa, len)) {
         if (f->nreads < READ_LOG)
             f->reads[f->nreads++] = (span){ gpa, len };
         else
@@ -227,16 +238,24 @@ static void check_reads(vc_fz *f, const vc_oracle_chain *c)
     f->reads_lost = false;
 }
 
+/* The oracle's walk runs unobserved: its reads are not the backend's, and it
+ * writes nothing (an observer call per access was a tenth of a run). */
+static vc_err oracle_next(vc_fz *f, vc_oracle_chain *c, bool *got)
+{
+    vc_gmem_observer obs = f->mem.observer;
+    f->mem.observer = NULL;
+    vc_err e = vc_oracle_next(&f->oracle, c, got);
+    f->mem.observer = obs;
+    return e;
+}
+
 static void ev_took(void *ctx, uint16_t id)
 {
     vc_fz *f = ctx;
     event(f, 'T', id, 0);
     vc_oracle_chain *c = &f->last;
     bool got;
-    bool was = f->in_device;
-    f->in_device = false; /* the oracle's own reads are not the backend's */
-    vc_err e = vc_oracle_next(&f->oracle, c, &got);
-    f->in_device = was;
+    vc_err e = oracle_next(f, c, &got);
     f->r->chains_taken++;
     f->kick_accesses = 0;
     /* a backend that parses requests may touch every byte; the ring layer
@@ -314,10 +333,7 @@ static void ev_rejected(void *ctx, const char *code)
     event(f, 'R', 0, 0);
     vc_oracle_chain c;
     bool got;
-    bool was = f->in_device;
-    f->in_device = false;
-    vc_err e = vc_oracle_next(&f->oracle, &c, &got);
-    f->in_device = was;
+    vc_err e = oracle_next(f, &c, &got);
     f->r->refusals++;
     f->kick_accesses = 0;
     if (f->trace)
@@ -482,17 +498,23 @@ static void op_fill(vc_fz *f, const vc_scn_op *o)
     if (count > limit)
         count = limit;
     f->drv_work += count / 8; /* one memcpy of 16 bytes each: cheap beside a device access */
-    /* built here and written in one access per stretch up to the table's end */
+    /* built here and written in one access per stretch up to the table's end;
+     * every one links on, the last one's NEXT flag is cleared after */
     bool packed = main_table && f->oracle.packed;
-    for (uint32_t i = 0, at = first; i < count; i++) {
+    uint16_t fl = flags | VC_DESC_F_NEXT;
+    uint64_t addr = o->a64;
+    for (uint32_t i = 0, at = first; i < count; i++, addr += stride) {
         uint32_t next = at + 1 == limit ? 0 : at + 1; /* no division: FILL runs hot */
-        uint16_t fl = flags | (i + 1 < count ? VC_DESC_F_NEXT : 0);
-        uint64_t addr = o->a64 + (uint64_t)i * stride;
         if (packed)
             vc_desc_bytes(f->fill + 16 * i, addr, len, (uint16_t)at, fl);
         else
             vc_desc_bytes(f->fill + 16 * i, addr, len, fl, (uint16_t)next);
         at = next;
+    }
+    if (count > 0) {
+        uint8_t *last = f->fill + 16 * (count - 1) + (packed ? VC_PACKED_DESC_FLAGS : VC_SPLIT_DESC_FLAGS);
+        uint16_t end = htole16(flags);
+        memcpy(last, &end, 2);
     }
     for (uint32_t i = 0; i < count;) {
         uint32_t at = (first + i) % limit, n = count - i < limit - at ? count - i : limit - at;
@@ -503,31 +525,51 @@ static void op_fill(vc_fz *f, const vc_scn_op *o)
     }
 }
 
-/* Packed: makes the next n descriptors available, the first one last. */
+static void packed_step(vc_fz *f, unsigned k)
+{
+    f->drv_pos = (uint16_t)(f->drv_pos + k);
+    if (f->drv_pos == f->size) {
+        f->drv_pos = 0;
+        f->drv_wrap = !f->drv_wrap;
+    }
+}
+
+static uint16_t avail_flags(uint16_t flags, bool wrap)
+{
+    flags &= ~(VC_DESC_F_AVAIL | VC_DESC_F_USED);
+    return flags | (wrap ? VC_DESC_F_AVAIL : VC_DESC_F_USED);
+}
+
+/* Packed: makes the next n descriptors available, the first one last (its
+ * flags hand the batch over). The others are rewritten a stretch at a time
+ * up to the ring's end, in one read and one write each. */
 static void packed_avail(vc_fz *f, unsigned n)
 {
     uint16_t first = f->drv_pos;
     bool first_wrap = f->drv_wrap;
-    for (unsigned i = 0; i < n; i++) {
-        if (i > 0) {
-            uint64_t fl = f->desc + 16ull * f->drv_pos + VC_PACKED_DESC_FLAGS;
-            uint16_t flags;
-            vc_gmem_ld16(&f->mem, fl, &flags);
-            flags &= ~(VC_DESC_F_AVAIL | VC_DESC_F_USED);
-            flags |= f->drv_wrap ? VC_DESC_F_AVAIL : VC_DESC_F_USED;
-            vc_gmem_st16(&f->mem, fl, flags);
+    f->drv_work += n / 8;
+    packed_step(f, 1);
+    for (unsigned left = n - 1; left > 0;) {
+        unsigned k = f->size - f->drv_pos;
+        k = k < left ? k : left;
+        k = k < VC_SCN_TABLE_ENTRIES ? k : VC_SCN_TABLE_ENTRIES; /* what f->fill holds */
+        uint64_t at = f->desc + 16ull * f->drv_pos;
+        vc_gmem_read(&f->mem, at, f->fill, 16ull * k);
+        for (unsigned i = 0; i < k; i++) {
+            uint8_t *p = f->fill + 16 * i + VC_PACKED_DESC_FLAGS;
+            uint16_t fl;
+            memcpy(&fl, p, 2);
+            fl = htole16(avail_flags(le16toh(fl), f->drv_wrap));
+            memcpy(p, &fl, 2);
         }
-        if (++f->drv_pos == f->size) {
-            f->drv_pos = 0;
-            f->drv_wrap = !f->drv_wrap;
-        }
+        vc_gmem_write(&f->mem, at, f->fill, 16ull * k);
+        packed_step(f, k);
+        left -= k;
     }
     uint64_t fl = f->desc + 16ull * first + VC_PACKED_DESC_FLAGS;
     uint16_t flags;
     vc_gmem_ld16(&f->mem, fl, &flags);
-    flags &= ~(VC_DESC_F_AVAIL | VC_DESC_F_USED);
-    flags |= first_wrap ? VC_DESC_F_AVAIL : VC_DESC_F_USED;
-    vc_gmem_st16_release(&f->mem, fl, flags);
+    vc_gmem_st16_release(&f->mem, fl, avail_flags(flags, first_wrap));
 }
 
 static void op_avail(vc_fz *f, const vc_scn_op *o)

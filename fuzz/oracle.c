@@ -3,6 +3,8 @@
  * tests, and the packed walk is a loop over ring positions. */
 #include "oracle.h"
 
+#include <endian.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "vc/ring.h"
@@ -19,19 +21,22 @@ static bool fetch(const vc_oracle *o, uint64_t at, rec *r, vc_oracle_chain *c)
     uint8_t b[16];
     if (!vc_gmem_read(o->mem, at, b, 16))
         return false;
-    r->addr = 0;
-    for (int i = 7; i >= 0; i--)
-        r->addr = r->addr << 8 | b[i];
-    r->len = (uint32_t)b[8] | (uint32_t)b[9] << 8 | (uint32_t)b[10] << 16 | (uint32_t)b[11] << 24;
-    if (o->packed) {
-        r->link = (uint16_t)(b[12] | b[13] << 8);
-        r->flags = (uint16_t)(b[14] | b[15] << 8);
-    } else {
-        r->flags = (uint16_t)(b[12] | b[13] << 8);
-        r->link = (uint16_t)(b[14] | b[15] << 8);
-    }
+    uint64_t addr;
+    uint32_t len;
+    uint16_t w12, w14;
+    memcpy(&addr, b, 8);
+    memcpy(&len, b + 8, 4);
+    memcpy(&w12, b + 12, 2);
+    memcpy(&w14, b + 14, 2);
+    r->addr = le64toh(addr);
+    r->len = le32toh(len);
+    /* split: flags then next; packed: buffer id then flags */
+    r->flags = le16toh(o->packed ? w14 : w12);
+    r->link = le16toh(o->packed ? w12 : w14);
     /* a chain usually walks consecutive entries: one range for the run */
-    if (c->nranges > 0 && at >= c->range[c->nranges - 1].gpa &&
+    if (!c)
+        ; /* a peek, not part of a chain */
+    else if (c->nranges > 0 && at >= c->range[c->nranges - 1].gpa &&
         at <= c->range[c->nranges - 1].gpa + c->range[c->nranges - 1].len) {
         uint64_t end = c->range[c->nranges - 1].gpa + c->range[c->nranges - 1].len;
         if (at + 16 > end)
@@ -204,8 +209,7 @@ static vc_err packed_table(const vc_oracle *o, acc *a, const rec *r, vc_oracle_c
 static vc_err packed_next(vc_oracle *o, vc_oracle_chain *c, bool *got)
 {
     rec r;
-    vc_oracle_chain scratch = { 0 };
-    if (!fetch(o, o->desc + 16ull * o->pos, &r, &scratch) || !packed_avail(o, r.flags, o->wrap))
+    if (!fetch(o, o->desc + 16ull * o->pos, &r, NULL) || !packed_avail(o, r.flags, o->wrap))
         return VC_OK;
     acc a = { 0 };
     uint16_t pos = o->pos, used = 0;
@@ -252,7 +256,7 @@ static vc_err packed_next(vc_oracle *o, vc_oracle_chain *c, bool *got)
 
 vc_err vc_oracle_next(vc_oracle *o, vc_oracle_chain *c, bool *got)
 {
-    memset(c, 0, sizeof(*c));
+    memset(c, 0, offsetof(vc_oracle_chain, range));
     *got = false;
     return o->packed ? packed_next(o, c, got) : split_next(o, c, got);
 }

@@ -67,10 +67,13 @@ static bool xfer(const vc_gmem *m, uint64_t gpa, uint8_t *buf, uint64_t len, boo
     /* common case first: the range lies inside one region */
     const vc_gmem_region *one = find(m, gpa);
     if (one && len > 0 && len <= one->size - (gpa - one->gpa)) {
-        if (to_guest)
-            memcpy(one->host + (gpa - one->gpa), buf, len);
+        uint8_t *host = one->host + (gpa - one->gpa);
+        if (len == 16) /* a descriptor: a fixed-size copy, not a library call */
+            memcpy(to_guest ? host : buf, to_guest ? buf : host, 16);
+        else if (to_guest)
+            memcpy(host, buf, len);
         else
-            memcpy(buf, one->host + (gpa - one->gpa), len);
+            memcpy(buf, host, len);
         if (m->observer)
             m->observer(m->observer_opaque, gpa, len, to_guest);
         return true;
