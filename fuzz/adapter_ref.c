@@ -10,7 +10,9 @@ typedef struct ref_backend {
     const vc_gmem *mem;
     vc_vq_dev q;
     bool ready;
-    vc_seg *segs;
+    vc_seg *buf;   /* grown to the largest queue seen, never shrunk */
+    uint32_t nbuf;
+    vc_seg *segs;  /* the last cap entries of buf */
     uint32_t cap;
     uint8_t fill[4096];
 } ref_backend;
@@ -29,7 +31,7 @@ static void ref_destroy(void *be)
 {
     ref_backend *b = be;
     vc_vq_dev_free(&b->q);
-    free(b->segs);
+    free(b->buf);
     free(b);
 }
 
@@ -37,12 +39,16 @@ static bool ref_setup(void *be, uint64_t features, uint16_t size, uint64_t desc,
                       uint64_t device)
 {
     ref_backend *b = be;
-    if (b->cap < size) {
-        free(b->segs);
-        /* exactly the queue size: an off-by-one in the chain limit overflows it */
-        b->segs = malloc(sizeof(*b->segs) * size);
-        b->cap = b->segs ? size : 0;
+    if (b->nbuf < size) {
+        free(b->buf);
+        b->buf = malloc(sizeof(*b->buf) * size);
+        b->nbuf = b->buf ? size : 0;
     }
+    /* Exactly the queue size, ending where the allocation ends: an off-by-one
+     * in the chain limit writes past it (ASan sees it whatever queues came
+     * before; with the buffer at the front a larger earlier queue hid it). */
+    b->cap = size <= b->nbuf ? size : 0;
+    b->segs = b->buf ? b->buf + (b->nbuf - b->cap) : NULL;
     b->ready = vc_vq_dev_init(&b->q, b->mem, features, size, desc, driver, device) == VC_OK;
     return b->ready;
 }

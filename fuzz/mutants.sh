@@ -45,7 +45,8 @@ start_corpus() { # $1 workdir: $1/corpus holds the seed inputs
 # "yes" when running the seed inputs alone (no mutation) trips the mutant
 seeds_trip() { # $1 binary
   start_corpus "$out/seeds-only"
-  if "$1" -runs=0 "$out/seeds-only/corpus" >"$out/seeds-only/log" 2>&1; then echo no; else echo yes; fi
+  if "$1" -runs=0 -artifact_prefix="$out/seeds-only/" "$out/seeds-only/corpus" \
+       >"$out/seeds-only/log" 2>&1; then echo no; else echo yes; fi
 }
 
 # prints seconds to the first finding, or "-" if none within $secs; the
