@@ -59,7 +59,7 @@ run_one() { # $1 binary, $2 seed, $3 workdir
   local rc=0
   "$1" -seed="$2" -max_total_time="$secs" -max_len=4096 -timeout=10 ${VC_FUZZ_FLAGS:-} \
     -print_final_stats=1 -artifact_prefix="$3/" "$3/corpus" >"$3/log" 2>&1 || rc=$?
-  awk '/^stat::number_of_executed_units/ {print $2}' "$3/log" >"$3/execs"
+  awk '/^stat::number_of_executed_units/ {n = $2} END {print (n == "" ? "-" : n)}' "$3/log" >"$3/execs"
   if [ "$rc" -eq 0 ]; then
     echo "-"
   elif grep -q "finding:\|ERROR: AddressSanitizer\|runtime error\|ERROR: libFuzzer" "$3/log"; then
