@@ -74,7 +74,8 @@ struct vc_fz {
     bool data_reads; /* the backend reads buffer contents (vc_fz_data_reads) */
     /* descriptor reads since the last verdict */
     span reads[READ_LOG];
-    uint8_t fill[VC_SCN_TABLE_ENTRIES * 16]; /* FILL's descriptors, written at once */
+    /* descriptors FILL builds and a packed AVAIL rewrites, a stretch per access */
+    uint8_t fill[VC_SCN_TABLE_ENTRIES * 16];
     unsigned nreads;
     bool reads_lost;
     vc_oracle_chain last;

@@ -33,10 +33,10 @@ static bool fetch(const vc_oracle *o, uint64_t at, rec *r, vc_oracle_chain *c)
     /* split: flags then next; packed: buffer id then flags */
     r->flags = le16toh(o->packed ? w14 : w12);
     r->link = le16toh(o->packed ? w12 : w14);
-    /* a chain usually walks consecutive entries: one range for the run */
     if (!c)
-        ; /* a peek, not part of a chain */
-    else if (c->nranges > 0 && at >= c->range[c->nranges - 1].gpa &&
+        return true; /* a peek, not part of a chain */
+    /* a chain usually walks consecutive entries: one range for the run */
+    if (c->nranges > 0 && at >= c->range[c->nranges - 1].gpa &&
         at <= c->range[c->nranges - 1].gpa + c->range[c->nranges - 1].len) {
         uint64_t end = c->range[c->nranges - 1].gpa + c->range[c->nranges - 1].len;
         if (at + 16 > end)
