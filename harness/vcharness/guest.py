@@ -74,6 +74,20 @@ def fetch_kernel(cache=None, log=print):
     return found[-1]
 
 
+def check_kernel(path):
+    """A Linux bzImage (or an ELF kernel) QEMU can boot with -kernel; said
+    before any VM starts, not as a refusal in every cell."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(0x210)
+    except IsADirectoryError:
+        raise GuestError(f"kernel {path} is a folder") from None
+    except OSError as e:
+        raise GuestError(f"cannot read kernel {path}: {e.strerror}") from None
+    if head[:4] != b"\x7fELF" and head[0x202:0x206] != b"HdrS":
+        raise GuestError(f"{path} is not a kernel image (no bzImage header 'HdrS' at 0x202, no ELF header)")
+
+
 def shared_libs(binary):
     """Absolute paths of the shared libraries (and the loader) binary needs."""
     p = subprocess.run(["ldd", binary], capture_output=True, text=True, timeout=60)

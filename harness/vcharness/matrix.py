@@ -123,8 +123,24 @@ def qemu_machines(qemu):
     return names
 
 
+def qopt(value):
+    """A value inside a QEMU option list (-chardev file,path=VALUE): commas
+    are doubled, as QEMU's option parser wants, so a results path with a
+    comma in it still names the same file."""
+    return str(value).replace(",", ",,")
+
+
+_ACCEL = []  # the accelerator the runner chose (vmaccel.choose)
+
+
+def set_accel(name):
+    _ACCEL[:] = [name]
+
+
 def accel():
-    """kvm when /dev/kvm is usable, else tcg."""
+    """The runner's choice, else kvm when /dev/kvm is usable, else tcg."""
+    if _ACCEL:
+        return _ACCEL[0]
     return "kvm" if os.access("/dev/kvm", os.R_OK | os.W_OK) else "tcg"
 
 

@@ -36,22 +36,40 @@ def coverage(results, catalogue):
             "passed": sorted(passed & known), "failed": sorted(failed & known)}
 
 
-def write_all(outdir, meta, results, catalogue):
+def printable(text, keep_newlines=False):
+    """text with control characters (terminal escapes among them) shown as
+    escapes, for a terminal."""
+    out = []
+    for ch in str(text):
+        if ch == "\n" and keep_newlines:
+            out.append(ch)
+        elif ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0 or 0xD800 <= ord(ch) < 0xE000:
+            out.append(f"\\x{ord(ch):02x}" if ord(ch) < 256 else f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def write_all(rundir, meta, results, catalogue):
     results = sorted(results, key=lambda r: (r["config"], r["device"]))
     doc = {"schema": SCHEMA, **meta, "summary": summary(results),
            "coverage": coverage(results, catalogue), "cells": results}
     paths = {}
-    paths["json"] = _write(outdir, "results.json", json.dumps(doc, indent=1, sort_keys=True))
-    paths["junit"] = _write(outdir, "junit.xml", junit(results))
-    paths["tap"] = _write(outdir, "results.tap", tap(results))
-    paths["markdown"] = _write(outdir, "summary.md", markdown(doc))
-    paths["html"] = _write(outdir, "report.html", html_page(doc))
+    paths["json"] = _write(rundir, "results.json", json.dumps(doc, indent=1, sort_keys=True))
+    paths["junit"] = _write(rundir, "junit.xml", junit(results))
+    paths["tap"] = _write(rundir, "results.tap", tap(results))
+    paths["markdown"] = _write(rundir, "summary.md", markdown(doc))
+    paths["html"] = _write(rundir, "report.html", html_page(doc))
     return paths
 
 
-def _write(outdir, name, text):
-    path = os.path.join(outdir, name)
-    with open(path + ".tmp", "w", encoding="utf-8") as fh:
+def _write(dest, name, text):
+    """dest: the run's safefs.RunDir (only files it made are replaced), or
+    a folder path (tests)."""
+    if hasattr(dest, "write"):
+        return dest.write(name, text)
+    path = os.path.join(dest, name)
+    with open(path + ".tmp", "x", encoding="utf-8") as fh:
         fh.write(text)
     os.replace(path + ".tmp", path)
     return path

@@ -11,7 +11,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from . import matrix, parse, plan
+from . import matrix, outcap, parse, plan, procs
 
 MAX_OUTPUT = parse.MAX_TOTAL
 CONSOLE_MARK = b"vconform-console-ok"  # guest-probe/src/kdrv.h
@@ -25,40 +25,47 @@ def _read(path, limit=MAX_OUTPUT):
         return b""
 
 
-def run_vm(qemu, parts, guest, workdir, timeout, probe_timeout_ms):
+def run_vm(qemu, parts, guest, workdir, timeout, probe_timeout_ms, procs):
     """Boots one VM for parts, (config, device types) sharing a machine type
-    and profile; returns (vm outcome dict, parsed probe output)."""
-    os.makedirs(workdir, exist_ok=True)
-    for name in ("console.log", "probe.jsonl"):
+    and profile; returns (vm outcome dict, parsed probe output). workdir
+    exists and belongs to this run."""
+    for name in ("console.log", "probe.jsonl", "qemu.stderr", "qemu.cmdline"):
         try:
-            os.unlink(os.path.join(workdir, name))
+            os.unlink(os.path.join(workdir, name))  # a retry's: ours
         except FileNotFoundError:
             pass
     config = parts[0][0]
     initrd = guest["initrd"] if config.profile == "probe" else guest["initrd_kdrv"]
     # unix socket paths must stay short: backends' sockets live in /tmp
     with tempfile.TemporaryDirectory(prefix="vconform-") as sockdir:
-        return _boot(qemu, parts, guest, workdir, timeout, probe_timeout_ms, initrd, sockdir)
+        return _boot(qemu, parts, guest, workdir, timeout, probe_timeout_ms, initrd, sockdir, procs)
 
 
-def _boot(qemu, parts, guest, workdir, timeout, probe_timeout_ms, initrd, sockdir):
+def _boot(qemu, parts, guest, workdir, timeout, probe_timeout_ms, initrd, sockdir, procs):
     config = parts[0][0]
     cmd = matrix.vm_command(qemu, config, None, guest["kernel"], initrd, guest["disk"],
                             workdir, probe_timeout_ms, sockdir=sockdir, bios=guest.get("bios"), parts=parts)
-    with open(os.path.join(workdir, "qemu.cmdline"), "w") as fh:
+    with _new(os.path.join(workdir, "qemu.cmdline"), "w") as fh:
         fh.write(" ".join(cmd) + "\n")
     t0 = time.monotonic()
-    with open(os.path.join(workdir, "qemu.stderr"), "wb") as err:
+    with _new(os.path.join(workdir, "qemu.stderr"), "wb") as err:
         try:
-            p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=err, stderr=err)
+            p = procs.spawn(cmd, stdout=err, stderr=err)
+        except InterruptedError:
+            return {"status": "interrupted", "stderr": "", "seconds": 0, "rc": None, "panic": False,
+                    "workdir": workdir}, parse.parse(b"")
         except OSError as e:
-            return {"status": "crash", "stderr": str(e), "seconds": 0}, parse.parse(b"")
-        rc, status, hang = _wait(p, timeout, os.path.join(workdir, "probe.jsonl"), t0,
-                                 os.path.join(workdir, "console.log"))
+            return {"status": "crash", "stderr": str(e), "seconds": 0, "rc": None, "panic": False,
+                    "workdir": workdir}, parse.parse(b"")
+        try:
+            rc, status, hang = _wait(p, timeout, workdir, t0, procs.stopping)
+        finally:
+            procs.end(p)  # the whole group, whatever happened
     secs = time.monotonic() - t0
     stderr = _read(os.path.join(workdir, "qemu.stderr"), 64 << 10).decode("utf-8", "replace")
     console = _read(os.path.join(workdir, "console.log")).decode("utf-8", "replace")
     out = parse.parse(_read(os.path.join(workdir, "probe.jsonl")))
+    cut = outcap.trim_all(workdir)
     # QEMU refuses a configuration by exiting with an error before the guest runs
     if status == "crash" and rc == 1 and out.start is None and "Kernel" not in console:
         status = "refused"
@@ -66,7 +73,14 @@ def _boot(qemu, parts, guest, workdir, timeout, probe_timeout_ms, initrd, sockdi
           "panic": "Kernel panic" in console, "workdir": workdir}
     if hang:
         vm["hang"] = hang
+    if cut:
+        vm["cut"] = cut
     return vm, out
+
+
+def _new(path, mode):
+    """A file of this run's own: never an existing name (no planted link)."""
+    return open(path, mode.replace("w", "x"))
 
 
 # Under TCG the kernel's first console line comes within 0.3 s and the probe
@@ -76,11 +90,13 @@ FIRMWARE_TIMEOUT = 5.0
 BOOT_TIMEOUT = 20.0
 
 
-def _wait(p, timeout, result_path, t0, console_path=None):
+def _wait(p, timeout, workdir, t0, stopping):
     """(rc, status, hang reason): waits for QEMU, killing it at the time limit,
-    at FIRMWARE_TIMEOUT when the console is still silent, or at BOOT_TIMEOUT
-    when the probe has not started yet."""
-    hang = None
+    at FIRMWARE_TIMEOUT when the console is still silent, at BOOT_TIMEOUT
+    when the probe has not started yet, when an output file passes
+    outcap.FLOOD_LIMIT, or when the run is stopping."""
+    console_path = os.path.join(workdir, "console.log")
+    result_path = os.path.join(workdir, "probe.jsonl")
     while True:
         try:
             rc = p.wait(timeout=0.25)
@@ -88,17 +104,18 @@ def _wait(p, timeout, result_path, t0, console_path=None):
         except subprocess.TimeoutExpired:
             pass
         elapsed = time.monotonic() - t0
+        name, size = outcap.largest(workdir)
+        if stopping.is_set():
+            return None, "interrupted", "the run was interrupted"
+        if size > outcap.FLOOD_LIMIT:
+            return None, "flood", f"{name} passed {outcap.FLOOD_LIMIT >> 20} MiB: output flood, VM stopped"
         if elapsed >= timeout:
-            hang = f"killed at the {timeout:g} s time limit"
-        elif console_path and elapsed >= min(FIRMWARE_TIMEOUT, timeout) and _size(console_path) == 0 \
-                and _size(result_path) == 0:
-            hang = f"console silent for {min(FIRMWARE_TIMEOUT, timeout):g} s: hung before the kernel started"
-        elif elapsed >= min(BOOT_TIMEOUT, timeout) and _size(result_path) == 0:
-            hang = f"no probe output within {min(BOOT_TIMEOUT, timeout):g} s: hung before the guest ran"
-        if hang:
-            p.kill()
-            p.wait()
-            return None, "timeout", hang
+            return None, "timeout", f"killed at the {timeout:g} s time limit"
+        if elapsed >= min(FIRMWARE_TIMEOUT, timeout) and _size(console_path) == 0 and _size(result_path) == 0:
+            return None, "timeout", \
+                f"console silent for {min(FIRMWARE_TIMEOUT, timeout):g} s: hung before the kernel started"
+        if elapsed >= min(BOOT_TIMEOUT, timeout) and _size(result_path) == 0:
+            return None, "timeout", f"no probe output within {min(BOOT_TIMEOUT, timeout):g} s: hung before the guest ran"
 
 
 def _size(path):
@@ -127,47 +144,75 @@ def _check_console_host_side(vm, index, addrs, out):
                        detail="written by the guest, not received by the chardev file")
 
 
+def unfinished(cell, verdict, reason):
+    """A result for a cell that got no verdict from a VM."""
+    return {"cell": cell.id, "config": cell.config.name, "device": cell.device,
+            "expected_mode": cell.expected, "why": cell.why, "observed_mode": None,
+            "verdict": verdict, "reqs": [], "checks": [], "xfail": [], "reason": reason}
+
+
 class Runner:
-    def __init__(self, qemu, guest, outdir, jobs, timeout, probe_timeout_ms, retries=0, xfail=(),
+    def __init__(self, qemu, guest, rundir, jobs, timeout, probe_timeout_ms, retries=0, xfail=(),
                  progress=None):
-        self.qemu, self.guest, self.outdir = qemu, guest, outdir
+        self.qemu, self.guest, self.rundir = qemu, guest, rundir
         self.jobs, self.timeout, self.probe_timeout_ms = jobs, timeout, probe_timeout_ms
         self.retries, self.xfail, self.progress = retries, set(xfail), progress
+        self.procs = procs.Procs()
         self.lock = threading.Lock()
         self.results = []
         self.vms = []
-        self.stream = open(os.path.join(outdir, "cells.jsonl"), "a", encoding="utf-8")
+        self.stream = rundir.open("cells.jsonl", "w", encoding="utf-8")
+
+    @property
+    def interrupted(self):
+        return self.procs.stopping.is_set()
+
+    def stop(self):
+        """Ctrl-C or SIGTERM: starts no VM, kills the running ones (their
+        cells become 'interrupted'); safe from a signal handler."""
+        self.procs.stop_all()
 
     def _emit(self, res):
         with self.lock:
+            if any(r["cell"] == res["cell"] for r in self.results):
+                return  # a cell gets one verdict, the first
             self.results.append(res)
-            self.stream.write(json.dumps(res, sort_keys=True) + "\n")
-            self.stream.flush()
+            if self.stream:
+                self.stream.write(json.dumps(res, sort_keys=True, allow_nan=False) + "\n")
+                self.stream.flush()
             if self.progress:
                 self.progress(res, len(self.results))
 
     def _vm_record(self, vp, vm):
         with self.lock:
             self.vms.append({"config": vp.name, "configs": [cfg.name for cfg, _ in vp.parts],
-                             "devices": [c.device for c in vp.cells], **{k: vm[k] for k in (
-                                 "status", "rc", "seconds", "panic", "workdir")},
+                             "devices": [c.device for c in vp.cells], **{k: vm.get(k) for k in (
+                                 "status", "rc", "seconds", "panic", "workdir", "hang", "cut")},
                              "stderr": vm["stderr"][-2000:]})
 
+    def _workdir(self, vp):
+        return self.rundir.mkdir("vm", vp.name)
+
     def _run_vm(self, vp):
+        if self.interrupted:
+            for c in vp.cells:
+                self._emit(unfinished(c, "interrupted", "the run was interrupted before this VM started"))
+            return
         parts = [(cfg, [c.device for c in cs]) for cfg, cs in vp.parts]
+        workdir = self._workdir(vp)
         attempt = 0
         while True:
-            vm, out = run_vm(self.qemu, parts, self.guest, os.path.join(self.outdir, "vm", vp.name),
-                             self.timeout, self.probe_timeout_ms)
+            vm, out = run_vm(self.qemu, parts, self.guest, workdir, self.timeout, self.probe_timeout_ms,
+                             self.procs)
             flaky = vm["status"] in ("timeout", "crash") or (vm["status"] == "ok" and out.end is None)
             c0 = vp.cells[0]
             known_hang = len(vp.cells) == 1 and vm["status"] == "timeout" and \
                 parse.xfail_match(self.xfail, c0.config.name, c0.device, "@timeout")
-            if not flaky or known_hang or attempt >= self.retries:
+            if not flaky or known_hang or attempt >= self.retries or self.interrupted:
                 break
             attempt += 1
         self._vm_record(vp, vm)
-        if vm["status"] in ("refused", "timeout") and len(vp.cells) > 1:
+        if vm["status"] in ("refused", "timeout") and len(vp.cells) > 1 and not self.interrupted:
             # one device may be what QEMU refuses or hangs on: split the VM,
             # by configuration, then by device, so the others get verdicts
             if len(vp.parts) > 1:
@@ -179,14 +224,14 @@ class Runner:
                     self._run_vm(plan.VmPlan([(cfg, [c])]))
             return
         _, paths, first = matrix.layout(parts)
-        shared = len(vp.parts) > 1
         for cfg, cs in vp.parts:
             for c in cs:
-                where = paths[(cfg.name, c.device)] if shared else None
+                where = paths[(cfg.name, c.device)]
                 if c.device == "console" and vm["status"] == "ok":
                     addrs = {d.get("addr") for d in parse.cell_devices(c, out, where)}
                     _check_console_host_side(vm, first[(cfg.name, c.device)], addrs, out)
-                res = parse.cell_verdict(c, vm, out, self.xfail, paths=where)
+                res = parse.cell_verdict(c, vm, out, self.xfail, paths=where,
+                                         configured={p for ps in paths.values() for p in ps})
                 res["vm"] = {"status": vm["status"], "seconds": vm["seconds"], "workdir": vm["workdir"],
                              "attempts": attempt + 1}
                 res["retried"] = attempt > 0
@@ -194,7 +239,8 @@ class Runner:
                 self._emit(res)
 
     def run(self, plans, skipped=()):
-        """Runs the VMs plan.plan() laid out; skipped: verdicts known already."""
+        """Runs the VMs plan.plan() laid out; skipped: verdicts known already.
+        Returns every cell's result, also when the run was interrupted."""
         for res in skipped:
             self._emit(res)
 
@@ -203,18 +249,25 @@ class Runner:
         def cost(vp):
             return (2 if vp.alone else 0) + (1 if vp.config.profile != "probe" else 0), len(vp.cells)
         order = sorted(plans, key=cost, reverse=True)
-        with ThreadPoolExecutor(max_workers=max(1, self.jobs)) as ex:
+        ex = ThreadPoolExecutor(max_workers=max(1, self.jobs))
+        try:
             futs = {ex.submit(self._run_vm, vp): vp.cells for vp in order}
             for f, cs in futs.items():
                 try:
                     f.result()
                 except Exception as e:  # one broken VM never stops the others
-                    done = {r["cell"] for r in self.results}
                     for c in cs:
-                        if c.id not in done:
-                            self._emit({"cell": c.id, "config": c.config.name, "device": c.device,
-                                        "expected_mode": c.expected, "why": c.why, "observed_mode": None,
-                                        "verdict": "probe-error", "reqs": [], "checks": [], "xfail": [],
-                                        "reason": f"runner error: {type(e).__name__}: {e}"})
-        self.stream.close()
+                        self._emit(unfinished(c, "probe-error", f"runner error: {type(e).__name__}: {e}"))
+        except BaseException:
+            self.stop()  # whatever stops the runner ends every VM first
+            raise
+        finally:
+            ex.shutdown(wait=True)  # VMs not started see the stop and start none
+        for vp in order:
+            for c in vp.cells:
+                self._emit(unfinished(c, "interrupted", "the run was interrupted before this VM started")
+                           if self.interrupted else unfinished(c, "probe-error", "the runner gave no verdict"))
+        with self.lock:
+            self.stream.close()
+            self.stream = None
         return self.results

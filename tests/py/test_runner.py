@@ -4,6 +4,7 @@ import json
 import os
 import sys
 import tempfile
+import threading
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "harness"))
@@ -19,14 +20,27 @@ def cfg(name):
     return next(c for c in matrix.DEFAULT_CONFIGS if c.name == name)
 
 
+def encode(recs, end=True):
+    """JSON Lines of recs, with an end record that counts them (as the probe's)."""
+    recs = list(recs)
+    if end:
+        tally = {k: 0 for k in parse.COUNTS}
+        names = dict(zip(parse.VERDICTS, ("passed", "failed", "skipped", "errors", "info")))
+        for r in recs:
+            if r.get("type") == "check":
+                tally[names[r["verdict"]]] += 1
+        recs.append({"v": 1, "type": "end", **tally,
+                     "devices": sum(r.get("type") == "device" for r in recs)})
+    return "\n".join(json.dumps(r) for r in recs).encode() + b"\n"
+
+
 def probe_lines(mode="transitional", dev="blk", verdict="pass", end=True):
     recs = [{"v": 1, "type": "start", "probe": "x", "args": [], "kernel": "k"},
-            {"v": 1, "type": "device", "addr": "0000:00:03.0", "dev_type": dev, "mode": mode},
+            {"v": 1, "type": "device", "addr": "0000:00:03.0", "slot_path": "03.0", "dev_type": dev,
+             "mode": mode},
             {"v": 1, "type": "check", "addr": "0000:00:03.0", "driver": "modern", "id": "blk.read.pattern",
              "reqs": ["dev.implied.blk_data"], "verdict": verdict, "expected": "a", "observed": "b"}]
-    if end:
-        recs.append({"v": 1, "type": "end", "passed": 1, "failed": 0})
-    return "\n".join(json.dumps(r) for r in recs).encode() + b"\n"
+    return encode(recs, end)
 
 
 class CommandLine(unittest.TestCase):
@@ -47,13 +61,11 @@ class CommandLine(unittest.TestCase):
             self.assertIn(dev, c)
         cell = matrix.Cell(cfg("q35-port"), "input", "modern", "")
         recs = [{"v": 1, "type": "start", "probe": "x", "args": [], "kernel": "k"},
-                {"v": 1, "type": "device", "addr": "a", "dev_type": "input", "mode": "modern"},
-                {"v": 1, "type": "device", "addr": "b", "dev_type": "input", "mode": "legacy"},
-                {"v": 1, "type": "end", "passed": 0, "failed": 0}]
-        res = parse.cell_verdict(cell, {"status": "ok"},
-                                 parse.parse(("\n".join(json.dumps(r) for r in recs) + "\n").encode()))
+                {"v": 1, "type": "device", "addr": "0000:00:0a.0", "dev_type": "input", "mode": "modern"},
+                {"v": 1, "type": "device", "addr": "0000:00:0b.0", "dev_type": "input", "mode": "legacy"}]
+        res = parse.cell_verdict(cell, {"status": "ok"}, parse.parse(encode(recs)))
         self.assertEqual((res["verdict"], res["observed_mode"]), ("violates", "legacy,modern"))
-        self.assertIn("at b", res["reason"])
+        self.assertIn("at 0000:00:0b.0", res["reason"])
 
     def test_ioh3420_and_switch_placements(self):
         c = self.cmd("q35-ioh3420")
@@ -185,7 +197,8 @@ class BootWatchdog(unittest.TestCase):
             try:
                 t0 = time.monotonic()
                 p = subprocess.Popen(["sleep", "30"])
-                rc, status, hang = run._wait(p, 60, os.path.join(d, "probe.jsonl"), t0)
+                open(os.path.join(d, "console.log"), "w").write("booting\n")
+                rc, status, hang = run._wait(p, 60, d, t0, threading.Event())
             finally:
                 run.BOOT_TIMEOUT = saved
             self.assertEqual((rc, status), (None, "timeout"))
@@ -196,8 +209,8 @@ class BootWatchdog(unittest.TestCase):
             try:
                 t0 = time.monotonic()
                 p = subprocess.Popen(["sleep", "30"])
-                rc, status, hang = run._wait(p, 60, os.path.join(d, "probe.jsonl"), t0,
-                                             os.path.join(d, "console.log"))
+                os.unlink(os.path.join(d, "console.log"))
+                rc, status, hang = run._wait(p, 60, d, t0, threading.Event())
             finally:
                 run.FIRMWARE_TIMEOUT = saved
             self.assertIn("before the kernel started", hang)
@@ -206,18 +219,18 @@ class BootWatchdog(unittest.TestCase):
 class ConsoleHostSide(unittest.TestCase):
     def test_line_must_reach_the_host_file(self):
         line = "vconform-probe console 0000:00:04.0 modern"
-        recs = [{"v": 1, "type": "check", "addr": "a", "driver": "modern", "id": "console.write",
+        recs = [{"v": 1, "type": "check", "addr": "0000:00:04.0", "driver": "modern", "id": "console.write",
                  "reqs": [], "verdict": "pass", "expected": "port 1", "observed": line}]
         with tempfile.TemporaryDirectory() as d:
             with open(os.path.join(d, "console2.out"), "w") as fh:
                 fh.write(line + "\n")
             out = parse.parse(("\n".join(json.dumps(r) for r in recs) + "\n").encode())
-            run._check_console_host_side({"workdir": d}, 2, {"a"}, out)
+            run._check_console_host_side({"workdir": d}, 2, {"0000:00:04.0"}, out)
             self.assertEqual(out.checks[0]["verdict"], "pass")
             run._check_console_host_side({"workdir": d}, 3, {"b"}, out)  # another console's file
             self.assertEqual(out.checks[0]["verdict"], "pass")
             os.unlink(os.path.join(d, "console2.out"))  # nothing arrived
-            run._check_console_host_side({"workdir": d}, 2, {"a"}, out)
+            run._check_console_host_side({"workdir": d}, 2, {"0000:00:04.0"}, out)
             self.assertEqual(out.checks[0]["verdict"], "fail")
 
 
@@ -258,9 +271,10 @@ class SharedVms(unittest.TestCase):
                 {"v": 1, "type": "device", "addr": "0000:00:01.0", "slot_path": "01.0", "dev_type": "blk",
                  "mode": "transitional"},
                 {"v": 1, "type": "device", "addr": "0000:01:00.0", "slot_path": "02.0/00.0", "dev_type": "blk",
-                 "mode": "modern"},
-                {"v": 1, "type": "end", "passed": 0, "failed": 0}]
-        out = parse.parse(("\n".join(json.dumps(r) for r in recs) + "\n").encode())
+                 "mode": "modern"}]
+        recs += [{"v": 1, "type": "check", "addr": a, "driver": "pci", "id": "pci.id.vendor", "verdict": "pass"}
+                 for a in ("0000:00:01.0", "0000:01:00.0")]
+        out = parse.parse(encode(recs))
         _, paths, _ = matrix.layout([(cfg("q35"), ["blk"]), (cfg("q35-port"), ["blk"])])
         ra = parse.cell_verdict(a, {"status": "ok"}, out, paths=paths[("q35", "blk")])
         rb = parse.cell_verdict(b, {"status": "ok"}, out, paths=paths[("q35-port", "blk")])
