@@ -3,7 +3,6 @@
 that hangs is split, into one VM per configuration and then one per device,
 so one bad device cannot hide the others. Every cell's verdict is appended
 to cells.jsonl the moment it is known."""
-import json
 import os
 import subprocess
 import tempfile
@@ -11,7 +10,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from . import matrix, outcap, parse, plan, procs
+from . import matrix, outcap, parse, plan, procs, report_safe
 
 MAX_OUTPUT = parse.MAX_TOTAL
 CONSOLE_MARK = b"vconform-console-ok"  # guest-probe/src/kdrv.h
@@ -178,7 +177,7 @@ class Runner:
                 return  # a cell gets one verdict, the first
             self.results.append(res)
             if self.stream:
-                self.stream.write(json.dumps(res, sort_keys=True, allow_nan=False) + "\n")
+                self.stream.write(report_safe.jsonl(res))
                 self.stream.flush()
             if self.progress:
                 self.progress(res, len(self.results))

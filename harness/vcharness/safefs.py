@@ -86,7 +86,7 @@ class RunDir:
         tmp_path = os.path.join(self.path, tmp)
         if tmp_path in self._files and os.path.lexists(tmp_path):
             os.unlink(tmp_path)  # our own leftover from a failed write
-        with self.open(tmp, "w", encoding="utf-8") as fh:
+        with self.open(tmp, "w", encoding="utf-8", errors="replace") as fh:
             fh.write(text)
         os.replace(tmp_path, path)
         self._files.discard(tmp_path)
