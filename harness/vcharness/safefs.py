@@ -5,6 +5,7 @@ deleted: the runner touches only what it made itself."""
 import datetime
 import errno
 import os
+import tempfile
 import threading
 
 _FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
@@ -77,20 +78,26 @@ class RunDir:
         return os.fdopen(fd, mode, **kw)
 
     def write(self, rel, text):
-        """Writes a whole file atomically (a temporary name, then rename over
-        a name this run created, or a new one)."""
+        """Writes a whole file atomically: a temporary file, renamed over a
+        name this run created or onto a new one."""
         path = os.path.join(self.path, rel)
+        if os.path.dirname(path) not in self._dirs:
+            raise RunDirError(f"{os.path.dirname(path)} was not made by this run")
         if os.path.lexists(path) and path not in self._files:
             raise RunDirError(f"{path} exists and was not written by this run")
-        tmp = rel + ".tmp"
-        tmp_path = os.path.join(self.path, tmp)
-        if tmp_path in self._files and os.path.lexists(tmp_path):
-            os.unlink(tmp_path)  # our own leftover from a failed write
-        with self.open(tmp, "w", encoding="utf-8", errors="replace") as fh:
-            fh.write(text)
-        os.replace(tmp_path, path)
-        self._files.discard(tmp_path)
-        self._files.add(path)
+        # a fresh temporary name (mkstemp: O_EXCL, retried on a clash), so a
+        # name planted beside it is never opened
+        fd, tmp_path = tempfile.mkstemp(dir=os.path.dirname(path), prefix=f".{os.path.basename(rel)}.")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", errors="replace") as fh:
+                fh.write(text)
+            os.chmod(tmp_path, 0o644)
+            os.replace(tmp_path, path)
+        except BaseException:
+            os.unlink(tmp_path)
+            raise
+        with self._lock:
+            self._files.add(path)
         return path
 
     def read(self, rel):

@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""A stand-in for qemu-system-x86_64 that writes chosen bytes into the
+runner's results channel: the hostile-record suite's VMM. It answers
+--version and -machine help, and for a VM writes, for every virtio device
+on its command line, the records a conforming probe would write, then
+applies the mutations named in $VCONFORM_FAKE (JSON):
+  mode      the mode every device reports (default legacy)
+  mutate    list of: drop-check, long-line, nested-reqs, surrogate, nan,
+            deep, huge-field, extra-device, no-checks, control-chars
+  raw       bytes (latin-1 string) written instead of the records
+  hang      sleep instead of exiting (with child: a child process too)
+  console   bytes written to the serial console file
+  flood     bytes to write to the console file, in 1 MiB pieces
+  pids      file to append this process's (and its child's) pid to
+  version   the --version answer (latin-1 string)
+"""
+import json
+import os
+import re
+import sys
+import time
+
+
+def opts():
+    return json.loads(os.environ.get("VCONFORM_FAKE", "{}"))
+
+
+def unescape_path(arg, key):
+    """path=VALUE from a QEMU option list, with ',,' standing for ','."""
+    m = re.search(key + r"=((?:[^,]|,,)*)", arg)
+    return m.group(1).replace(",,", ",") if m else None
+
+
+def records(argv, o):
+    recs = [{"v": 1, "type": "start", "probe": "fake", "args": [], "kernel": "fake"}]
+    n = 0
+    for i, a in enumerate(argv):
+        if a != "-device" or not argv[i + 1].startswith("virtio-"):
+            continue
+        dev = argv[i + 1]
+        m = re.search(r"addr=0x([0-9a-f]{2})\.(\d)", dev)
+        if not m:
+            continue
+        n += 1
+        kind = {"blk": "blk", "net": "net", "serial": "console", "rng": "rng", "balloon": "balloon",
+                "scsi": "scsi", "keyboard": "input", "mouse": "input", "tablet": "input"}
+        dev_type = next(v for k, v in kind.items() if f"-{k}-" in dev)
+        addr = f"0000:00:{m.group(1)}.{m.group(2)}"
+        recs.append({"v": 1, "type": "device", "addr": addr, "slot_path": f"{m.group(1)}.{m.group(2)}",
+                     "dev_type": dev_type, "mode": o.get("mode", "legacy")})
+        if "no-checks" not in o.get("mutate", []):
+            recs.append({"v": 1, "type": "check", "addr": addr, "driver": "pci", "id": "pci.id.vendor",
+                         "reqs": ["dev.pci_discovery.1"], "verdict": "pass", "expected": "0x1af4",
+                         "observed": "0x1af4", "detail": "", "ms": 1})
+    checks = sum(r["type"] == "check" for r in recs)
+    recs.append({"v": 1, "type": "end", "passed": checks, "failed": 0, "skipped": 0, "errors": 0,
+                 "info": 0, "devices": n, "ms": 2})
+    return recs
+
+
+def mutate(recs, names):
+    lines = [json.dumps(r) for r in recs]
+    check = next(i for i, r in enumerate(recs) if r["type"] == "check")
+    for name in names:
+        if name == "drop-check":
+            lines[check] = ""
+        elif name == "long-line":
+            lines[check] = lines[check][:-1] + ', "pad": "' + "x" * 9000 + '"}'
+        elif name == "nested-reqs":
+            lines[check] = lines[check].replace('["dev.pci_discovery.1"]', '[["x"]]')
+        elif name == "surrogate":
+            lines[check] = lines[check].replace('"observed": "0x1af4"', '"observed": "\\ud800"')
+        elif name == "nan":
+            lines[check] = lines[check].replace('"ms": 1', '"ms": NaN')
+        elif name == "deep":
+            lines[check] = lines[check][:-1] + ', "x": ' + "[" * 3000 + "]" * 3000 + "}"
+        elif name == "huge-field":
+            lines[check] = lines[check].replace('"detail": ""', '"detail": "' + "y" * (4 << 20) + '"')
+        elif name == "control-chars":
+            lines[check] = lines[check].replace('"detail": ""', '"detail": "\\u001b[2J\\u0000\\u0007"')
+        elif name == "extra-device":
+            extra = {"v": 1, "type": "device", "addr": "0000:00:1d.0", "slot_path": "1d.0",
+                     "dev_type": recs[1]["dev_type"], "mode": recs[1]["mode"]}
+            end = json.loads(lines[-1])
+            end["devices"] += 1
+            lines[-1] = json.dumps(end)
+            lines.insert(-1, json.dumps(extra))
+    return ("\n".join(lines) + "\n").encode()
+
+
+def main(argv):
+    o = opts()
+    if "--version" in argv:
+        sys.stdout.buffer.write(o.get("version", "QEMU emulator version 7.2.0 (fake)\n").encode("latin-1"))
+        return 0
+    if "-machine" in argv and argv[argv.index("-machine") + 1] == "help":
+        print("Supported machines are:\npc                   Standard PC (alias of pc-i440fx-7.2)\n"
+              "pc-i440fx-7.2        Standard PC\npc-i440fx-2.7        Standard PC\n"
+              "pc-i440fx-2.6        Standard PC\nq35                  Standard PC (alias of pc-q35-7.2)\n"
+              "pc-q35-7.2           Standard PC")
+        return 0
+    if o.get("pids"):
+        with open(o["pids"], "a") as fh:
+            fh.write(f"{os.getpid()}\n")
+    results = next(unescape_path(a, "path") for a in argv if a.startswith("file,id=results,"))
+    console = next(a[5:] for a in argv if a.startswith("file:"))
+    with open(console, "wb") as fh:
+        fh.write(o.get("console", "Linux version fake\n").encode("latin-1"))
+        for _ in range(o.get("flood", 0)):
+            fh.write(b"z" * (1 << 20))
+            fh.flush()
+    if o.get("hang"):
+        if o.get("child") and os.fork() == 0:
+            if o.get("pids"):
+                with open(o["pids"], "a") as fh:
+                    fh.write(f"{os.getpid()}\n")
+            time.sleep(600)
+            os._exit(0)
+        time.sleep(600)
+        return 0
+    data = o["raw"].encode("latin-1") if "raw" in o else mutate(records(argv, o), o.get("mutate", []))
+    with open(results, "wb") as fh:
+        fh.write(data)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
