@@ -1,6 +1,8 @@
 /* Plain replay: runs every file given (directories are walked one level) and
  * prints each finding. Exit 0 when no input has a finding, 1 otherwise, 2 on
- * unreadable input. Built with any C compiler; ctest replays the corpus.
+ * unreadable input, a directory with no inputs or no arguments: a replay of
+ * nothing must not pass for a clean one. Built with any C compiler; ctest
+ * replays the corpus.
  * With --bench SECONDS the inputs run round-robin for that long and the
  * executor's throughput is printed (runs per second, no engine overhead). */
 #include <dirent.h>
@@ -31,9 +33,10 @@ static int load_file(const char *path)
     uint8_t *buf = malloc(VC_MAX_INPUT);
     size_t n = buf ? fread(buf, 1, VC_MAX_INPUT, fp) : 0;
     bool err = !buf || ferror(fp);
+    int read_errno = errno; /* a subdirectory opens, then fails here: EISDIR */
     fclose(fp);
     if (err) {
-        fprintf(stderr, "%s: %s\n", path, buf ? "read error" : "out of memory");
+        fprintf(stderr, "%s: %s\n", path, buf ? strerror(read_errno) : "out of memory");
         free(buf);
         return 2;
     }
@@ -69,6 +72,7 @@ static int load_arg(const char *arg)
         return 2;
     }
     int worst = 0;
+    unsigned before = ninputs;
     struct dirent *e;
     while ((e = readdir(d))) {
         if (e->d_name[0] == '.')
@@ -79,6 +83,10 @@ static int load_arg(const char *arg)
         worst = rc > worst ? rc : worst;
     }
     closedir(d);
+    if (worst == 0 && ninputs == before) {
+        fprintf(stderr, "no inputs in %s: replaying an empty corpus proves nothing\n", arg);
+        return 2;
+    }
     return worst;
 }
 
@@ -146,10 +154,19 @@ static void bench(double secs)
     free(dt);
 }
 
+static int usage(const char *why)
+{
+    fprintf(stderr, "replay-%s: %s\nusage: replay-%s [--bench SECONDS] FILE|DIR...\n",
+            vc_target_name, why, vc_target_name);
+    return 2;
+}
+
 int main(int argc, char **argv)
 {
     int worst = 0, first = 1;
     double bench_secs = 0;
+    if (argc == 2 && strcmp(argv[1], "--bench") == 0)
+        return usage("--bench takes SECONDS");
     if (argc > 2 && strcmp(argv[1], "--bench") == 0) {
         char *end;
         bench_secs = strtod(argv[2], &end);
@@ -159,6 +176,8 @@ int main(int argc, char **argv)
         }
         first = 3;
     }
+    if (first >= argc)
+        return usage("no inputs given");
     for (int i = first; i < argc; i++) {
         int rc = load_arg(argv[i]);
         worst = rc > worst ? rc : worst;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "scenario.h"
 #include "scn_text.h"
@@ -16,21 +17,49 @@
 static vc_scenario scn;
 static uint8_t buf[VC_SCN_HDR + VC_SCN_REC * VC_SCN_MAX_OPS];
 
-static int usage(void)
+static int usage(const char *why)
 {
-    fprintf(stderr, "usage: vconform-scn print FILE | build TEXT OUT | seeds DIR\n");
+    fprintf(stderr, "vconform-scn: %s\nusage: vconform-scn print FILE | build TEXT OUT | seeds DIR\n",
+            why);
     return 2;
+}
+
+/* Opens one input file. fopen takes a directory on Linux and only the first
+ * read fails, which print took for an empty scenario: refuse it here. */
+static FILE *open_input(const char *path, const char *mode)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        fprintf(stderr, "%s: %s\n", path, strerror(errno));
+        return NULL;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "%s: is a directory (give one scenario file)\n", path);
+        return NULL;
+    }
+    FILE *fp = fopen(path, mode);
+    if (!fp)
+        fprintf(stderr, "%s: %s\n", path, strerror(errno));
+    return fp;
 }
 
 static int print_file(const char *path)
 {
-    FILE *fp = fopen(path, "rb");
-    if (!fp) {
+    FILE *fp = open_input(path, "rb");
+    if (!fp)
+        return 2;
+    size_t n = fread(buf, 1, sizeof(buf), fp);
+    bool longer = n == sizeof(buf) && getc(fp) != EOF;
+    if (ferror(fp)) {
         fprintf(stderr, "%s: %s\n", path, strerror(errno));
+        fclose(fp);
         return 2;
     }
-    size_t n = fread(buf, 1, sizeof(buf), fp);
     fclose(fp);
+    /* what lies past the last operation the decoder keeps is never run */
+    if (longer)
+        fprintf(stderr, "%s: only the first %zu bytes (%u operations) are a scenario; the rest "
+                "is ignored, by the targets too\n", path, sizeof(buf), VC_SCN_MAX_OPS);
     vc_scn_decode(buf, n, &scn);
     vc_scn_print(stdout, &scn);
     return 0;
@@ -49,11 +78,9 @@ static int write_bin(const char *path, const vc_scenario *s)
 
 static int build(const char *in, const char *out)
 {
-    FILE *fp = fopen(in, "r");
-    if (!fp) {
-        fprintf(stderr, "%s: %s\n", in, strerror(errno));
+    FILE *fp = open_input(in, "r");
+    if (!fp)
         return 2;
-    }
     char err[200];
     bool ok = vc_scn_parse(fp, &scn, err, sizeof(err));
     fclose(fp);
@@ -140,6 +167,11 @@ static int seed(const char *dir, const char *name, uint8_t features, uint16_t ra
 
 static int seeds(const char *dir)
 {
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "%s: not a directory\n", dir);
+        return 2;
+    }
     int rc = 0;
     const uint8_t I = VC_SCN_F_INDIRECT, P = VC_SCN_F_PACKED, E = VC_SCN_F_EVENT_IDX;
     /* split: sizes 2^q; packed: raw + 1 */
@@ -162,11 +194,22 @@ static int seeds(const char *dir)
 
 int main(int argc, char **argv)
 {
-    if (argc == 3 && strcmp(argv[1], "print") == 0)
-        return print_file(argv[2]);
-    if (argc == 4 && strcmp(argv[1], "build") == 0)
-        return build(argv[2], argv[3]);
-    if (argc == 3 && strcmp(argv[1], "seeds") == 0)
-        return seeds(argv[2]);
-    return usage();
+    static const struct { const char *name; int nargs; const char *args; } cmds[] = {
+        { "print", 1, "FILE" }, { "build", 2, "TEXT OUT" }, { "seeds", 1, "DIR" },
+    };
+    char why[128];
+    if (argc < 2)
+        return usage("no command given");
+    for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+        if (strcmp(argv[1], cmds[i].name) != 0)
+            continue;
+        if (argc - 2 != cmds[i].nargs) {
+            snprintf(why, sizeof(why), "%s takes %s (%d argument%s given)", cmds[i].name,
+                     cmds[i].args, argc - 2, argc == 3 ? "" : "s");
+            return usage(why);
+        }
+        return i == 0 ? print_file(argv[2]) : i == 1 ? build(argv[2], argv[3]) : seeds(argv[2]);
+    }
+    snprintf(why, sizeof(why), "unknown command '%s'", argv[1]);
+    return usage(why);
 }
