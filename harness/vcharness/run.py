@@ -99,6 +99,8 @@ def _wait(p, timeout, workdir, t0, stopping):
     while True:
         try:
             rc = p.wait(timeout=0.25)
+            if stopping.is_set():  # killed by the stop, not a crash of its own
+                return None, "interrupted", "the run was interrupted"
             return rc, "ok" if rc == 0 else "crash", None
         except subprocess.TimeoutExpired:
             pass
@@ -161,6 +163,7 @@ class Runner:
         self.results = []
         self.vms = []
         self.stream = rundir.open("cells.jsonl", "w", encoding="utf-8")
+        self.stream_error = None
 
     @property
     def interrupted(self):
@@ -177,8 +180,12 @@ class Runner:
                 return  # a cell gets one verdict, the first
             self.results.append(res)
             if self.stream:
-                self.stream.write(report_safe.jsonl(res))
-                self.stream.flush()
+                try:
+                    self.stream.write(report_safe.jsonl(res))
+                    self.stream.flush()
+                except OSError as e:  # a full disk: the verdicts stay in memory for the summary
+                    self.stream_error = f"cells.jsonl: {e.strerror}"
+                    self.stream = None
             if self.progress:
                 self.progress(res, len(self.results))
 
@@ -267,6 +274,10 @@ class Runner:
                 self._emit(unfinished(c, "interrupted", "the run was interrupted before this VM started")
                            if self.interrupted else unfinished(c, "probe-error", "the runner gave no verdict"))
         with self.lock:
-            self.stream.close()
+            try:
+                if self.stream:
+                    self.stream.close()
+            except OSError as e:
+                self.stream_error = f"cells.jsonl: {e.strerror}"
             self.stream = None
         return self.results

@@ -60,7 +60,7 @@ def records(argv, o):
 
 def mutate(recs, names):
     lines = [json.dumps(r) for r in recs]
-    check = next(i for i, r in enumerate(recs) if r["type"] == "check")
+    check = next((i for i, r in enumerate(recs) if r["type"] == "check"), 0)
     for name in names:
         if name == "drop-check":
             lines[check] = ""
