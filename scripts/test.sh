@@ -32,6 +32,9 @@ step "QEMU integration: the three seed configurations, seven device types"
 python3 harness/vconform-run --build build/plain --quiet --retries 1 \
   --config i440fx-2.6 --config i440fx-2.7 --config q35-port --results build/results
 
+step "hostile guest: a forged /init writing malformed records into the results channel"
+python3 tests/hostile/run_hostile_init.py build/plain build/results-hostile
+
 if [ -x fuzz/smoke.sh ]; then
   step "fuzz smoke (clang, libFuzzer)"
   fuzz/smoke.sh
