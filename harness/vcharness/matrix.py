@@ -1,69 +1,30 @@
 """The conformance matrix: configurations (machine type x bus x flags x
-device variant) and the seven seed device types, with the mode QEMU should
-give each cell (from specs/qemu_modes.tsv), and the QEMU command line of one
-VM per configuration."""
+device variant, read from harness/configs by configs.py) and the seven seed
+device types, with the mode QEMU should give each cell (from
+specs/qemu_modes.tsv), and the QEMU command line of one VM per configuration."""
 import os
 import re
 import subprocess
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from . import specs
+from . import specs, topology
 
 RESULTS_PORT = 0xE9  # isa-debugcon's port: the probe writes its JSON Lines there
 SEED_TYPES = ["net", "blk", "console", "rng", "balloon", "scsi", "input"]
 BLK_SERIAL = "vconform-blk"
 
 
-@dataclass(frozen=True)
-class Config:
-    name: str
-    machine: str              # QEMU machine type
-    bus: str = "root"         # root (integrated) or port (behind pcie-root-port)
-    disable_legacy: str = "auto"
-    disable_modern: str = "auto"
-    variant: str = ""         # "", "transitional" or "non-transitional" device names
-    why: str = ""
-    profile: str = "probe"    # probe, kdrv (kernel's drivers) or kdrv-legacy (force_legacy=1)
-    props: tuple = ()         # extra virtio-pci properties on every device under test
-    port: str = "pcie-root-port"  # with bus=port: pcie-root-port, ioh3420, or downstream
-                                  # (xio3130-downstream behind an x3130-upstream switch)
+def __getattr__(name):
+    # the default matrix, read from harness/configs/default.cfg on first use
+    # (vconform-run reads it through configs.load, which reports mistakes)
+    if name == "DEFAULT_CONFIGS":
+        from . import configs
+        return configs.default()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-DEFAULT_CONFIGS = [
-    Config("i440fx-2.6", "pc-i440fx-2.6", why="last machine type with legacy-only virtio"),
-    Config("i440fx-2.7", "pc-i440fx-2.7", why="first machine type with transitional virtio"),
-    Config("pc", "pc", why="newest i440fx"),
-    Config("q35", "q35", why="devices integrated in the root complex"),
-    Config("q35-port", "q35", bus="port", why="devices behind pcie-root-port"),
-    Config("q35-ioh3420", "q35", bus="port", port="ioh3420", why="devices behind Intel ioh3420 root ports"),
-    Config("q35-downstream", "q35", bus="port", port="downstream",
-           why="devices behind downstream ports of a PCIe switch"),
-    Config("q35-port-legacy", "q35", bus="port", disable_legacy="off",
-           why="legacy forced back on behind a port"),
-    Config("pc-modern-off", "pc", disable_modern="on", why="disable-modern=on"),
-    Config("pc-legacy-off", "pc", disable_legacy="on", why="disable-legacy=on"),
-    Config("pc-pio-notify", "pc", props=("modern-pio-notify=on",),
-           why="a second notify capability in an I/O BAR"),
-    Config("q35-port-pio-notify", "q35", bus="port", props=("modern-pio-notify=on",),
-           why="the I/O BAR notify capability behind a root port"),
-    Config("pc-both-off", "pc", disable_legacy="on", disable_modern="on",
-           why="both interfaces off: QEMU must refuse"),
-    Config("pc-non-transitional", "pc", variant="non-transitional",
-           why="-non-transitional device names"),
-    Config("q35-port-transitional", "q35", bus="port", variant="transitional",
-           why="-transitional device names behind a port"),
-    # the guest kernel's own drivers, per mode (and forced to legacy)
-    Config("i440fx-2.6+kdrv", "pc-i440fx-2.6", profile="kdrv", why="kernel drivers, legacy devices"),
-    Config("i440fx-2.7+kdrv", "pc-i440fx-2.7", profile="kdrv", why="kernel drivers, transitional devices"),
-    Config("i440fx-2.7+kdrv-legacy", "pc-i440fx-2.7", profile="kdrv-legacy",
-           why="virtio_pci.force_legacy=1 on transitional devices"),
-    Config("q35-port+kdrv", "q35", bus="port", profile="kdrv", why="kernel drivers, modern-only devices"),
-    Config("q35-port+kdrv-legacy", "q35", bus="port", profile="kdrv-legacy",
-           why="force_legacy=1: legacy first, modern-only devices fall back to modern"),
-]
-
-# QEMU device per type: base name, extra objects/drives, whether a
-# -transitional/-non-transitional variant exists.
+# QEMU device per type: base name, whether a -transitional/-non-transitional
+# variant exists.
 _DEVICES = {
     "net": ("virtio-net-pci", True),
     "blk": ("virtio-blk-pci", True),
@@ -74,11 +35,22 @@ _DEVICES = {
     "input": ("virtio-keyboard-pci", False),
 }
 INPUT_EXTRA = ["virtio-mouse-pci", "virtio-tablet-pci"]
+# Backends a configuration may choose per device type (<type>.backend), the
+# default first; device_args builds them. The "none" choices and nopeer (a
+# datagram socket sending to an address nobody has) leave a device without
+# what the probe's request checks use.
+BACKENDS = {"net": ("loopback", "none", "nopeer"), "blk": ("disk",), "console": ("port", "none"),
+            "rng": ("builtin",), "balloon": (), "scsi": ("disk", "none"), "input": ()}
+
+
+def has_variant(device):
+    """Whether QEMU has -transitional / -non-transitional models of the type."""
+    return _DEVICES[device][1]
 
 
 @dataclass
 class Cell:
-    config: Config
+    config: object            # configs.Config
     device: str               # short type name
     expected: str             # legacy, transitional, modern or refused
     why: str
@@ -89,21 +61,27 @@ class Cell:
 
 
 def expected(config, device):
-    """(mode, why) for one cell, from specs/ plus the device-variant rule."""
-    if config.variant and _DEVICES[device][1]:
-        if config.variant == "non-transitional":
+    """(mode, why) for one cell: set by hand in the configuration, or from
+    the device-variant rule, or from specs/."""
+    d = config.dev(device)
+    if d.expect:
+        return d.expect, f"set by the configuration ({config.source})"
+    if d.variant and has_variant(device):
+        if d.variant == "non-transitional":
             return "modern", "a -non-transitional device has no legacy interface"
         return "transitional", "a -transitional device keeps both interfaces wherever it sits"
-    return specs.expected_mode(device, config.machine, config.bus, config.disable_legacy,
-                               config.disable_modern)
+    return specs.expected_mode(device, config.machine, topology.bus_kind(d.bus), d.prop("disable-legacy"),
+                               d.prop("disable-modern"))
 
 
-def cells(configs, devices):
+def cells(configs, devices=None):
+    """The cells of configs: each one's device types, or those of devices it has."""
     out = []
     for c in configs:
-        for d in devices:
-            mode, why = expected(c, d)
-            out.append(Cell(c, d, mode, why))
+        for d in (devices or c.devices):
+            if d in c.devices:
+                mode, why = expected(c, d)
+                out.append(Cell(c, d, mode, why))
     return out
 
 
@@ -148,18 +126,11 @@ def device_args(config, device, index, disk, workdir, sockdir=None, name=None, p
     """QEMU arguments for one device of a VM (plus its backends); place: its
     bus= and addr= properties. Net backends loop every frame back: a unix
     datagram socket (in sockdir, a short path) that sends to its own address."""
-    base, has_variant = _DEVICES[device]
-    base = name or base
-    name = base
-    if config.variant and has_variant:
-        name = base.replace("-pci", f"-pci-{config.variant}")
-    props = list(place)
-    if not (config.variant and has_variant):
-        if config.disable_legacy != "auto":
-            props.append(f"disable-legacy={config.disable_legacy}")
-        if config.disable_modern != "auto":
-            props.append(f"disable-modern={config.disable_modern}")
-    props += list(config.props)
+    d = config.dev(device)
+    name = name or _DEVICES[device][0]
+    if d.variant and has_variant(device):
+        name = name.replace("-pci", f"-pci-{d.variant}")
+    props = list(place) + list(d.props)
     args = []
     if device == "rng":
         args += ["-object", f"rng-builtin,id=rng{index}"]
@@ -167,10 +138,12 @@ def device_args(config, device, index, disk, workdir, sockdir=None, name=None, p
     elif device == "blk":
         args += ["-drive", f"file={disk},if=none,id=blk{index},format=raw,snapshot=on"]
         props += [f"drive=blk{index}", f"serial={BLK_SERIAL}"]
-    elif device == "net":
+    elif device == "net" and d.backend != "none":
         sock = os.path.join(sockdir or workdir, f"net{index}.sock")
+        # nopeer: the frames go to an address no socket has, so none come back
+        peer = sock if d.backend == "loopback" else os.path.join(sockdir or workdir, f"net{index}.nopeer")
         args += ["-netdev", f"dgram,id=net{index},local.type=unix,local.path={sock},"
-                            f"remote.type=unix,remote.path={sock}"]
+                            f"remote.type=unix,remote.path={peer}"]
         props.append(f"netdev=net{index}")
     elif device == "scsi":
         props.append(f"id=scsi{index}")
@@ -178,20 +151,14 @@ def device_args(config, device, index, disk, workdir, sockdir=None, name=None, p
         props.append(f"id=vser{index}")
     dev = ",".join([name] + props)
     args += ["-device", dev]
-    if device == "scsi":
+    if device == "scsi" and d.backend == "disk":
         args += ["-drive", f"file={disk},if=none,id=sd{index},format=raw,snapshot=on,readonly=on",
                  "-device", f"scsi-hd,drive=sd{index},bus=scsi{index}.0"]
-    elif device == "console":
+    elif device == "console" and d.backend == "port":
         out = os.path.join(workdir, f"console{index}.out")
         args += ["-chardev", f"file,id=port{index},path={out}",
                  "-device", f"virtserialport,bus=vser{index}.0,chardev=port{index},name=vconform.{index}"]
     return args
-
-
-# First free slot on the root bus: pc has the host bridge at 0 and PIIX at 1;
-# q35 the host bridge at 0 and the ICH9 functions at 0x1f.
-_FIRST_SLOT = {"q35": 1}
-_LAST_SLOT = {"q35": 0x1E}
 
 
 def qemu_devices(devices):
@@ -204,47 +171,28 @@ def qemu_devices(devices):
 
 
 def layout(parts, disk="D", workdir="/w", sockdir=None):
-    """Places the devices of one VM. parts: (config, device types) sharing a
-    machine type. Every device gets an explicit address, so a device record's
-    slot_path says which cell it belongs to. Returns (QEMU arguments,
-    {(config name, device type): [slot paths]}, {(config name, device type):
-    index of its first device}: the index names its backends, console<i>.out)."""
-    machine = parts[0][0].machine
-    family = "q35" if machine.startswith("q35") else "pc"
-    slot = _FIRST_SLOT.get(family, 2)
-    last = _LAST_SLOT.get(family, 0x1F)
-    args, paths, first, index = [], {}, {}, 0
-
-    def root_slot():
-        nonlocal slot
-        if slot > last:
-            raise ValueError(f"more devices than root-bus slots on {machine}")
-        slot += 1
-        return slot - 1
-
-    for k, (config, devices) in enumerate(parts):
-        switch = None
-        for n, (dev, name) in enumerate(qemu_devices(devices)):
-            index += 1
-            if config.bus != "port":
-                s = root_slot()
-                place, path = [f"addr=0x{s:02x}.0"], f"{s:02x}.0"
-            elif config.port == "downstream":
-                if switch is None:  # one switch per part: root port, upstream port
-                    switch = root_slot()
-                    args += ["-device", f"pcie-root-port,id=swrp{k},chassis={200 + k},slot=0,addr=0x{switch:02x}.0",
-                             "-device", f"x3130-upstream,id=up{k},bus=swrp{k}"]
-                args += ["-device", f"xio3130-downstream,id=rp{index},bus=up{k},chassis={index},slot={index},"
-                                    f"addr=0x{n:02x}.0"]
-                place, path = [f"bus=rp{index}"], f"{switch:02x}.0/00.0/{n:02x}.0/00.0"
-            else:
-                s = root_slot()
-                args += ["-device", f"{config.port},id=rp{index},chassis={index},slot={index},addr=0x{s:02x}.0"]
-                place, path = [f"bus=rp{index}"], f"{s:02x}.0/00.0"
-            args += device_args(config, dev, index, disk, workdir, sockdir, name=name, place=place)
-            paths.setdefault((config.name, dev), []).append(path)
-            first.setdefault((config.name, dev), index)
+    """Places the devices of one VM (topology.place). parts: (config, device
+    types) sharing a machine type. Every device gets an explicit address, so a
+    device record's slot_path says which cell it belongs to. Returns (QEMU
+    arguments, {(config name, device type): [slot paths]}, {(config name,
+    device type): index of its first device}: the index names its backends,
+    console<i>.out)."""
+    args, paths, first = [], {}, {}
+    for kind, item in topology.place([(config, qemu_devices(devices)) for config, devices in parts]):
+        if kind == "hop":
+            args += ["-device", item]
+            continue
+        p = item
+        args += device_args(p.config, p.device, p.index, disk, workdir, sockdir, name=p.model, place=p.props)
+        paths.setdefault((p.config.name, p.device), []).append(p.path)
+        first.setdefault((p.config.name, p.device), p.index)
     return args, paths, first
+
+
+def loops_back(parts):
+    """Whether every net device of the VM has the loopback backend (the
+    probe's --net-loopback holds for the whole VM)."""
+    return all(config.dev("net").backend == "loopback" for config, devices in parts if "net" in devices)
 
 
 def vm_command(qemu, config, devices, kernel, initrd, disk, workdir, timeout_ms=2000, memory=256,
@@ -252,8 +200,8 @@ def vm_command(qemu, config, devices, kernel, initrd, disk, workdir, timeout_ms=
     """The full QEMU command line for one VM: config's devices, or parts, a
     list of (config, devices) sharing config's machine type and profile."""
     parts = parts or [(config, devices)]
-    probe_args = ["--json", f"ioport:{RESULTS_PORT:#x}", "--blk-pattern", "--blk-serial", BLK_SERIAL,
-                  "--net-loopback", "--timeout-ms", str(timeout_ms)]
+    probe_args = ["--json", f"ioport:{RESULTS_PORT:#x}", "--blk-pattern", "--blk-serial", BLK_SERIAL] + \
+        (["--net-loopback"] if loops_back(parts) else []) + ["--timeout-ms", str(timeout_ms)]
     if config.profile != "probe":
         probe_args += ["--kernel-drivers", "/modules"]
         if config.profile == "kdrv-legacy":

@@ -2,18 +2,19 @@
 device about a tenth of that, so configurations with the same machine type
 and guest profile share one VM, every device at an address of its own
 (matrix.layout), within what one VM holds: its root-bus slots, the I/O
-windows PCIe ports need for devices with I/O BARs (4 KiB each out of 64 KiB),
-and one balloon (QEMU allows no second). Every configuration of the default
-matrix has a balloon, so there each keeps its own VM; subsets without it
-(--device) share.
-A configuration QEMU must refuse, and a cell known to hang or crash its VM,
-get a VM of their own."""
+windows ports and bridges need for devices with I/O BARs (4 KiB each out of
+64 KiB), and one balloon (QEMU allows no second). Every configuration of the
+default matrix has a balloon, so there each keeps its own VM; subsets without
+it (--device) share.
+A configuration QEMU must refuse, one that cannot share (explicit addresses,
+a net backend that sends nothing back: configs.Config.shareable), and a cell
+known to hang or crash its VM, get a VM of their own."""
 from dataclasses import dataclass, field
 
-from . import matrix, parse
+from . import matrix, parse, topology
 
 ROOT_SLOTS = 28        # pc has 30 free, q35 30 (0x01-0x1e)
-IO_WINDOWS = 9         # ports with an I/O window per VM (the most one configuration needs)
+IO_WINDOWS = 9         # ports and bridges with an I/O window per VM (the most one configuration needs)
 FUNCTIONS = 40         # devices per VM: keeps VMs of a similar length for -j
 
 
@@ -39,23 +40,26 @@ class VmPlan:
 
 
 def needs(config, cells):
-    """(root-bus slots, port I/O windows, functions, balloons) a
-    configuration's cells take in a VM."""
-    devs = matrix.qemu_devices([c.device for c in cells])
+    """(root-bus slots, I/O windows, functions, balloons) a configuration's
+    cells take in a VM. Every port, switch port and bridge above a device with
+    an I/O BAR (legacy or transitional, or a notify capability in one) needs a
+    window; devices on the root bus need none."""
     mode = {c.device: c.expected for c in cells}
-    pio = any(p.startswith("modern-pio-notify=on") for p in config.props)
-    io = 0
-    if config.bus == "port":
-        io = sum(1 for d, _ in devs if pio or mode[d] in ("legacy", "transitional"))
-        if io and config.port == "downstream":
-            io += 2  # the switch's root and upstream ports pass the window on
-    slots = 1 if config.bus == "port" and config.port == "downstream" else len(devs)
-    return slots, io, len(devs), sum(1 for d, _ in devs if d == "balloon")
+    devs = [p for kind, p in topology.place([(config, matrix.qemu_devices(list(mode)))]) if kind == "dev"]
+    io = set()
+    for p in devs:
+        if mode[p.device] in ("legacy", "transitional") or \
+                config.dev(p.device).prop("modern-pio-notify", "off") == "on":
+            io.update(p.hops)
+    slots = {p.path.split("/")[0].split(".")[0] for p in devs}
+    return len(slots), len(io), len(devs), sum(1 for p in devs if p.device == "balloon")
 
 
 def plan(cells, xfail=()):
     """VM plans for cells: shared where possible, alone where required."""
-    order = {cfg: i for i, cfg in enumerate(matrix.DEFAULT_CONFIGS)}
+    order = {}  # configurations in the order of their first cell
+    for c in cells:
+        order.setdefault(c.config, len(order))
     by_config, plans = {}, []
     for c in cells:
         if any(parse.xfail_match(xfail, c.config.name, c.device, "@" + v)
@@ -65,8 +69,8 @@ def plan(cells, xfail=()):
             by_config.setdefault(c.config, []).append(c)
     groups = {}
     for cfg, cs in by_config.items():
-        if any(c.expected == "refused" for c in cs):
-            plans.append(VmPlan([(cfg, cs)]))  # QEMU refuses the whole VM
+        if any(c.expected == "refused" for c in cs) or not cfg.shareable:
+            plans.append(VmPlan([(cfg, cs)]))  # QEMU refuses the whole VM, or see Config.shareable
         else:
             groups.setdefault((cfg.machine, cfg.profile), []).append((cfg, cs))
     for items in groups.values():

@@ -76,6 +76,15 @@ def qemu_mode_rules(specs_dir=SPECS_DIR):
     return read_tsv(os.path.join(specs_dir, "qemu_modes.tsv"))
 
 
+def qemu_buses(specs_dir=SPECS_DIR):
+    """Root buses and the QEMU ports and bridges that make buses
+    (qemu_buses.tsv): model, on, bus, slots, numbering, id."""
+    return read_tsv(os.path.join(specs_dir, "qemu_buses.tsv"))
+
+
+# the bus a device sits on, as qemu_modes.tsv's rules tell them apart
+BUSES = ("root", "port", "conventional")
+
 MACHINE_RE = re.compile(r"^pc-i440fx-(\d+)\.(\d+)$")
 
 
@@ -94,9 +103,9 @@ def machine_class(machine):
 def expected_mode(device_short, machine, bus, disable_legacy="auto", disable_modern="auto",
                   specs_dir=SPECS_DIR):
     """(mode, why) QEMU should give a device of this type in this
-    configuration, from qemu_modes.tsv. bus is 'root' or 'port'."""
-    if bus not in ("root", "port"):
-        raise ValueError(f"bus must be 'root' or 'port', not {bus!r}")
+    configuration, from qemu_modes.tsv. bus is one of BUSES."""
+    if bus not in BUSES:
+        raise ValueError(f"bus must be one of {', '.join(BUSES)}, not {bus!r}")
     for flag in (disable_legacy, disable_modern):
         if flag not in ("auto", "on", "off"):
             raise ValueError(f"disable-legacy/disable-modern must be auto, on or off, not {flag!r}")
