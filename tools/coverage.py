@@ -2,10 +2,22 @@
 """Requirement coverage: which catalogue entries some check names.
 
 A requirement counts as covered by a part (lib, refdev, fuzz, guest-probe,
-harness) when that part's code names it: REQ_<...> in C, or the short id
-("dev.vq_used.1") as a string literal. Tests count only through
-VC_CONFORMS(REQ_DEV_...): a passing unit test that demonstrates the
-reference device satisfies that device requirement (part "tests").
+harness) when that part's code names it where a violation can be reported:
+REQ_<...> in C, or the short id ("dev.vq_used.1") as a string literal. Tests
+count only through VC_CONFORMS(REQ_DEV_...): a passing unit test that
+demonstrates the reference device satisfies that device requirement (part
+"tests").
+
+Mentions that are not checks do not count:
+- comments (C and Python), in every part;
+- in the guest probe, a vp_check() whose verdict can never be a failure: its
+  verdict argument names VP_PASS, VP_SKIP, VP_ERROR or VP_INFO and not
+  VP_FAIL (an info record, a hard-wired pass, a skip saying why a
+  requirement was not checked). A verdict computed elsewhere (a variable)
+  still counts, as do vp_expect() (pass or fail) and tables of requirements
+  handed to it;
+- in the guest probe, vp_report_rt(): it names requirements only on the
+  probe's own driver errors, never as a device failure.
 usage: coverage.py [--by-section] [--missing] [--json FILE]
 """
 import argparse
@@ -14,6 +26,7 @@ import json
 import os
 import re
 import sys
+import tokenize
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.join(ROOT, "harness"))
@@ -23,6 +36,64 @@ PARTS = ["lib", "refdev", "fuzz", "guest-probe", "harness", "tests"]
 MACRO_RE = re.compile(r"\bREQ_(?:DEV|DRV)_[A-Z0-9_]+\b")
 LITERAL_RE = re.compile(r"[\"']((?:dev|drv)\.[a-z0-9_]+\.[a-z0-9_]+)[\"']")
 CONFORMS_RE = re.compile(r"\bVC_CONFORMS\((REQ_DEV_[A-Z0-9_]+)\)")
+# C comments, and the string and character literals a comment marker may hide in
+C_TOKEN_RE = re.compile(r'//[^\n]*|/\*.*?\*/|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'', re.S)
+RECORDER_RE = re.compile(r"\b(vp_check|vp_report_rt)\s*\(")
+NOT_FAIL_RE = re.compile(r"\bVP_(?:PASS|SKIP|ERROR|INFO)\b")
+
+
+def strip_comments(text, python):
+    """text without its comments (strings kept: short ids live in them)"""
+    if python:
+        lines = text.splitlines(keepends=True)
+        try:
+            toks = list(tokenize.generate_tokens(iter(lines).__next__))
+        except (tokenize.TokenError, SyntaxError):
+            return text
+        for t in reversed([t for t in toks if t.type == tokenize.COMMENT]):
+            row, col = t.start
+            lines[row - 1] = lines[row - 1][:col] + lines[row - 1][t.end[1]:]
+        return "".join(lines)
+    return C_TOKEN_RE.sub(lambda m: " " if m.group(0)[0] == "/" else m.group(0), text)
+
+
+def call_args(text, open_paren):
+    """(end, top-level arguments) of the call whose "(" is at open_paren"""
+    depth, args, start, i = 0, [], open_paren + 1, open_paren
+    while i < len(text):
+        c = text[i]
+        if c in "\"'":
+            m = C_TOKEN_RE.match(text, i)
+            i = m.end() if m else i + 1
+            continue
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+            if depth == 0:
+                args.append(text[start:i])
+                return i + 1, args
+        elif c == "," and depth == 1:
+            args.append(text[start:i])
+            start = i + 1
+        i += 1
+    return len(text), args
+
+
+def drop_non_checks(text):
+    """probe C text with every recorder call that cannot report a device
+    failure blanked out (see the module docstring)"""
+    out, pos = [], 0
+    for m in RECORDER_RE.finditer(text):
+        if m.start() < pos:
+            continue  # inside a call already blanked
+        end, args = call_args(text, m.end() - 1)
+        verdict = args[3] if len(args) > 3 else ""
+        if m.group(1) == "vp_report_rt" or (NOT_FAIL_RE.search(verdict) and "VP_FAIL" not in verdict):
+            out.append(text[pos:m.start()])
+            pos = end
+    out.append(text[pos:])
+    return " ".join(out)
 
 
 def scan(reqs):
@@ -36,7 +107,9 @@ def scan(reqs):
                 if not name.endswith((".c", ".h", ".py")):
                     continue
                 with open(os.path.join(dirpath, name), encoding="utf-8", errors="replace") as fh:
-                    text = fh.read()
+                    text = strip_comments(fh.read(), name.endswith(".py"))
+                if part == "guest-probe" and not name.endswith(".py"):
+                    text = drop_non_checks(text)
                 if part == "tests":
                     for m in CONFORMS_RE.finditer(text):
                         if m.group(1) in by_macro:

@@ -147,7 +147,10 @@ void vp_devtest_blk(vp_drv *v, vp_seen *seen)
             return;
         status_ok(r, "blk.flush.status", st, used, 1);
     } else {
-        vp_check(r, "blk.flush", REQ_DEV_BLK_INIT_1, VP_INFO, "FLUSH offered", "not offered", NULL);
+        /* a SHOULD, and a MUST once the cache mode is writable (CONFIG_WCE) */
+        bool wce = v->offered >> VIRTIO_BLK_F_CONFIG_WCE_BIT & 1;
+        vp_check(r, "blk.flush", wce ? REQ_DEV_BLK_INIT_1 : "", wce ? VP_FAIL : VP_INFO, "FLUSH offered", "not offered",
+                 wce ? "CONFIG_WCE is offered, so FLUSH must be" : "a device should offer FLUSH");
     }
     memset(b.h_data, 0, 20);
     st = blk_req(&b, "blk.get_id", T_GET_ID, 0, 20, false, false, &used);

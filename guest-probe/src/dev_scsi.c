@@ -1,8 +1,10 @@
 /* SCSI host: on target 0 LUN 0, TEST UNIT READY (past the power-on unit
  * attention), INQUIRY, READ CAPACITY(10), READ(10) of the runner's pattern,
  * REPORT LUNS; an unknown opcode must come back CHECK CONDITION with
- * ILLEGAL REQUEST sense, and an absent target as BAD_TARGET. Header sizes
- * follow the device's cdb_size and sense_size. */
+ * ILLEGAL REQUEST sense, and an absent target as BAD_TARGET. A host with no
+ * LUN 0 at target 0 (no disk attached) conforms when it says so; the checks
+ * that need the LUN are then skipped. Header sizes follow the device's
+ * cdb_size and sense_size. */
 #include <stdio.h>
 #include <string.h>
 
@@ -65,6 +67,35 @@ static bool good(scsi *s, const char *id, const answer *a)
                      a->response == R_OK && a->status == 0, "response 0 (OK), status GOOD", ob, NULL);
 }
 
+/* The answer to TEST UNIT READY when there is no LUN 0 at target 0: no
+ * target at all, or a target without that LUN (LOGICAL UNIT NOT SUPPORTED). */
+static bool no_lun(const answer *a)
+{
+    return a->response == R_BAD_TARGET || (a->response == R_OK && a->status == 2 && a->key == 5 && a->asc == 0x25);
+}
+
+/* The checks that need LUN 0, in the order they run: skipped from the first
+ * one not yet run when the LUN turns out to be absent. */
+static void skip_lun_checks(vp_report *r, unsigned from, const char *why)
+{
+    static const char *const need_lun[] = {"scsi.inquiry", "scsi.inquiry.disk", "scsi.read_capacity",
+                                           "scsi.read", "scsi.report_luns", "scsi.unknown_opcode"};
+    for (unsigned i = from; i < sizeof need_lun / sizeof need_lun[0]; i++)
+        vp_check(r, need_lun[i], "", VP_SKIP, NULL, NULL, "no LUN 0 at target 0 (%s)", why);
+}
+
+/* A target the host does not have must be answered BAD_TARGET. */
+static void bad_target(scsi *s, answer *a)
+{
+    static const uint8_t tur[6] = {0x00};
+    char ob[64];
+    if (!command(s, "scsi.bad_target", 77, tur, 6, 0, a))
+        return;
+    snprintf(ob, sizeof ob, "response %u, status 0x%02x", a->response, a->status);
+    vp_expect(s->v->c->rep, "scsi.bad_target", REQ_DEV_SCSI_REQ_2, a->response == R_BAD_TARGET,
+              "response 3 (BAD_TARGET)", ob, "target 77");
+}
+
 static uint32_t be32(const uint8_t *b)
 {
     return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
@@ -107,6 +138,14 @@ void vp_devtest_scsi(vp_drv *v, vp_seen *seen)
         if (!command(&s, "scsi.tur", 0, tur, 6, 0, &a))
             return;
     } while (++tries < 4 && a.response == R_OK && a.status == 2 && a.key == 6);
+    if (no_lun(&a)) {
+        snprintf(ob, sizeof ob, "response %u, status 0x%02x, sense key %u, asc 0x%02x", a.response, a.status,
+                 a.key, a.asc);
+        vp_check(r, "scsi.tur", "", VP_PASS, "GOOD, or no LUN 0 at target 0", ob, "no LUN 0 at target 0");
+        skip_lun_checks(r, 0, a.response == R_BAD_TARGET ? "no target 0: no disk attached?" : "LUN not supported");
+        bad_target(&s, &a);
+        return;
+    }
     if (!good(&s, "scsi.tur", &a))
         return;
     static const uint8_t inquiry[6] = {0x12, 0, 0, 0, 36, 0};
@@ -117,6 +156,13 @@ void vp_devtest_scsi(vp_drv *v, vp_seen *seen)
     char vendor[9] = {0}, product[17] = {0};
     memcpy(vendor, d + 8, 8);
     memcpy(product, d + 16, 16);
+    unsigned qualifier = d[0] >> 5;
+    if (qualifier == 1 || qualifier == 3) { /* no device at this LUN: QEMU's target without LUN 0 says 1 */
+        snprintf(ob, sizeof ob, "INQUIRY: peripheral qualifier %u", qualifier);
+        skip_lun_checks(r, 1, ob);
+        bad_target(&s, &a);
+        return;
+    }
     snprintf(ob, sizeof ob, "type %u, '%s' '%s'", d[0] & 0x1f, vendor, product);
     vp_expect(r, "scsi.inquiry.disk", "", (d[0] & 0x1f) == 0, "type 0 (direct access)", ob, NULL);
     static const uint8_t cap10[10] = {0x25};
@@ -155,9 +201,5 @@ void vp_devtest_scsi(vp_drv *v, vp_seen *seen)
     vp_expect(r, "scsi.unknown_opcode", REQ_DEV_SCSI_REQ_1,
               a.response == R_OK && a.status == 2 && a.key == 5 && a.sense_len > 0 && a.sense_len <= s.sense_size,
               "CHECK CONDITION, ILLEGAL REQUEST sense", ob, NULL);
-    if (!command(&s, "scsi.bad_target", 77, tur, 6, 0, &a))
-        return;
-    snprintf(ob, sizeof ob, "response %u, status 0x%02x", a.response, a.status);
-    vp_expect(r, "scsi.bad_target", REQ_DEV_SCSI_REQ_2, a.response == R_BAD_TARGET, "response 3 (BAD_TARGET)",
-              ob, "target 77");
+    bad_target(&s, &a);
 }

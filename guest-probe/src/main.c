@@ -17,6 +17,7 @@
 
 #include "ioport_out.h"
 #include "kdrv.h"
+#include "pci_path.h"
 #include "pci_sim.h"
 #include "probe.h"
 
@@ -38,12 +39,15 @@ static void usage(FILE *o)
           "  --blk-pattern      block devices carry the runner's pattern (see PROTOCOL.md)\n"
           "  --blk-serial S     expected block device GET_ID answer\n"
           "  --net-loopback     net backends return every frame: a frame not received back fails\n"
+          "  --console-ports N  the host gave each console device N ports: fewer PORT_ADDs fail\n"
+          "                     (default: unknown, no PORT_ADD at all is a skip)\n"
           "  --unbind           detach a bound kernel driver instead of skipping the device\n"
           "  --kernel-drivers DIR  load the kernel's virtio modules from DIR and certify them\n"
           "                     instead of driving devices (binding, interface, one operation)\n"
           "  --force-legacy     with --kernel-drivers: load virtio_pci with force_legacy=1\n"
           "  --sim SPEC         run against the in-process reference device, e.g. rng:modern,blk:legacy\n"
-          "exit status: 0 every check passed, 1 a check failed, 2 could not run\n",
+          "exit status: 0 every check passed, 1 a check failed, 2 could not run or could not\n"
+          "write the results\n",
           o);
 }
 
@@ -102,6 +106,32 @@ static FILE *open_out(const char *path)
     return f;
 }
 
+/* The bridges in front of f must forward its BARs and DMA (pci_path.c):
+ * false, with a setup error recorded, when they cannot be made to. */
+static bool bridges_ready(vp_report *rep, vp_fn *f)
+{
+    char detail[320];
+    vp_path p = vp_path_enable(f, detail, sizeof detail);
+    if (p == VP_PATH_ENABLED)
+        vp_check(rep, "pci.setup.bridge", "", VP_INFO, NULL, "turned on by the probe", "%s", detail);
+    else if (p == VP_PATH_BROKEN)
+        vp_check(rep, "pci.setup.bridge", "", VP_ERROR, "bridges forwarding the BARs", "not forwarding",
+                 "%s; a setup problem of the machine, not of the device: not driven", detail);
+    return p != VP_PATH_BROKEN;
+}
+
+/* A run whose output is lost exits 2, whatever its checks said. */
+static int close_outputs(vp_report *rep, const char *json, int rc)
+{
+    bool written = vp_report_close(rep, json);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        if (written) /* else already said */
+            fprintf(stderr, "vconform-probe: writing to stdout failed\n");
+        written = false;
+    }
+    return written ? rc : 2;
+}
+
 static bool selected(const vp_dev *d, char **sel, unsigned nsel)
 {
     if (!nsel)
@@ -119,21 +149,21 @@ int main(int argc, char **argv)
     if (pid1)
         init_mode(&argc, &argv);
     vp_report rep = {.human = stdout};
-    vp_ctx c = {.rep = &rep, .opt = {.timeout_ms = 2000, .legacy = true, .modern = true}};
+    vp_ctx c = {.rep = &rep, .opt = {.timeout_ms = 2000, .legacy = true, .modern = true, .console_ports = -1}};
     const char *json = NULL, *sim = NULL, *kdrv = NULL;
     bool force_legacy = false;
     char *sel[MAX_SELECT];
     unsigned nsel = 0;
     bool list = false;
     enum { O_JSON = 256, O_QUIET, O_VERBOSE, O_LIST, O_DEVICE, O_TIMEOUT, O_NOLEG, O_NOMOD, O_PATTERN,
-           O_SERIAL, O_UNBIND, O_SIM, O_HELP, O_KDRV, O_FORCELEG, O_NETLOOP };
+           O_SERIAL, O_UNBIND, O_SIM, O_HELP, O_KDRV, O_FORCELEG, O_NETLOOP, O_CONPORTS };
     static const struct option lo[] = {
         {"json", 1, 0, O_JSON}, {"quiet", 0, 0, O_QUIET}, {"verbose", 0, 0, O_VERBOSE},
         {"list", 0, 0, O_LIST}, {"device", 1, 0, O_DEVICE}, {"timeout-ms", 1, 0, O_TIMEOUT},
         {"no-legacy", 0, 0, O_NOLEG}, {"no-modern", 0, 0, O_NOMOD}, {"blk-pattern", 0, 0, O_PATTERN},
         {"blk-serial", 1, 0, O_SERIAL}, {"unbind", 0, 0, O_UNBIND}, {"sim", 1, 0, O_SIM},
         {"help", 0, 0, O_HELP}, {"kernel-drivers", 1, 0, O_KDRV}, {"force-legacy", 0, 0, O_FORCELEG},
-        {"net-loopback", 0, 0, O_NETLOOP}, {0, 0, 0, 0}};
+        {"net-loopback", 0, 0, O_NETLOOP}, {"console-ports", 1, 0, O_CONPORTS}, {0, 0, 0, 0}};
     int o, rc = 2;
     char *end;
     while ((o = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -162,6 +192,14 @@ int main(int argc, char **argv)
         case O_PATTERN: c.opt.blk_pattern = true; break;
         case O_SERIAL: c.opt.blk_serial = optarg; break;
         case O_NETLOOP: c.opt.net_loopback = true; break;
+        case O_CONPORTS:
+            errno = 0;
+            c.opt.console_ports = (int)strtol(optarg, &end, 10);
+            if (errno || *end || !*optarg || c.opt.console_ports < 0 || c.opt.console_ports > 31) {
+                fprintf(stderr, "vconform-probe: --console-ports wants 0-31, not '%s'\n", optarg);
+                goto out;
+            }
+            break;
         case O_UNBIND: c.opt.unbind = true; break;
         case O_SIM: sim = optarg; break;
         case O_KDRV: kdrv = optarg; break;
@@ -232,7 +270,9 @@ int main(int argc, char **argv)
                 vp_check(&rep, "probe.unbind", "", VP_ERROR, NULL, NULL, "%s", err);
         }
         /* BARs are reached only on unbound functions: a kernel driver owns the rest */
-        bool usable = !kdrv && !f->driver[0] && f->ops->enable(f, err, sizeof err);
+        bool mine = !kdrv && !f->driver[0];
+        bool path_ok = !mine || bridges_ready(&rep, f);
+        bool usable = mine && path_ok && f->ops->enable(f, err, sizeof err);
         d->bars_usable = usable;
         vp_checks_pci(&c, d);
         vp_report_set(&rep, f->addr, "pci");
@@ -242,7 +282,8 @@ int main(int argc, char **argv)
             vp_check(&rep, "probe.bound", "", VP_SKIP, NULL, f->driver,
                      "kernel driver '%s' owns the device (use --unbind to take it)", f->driver);
         } else if (!usable) {
-            vp_check(&rep, "probe.enable", "", VP_ERROR, NULL, NULL, "%s", err);
+            if (path_ok) /* a broken path is already reported as pci.setup.bridge */
+                vp_check(&rep, "probe.enable", "", VP_ERROR, NULL, NULL, "%s", err);
         } else {
             if (!c.have_dma && !c.dma_err[0]) {
                 c.have_dma = c.plat->dma_alloc(c.plat, DMA_ARENA, &c.dma, c.dma_err, sizeof c.dma_err);
@@ -270,9 +311,7 @@ int main(int argc, char **argv)
 close:
     c.plat->close(c.plat);
 out:
-    if (rep.json && rep.json != stdout)
-        fclose(rep.json);
-    fflush(stdout);
+    rc = close_outputs(&rep, json, rc);
     if (pid1) {
         sync();
         reboot(RB_POWER_OFF);

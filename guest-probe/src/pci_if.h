@@ -37,6 +37,11 @@ typedef struct vp_pci_ops {
     bool (*bar_write)(vp_fn *f, unsigned bar, uint64_t off, unsigned len, uint64_t val);
     /* Makes the BARs reachable and turns on decoding and bus mastering. */
     bool (*enable)(vp_fn *f, char *err, size_t errlen);
+    /* The bridges between the root bus and f, nearest the root first (at
+     * most max), as functions whose config space cfg_read and cfg_write
+     * reach; 0 on the root bus or when the path is unknown. pci_path.c
+     * decides what to do with them. */
+    unsigned (*bridges)(vp_fn *f, vp_fn **out, unsigned max);
 } vp_pci_ops;
 
 struct vp_fn {

@@ -17,23 +17,31 @@
 #include "pci_if.h"
 
 #define MAX_FN 64
+#define MAX_BRIDGE 32
+#define MAX_HOPS 13 /* as many as slot_path can name */
 #define HUGE_2M (2u << 20)
 
+typedef struct lp_plat lp_plat;
+
 typedef struct lp_fn {
+    lp_plat *plat;
     struct pci_dev *pd;
     int fd[VP_NBARS];
     volatile uint8_t *map[VP_NBARS];
     size_t maplen[VP_NBARS];
 } lp_fn;
 
-typedef struct lp_plat {
+struct lp_plat {
     vp_platform p;
     struct pci_access *pacc;
     vp_fn fn[MAX_FN];
     lp_fn lf[MAX_FN];
+    vp_fn br[MAX_BRIDGE]; /* bridges met on paths to the functions (config space only) */
+    lp_fn blf[MAX_BRIDGE];
+    unsigned nbr;
     void *dma_map;
     size_t dma_len;
-} lp_plat;
+};
 
 static char lp_errbuf[256];
 
@@ -173,8 +181,6 @@ static bool lp_enable(vp_fn *f, char *err, size_t errlen)
     return true;
 }
 
-static const vp_pci_ops lp_ops = {lp_cfg_read, lp_cfg_write, lp_bar_read, lp_bar_write, lp_enable};
-
 /* ---- DMA arena ---- */
 static bool virt_to_phys(int pm, void *v, uint64_t *phys)
 {
@@ -287,28 +293,96 @@ static void lp_close(vp_platform *p)
     free(lp);
 }
 
-/* vp_fn.slot_path from the sysfs path, whose components name each bridge
- * on the way (/sys/devices/pci0000:00/0000:00:1c.0/0000:01:00.0). */
-static void slot_path(vp_fn *f)
+typedef struct hop {
+    unsigned dom, bus, dev, fn;
+} hop;
+
+/* The functions from the root bus to addr, itself last, from its sysfs path
+ * (/sys/devices/pci0000:00/0000:00:1c.0/0000:01:00.0); -1 when unknown. */
+static int hops(const char *addr, hop *out, unsigned max)
 {
     char link[128], real[PATH_MAX];
-    snprintf(link, sizeof link, "/sys/bus/pci/devices/%s", f->addr);
+    snprintf(link, sizeof link, "/sys/bus/pci/devices/%s", addr);
     if (!realpath(link, real))
-        return;
-    size_t used = 0;
+        return -1;
+    unsigned n = 0;
     for (char *save = NULL, *c = strtok_r(real, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
-        unsigned dom, bus, dev, fn;
+        hop h;
         char tail;
-        if (sscanf(c, "%x:%x:%x.%x%c", &dom, &bus, &dev, &fn, &tail) != 4)
+        if (sscanf(c, "%x:%x:%x.%x%c", &h.dom, &h.bus, &h.dev, &h.fn, &tail) != 4)
             continue;
-        int n = snprintf(f->slot_path + used, sizeof f->slot_path - used, "%s%02x.%x", used ? "/" : "", dev, fn);
-        if (n < 0 || (size_t)n >= sizeof f->slot_path - used) {
+        if (n == max)
+            return -1;
+        out[n++] = h;
+    }
+    return (int)n;
+}
+
+/* vp_fn.slot_path: dev.fn of every hop. */
+static void slot_path(vp_fn *f)
+{
+    hop h[MAX_HOPS];
+    int n = hops(f->addr, h, MAX_HOPS);
+    size_t used = 0;
+    for (int i = 0; i < n; i++) {
+        int w = snprintf(f->slot_path + used, sizeof f->slot_path - used, "%s%02x.%x", used ? "/" : "",
+                         h[i].dev, h[i].fn);
+        if (w < 0 || (size_t)w >= sizeof f->slot_path - used) {
             f->slot_path[0] = 0; /* deeper than we can name: leave it out */
             return;
         }
-        used += (size_t)n;
+        used += (size_t)w;
     }
 }
+
+static const vp_pci_ops lp_ops;
+
+/* The vp_fn of the bridge at h (created on first use), NULL when libpci
+ * does not list it or there is no room. */
+static vp_fn *bridge_fn(lp_plat *lp, const hop *h)
+{
+    for (unsigned i = 0; i < lp->nbr; i++) {
+        struct pci_dev *pd = lp->blf[i].pd;
+        if (pd->domain == (int)h->dom && pd->bus == h->bus && pd->dev == h->dev && pd->func == h->fn)
+            return &lp->br[i];
+    }
+    if (lp->nbr == MAX_BRIDGE)
+        return NULL;
+    for (struct pci_dev *pd = lp->pacc->devices; pd; pd = pd->next) {
+        if (pd->domain != (int)h->dom || pd->bus != h->bus || pd->dev != h->dev || pd->func != h->fn)
+            continue;
+        vp_fn *b = &lp->br[lp->nbr];
+        lp_fn *l = &lp->blf[lp->nbr++];
+        l->plat = lp;
+        l->pd = pd;
+        for (unsigned k = 0; k < VP_NBARS; k++)
+            l->fd[k] = -1;
+        snprintf(b->addr, sizeof b->addr, "%04x:%02x:%02x.%x", h->dom, h->bus, h->dev, h->fn);
+        b->vendor = pd->vendor_id;
+        b->device = pd->device_id;
+        b->ops = &lp_ops;
+        b->priv = l;
+        return b;
+    }
+    return NULL;
+}
+
+static unsigned lp_bridges(vp_fn *f, vp_fn **out, unsigned max)
+{
+    lp_fn *l = f->priv;
+    hop h[MAX_HOPS];
+    int n = hops(f->addr, h, MAX_HOPS);
+    unsigned nb = 0;
+    for (int i = 0; i + 1 < n; i++) { /* every hop but the function itself */
+        vp_fn *b = bridge_fn(l->plat, &h[i]);
+        if (!b || nb == max)
+            return 0; /* a path we cannot follow whole: leave it alone */
+        out[nb++] = b;
+    }
+    return nb;
+}
+
+static const vp_pci_ops lp_ops = {lp_cfg_read, lp_cfg_write, lp_bar_read, lp_bar_write, lp_enable, lp_bridges};
 
 static int by_addr(const void *a, const void *b)
 {
@@ -342,6 +416,7 @@ vp_platform *vp_libpci_open(char *err, size_t errlen)
             break;
         vp_fn *f = &lp->fn[lp->p.nfn];
         lp_fn *l = &lp->lf[lp->p.nfn];
+        l->plat = lp;
         l->pd = pd;
         for (unsigned b = 0; b < VP_NBARS; b++)
             l->fd[b] = -1;

@@ -31,7 +31,11 @@
 enum { F_MULT3 = 1, F_REV0 = 2, F_NOISR = 4, F_CAPLOOP = 8, F_CAPBAR = 16, F_STUCK = 32, F_MUTE = 64,
        F_ISRSTICKY = 128, F_BADWINDOW = 256, F_GARBAGE = 512,
        F_PIO = 1024 /* not a fault: a second notify capability in I/O BAR2, like QEMU's modern-pio-notify */,
-       F_USEDLEN = 2048 /* split rings: used lengths 8 bytes beyond what was written */ };
+       F_USEDLEN = 2048 /* split rings: used lengths 8 bytes beyond what was written */,
+       F_DETACHED = 4096 /* not a fault: no backend (scsi without disk, console without port, net without peer) */,
+       F_BRIDGEOFF = 8192 /* behind a bridge whose windows hold the BARs, decoding left off */,
+       F_BRIDGENOWIN = 16384 /* behind a bridge with decoding off and windows unprogrammed (at 0) */ };
+#define F_BRIDGE (F_BRIDGEOFF | F_BRIDGENOWIN)
 #define CAP_PIO_NOTIFY 0xa4u
 
 typedef struct sim_fn {
@@ -42,6 +46,8 @@ typedef struct sim_fn {
     unsigned faults;
     uint8_t *disk;
     uint16_t used_seen[VC_DEV_MAX_QUEUES]; /* F_USEDLEN: used entries already inflated */
+    vp_fn bridge;       /* F_BRIDGE: the bridge in front of the function */
+    uint8_t bcfg[64];   /* its type 1 header */
     /* modern common config shadow */
     uint32_t dfsel, gfsel;
     uint16_t qsel;
@@ -119,6 +125,64 @@ static void build_config(sim_fn *s, uint16_t virtio_id, uint16_t legacy_pci)
         vcap(c, CAP_PIO_NOTIFY, 0, 20, VP_CAP_NOTIFY, 2, 0, 2);
         put32(c + CAP_PIO_NOTIFY + 16, 0);
     }
+}
+
+/* ---- the bridge in front (F_BRIDGE) ---- */
+static void build_bridge(sim_fn *s)
+{
+    uint8_t *c = s->bcfg;
+    memset(c, 0, sizeof s->bcfg);
+    put16(c, 0x1b36); /* QEMU's pcie-pci-bridge */
+    put16(c + 2, 0x000e);
+    c[0x0a] = 0x04; /* class: PCI-to-PCI bridge */
+    c[0x0b] = 0x06;
+    c[0x0e] = 0x01; /* type 1 header */
+    if (s->faults & F_BRIDGENOWIN)
+        return; /* every window at 0, as qboot leaves them */
+    c[0x1c] = 0xc0; /* I/O 0xc000-0xdfff */
+    c[0x1d] = 0xd0;
+    put16(c + 0x20, 0xfe00); /* memory 0xfe000000-0xfe0fffff */
+    put16(c + 0x22, 0xfe00);
+    put16(c + 0x24, 0xfe81); /* prefetchable, 64-bit: 0xfe800000-0xfe8fffff */
+    put16(c + 0x26, 0xfe81);
+}
+
+static bool bridge_cfg_read(vp_fn *f, unsigned off, unsigned len, uint32_t *val)
+{
+    sim_fn *s = S(f);
+    *val = 0;
+    for (unsigned i = 0; i < len && off + i < sizeof s->bcfg; i++)
+        *val |= (uint32_t)s->bcfg[off + i] << (8 * i);
+    return off < 4096;
+}
+
+static bool bridge_cfg_write(vp_fn *f, unsigned off, unsigned len, uint32_t val)
+{
+    sim_fn *s = S(f);
+    if (off == 4 && len >= 2) /* only COMMAND is writable here */
+        put16(s->bcfg + 4, (uint16_t)val);
+    return off < 4096;
+}
+
+/* Whether the bridge forwards an access to bar (always without a bridge). */
+static bool bridge_passes(sim_fn *s, unsigned bar)
+{
+    if (!(s->faults & F_BRIDGE))
+        return true;
+    const vp_bar *b = &s->fn.bar[bar];
+    uint16_t cmd = (uint16_t)(s->bcfg[4] | s->bcfg[5] << 8);
+    if (!(cmd & (b->io ? 1 : 2)))
+        return false;
+    uint64_t lo, hi;
+    if (b->io) {
+        lo = (uint64_t)(s->bcfg[0x1c] & 0xf0) << 8;
+        hi = (uint64_t)(s->bcfg[0x1d] & 0xf0) << 8 | 0xfff;
+    } else {
+        unsigned at = b->prefetch ? 0x24 : 0x20;
+        lo = (uint64_t)((s->bcfg[at] | s->bcfg[at + 1] << 8) & 0xfff0) << 16;
+        hi = (uint64_t)((s->bcfg[at + 2] | s->bcfg[at + 3] << 8) & 0xfff0) << 16 | 0xfffff;
+    }
+    return b->addr >= lo && b->addr + b->size - 1 <= hi;
 }
 
 /* ---- config space ---- */
@@ -387,6 +451,10 @@ static bool sim_bar_read(vp_fn *f, unsigned bar, uint64_t off, unsigned len, uin
     *val = 0;
     if (bar >= VP_NBARS || !f->bar[bar].present || off + len > f->bar[bar].size)
         return false;
+    if (!bridge_passes(s, bar)) { /* nobody claims the access: all ones */
+        *val = len == 8 ? ~0ull : (1ull << (8 * len)) - 1;
+        return true;
+    }
     if (bar == 0 && s->legacy_ok)
         return lg_read(s, off, len, val);
     if (bar == 4)
@@ -399,6 +467,8 @@ static bool sim_bar_write(vp_fn *f, unsigned bar, uint64_t off, unsigned len, ui
     sim_fn *s = S(f);
     if (bar >= VP_NBARS || !f->bar[bar].present || off + len > f->bar[bar].size)
         return false;
+    if (!bridge_passes(s, bar))
+        return true; /* lost on the way */
     if (bar == 0 && s->legacy_ok)
         return lg_write(s, off, len, val);
     if (bar == 4)
@@ -414,7 +484,18 @@ static bool sim_enable(vp_fn *f, char *err, size_t errlen)
     return true;
 }
 
-static const vp_pci_ops sim_ops = {sim_cfg_read, sim_cfg_write, sim_bar_read, sim_bar_write, sim_enable};
+static unsigned sim_bridges(vp_fn *f, vp_fn **out, unsigned max)
+{
+    sim_fn *s = S(f);
+    if (!(s->faults & F_BRIDGE) || max < 1)
+        return 0;
+    out[0] = &s->bridge;
+    return 1;
+}
+
+static const vp_pci_ops sim_ops = {sim_cfg_read, sim_cfg_write, sim_bar_read, sim_bar_write, sim_enable,
+                                   sim_bridges};
+static const vp_pci_ops bridge_ops = {.cfg_read = bridge_cfg_read, .cfg_write = bridge_cfg_write};
 
 static bool sim_dma(vp_platform *p, size_t min, vp_dma *out, char *err, size_t errlen)
 {
@@ -460,7 +541,7 @@ static bool add_fn(sim_plat *sp, char *item, char *err, size_t errlen)
     memset(s, 0, sizeof *s);
     static const char *const fault_names[] = {"mult3", "rev0", "noisr", "caploop", "capbar", "stuck",
                                               "mute", "isrsticky", "badwindow", "garbage", "pio",
-                                              "usedlen"};
+                                              "usedlen", "detached", "bridgeoff", "bridgenowin"};
     for (char *fl; (fl = strtok_r(NULL, ":", &save));) {
         unsigned i;
         for (i = 0; i < sizeof fault_names / sizeof fault_names[0]; i++)
@@ -495,7 +576,8 @@ static bool add_fn(sim_plat *sp, char *item, char *err, size_t errlen)
         return false;
     }
     /* net and console echo what the driver sends, as the runner's backends do */
-    vc_model_opts o = {.seed = 1234 + sp->p.nfn, .serial = "vconform-sim", .loopback = true};
+    vc_model_opts o = {.seed = 1234 + sp->p.nfn, .serial = "vconform-sim", .loopback = true,
+                       .detached = (s->faults & F_DETACHED) != 0};
     if (!strcmp(type, "blk") || !strcmp(type, "scsi")) {
         s->disk = malloc((size_t)SIM_DISK_SECTORS * 512);
         if (!s->disk) {
@@ -517,8 +599,19 @@ static bool add_fn(sim_plat *sp, char *item, char *err, size_t errlen)
     }
     vc_dev_reset(s->dev);
     vp_fn *f = &s->fn;
-    snprintf(f->addr, sizeof f->addr, "0000:00:%02x.0", 3 + sp->p.nfn);
-    snprintf(f->slot_path, sizeof f->slot_path, "%02x.0", 3 + sp->p.nfn);
+    unsigned slot = 3 + sp->p.nfn;
+    snprintf(f->addr, sizeof f->addr, "0000:00:%02x.0", slot);
+    snprintf(f->slot_path, sizeof f->slot_path, "%02x.0", slot);
+    if (s->faults & F_BRIDGE) { /* the bridge takes the root-bus slot, the function sits on its bus */
+        vp_fn *b = &s->bridge;
+        snprintf(b->addr, sizeof b->addr, "0000:00:%02x.0", slot);
+        snprintf(b->slot_path, sizeof b->slot_path, "%02x.0", slot);
+        b->ops = &bridge_ops;
+        b->priv = s;
+        build_bridge(s);
+        snprintf(f->addr, sizeof f->addr, "0000:%02x:00.0", 1 + sp->p.nfn);
+        snprintf(f->slot_path, sizeof f->slot_path, "%02x.0/00.0", slot);
+    }
     f->ops = &sim_ops;
     f->priv = s;
     build_config(s, id, legacy_pci);

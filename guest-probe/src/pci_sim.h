@@ -6,7 +6,16 @@
 #include "pci_if.h"
 
 /* spec: comma-separated functions "type:mode[:fault]...", mode legacy,
- * transitional or modern. Faults make the device misbehave on purpose:
+ * transitional or modern. Two suffixes set up a conforming device the
+ * probe must not blame:
+ *   detached     no backend: scsi without a disk (BAD_TARGET everywhere),
+ *                console without ports (no PORT_ADD), net without a peer
+ *                (transmitted frames never come back)
+ *   bridgeoff    behind a bridge whose windows hold the BARs but whose
+ *                decoding is off (the probe turns it on)
+ * Faults make the device or its machine misbehave on purpose:
+ *   bridgenowin  behind a bridge with decoding off and every window at 0
+ *                (unprogrammed: a setup error, not a device violation)
  *   mult3        notify_off_multiplier 3
  *   rev0         modern id with revision 0
  *   noisr        no ISR capability

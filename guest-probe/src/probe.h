@@ -48,6 +48,10 @@ typedef struct vp_dev {
     bool bars_usable;       /* BARs mapped and decoding on (probe owns the function) */
     const char *mode;       /* legacy, transitional, modern, invalid */
     char mode_why[160];
+
+    /* learnt by an earlier driver personality: later ones wait briefly */
+    bool net_silent;        /* a transmitted frame never came back */
+    bool console_silent;    /* DEVICE_READY drew no PORT_ADD */
 } vp_dev;
 
 typedef struct vp_opts {
@@ -55,9 +59,13 @@ typedef struct vp_opts {
     bool legacy, modern;    /* driver personalities to run */
     bool blk_pattern;       /* the runner's disk carries the known pattern */
     bool net_loopback;      /* net backends return every transmitted frame */
+    int console_ports;      /* ports the host gave each console device, -1 unknown */
     bool unbind;            /* unbind a bound kernel driver instead of skipping */
     const char *blk_serial; /* expected GET_ID answer, NULL: do not compare */
 } vp_opts;
+
+/* The wait for something an earlier personality found never comes. */
+#define VP_QUICK_WAIT_MS 100u
 
 typedef struct vp_ctx {
     vp_platform *plat;

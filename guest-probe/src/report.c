@@ -1,6 +1,7 @@
 /* JSON Lines and human output of the probe's checks. */
 #include "report.h"
 
+#include <errno.h>
 #include <string.h>
 #include <sys/utsname.h>
 #include <time.h>
@@ -129,11 +130,11 @@ const char *vp_json_close(vp_json *j)
 /* ---- report ---- */
 static void emit(vp_report *r, const char *json)
 {
-    if (r->json) {
-        fputs(json, r->json);
-        fputc('\n', r->json);
-        fflush(r->json);
-    }
+    if (!r->json)
+        return;
+    errno = 0;
+    if ((fputs(json, r->json) < 0 || fputc('\n', r->json) == EOF || fflush(r->json) != 0) && !r->json_errno)
+        r->json_errno = errno ? errno : EIO; /* kept for the end: a run whose results are lost must not pass */
 }
 
 void vp_report_start(vp_report *r, int argc, char **argv)
@@ -245,6 +246,23 @@ void vp_report_end(vp_report *r)
         fprintf(r->human, "%u device(s): %u passed, %u failed, %u skipped, %u errors, %u info (%.2f s)\n",
                 r->devices, r->n[VP_PASS], r->n[VP_FAIL], r->n[VP_SKIP], r->n[VP_ERROR],
                 r->n[VP_INFO], secs);
+}
+
+bool vp_report_close(vp_report *r, const char *path)
+{
+    if (r->json) {
+        errno = 0;
+        bool ok = fflush(r->json) == 0 && !ferror(r->json);
+        if (!ok && !r->json_errno)
+            r->json_errno = errno ? errno : EIO;
+        if (r->json != stdout && fclose(r->json) != 0 && !r->json_errno)
+            r->json_errno = errno ? errno : EIO;
+        r->json = NULL;
+    }
+    if (r->json_errno)
+        fprintf(stderr, "vconform-probe: writing results to %s failed: %s\n",
+                path && strcmp(path, "-") ? path : "stdout", strerror(r->json_errno));
+    return r->json_errno == 0;
 }
 
 int vp_report_exit(const vp_report *r)

@@ -22,6 +22,7 @@ typedef struct vp_report {
     double t0;
     const char *addr;    /* device the checks are about */
     const char *driver;  /* "pci", "modern", "legacy" */
+    int json_errno;      /* first failed write to json (0: none): the results are lost */
 } vp_report;
 
 /* A small bounded JSON object builder (device records). */
@@ -56,5 +57,8 @@ bool vp_expect(vp_report *r, const char *id, const char *reqs, bool cond, const 
 void vp_report_end(vp_report *r);
 /* 0 all passed, 1 a check failed, 2 could not run (errors only). */
 int vp_report_exit(const vp_report *r);
+/* Flushes and closes the JSON sink (stdout is flushed, not closed); false,
+ * with a message on stderr naming path, when any record was not written. */
+bool vp_report_close(vp_report *r, const char *path);
 
 #endif

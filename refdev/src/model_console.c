@@ -44,6 +44,7 @@ typedef struct con_msg {
 typedef struct console {
     vc_dev dev;
     bool loopback;
+    bool detached;  /* the host has no port: nothing to announce */
     bool announced; /* ports added after DEVICE_READY */
     con_port port[CON_PORTS];
     con_msg outbox[CON_OUTBOX];
@@ -182,7 +183,8 @@ static uint32_t serve_ctrl(vc_dev *d, unsigned q, vc_chain *c)
     if (event == E_DEVICE_READY) {
         if (value == 1 && !m->announced) {
             m->announced = true;
-            for (uint32_t p = 0; p < CON_PORTS; p++) { /* only new ports below max (dev.console_multiport.1) */
+            uint32_t ports = m->detached ? 0 : CON_PORTS; /* a detached host has none */
+            for (uint32_t p = 0; p < ports; p++) { /* only new ports below max (dev.console_multiport.1) */
                 m->port[p].state |= VC_CONSOLE_PORT_ADDED;
                 send_ctrl(m, p, E_PORT_ADD, 0, NULL);
             }
@@ -282,6 +284,7 @@ vc_dev *vc_console_create(const vc_gmem *mem, const vc_model_opts *o)
     vc_dev_init(&m->dev, &console_ops, m, mem, f & ~(o ? o->features_off : 0), C_SIZE,
                 CON_NQUEUES, qmax);
     m->loopback = o && o->loopback;
+    m->detached = o && o->detached;
     uint8_t *c = m->dev.config;
     vc_put16(c + C_COLS, 80);
     vc_put16(c + C_ROWS, 25);

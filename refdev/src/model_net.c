@@ -1,7 +1,8 @@
-/* Network card with a loopback backend: every frame the driver transmits
- * passes the receive filter (promiscuous, all-multicast, MAC table, VLAN
- * table) and comes back on a receive queue. Two queue pairs (MQ), a control
- * queue, mergeable receive buffers, link status and MTU in config. */
+/* Network card with a loopback backend (none when detached): every frame
+ * the driver transmits passes the receive filter (promiscuous, all-multicast,
+ * MAC table, VLAN table) and comes back on a receive queue. Two queue pairs
+ * (MQ), a control queue, mergeable receive buffers, link status and MTU in
+ * config. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,6 +46,7 @@ typedef struct net {
     uint32_t nuni, nmulti;
     uint8_t vlan[4096 / 8];
     unsigned pairs; /* active queue pairs */
+    bool detached;  /* no peer: transmitted frames go nowhere */
     vc_net_stats st;
 } net;
 
@@ -198,7 +200,8 @@ static uint32_t serve_tx(vc_dev *d, unsigned q, vc_chain *c)
         return 0;
     }
     m->st.tx_frames++;
-    loop_back(m, (q - 1) / 2, c, hs, len);
+    if (!m->detached)
+        loop_back(m, (q - 1) / 2, c, hs, len);
     return 0;
 }
 
@@ -353,6 +356,7 @@ vc_dev *vc_net_create(const vc_gmem *mem, const vc_model_opts *o)
     static const uint8_t mac[6] = { 0x52, 0x54, 0x00, 0x76, 0x63, 0x00 };
     memcpy(m->orig_mac, mac, 6);
     m->orig_mac[5] = (uint8_t)(o ? o->seed : 0);
+    m->detached = o && o->detached;
     vc_put16(c + C_STATUS, 1); /* link up */
     vc_put16(c + C_MAX_PAIRS, NET_PAIRS); /* within 1..0x8000 (dev.net_cfg.1) */
     vc_put16(c + C_MTU, NET_MTU);         /* 68..65535 and at least 1280 (dev.net_cfg.2, .3) */

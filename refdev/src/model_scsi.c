@@ -1,5 +1,5 @@
 /* SCSI host with one target and one in-memory LUN (disk image from the
- * options): INQUIRY, TEST UNIT READY, REQUEST SENSE, READ CAPACITY(10/16),
+ * options; no target at all when detached): INQUIRY, TEST UNIT READY, REQUEST SENSE, READ CAPACITY(10/16),
  * READ/WRITE(10/16), SYNCHRONIZE CACHE, REPORT LUNS; CHECK CONDITION with
  * fixed-format sense for the rest. Task management and async notification
  * on the control queue; an event queue for hotplug events. */
@@ -36,6 +36,7 @@ typedef struct scsi {
     uint8_t *disk;
     uint64_t sectors;
     bool read_only;
+    bool detached; /* no target at all: every address is BAD_TARGET */
     vc_held events;
     bool events_lost;
 } scsi;
@@ -179,9 +180,9 @@ static void execute(scsi *s, vc_chain *c, const uint8_t *cdb, bool lun_ok, uint6
 }
 
 /* lun[0] = 1, lun[1] = target, then a flat single-level LUN. */
-static uint8_t address(const uint8_t *lun, bool *lun_ok)
+static uint8_t address(const scsi *s, const uint8_t *lun, bool *lun_ok)
 {
-    if (lun[0] != 1 || lun[1] != 0)
+    if (s->detached || lun[0] != 1 || lun[1] != 0)
         return R_BAD_TARGET;
     *lun_ok = ((lun[2] & 0x3f) << 8 | lun[3]) == 0;
     return R_OK;
@@ -204,7 +205,7 @@ static uint32_t serve_req(vc_dev *d, unsigned q, vc_chain *c)
     vc_chain_read(d->mem, c, REQ_FIXED, cdb, cdb_size < 32 ? cdb_size : 32);
     outcome o = { 0 };
     bool lun_ok = false;
-    o.response = address(hdr, &lun_ok);
+    o.response = address(s, hdr, &lun_ok);
     bool has_out = c->out_bytes > req_len, has_in = c->in_bytes > resp_len;
     if (o.response == R_OK && has_out && has_in && !vc_dev_has(d, F_INOUT)) {
         vc_dev_fault(d, "SCSI_INOUT", REQ_DRV_IMPLIED_SCSI_REQ_LAYOUT, (int)q, false,
@@ -240,7 +241,7 @@ static uint32_t serve_ctrl(vc_dev *d, unsigned q, vc_chain *c)
     bool lun_ok;
     if (type == T_TMF && got >= 24 && c->in_bytes >= 1) {
         uint32_t sub = vc_get32(req + 4);
-        uint8_t r = address(req + 8, &lun_ok);
+        uint8_t r = address(d->model, req + 8, &lun_ok);
         if (r == R_OK && sub > 7)
             r = R_FUNCTION_REJECTED;
         /* requests complete synchronously: nothing is ever left to abort */
@@ -249,7 +250,7 @@ static uint32_t serve_ctrl(vc_dev *d, unsigned q, vc_chain *c)
     }
     if ((type == T_AN_QUERY || type == T_AN_SUBSCRIBE) && got >= 16 && c->in_bytes >= 5) {
         uint8_t resp[5] = { 0 }; /* no asynchronous events supported */
-        resp[4] = address(req + 4, &lun_ok);
+        resp[4] = address(d->model, req + 4, &lun_ok);
         vc_chain_write(d->mem, c, 0, resp, 5);
         return 5;
     }
@@ -335,7 +336,7 @@ static const vc_model_ops scsi_ops = {
 
 vc_dev *vc_scsi_create(const vc_gmem *mem, const vc_model_opts *o)
 {
-    if (!o || !o->disk || o->disk_bytes == 0 || o->disk_bytes % SECTOR)
+    if (!o || (!o->detached && (!o->disk || o->disk_bytes == 0 || o->disk_bytes % SECTOR)))
         return NULL;
     scsi *s = calloc(1, sizeof(*s));
     uint16_t qmax = o->queue_max ? o->queue_max : SCSI_QUEUE_MAX;
@@ -348,8 +349,9 @@ vc_dev *vc_scsi_create(const vc_gmem *mem, const vc_model_opts *o)
     uint16_t qm[SCSI_NQUEUES] = { qmax, qmax, qmax };
     uint64_t f = VC_TRANSPORT_FEATURES | 1ull << F_HOTPLUG | 1ull << F_CHANGE;
     vc_dev_init(&s->dev, &scsi_ops, s, mem, f & ~o->features_off, C_SIZE, SCSI_NQUEUES, qm);
-    s->disk = o->disk;
-    s->sectors = o->disk_bytes / SECTOR;
+    s->detached = o->detached;
+    s->disk = o->detached ? NULL : o->disk;
+    s->sectors = o->detached ? 0 : o->disk_bytes / SECTOR;
     s->read_only = o->read_only;
     fill_config(s, qmax);
     return &s->dev;

@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """The guest probe certifies the reference device in-process (--sim) in all
-three modes, and catches every planted device fault with the right check.
+three modes, catches every planted device fault with the right check, and
+blames no device for what its machine lacks (no backend behind it, a bridge
+the firmware left off).
 
 usage: check_probe_sim.py PATH/TO/vconform-probe
 """
 import json
 import subprocess
 import sys
+import time
 
 TYPES = ["rng", "blk", "net", "console", "balloon", "scsi"]
 CLEAN = ",".join(f"{t}:{m}" for t in TYPES for m in ("modern", "transitional", "legacy")) + ",input:modern"
@@ -37,9 +40,12 @@ FAULTS = {
 }
 
 
-def run(probe, spec):
-    p = subprocess.run([probe, "--sim", spec, "--json", "-", "--quiet", "--blk-pattern", "--net-loopback",
-                        "--timeout-ms", "100"], capture_output=True, text=True, timeout=60)
+DEFAULT_ARGS = ["--blk-pattern", "--net-loopback", "--timeout-ms", "100"]
+
+
+def run(probe, spec, args=None):
+    p = subprocess.run([probe, "--sim", spec, "--json", "-", "--quiet", *(DEFAULT_ARGS if args is None else args)],
+                       capture_output=True, text=True, timeout=60)
     recs = [json.loads(line) for line in p.stdout.splitlines() if line.strip()]
     for r in recs:
         assert r["v"] == 1, r
@@ -81,6 +87,8 @@ def main():
             ("0000:00:04.0", "net.loopback") not in pio:
         problems.append(f"pio notify: exit {rc}, failures {bad[:2]}, modern-pio passes {sorted(pio)[:4]}")
 
+    problems += check_no_backend(probe) + check_bridges(probe)
+
     for fault, (spec, cid, req) in FAULTS.items():
         rc, recs = run(probe, spec)
         hits = [r for r in recs if r["type"] == "check" and r["id"] == cid and r["verdict"] == "fail"]
@@ -98,6 +106,82 @@ def main():
         print("FAIL:", p)
     print(f"probe sim checks: {len(problems)} problem(s)")
     return 1 if problems else 0
+
+
+def verdicts(recs, cid):
+    """{(addr, driver): verdict} of every record of check cid"""
+    return {(r["addr"], r["driver"]): r["verdict"] for r in recs if r["type"] == "check" and r["id"] == cid}
+
+
+def expect(problems, what, recs, cid, verdict, count):
+    got = verdicts(recs, cid)
+    if len(got) != count or set(got.values()) != {verdict}:
+        problems.append(f"{what}: {cid} should be {verdict} {count} time(s), got {sorted(got.values())}")
+
+
+def check_no_backend(probe):
+    """A device with nothing behind it conforms: scsi without a disk, console
+    without ports, net without a peer."""
+    problems = []
+    both = "{t}:modern:detached,{t}:transitional:detached"
+    # modern: split + packed; transitional: split + packed + legacy
+    rc, recs = run(probe, both.format(t="scsi"))
+    bad = [r["id"] for r in recs if r["type"] == "check" and r["verdict"] in ("fail", "error")]
+    if rc != 0 or bad:
+        problems.append(f"scsi without a disk: exit {rc}, failures {bad[:4]}")
+    expect(problems, "scsi without a disk", recs, "scsi.tur", "pass", 5)
+    expect(problems, "scsi without a disk", recs, "scsi.bad_target", "pass", 5)
+    for cid in ("scsi.inquiry", "scsi.read", "scsi.report_luns", "scsi.unknown_opcode"):
+        expect(problems, "scsi without a disk", recs, cid, "skip", 5)
+
+    # no --console-ports: the port count is unknown; with it, exact
+    for ports, verdict, want_rc in ((None, "skip", 0), ("0", "pass", 0), ("1", "fail", 1)):
+        what = f"console without ports, --console-ports {ports}"
+        rc, recs = run(probe, both.format(t="console"),
+                       ["--timeout-ms", "100"] + (["--console-ports", ports] if ports else []))
+        bad = [r["id"] for r in recs if r["type"] == "check" and r["verdict"] in ("fail", "error")
+               and r["id"] != "console.port_add"]
+        if rc != want_rc or bad:
+            problems.append(f"{what}: exit {rc}, failures {bad[:4]}")
+        expect(problems, what, recs, "console.port_add", verdict, 5)
+        expect(problems, what, recs, "console.write", "skip", 5)
+    for ports, verdict in (("2", "pass"), ("1", "fail")):  # the reference console has ports 0 and 1
+        rc, recs = run(probe, "console:modern", ["--timeout-ms", "100", "--console-ports", ports])
+        expect(problems, f"console, --console-ports {ports}", recs, "console.port_add", verdict, 2)
+
+    # the first personality waits for the frame; the two after it know better
+    t0 = time.monotonic()
+    rc, recs = run(probe, "net:transitional:detached", ["--timeout-ms", "1000"])
+    took = time.monotonic() - t0
+    bad = [r["id"] for r in recs if r["type"] == "check" and r["verdict"] in ("fail", "error")]
+    if rc != 0 or bad:
+        problems.append(f"net without a peer: exit {rc}, failures {bad[:4]}")
+    expect(problems, "net without a peer", recs, "net.loopback", "skip", 3)
+    if took > 1.9:
+        problems.append(f"net without a peer: {took:.1f} s, more than one full wait (1 s)")
+    rc, recs = run(probe, "net:modern:detached", ["--timeout-ms", "100", "--net-loopback"])
+    expect(problems, "net without a peer, --net-loopback", recs, "net.loopback", "fail", 2)
+    return problems
+
+
+def check_bridges(probe):
+    """A bridge left with decoding off is turned on when its windows hold the
+    BARs; with windows unprogrammed it is a setup error, not a violation."""
+    problems = []
+    rc, recs = run(probe, "rng:modern:bridgeoff,blk:transitional:bridgeoff")
+    bad = [(r["id"], r["verdict"]) for r in recs if r["type"] == "check" and r["verdict"] in ("fail", "error")]
+    if rc != 0 or bad:
+        problems.append(f"bridge left off: exit {rc}, failures {bad[:4]}")
+    expect(problems, "bridge left off", recs, "pci.setup.bridge", "info", 2)
+    passed = {(r["addr"], r["id"]) for r in recs if r["type"] == "check" and r["verdict"] == "pass"}
+    if ("0000:02:00.0", "blk.readback.same") not in passed:
+        problems.append("bridge left off: blk.readback.same did not pass behind the bridge")
+    rc, recs = run(probe, "rng:modern:bridgenowin,blk:legacy:bridgenowin")
+    fails = [r["id"] for r in recs if r["type"] == "check" and r["verdict"] == "fail"]
+    if rc != 2 or fails:
+        problems.append(f"bridge windows unprogrammed: exit {rc} (want 2), failures {fails[:4]}")
+    expect(problems, "bridge windows unprogrammed", recs, "pci.setup.bridge", "error", 2)
+    return problems
 
 
 def dev_type(recs, addr):

@@ -19,6 +19,10 @@ typedef struct vc_model_opts {
     bool read_only;
     const char *serial; /* GET_ID answer, at most 20 bytes used */
     bool loopback;      /* console: echo what a port transmits back as its input */
+    /* Nothing attached behind the device, as QEMU creates it without a
+     * netdev, virtserialport or scsi-hd: net drops every transmitted frame,
+     * console announces no port, scsi has no target (disk may be NULL). */
+    bool detached;
     int input_kind;     /* input: VC_INPUT_KEYBOARD or VC_INPUT_TABLET */
 } vc_model_opts;
 
