@@ -30,7 +30,7 @@ ctest --test-dir build/asan --output-on-failure -j "$jobs"
 step "QEMU integration: the three seed configurations, seven device types"
 # i440fx-2.6 (legacy), i440fx-2.7 (transitional), q35 behind a root port (modern-only)
 python3 harness/vconform-run --build build/plain --quiet --retries 1 \
-  --config i440fx-2.6 --config i440fx-2.7 --config q35-port --results build/results
+  --config i440fx-2.6 --config i440fx-2.7 --config q35-port --results "build/results,seed"
 
 step "hostile guest: a forged /init writing malformed records into the results channel"
 python3 tests/hostile/run_hostile_init.py build/plain build/results-hostile

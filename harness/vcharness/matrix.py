@@ -136,14 +136,14 @@ def device_args(config, device, index, disk, workdir, sockdir=None, name=None, p
         args += ["-object", f"rng-builtin,id=rng{index}"]
         props.append(f"rng=rng{index}")
     elif device == "blk":
-        args += ["-drive", f"file={disk},if=none,id=blk{index},format=raw,snapshot=on"]
+        args += ["-drive", f"file={qopt(disk)},if=none,id=blk{index},format=raw,snapshot=on"]
         props += [f"drive=blk{index}", f"serial={BLK_SERIAL}"]
     elif device == "net" and d.backend != "none":
         sock = os.path.join(sockdir or workdir, f"net{index}.sock")
         # nopeer: the frames go to an address no socket has, so none come back
         peer = sock if d.backend == "loopback" else os.path.join(sockdir or workdir, f"net{index}.nopeer")
-        args += ["-netdev", f"dgram,id=net{index},local.type=unix,local.path={sock},"
-                            f"remote.type=unix,remote.path={peer}"]
+        args += ["-netdev", f"dgram,id=net{index},local.type=unix,local.path={qopt(sock)},"
+                            f"remote.type=unix,remote.path={qopt(peer)}"]
         props.append(f"netdev=net{index}")
     elif device == "scsi":
         props.append(f"id=scsi{index}")
@@ -152,11 +152,11 @@ def device_args(config, device, index, disk, workdir, sockdir=None, name=None, p
     dev = ",".join([name] + props)
     args += ["-device", dev]
     if device == "scsi" and d.backend == "disk":
-        args += ["-drive", f"file={disk},if=none,id=sd{index},format=raw,snapshot=on,readonly=on",
+        args += ["-drive", f"file={qopt(disk)},if=none,id=sd{index},format=raw,snapshot=on,readonly=on",
                  "-device", f"scsi-hd,drive=sd{index},bus=scsi{index}.0"]
     elif device == "console" and d.backend == "port":
         out = os.path.join(workdir, f"console{index}.out")
-        args += ["-chardev", f"file,id=port{index},path={out}",
+        args += ["-chardev", f"file,id=port{index},path={qopt(out)}",
                  "-device", f"virtserialport,bus=vser{index}.0,chardev=port{index},name=vconform.{index}"]
     return args
 
@@ -195,13 +195,23 @@ def loops_back(parts):
     return all(config.dev("net").backend == "loopback" for config, devices in parts if "net" in devices)
 
 
+def console_ports(parts):
+    """--console-ports N when every console device of the VM has N ports
+    (the 'port' backend gives one, 'none' none); left out when they differ,
+    so the probe does not assume."""
+    counts = {1 if config.dev("console").backend == "port" else 0
+              for config, devices in parts if "console" in devices}
+    return ["--console-ports", str(counts.pop())] if len(counts) == 1 else []
+
+
 def vm_command(qemu, config, devices, kernel, initrd, disk, workdir, timeout_ms=2000, memory=256,
                sockdir=None, bios=None, parts=None):
     """The full QEMU command line for one VM: config's devices, or parts, a
     list of (config, devices) sharing config's machine type and profile."""
     parts = parts or [(config, devices)]
     probe_args = ["--json", f"ioport:{RESULTS_PORT:#x}", "--blk-pattern", "--blk-serial", BLK_SERIAL] + \
-        (["--net-loopback"] if loops_back(parts) else []) + ["--timeout-ms", str(timeout_ms)]
+        (["--net-loopback"] if loops_back(parts) else []) + console_ports(parts) + \
+        ["--timeout-ms", str(timeout_ms)]
     if config.profile != "probe":
         probe_args += ["--kernel-drivers", "/modules"]
         if config.profile == "kdrv-legacy":
@@ -214,10 +224,12 @@ def vm_command(qemu, config, devices, kernel, initrd, disk, workdir, timeout_ms=
            # cryptomgr.notests skips the crypto self-tests (0.3 s of TCG time)
            "-append", "console=ttyS0 earlyprintk=serial,ttyS0,115200 panic=-1 loglevel=4 cryptomgr.notests vconform.args=" +
            ",".join(probe_args),
-           "-serial", "file:" + os.path.join(workdir, "console.log"),
+           # paths inside option lists go through qopt (a comma in the results path)
+           "-chardev", "file,id=console,path=" + qopt(os.path.join(workdir, "console.log")),
+           "-serial", "chardev:console",
            # the results channel: QEMU's debug console, no virtio device (and
            # no UART: a serial port cost 0.5 s per VM under TCG)
-           "-chardev", "file,id=results,path=" + os.path.join(workdir, "probe.jsonl"),
+           "-chardev", "file,id=results,path=" + qopt(os.path.join(workdir, "probe.jsonl")),
            "-device", f"isa-debugcon,iobase={RESULTS_PORT:#x},chardev=results"]
     if bios:
         cmd += ["-bios", bios]

@@ -103,7 +103,7 @@ def main(argv):
         with open(o["pids"], "a") as fh:
             fh.write(f"{os.getpid()}\n")
     results = next(unescape_path(a, "path") for a in argv if a.startswith("file,id=results,"))
-    console = next(a[5:] for a in argv if a.startswith("file:"))
+    console = next(unescape_path(a, "path") for a in argv if a.startswith("file,id=console,"))
     with open(console, "wb") as fh:
         fh.write(o.get("console", "Linux version fake\n").encode("latin-1"))
         for _ in range(o.get("flood", 0)):
