@@ -200,9 +200,13 @@ def _reqs(checks):
 
 
 def _summary(checks):
-    """The first three failed checks, for a verdict's reason."""
-    return "; ".join(f"{c['driver']} {c['id']}: expected {c.get('expected')}, "
-                     f"observed {c.get('observed')}" for c in checks[:3])
+    """The first three distinct failed checks, for a verdict's reason."""
+    lines = []
+    for c in checks:
+        line = f"{c['driver']} {c['id']}: expected {c.get('expected')}, observed {c.get('observed')}"
+        if line not in lines:
+            lines.append(line)
+    return "; ".join(lines[:3]) + (f" (and {len(checks) - 3} more)" if len(checks) > 3 else "")
 
 
 def cell_devices(cell, out, paths=None):
