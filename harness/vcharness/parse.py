@@ -206,7 +206,7 @@ def _summary(checks):
         line = f"{c['driver']} {c['id']}: expected {c.get('expected')}, observed {c.get('observed')}"
         if line not in lines:
             lines.append(line)
-    return "; ".join(lines[:3]) + (f" (and {len(checks) - 3} more)" if len(checks) > 3 else "")
+    return "; ".join(lines[:3]) + (f" ({len(checks)} failed checks in all)" if len(checks) > 3 else "")
 
 
 def cell_devices(cell, out, paths=None):
