@@ -32,6 +32,13 @@ step "QEMU integration: the three seed configurations, seven device types"
 python3 harness/vconform-run --build build/plain --quiet --retries 1 \
   --config i440fx-2.6 --config i440fx-2.7 --config q35-port --results "build/results,seed"
 
+step "a configurations file: bridges, a multifunction slot, devices without backends (qboot, SeaBIOS)"
+for fw in qboot seabios; do
+  python3 harness/vconform-run --build build/plain --quiet --firmware "$fw" \
+    --configs harness/configs/examples/bridges.cfg --config '*bridge*' --config '*multifunction' \
+    --config '*-input' --config '*-backends' --config '*-nopeer' --results build/results-configs
+done
+
 step "hostile guest: a forged /init writing malformed records into the results channel"
 python3 tests/hostile/run_hostile_init.py build/plain build/results-hostile
 

@@ -153,6 +153,16 @@ class Hostile(unittest.TestCase):
     def test_sigterm_ends_every_vm_and_writes_the_reports(self):
         self.assertEqual(self.interrupt("sigterm"), 128 + signal.SIGTERM)
 
+    def test_a_timeout_kills_a_stopped_vmm_and_its_children(self):
+        pids = os.path.join(self.tmp.name, "pids")
+        p = self.run_fake({"hang": True, "child": True, "stop": True, "pids": pids}, "--timeout", "1.5")
+        self.assertEqual(p.returncode, 1)
+        self.assertEqual(self.cells(self.run_dir())["i440fx-2.6/rng"]["verdict"], "timeout")
+        pid_list = list(map(int, open(pids).read().split()))
+        self.assertEqual(len(pid_list), 2)
+        for pid in pid_list:
+            self.assertFalse(alive(pid), f"pid {pid} survived")
+
     # the results folder
 
     def test_comma_in_the_results_path(self):

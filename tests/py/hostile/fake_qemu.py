@@ -8,7 +8,8 @@ applies the mutations named in $VCONFORM_FAKE (JSON):
   mutate    list of: drop-check, long-line, nested-reqs, surrogate, nan,
             deep, huge-field, extra-device, no-checks, control-chars
   raw       bytes (latin-1 string) written instead of the records
-  hang      sleep instead of exiting (with child: a child process too)
+  hang      sleep instead of exiting (with child: a child process too;
+            with stop: stopped by SIGSTOP, as a paused QEMU)
   console   bytes written to the serial console file
   flood     bytes to write to the console file, in 1 MiB pieces
   pids      file to append this process's (and its child's) pid to
@@ -17,6 +18,7 @@ applies the mutations named in $VCONFORM_FAKE (JSON):
 import json
 import os
 import re
+import signal
 import sys
 import time
 
@@ -116,6 +118,8 @@ def main(argv):
                     fh.write(f"{os.getpid()}\n")
             time.sleep(600)
             os._exit(0)
+        if o.get("stop"):
+            os.kill(os.getpid(), signal.SIGSTOP)
         time.sleep(600)
         return 0
     data = o["raw"].encode("latin-1") if "raw" in o else mutate(records(argv, o), o.get("mutate", []))
