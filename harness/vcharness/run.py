@@ -24,10 +24,10 @@ def _read(path, limit=MAX_OUTPUT):
         return b""
 
 
-def run_vm(qemu, parts, guest, workdir, timeout, probe_timeout_ms, procs):
+def run_vm(qemu, parts, guest, workdir, timeout, probe_timeout_ms, group):
     """Boots one VM for parts, (config, device types) sharing a machine type
     and profile; returns (vm outcome dict, parsed probe output). workdir
-    exists and belongs to this run."""
+    exists and belongs to this run; group: the runner's procs.Procs."""
     for name in ("console.log", "probe.jsonl", "qemu.stderr", "qemu.cmdline"):
         try:
             os.unlink(os.path.join(workdir, name))  # a retry's: ours
@@ -37,10 +37,10 @@ def run_vm(qemu, parts, guest, workdir, timeout, probe_timeout_ms, procs):
     initrd = guest["initrd"] if config.profile == "probe" else guest["initrd_kdrv"]
     # unix socket paths must stay short: backends' sockets live in /tmp
     with tempfile.TemporaryDirectory(prefix="vconform-") as sockdir:
-        return _boot(qemu, parts, guest, workdir, timeout, probe_timeout_ms, initrd, sockdir, procs)
+        return _boot(qemu, parts, guest, workdir, timeout, probe_timeout_ms, initrd, sockdir, group)
 
 
-def _boot(qemu, parts, guest, workdir, timeout, probe_timeout_ms, initrd, sockdir, procs):
+def _boot(qemu, parts, guest, workdir, timeout, probe_timeout_ms, initrd, sockdir, group):
     config = parts[0][0]
     cmd = matrix.vm_command(qemu, config, None, guest["kernel"], initrd, guest["disk"],
                             workdir, probe_timeout_ms, sockdir=sockdir, bios=guest.get("bios"), parts=parts)
@@ -49,7 +49,7 @@ def _boot(qemu, parts, guest, workdir, timeout, probe_timeout_ms, initrd, sockdi
     t0 = time.monotonic()
     with _new(os.path.join(workdir, "qemu.stderr"), "wb") as err:
         try:
-            p = procs.spawn(cmd, stdout=err, stderr=err)
+            p = group.spawn(cmd, stdout=err, stderr=err)
         except InterruptedError:
             return {"status": "interrupted", "stderr": "", "seconds": 0, "rc": None, "panic": False,
                     "workdir": workdir}, parse.parse(b"")
@@ -57,9 +57,9 @@ def _boot(qemu, parts, guest, workdir, timeout, probe_timeout_ms, initrd, sockdi
             return {"status": "crash", "stderr": str(e), "seconds": 0, "rc": None, "panic": False,
                     "workdir": workdir}, parse.parse(b"")
         try:
-            rc, status, hang = _wait(p, timeout, workdir, t0, procs.stopping)
+            rc, status, hang = _wait(p, timeout, workdir, t0, group.stopping)
         finally:
-            procs.end(p)  # the whole group, whatever happened
+            group.end(p)  # the whole process group, whatever happened
     secs = time.monotonic() - t0
     stderr = _read(os.path.join(workdir, "qemu.stderr"), 64 << 10).decode("utf-8", "replace")
     console = _read(os.path.join(workdir, "console.log")).decode("utf-8", "replace")
