@@ -620,7 +620,7 @@ static void used_entry(vc_fz *f, uint32_t id, uint32_t len)
     if (f->trace)
         fprintf(stderr, "trace: used id %u len %u\n", id, len);
     if (id >= f->size || !f->inflight[id]) {
-        finding(f, "used-unknown-chain", REQ_DEV_VQ_USED_1, "used entry for chain %u, not taken", id);
+        finding(f, "used-unknown-chain", REQ_DEV_IMPLIED_USED_KNOWN, "used entry for chain %u, not taken", id);
         return;
     }
     if (len > f->inflight_wr[id])
@@ -639,7 +639,7 @@ static void check_used_split(vc_fz *f)
     vc_gmem_ld16(&f->mem, f->device + VC_SPLIT_USED_IDX, &idx);
     uint16_t moved = (uint16_t)(idx - f->used_seen);
     if (moved > f->ninflight) {
-        finding(f, "used-index-jump", REQ_DEV_VQ_USED_1,
+        finding(f, "used-index-jump", REQ_DEV_IMPLIED_USED_KNOWN,
                 "used idx moved by %u with %u chains outstanding", moved, f->ninflight);
         f->used_seen = idx;
         return;

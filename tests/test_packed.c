@@ -414,7 +414,7 @@ VC_TEST(push_checks)
     vc_chain other = r.c;
     other.id = (uint16_t)((r.c.id + 1) % 4); /* never made available */
     VC_CHECK_EQ(vc_vq_dev_push(&r.dev, &other, 0), VC_E_USED_UNKNOWN);
-    VC_CHECK_STR(vc_err_req(VC_E_USED_UNKNOWN, true), REQ_DEV_PACKED_2);
+    VC_CHECK_STR(vc_err_req(VC_E_USED_UNKNOWN, true), REQ_DEV_IMPLIED_USED_KNOWN);
     VC_CHECK_EQ(vc_vq_dev_push(&r.dev, &r.c, 16), VC_OK);
     rig_free(&r);
 }

@@ -12,15 +12,17 @@
 
 #include "vc/req_ids.h"
 
-/* X(code, split requirement, packed requirement, what the device saw) */
+/* X(code, split requirement, packed requirement, what the device saw).
+ * A code only one ring type raises (the split ring's available index) names
+ * the same requirement in both columns. */
 #define VC_VQ_ERRORS(X)                                                                          \
     X(VC_E_RING_ADDR, REQ_DRV_RESERVED_FEATURES_4, REQ_DRV_RESERVED_FEATURES_4,                  \
       "ring part not in guest memory")                                                           \
-    X(VC_E_QUEUE_SIZE, REQ_DRV_PCI_COMMON_3, REQ_DRV_PCI_COMMON_3,                              \
+    X(VC_E_QUEUE_SIZE, REQ_DRV_PCI_COMMON_3, REQ_DRV_PCI_COMMON_2,                              \
       "queue size zero, above 32768, or not a power of 2 for a split ring")                     \
     X(VC_E_RING_ALIGN, REQ_DRV_VQ_1, REQ_DRV_PACKED_1, "ring part misaligned")                  \
-    X(VC_E_AVAIL_IDX_JUMP, REQ_DRV_VQ_AVAIL_1, REQ_DRV_PACKED_DESC_TYPO_3,                      \
-      "available index moved by more than the queue size")                                      \
+    X(VC_E_AVAIL_IDX_JUMP, REQ_DRV_VQ_AVAIL_1, REQ_DRV_VQ_AVAIL_1,                              \
+      "available index moved by more than the queue size (split only)")                         \
     X(VC_E_HEAD_RANGE, REQ_DRV_IMPLIED_HEAD_RANGE, REQ_DRV_IMPLIED_BUFFER_ID_RANGE,              \
       "chain head or buffer id outside the queue")                                              \
     X(VC_E_NEXT_RANGE, REQ_DRV_IMPLIED_NEXT_RANGE, REQ_DRV_IMPLIED_NEXT_RANGE,                   \
@@ -52,7 +54,7 @@
       "queue used before DRIVER_OK or while not enabled")                                       \
     X(VC_E_USED_LEN, REQ_DEV_VQ_USED_2, REQ_DEV_VQ_USED_2,                                       \
       "used length larger than the chain's writable space")                                     \
-    X(VC_E_USED_UNKNOWN, REQ_DEV_VQ_USED_1, REQ_DEV_PACKED_2,                                    \
+    X(VC_E_USED_UNKNOWN, REQ_DEV_IMPLIED_USED_KNOWN, REQ_DEV_IMPLIED_USED_KNOWN,                  \
       "used entry for a chain that was not taken")                                              \
     X(VC_E_BROKEN, REQ_DEV_STATUS_2, REQ_DEV_STATUS_2, "queue broken by an earlier error")
 
