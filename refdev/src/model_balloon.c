@@ -8,6 +8,8 @@
 
 #include "le.h"
 #include "refdev/models.h"
+#include "vc/spec_devices.h"
+#include "vc/spec_features.h"
 
 #define BAL_QUEUE_MAX 128
 /* inflate, deflate, stats, then free page hinting and reporting when offered;
@@ -20,8 +22,15 @@
  * spec's own structure; we check whole 10-byte entries, as drivers send. */
 #define STAT_SIZE 10u
 
-enum { F_MUST_TELL_HOST = 0, F_STATS_VQ = 1, F_DEFLATE_ON_OOM = 2, F_FREE_PAGE_HINT = 3,
-       F_PAGE_POISON = 4, F_PAGE_REPORTING = 5 };
+/* feature bits, from specs/features.tsv */
+enum {
+    F_MUST_TELL_HOST = VIRTIO_BALLOON_F_MUST_TELL_HOST_BIT,
+    F_STATS_VQ = VIRTIO_BALLOON_F_STATS_VQ_BIT,
+    F_DEFLATE_ON_OOM = VIRTIO_BALLOON_F_DEFLATE_ON_OOM_BIT,
+    F_FREE_PAGE_HINT = VIRTIO_BALLOON_F_FREE_PAGE_HINT_BIT,
+    F_PAGE_POISON = VIRTIO_BALLOON_F_PAGE_POISON_BIT,
+    F_PAGE_REPORTING = VIRTIO_BALLOON_F_PAGE_REPORTING_BIT,
+};
 enum { C_NUM_PAGES = 0, C_ACTUAL = 4, C_HINT_CMD_ID = 8, C_POISON = 12, C_SIZE = 16 };
 enum { Q_INFLATE = 0, Q_DEFLATE = 1, Q_STATS = 2 };
 enum { Q_ABSENT = 0xff };
@@ -261,7 +270,7 @@ static void destroy(vc_dev *d)
 
 static const vc_model_ops balloon_ops = {
     .name = "balloon",
-    .device_id = 5,
+    .device_id = VC_DEV_ID_BALLOON,
     .config_write = config_write,
     .queue_notify = notify,
     .reset = reset,

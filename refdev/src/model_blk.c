@@ -6,14 +6,24 @@
 
 #include "le.h"
 #include "refdev/models.h"
+#include "vc/spec_devices.h"
+#include "vc/spec_features.h"
 
 #define BLK_QUEUE_MAX 256
 #define BLK_NUM_QUEUES 2
 #define SECTOR 512u
 
+/* feature bits, from specs/features.tsv */
 enum {
-    F_SEG_MAX = 2, F_RO = 5, F_BLK_SIZE = 6, F_FLUSH = 9, F_TOPOLOGY = 10, F_CONFIG_WCE = 11,
-    F_MQ = 12, F_DISCARD = 13, F_WRITE_ZEROES = 14,
+    F_SEG_MAX = VIRTIO_BLK_F_SEG_MAX_BIT,
+    F_RO = VIRTIO_BLK_F_RO_BIT,
+    F_BLK_SIZE = VIRTIO_BLK_F_BLK_SIZE_BIT,
+    F_FLUSH = VIRTIO_BLK_F_FLUSH_BIT,
+    F_TOPOLOGY = VIRTIO_BLK_F_TOPOLOGY_BIT,
+    F_CONFIG_WCE = VIRTIO_BLK_F_CONFIG_WCE_BIT,
+    F_MQ = VIRTIO_BLK_F_MQ_BIT,
+    F_DISCARD = VIRTIO_BLK_F_DISCARD_BIT,
+    F_WRITE_ZEROES = VIRTIO_BLK_F_WRITE_ZEROES_BIT,
 };
 enum { T_IN = 0, T_OUT = 1, T_FLUSH = 4, T_GET_ID = 8, T_DISCARD = 11, T_WRITE_ZEROES = 13 };
 enum { S_OK = 0, S_IOERR = 1, S_UNSUPP = 2 };
@@ -215,7 +225,7 @@ static void reset(vc_dev *d)
 
 static const vc_model_ops blk_ops = {
     .name = "blk",
-    .device_id = 2,
+    .device_id = VC_DEV_ID_BLK,
     .config_write = config_write,
     .driver_ok = driver_ok,
     .queue_notify = notify,

@@ -7,6 +7,8 @@
 
 #include "le.h"
 #include "refdev/models.h"
+#include "vc/spec_devices.h"
+#include "vc/spec_features.h"
 
 #define CON_PORTS 2u /* max_nr_ports */
 #define CON_NQUEUES (4u + 2u * (CON_PORTS - 1u))
@@ -15,7 +17,12 @@
 #define CON_OUTBOX 16u
 #define CON_NAME_MAX 32u
 
-enum { F_SIZE = 0, F_MULTIPORT = 1, F_EMERG_WRITE = 2 };
+/* feature bits, from specs/features.tsv */
+enum {
+    F_SIZE = VIRTIO_CONSOLE_F_SIZE_BIT,
+    F_MULTIPORT = VIRTIO_CONSOLE_F_MULTIPORT_BIT,
+    F_EMERG_WRITE = VIRTIO_CONSOLE_F_EMERG_WRITE_BIT,
+};
 enum { C_COLS = 0, C_ROWS = 2, C_MAX_PORTS = 4, C_EMERG_WR = 8, C_SIZE = 12 };
 enum { Q_CTRL_RX = 2, Q_CTRL_TX = 3 };
 enum {
@@ -264,7 +271,7 @@ static void reset(vc_dev *d)
 
 static const vc_model_ops console_ops = {
     .name = "console",
-    .device_id = 3,
+    .device_id = VC_DEV_ID_CONSOLE,
     .config_write = config_write,
     .config_write_early = config_write_early,
     .driver_ok = driver_ok,

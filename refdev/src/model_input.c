@@ -7,6 +7,7 @@
 #include "le.h"
 #include "refdev/held.h"
 #include "refdev/models.h"
+#include "vc/spec_devices.h"
 
 #define IN_QUEUE_MAX 64
 #define EVENT_SIZE 8u /* le16 type, le16 code, le32 value */
@@ -171,7 +172,7 @@ static void destroy(vc_dev *d)
 
 static const vc_model_ops input_ops = {
     .name = "input",
-    .device_id = 18,
+    .device_id = VC_DEV_ID_INPUT,
     .config_write = config_write,
     .queue_notify = notify,
     .reset = reset,

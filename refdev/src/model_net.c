@@ -9,6 +9,8 @@
 #include "le.h"
 #include "refdev/held.h"
 #include "refdev/models.h"
+#include "vc/spec_devices.h"
+#include "vc/spec_features.h"
 
 #define NET_PAIRS 2u
 #define NET_NQUEUES (2u * NET_PAIRS + 1u)
@@ -19,8 +21,18 @@
 #define BACKLOG 16u                         /* frames waiting per receive queue */
 #define MAC_TABLE 32u
 
-enum { F_MTU = 3, F_MAC = 5, F_MRG_RXBUF = 15, F_STATUS = 16, F_CTRL_VQ = 17, F_CTRL_RX = 18,
-       F_CTRL_VLAN = 19, F_MQ = 22, F_CTRL_MAC_ADDR = 23 };
+/* feature bits, from specs/features.tsv */
+enum {
+    F_MTU = VIRTIO_NET_F_MTU_BIT,
+    F_MAC = VIRTIO_NET_F_MAC_BIT,
+    F_MRG_RXBUF = VIRTIO_NET_F_MRG_RXBUF_BIT,
+    F_STATUS = VIRTIO_NET_F_STATUS_BIT,
+    F_CTRL_VQ = VIRTIO_NET_F_CTRL_VQ_BIT,
+    F_CTRL_RX = VIRTIO_NET_F_CTRL_RX_BIT,
+    F_CTRL_VLAN = VIRTIO_NET_F_CTRL_VLAN_BIT,
+    F_MQ = VIRTIO_NET_F_MQ_BIT,
+    F_CTRL_MAC_ADDR = VIRTIO_NET_F_CTRL_MAC_ADDR_BIT,
+};
 enum { C_MAC = 0, C_STATUS = 6, C_MAX_PAIRS = 8, C_MTU = 10, C_SIZE = 12 };
 enum { HF_NEEDS_CSUM = 1, HF_DATA_VALID = 2, HF_RSC_INFO = 4 };
 enum { CL_RX = 0, CL_MAC = 1, CL_VLAN = 2, CL_ANNOUNCE = 3, CL_MQ = 4 };
@@ -322,7 +334,7 @@ static void destroy(vc_dev *d)
 
 static const vc_model_ops net_ops = {
     .name = "net",
-    .device_id = 1,
+    .device_id = VC_DEV_ID_NET,
     .queue_notify = notify, /* config is read-only (drv.net_cfg.1) */
     .reset = reset,
     .queue_reset = queue_reset,

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "refdev/models.h"
+#include "vc/spec_devices.h"
 
 #define RNG_QUEUE_MAX 256
 
@@ -49,7 +50,7 @@ static void notify(vc_dev *d, unsigned q)
 
 static const vc_model_ops rng_ops = {
     .name = "rng",
-    .device_id = 4,
+    .device_id = VC_DEV_ID_RNG,
     .queue_notify = notify,
 };
 

@@ -9,6 +9,8 @@
 #include "le.h"
 #include "refdev/held.h"
 #include "refdev/models.h"
+#include "vc/spec_devices.h"
+#include "vc/spec_features.h"
 
 #define SCSI_QUEUE_MAX 128
 #define SCSI_NQUEUES 3 /* control, event, one request queue */
@@ -20,7 +22,12 @@
 #define RESP_FIXED 12u /* sense_len, residual, status_qualifier, status, response */
 #define SENSE_LEN 18u
 
-enum { F_INOUT = 0, F_HOTPLUG = 1, F_CHANGE = 2 };
+/* feature bits, from specs/features.tsv */
+enum {
+    F_INOUT = VIRTIO_SCSI_F_INOUT_BIT,
+    F_HOTPLUG = VIRTIO_SCSI_F_HOTPLUG_BIT,
+    F_CHANGE = VIRTIO_SCSI_F_CHANGE_BIT,
+};
 enum { C_NUM_QUEUES = 0, C_SEG_MAX = 4, C_MAX_SECTORS = 8, C_CMD_PER_LUN = 12,
        C_EVENT_INFO_SIZE = 16, C_SENSE_SIZE = 20, C_CDB_SIZE = 24, C_MAX_CHANNEL = 28,
        C_MAX_TARGET = 30, C_MAX_LUN = 32, C_SIZE = 36 };
@@ -326,7 +333,7 @@ static void destroy(vc_dev *d)
 
 static const vc_model_ops scsi_ops = {
     .name = "scsi",
-    .device_id = 8,
+    .device_id = VC_DEV_ID_SCSI,
     .config_write = config_write,
     .queue_notify = notify,
     .reset = reset,

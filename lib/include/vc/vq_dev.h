@@ -16,6 +16,7 @@
 
 #include "vc/gmem.h"
 #include "vc/vq_errors.h"
+#include "vc/spec_features.h"
 
 typedef struct vc_seg {
     uint64_t addr;
@@ -36,12 +37,12 @@ typedef struct vc_chain {
     vc_seg *seg;
 } vc_chain;
 
-/* Feature bits the ring layer cares about (bit numbers from the spec). */
-#define VC_F_INDIRECT_DESC 28
-#define VC_F_EVENT_IDX 29
-#define VC_F_VERSION_1 32
-#define VC_F_RING_PACKED 34
-#define VC_F_IN_ORDER 35
+/* Feature bits the ring layer cares about (from specs/features.tsv). */
+#define VC_F_INDIRECT_DESC VIRTIO_F_INDIRECT_DESC_BIT
+#define VC_F_EVENT_IDX VIRTIO_F_EVENT_IDX_BIT
+#define VC_F_VERSION_1 VIRTIO_F_VERSION_1_BIT
+#define VC_F_RING_PACKED VIRTIO_F_RING_PACKED_BIT
+#define VC_F_IN_ORDER VIRTIO_F_IN_ORDER_BIT
 
 typedef struct vc_vq_dev {
     const vc_gmem *mem;

@@ -32,7 +32,7 @@ typedef struct vc_model_opts {
 /* Transport features every model offers. */
 #define VC_TRANSPORT_FEATURES                                                       \
     ((1ull << VC_F_INDIRECT_DESC) | (1ull << VC_F_EVENT_IDX) | (1ull << VC_F_VERSION_1) | \
-     (1ull << VC_F_RING_PACKED) | (1ull << 40 /* VIRTIO_F_RING_RESET */))
+     (1ull << VC_F_RING_PACKED) | (1ull << VIRTIO_F_RING_RESET_BIT))
 
 vc_dev *vc_rng_create(const vc_gmem *mem, const vc_model_opts *o);
 vc_dev *vc_blk_create(const vc_gmem *mem, const vc_model_opts *o);
