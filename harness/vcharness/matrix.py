@@ -23,17 +23,14 @@ def __getattr__(name):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-# QEMU device per type: base name, whether a -transitional/-non-transitional
-# variant exists.
-_DEVICES = {
-    "net": ("virtio-net-pci", True),
-    "blk": ("virtio-blk-pci", True),
-    "console": ("virtio-serial-pci", True),
-    "rng": ("virtio-rng-pci", True),
-    "balloon": ("virtio-balloon-pci", True),
-    "scsi": ("virtio-scsi-pci", True),
-    "input": ("virtio-keyboard-pci", False),
-}
+def _qemu_device(device):
+    """(QEMU model, whether -transitional/-non-transitional variants exist),
+    from specs/device_types.tsv: QEMU has the variants for exactly the
+    types with a legacy PCI id."""
+    d = specs.device_type(device)
+    return d["qemu_device"], d["legacy_pci"] != "-"
+
+
 INPUT_EXTRA = ["virtio-mouse-pci", "virtio-tablet-pci"]
 # Backends a configuration may choose per device type (<type>.backend), the
 # default first; device_args builds them. The "none" choices and nopeer (a
@@ -45,7 +42,7 @@ BACKENDS = {"net": ("loopback", "none", "nopeer"), "blk": ("disk",), "console": 
 
 def has_variant(device):
     """Whether QEMU has -transitional / -non-transitional models of the type."""
-    return _DEVICES[device][1]
+    return _qemu_device(device)[1]
 
 
 @dataclass
@@ -127,7 +124,7 @@ def device_args(config, device, index, disk, workdir, sockdir=None, name=None, p
     bus= and addr= properties. Net backends loop every frame back: a unix
     datagram socket (in sockdir, a short path) that sends to its own address."""
     d = config.dev(device)
-    name = name or _DEVICES[device][0]
+    name = name or _qemu_device(device)[0]
     if d.variant and has_variant(device):
         name = name.replace("-pci", f"-pci-{d.variant}")
     props = list(place) + list(d.props)
