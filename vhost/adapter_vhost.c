@@ -473,6 +473,10 @@ unsigned vu_adapter_end_run(vc_fz_finding *out, unsigned cap)
             note(b, "chain-not-returned", NULL,
                  "%u chains made available and kicked never came back (taken and dropped, or never taken)",
                  b->nout);
+        /* chains the back-end may still count as in flight, or a state we
+         * could not follow, would carry into the next run: start afresh */
+        if (b->nout || b->forbidden)
+            disconnect(b);
     }
     unsigned n = b->nnotes < cap ? b->nnotes : cap;
     memcpy(out, b->note, n * sizeof(*out));
