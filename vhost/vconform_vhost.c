@@ -106,8 +106,10 @@ int main(int argc, char **argv)
         if (!strcmp(a, "--device") && next)
             device = argv[++i];
         else if (!strcmp(a, "--image") && next) {
-            if (!load_image(argv[++i], &o))
+            if (!load_image(argv[++i], &o)) {
+                free(files);
                 return 2;
+            }
         } else if (!strcmp(a, "--json") && next)
             json = argv[++i];
         else if (!strcmp(a, "--timeout-ms") && next && number(next, 1, 600000, &v)) {
@@ -121,13 +123,18 @@ int main(int argc, char **argv)
             i++;
         } else if (a[0] == '-' && a[1] == '-') {
             fprintf(stderr, "vconform-vhost: bad option or value: %s\n", a);
+            free(files);
             return usage();
         } else
             files[nfiles++] = a;
     }
+    int rc = 2;
     if (!strcmp(mode, "roundtrip") && nfiles == 0)
-        return roundtrip(sock, device, &o, ro.timeout_ms, json, argc, argv);
-    if (!strcmp(mode, "replay") && nfiles > 0)
-        return vh_replay(sock, files, nfiles, &ro);
-    return usage();
+        rc = roundtrip(sock, device, &o, ro.timeout_ms, json, argc, argv);
+    else if (!strcmp(mode, "replay") && nfiles > 0)
+        rc = vh_replay(sock, files, nfiles, &ro);
+    else
+        usage();
+    free(files);
+    return rc;
 }
