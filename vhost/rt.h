@@ -17,5 +17,8 @@ typedef struct rt_opts {
 /* Features a block round trip takes when offered. */
 uint64_t rt_blk_features(void);
 int rt_blk(vh_dev *d, vh_report *r, const rt_opts *o);
+/* virtio-fs (queue 1, the first request queue): FUSE_INIT and its answer. */
+uint64_t rt_fs_features(void);
+int rt_fs(vh_dev *d, vh_report *r);
 
 #endif

@@ -2,7 +2,9 @@
 # ctest smoke test: qemu-storage-daemon exports a scratch image over
 # vhost-user-blk; vconform-vhost runs its block round trip and replays a few
 # split-ring seeds; what fails must be what vhost/known/ lists for this
-# version. The daemon is killed on every way out. Exit 77: skipped.
+# version. Then QEMU's C virtiofsd (as root, when installed) serves a scratch
+# folder and the fs round trip must pass. Daemons are killed on every way
+# out. Exit 77: skipped.
 # usage: vhost/smoke.sh VCONFORM-VHOST CORPUS-DIR KNOWN-DIR
 set -euo pipefail
 tool=$1 corpus=$2 known_dir=$3
@@ -11,13 +13,16 @@ if ! command -v qemu-storage-daemon >/dev/null; then
   exit 77
 fi
 dir=$(mktemp -d)
-pid=
+pid= fspid=
+stop() { # pid: TERM, then KILL after 5 s
+  [ -n "$1" ] || return 0
+  kill "$1" 2>/dev/null || true
+  for _ in $(seq 50); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$1" 2>/dev/null || true
+}
 cleanup() {
-  if [ -n "$pid" ]; then
-    kill "$pid" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null || true
-  fi
+  stop "$pid"
+  stop "$fspid"
   rm -rf "$dir"
 }
 trap cleanup EXIT
@@ -72,9 +77,23 @@ for line in open(sys.argv[2]):
 PY
 echo "--- failing checks and findings:"; cat "$dir/seen.txt"
 if [ ! -f "$known" ]; then
-  echo "no $known: outputs parse, findings not compared"; exit 0
-fi
-if ! diff <(grep -v '^#' "$known" | sort) <(sort "$dir/seen.txt"); then
+  echo "no $known: outputs parse, findings not compared"
+elif ! diff <(grep -v '^#' "$known" | sort) <(sort "$dir/seen.txt"); then
   echo "differs from $known (< known, > seen)"; exit 1
+else
+  echo "as known for qemu-storage-daemon $version"
 fi
-echo "as known for qemu-storage-daemon $version"
+
+virtiofsd=/usr/lib/qemu/virtiofsd
+if [ ! -x $virtiofsd ] || [ "$(id -u)" -ne 0 ]; then
+  echo "virtiofsd part skipped: needs $virtiofsd and root"; exit 0
+fi
+mkdir "$dir/share"
+timeout 60 $virtiofsd --socket-path="$dir/fs.sock" -o source="$dir/share" -o sandbox=chroot -o cache=none \
+  >"$dir/virtiofsd.log" 2>&1 &
+fspid=$!
+for _ in $(seq 100); do [ -S "$dir/fs.sock" ] && break; sleep 0.1; done
+if ! timeout 30 "$tool" roundtrip "$dir/fs.sock" --device fs --json "$dir/fs.jsonl" >/dev/null; then
+  cat "$dir/fs.jsonl" "$dir/virtiofsd.log"; exit 1
+fi
+echo "virtiofsd: the fs round trip passes"

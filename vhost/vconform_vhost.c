@@ -1,6 +1,6 @@
 /* vconform-vhost: conformance checks of a vhost-user back-end process.
  *
- *   vconform-vhost roundtrip SOCKET --device blk [--image FILE] [--json FILE]
+ *   vconform-vhost roundtrip SOCKET --device blk|fs [--image FILE] [--json FILE]
  *   vconform-vhost replay SOCKET FILE|DIR... [--bench SECONDS]
  *
  * Common options: --timeout-ms N (bound on every answer, default 2000),
@@ -18,7 +18,7 @@
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: vconform-vhost roundtrip SOCKET --device blk [--image FILE] [--json FILE]\n"
+    fprintf(stderr, "usage: vconform-vhost roundtrip SOCKET --device blk|fs [--image FILE] [--json FILE]\n"
                     "       vconform-vhost replay SOCKET FILE|DIR... [--bench SECONDS]\n"
                     "options: --timeout-ms N (default 2000), --settle-ms N (replay, default 20)\n");
     return 2;
@@ -51,8 +51,9 @@ static bool load_image(const char *path, rt_opts *o)
 static int roundtrip(const char *sock, const char *device, const rt_opts *o, int timeout_ms,
                      const char *json, int argc, char **argv)
 {
-    if (!device || strcmp(device, "blk") != 0) {
-        fprintf(stderr, "vconform-vhost: roundtrip knows --device blk\n");
+    bool fs = device && !strcmp(device, "fs");
+    if (!device || (!fs && strcmp(device, "blk") != 0)) {
+        fprintf(stderr, "vconform-vhost: roundtrip knows --device blk and --device fs\n");
         return 2;
     }
     FILE *out = json ? fopen(json, "w") : stdout;
@@ -64,18 +65,21 @@ static int roundtrip(const char *sock, const char *device, const rt_opts *o, int
     vh_report_start(&r, out, sock, argc, argv);
     vh_dev d;
     char err[256];
-    if (!vh_dev_open(&d, sock, timeout_ms, rt_blk_features(), err, sizeof(err)) ||
-        !vh_dev_start(&d, 128, err, sizeof(err))) {
+    if (!vh_dev_open(&d, sock, timeout_ms, fs ? rt_fs_features() : rt_blk_features(), err, sizeof(err)) ||
+        !vh_dev_start(&d, fs ? 1 : 0, 128, err, sizeof(err))) {
         vh_check(&r, "vhost.handshake", "", VH_ERROR, "a back-end that negotiates", "no", "%s", err);
     } else {
         vh_check(&r, "vhost.handshake", "", VH_INFO, NULL, NULL,
                  "features offered 0x%llx, taken 0x%llx, protocol features offered 0x%llx",
                  (unsigned long long)d.f.dev_features, (unsigned long long)d.features,
                  (unsigned long long)d.f.proto_offered);
-        rt_blk(&d, &r, o);
+        if (fs)
+            rt_fs(&d, &r);
+        else
+            rt_blk(&d, &r, o);
         uint32_t base;
         char ob[48];
-        if (vu_front_vring_stop(&d.f, 0, &base) == VU_OK) {
+        if (vu_front_vring_stop(&d.f, d.qi, &base) == VU_OK) {
             snprintf(ob, sizeof(ob), "%u", base);
             char ex[48];
             snprintf(ex, sizeof(ex), "%u (requests made)", d.requests);

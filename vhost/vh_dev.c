@@ -42,7 +42,7 @@ bool vh_dev_open(vh_dev *d, const char *sock, int timeout_ms, uint64_t want, cha
     return e == VU_OK;
 }
 
-bool vh_dev_start(vh_dev *d, uint16_t size, char *err, size_t cap)
+bool vh_dev_start(vh_dev *d, unsigned qi, uint16_t size, char *err, size_t cap)
 {
     uint64_t desc = VC_SCN_RINGS;
     uint64_t avail = (desc + 16ull * size + 63) & ~63ull;
@@ -54,7 +54,8 @@ bool vh_dev_start(vh_dev *d, uint16_t size, char *err, size_t cap)
         return false;
     }
     d->qsize = size;
-    vu_err e = vu_front_vring_start(&d->f, 0, size, vu_mem_uva(&d->mem, desc, 16ull * size),
+    d->qi = qi;
+    vu_err e = vu_front_vring_start(&d->f, qi, size, vu_mem_uva(&d->mem, desc, 16ull * size),
                                     vu_mem_uva(&d->mem, avail, vc_split_avail_bytes(size)),
                                     vu_mem_uva(&d->mem, used, vc_split_used_bytes(size)));
     if (e != VU_OK)
@@ -71,18 +72,18 @@ bool vh_dev_request(vh_dev *d, const vc_seg *sg, unsigned n_out, unsigned n_in, 
                     vh_done *done, char *err, size_t cap)
 {
     *done = (vh_done){ 0 };
-    vu_front_calls(&d->f, 0); /* a stale signal must not count for this request */
+    vu_front_calls(&d->f, d->qi); /* a stale signal must not count for this request */
     vc_drv_status s = vc_vq_drv_add(&d->q, sg, n_out, n_in, ++d->requests, indirect);
     if (s != VC_DRV_OK) {
         snprintf(err, cap, "driver side: %s", vc_drv_status_name(s));
         return false;
     }
     if (vc_vq_drv_kick_needed(&d->q))
-        vu_front_kick(&d->f, 0);
+        vu_front_kick(&d->f, d->qi);
     long long deadline = vu_now_ms() + d->f.timeout_ms;
     uint32_t token;
     for (;;) {
-        done->notified |= vu_front_calls(&d->f, 0) > 0;
+        done->notified |= vu_front_calls(&d->f, d->qi) > 0;
         s = vc_vq_drv_get_used(&d->q, &token, &done->used);
         if (s != VC_DRV_EMPTY)
             break;
@@ -97,7 +98,7 @@ bool vh_dev_request(vh_dev *d, const vc_seg *sg, unsigned n_out, unsigned n_in, 
         }
         /* wake on the call eventfd, else look again after 1 ms (the driver
          * may have suppressed notifications) */
-        struct pollfd p = { .fd = d->f.vq[0].call, .events = POLLIN };
+        struct pollfd p = { .fd = d->f.vq[d->qi].call, .events = POLLIN };
         poll(&p, 1, left < 1 ? (int)left : 1);
     }
     if (s != VC_DRV_OK) {
@@ -109,10 +110,10 @@ bool vh_dev_request(vh_dev *d, const vc_seg *sg, unsigned n_out, unsigned n_in, 
     if (late < deadline)
         deadline = late;
     while (!done->notified && vu_now_ms() < deadline) {
-        struct pollfd p = { .fd = d->f.vq[0].call, .events = POLLIN };
+        struct pollfd p = { .fd = d->f.vq[d->qi].call, .events = POLLIN };
         if (poll(&p, 1, (int)(deadline - vu_now_ms())) <= 0)
             break;
-        done->notified = vu_front_calls(&d->f, 0) > 0;
+        done->notified = vu_front_calls(&d->f, d->qi) > 0;
     }
     return true;
 }

@@ -19,6 +19,7 @@ typedef struct vh_dev {
     vc_vq_drv q;
     uint64_t features; /* negotiated (device, ring and VERSION_1 bits) */
     uint16_t qsize;
+    unsigned qi; /* the queue driven */
     unsigned requests; /* made available so far */
 } vh_dev;
 
@@ -31,8 +32,8 @@ typedef struct vh_done {
 /* Connects and negotiates: of the offered features, VERSION_1 and those in
  * want. false with the reason in err. */
 bool vh_dev_open(vh_dev *d, const char *sock, int timeout_ms, uint64_t want, char *err, size_t cap);
-/* Starts queue 0 (size entries) over the memory. */
-bool vh_dev_start(vh_dev *d, uint16_t size, char *err, size_t cap);
+/* Starts queue qi (size entries) over the memory; requests go there. */
+bool vh_dev_start(vh_dev *d, unsigned qi, uint16_t size, char *err, size_t cap);
 /* One request (sg as vc_vq_drv_add takes it); waits for its used entry. */
 bool vh_dev_request(vh_dev *d, const vc_seg *sg, unsigned n_out, unsigned n_in, bool indirect,
                     vh_done *done, char *err, size_t cap);
