@@ -48,6 +48,7 @@ typedef struct vh_be {
     unsigned nout;
     unsigned nlost; /* of those, presumed dropped: a kick settled without them */
     bool forbidden; /* a chain the ring layer refuses was reported taken */
+    bool used_lost; /* the driver wrote into the used ring: its index is not the back-end's alone */
     /* buffer edges of the chains out, where device writes are cut */
     uint64_t cut[MAX_CUTS];
     unsigned ncuts;
@@ -177,9 +178,9 @@ static bool vh_setup(void *be, uint64_t features, uint16_t size, uint64_t desc, 
     /* what the back-end wrote after the last run was judged is not this
      * run's: undone, counted */
     stats.late_bytes += vh_mirror_pull(&b->mirror, NULL, NULL);
-    vh_mirror_push(&b->mirror); /* the executor cleared the last run's memory */
+    vh_mirror_push(&b->mirror, NULL, NULL); /* the executor cleared the last run's memory */
     b->nout = b->nlost = 0;
-    b->forbidden = false;
+    b->forbidden = b->used_lost = false;
     b->ncuts = 0;
     b->cuts_lost = false;
     b->used_seen = 0;
@@ -420,6 +421,17 @@ static void refused(vh_be *b, const vc_adapter_events *ev)
     disconnect(b);
 }
 
+/* A driver write into the used ring (the scenario's MEM): from then on
+ * the used index does not say what the back-end did. */
+static void driver_wrote(void *ctx, uint64_t gpa, const uint8_t *bytes, uint64_t len)
+{
+    vh_be *b = ctx;
+    (void)bytes;
+    uint64_t used_end = b->device + vc_split_used_bytes(b->size);
+    if (gpa < used_end && b->device < gpa + len)
+        b->used_lost = true;
+}
+
 static void vh_kick(void *be, const vc_adapter_events *ev, vc_used_policy policy)
 {
     vh_be *b = be;
@@ -431,14 +443,18 @@ static void vh_kick(void *be, const vc_adapter_events *ev, vc_used_policy policy
         b->ncuts = 0;
         b->cuts_lost = false;
     }
-    vh_mirror_push(&b->mirror);
+    vh_mirror_push(&b->mirror, driver_wrote, b);
     uint16_t pending = (uint16_t)(avail_idx(b) - b->shadow.last_avail);
     unsigned want = b->nout - b->nlost + (pending < b->size ? pending : b->size);
     uint16_t old = b->used_seen;
     vu_front_kick(&b->f, 0);
     bool hung_up, timed_out;
-    uint64_t calls = wait_used(b, want, &hung_up, &timed_out);
-    match_used(b, ev);
+    /* with the used ring overwritten, only settling tells the back-end is done */
+    uint64_t calls = wait_used(b, b->used_lost ? UINT16_MAX : want, &hung_up, &timed_out);
+    if (b->used_lost)
+        b->used_seen = used_idx(b);
+    else
+        match_used(b, ev);
     if (timed_out)
         note(b, "hang", NULL, "%u of %u chains back after %d ms", (unsigned)(uint16_t)(b->used_seen - old),
              want, opts.timeout_ms);
@@ -454,7 +470,7 @@ static void vh_kick(void *be, const vc_adapter_events *ev, vc_used_policy policy
     /* after a forbidden chain the writes of this kick are not judged: the
      * executor knows no buffers for that chain, and already has a finding */
     vh_mirror_pull(&b->mirror, b->forbidden ? NULL : apply_write, &a);
-    if (!hung_up)
+    if (!hung_up && !b->used_lost)
         check_calls(b, old, calls);
 }
 
@@ -468,14 +484,15 @@ unsigned vu_adapter_end_run(vc_fz_finding *out, unsigned cap)
         bool hung_up = false, timed_out;
         if (b->nout || pending)
             wait_used(b, b->nout + pending, &hung_up, &timed_out);
-        match_used(b, NULL);
-        if (b->nout)
+        if (!b->used_lost)
+            match_used(b, NULL);
+        if (b->nout && !b->used_lost)
             note(b, "chain-not-returned", NULL,
                  "%u chains made available and kicked never came back (taken and dropped, or never taken)",
                  b->nout);
         /* chains the back-end may still count as in flight, or a state we
          * could not follow, would carry into the next run: start afresh */
-        if (b->nout || b->forbidden)
+        if (b->nout || b->forbidden || b->used_lost)
             disconnect(b);
     }
     unsigned n = b->nnotes < cap ? b->nnotes : cap;

@@ -53,6 +53,8 @@ static void push_run(void *ctx, uint64_t at, uint64_t len)
     uint64_t o = w->page + at;
     memcpy(w->s + o, w->e + o, len);
     memcpy(w->snap + o, w->e + o, len);
+    if (w->fn)
+        w->fn(w->ctx, w->m->shared->r[w->region].gpa + o, w->e + o, len);
 }
 
 static void pull_run(void *ctx, uint64_t at, uint64_t len)
@@ -89,9 +91,9 @@ static uint64_t each_page(vh_mirror *m, bool push, vh_mirror_fn fn, void *ctx)
     return w.changed;
 }
 
-void vh_mirror_push(vh_mirror *m)
+void vh_mirror_push(vh_mirror *m, vh_mirror_fn fn, void *ctx)
 {
-    each_page(m, true, NULL, NULL);
+    each_page(m, true, fn, ctx);
 }
 
 uint64_t vh_mirror_pull(vh_mirror *m, vh_mirror_fn fn, void *ctx)

@@ -25,8 +25,9 @@ typedef void (*vh_mirror_fn)(void *ctx, uint64_t gpa, const uint8_t *bytes, uint
 /* Both copies must hold the same bytes now (fresh memory: all zero). */
 bool vh_mirror_init(vh_mirror *m, const vc_gmem *exec, vu_guest_mem *shared);
 void vh_mirror_free(vh_mirror *m);
-/* The driver's changes since the last exchange go into the shared copy. */
-void vh_mirror_push(vh_mirror *m);
+/* The driver's changes since the last exchange go into the shared copy;
+ * fn (may be NULL) hears of each run of them. */
+void vh_mirror_push(vh_mirror *m, vh_mirror_fn fn, void *ctx);
 /* The back-end's changes since the last exchange: each run of changed bytes
  * goes to fn and into the snapshot; with fn NULL they are undone in the
  * shared copy instead. Returns the bytes that had changed. */
