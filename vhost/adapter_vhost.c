@@ -459,18 +459,21 @@ static void vh_kick(void *be, const vc_adapter_events *ev, vc_used_policy policy
         note(b, "hang", NULL, "%u of %u chains back after %d ms", (unsigned)(uint16_t)(b->used_seen - old),
              want, opts.timeout_ms);
     vc_err e = VC_OK;
-    if (hung_up) {
+    if (hung_up && b->forbidden) /* the executor has its finding: nothing more to say */
+        disconnect(b);
+    else if (hung_up) {
         refused(b, ev);
     } else if (!b->forbidden && !take_rest(b, ev, &e)) {
-        /* it stopped at a chain the spec forbids: that is its refusal */
+        /* it stopped at a chain the spec forbids: that is its refusal (the
+         * next run starts on a fresh connection) */
         ev->rejected(ev->ctx, vc_err_name(e));
-        b->live = false;
+        disconnect(b);
     }
     apply_ctx a = { b, b->mirror.exec };
     /* after a forbidden chain the writes of this kick are not judged: the
      * executor knows no buffers for that chain, and already has a finding */
     vh_mirror_pull(&b->mirror, b->forbidden ? NULL : apply_write, &a);
-    if (!hung_up && !b->used_lost)
+    if (!hung_up && !b->used_lost && !b->forbidden)
         check_calls(b, old, calls);
 }
 
