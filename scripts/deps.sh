@@ -5,7 +5,9 @@
 set -euo pipefail
 
 build=(cmake make gcc python3 pkg-config libpci-dev)
-test=(clang libclang-rt-14-dev)
+# qemu-system-common: qemu-storage-daemon and virtiofsd, the vhost-user back-ends
+# vhost/smoke.sh drives
+test=(clang libclang-rt-14-dev qemu-system-common)
 fuzz=(clang libclang-rt-14-dev afl++)
 matrix=(qemu-system-x86 cpio pciutils)
 

@@ -1,0 +1,147 @@
+/* Scenario replay against a vhost-user back-end (see replay.h). Each finding
+ * is printed with its tier: "device" (the back-end broke a device rule),
+ * "should" (a device SHOULD), "tolerated" (it accepted what a driver must
+ * not do: legitimate, listed apart), "liveness" (chains it never returned,
+ * a hang) and "crash" (it left and cannot be reached again). */
+#include "replay.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "adapter_vhost.h"
+#include "exec.h"
+#include "scenario.h"
+#include "vu_sock.h"
+
+#define VH_MAX_INPUT (1u << 20)
+
+typedef struct input { char *path; uint8_t *data; size_t size; } input;
+
+typedef struct inputs { input *v; unsigned n, cap; } inputs;
+
+static bool add_file(inputs *in, const char *path)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return false;
+    uint8_t *buf = malloc(VH_MAX_INPUT);
+    size_t n = buf ? fread(buf, 1, VH_MAX_INPUT, fp) : 0;
+    bool bad = !buf || ferror(fp);
+    fclose(fp);
+    if (bad || (in->n == in->cap && !(in->v = realloc(in->v, (in->cap = in->cap * 2 + 16) * sizeof(input))))) {
+        free(buf);
+        return false;
+    }
+    in->v[in->n++] = (input){ strdup(path), buf, n };
+    return true;
+}
+
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+    return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+static bool add_arg(inputs *in, const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return false;
+    if (!S_ISDIR(st.st_mode))
+        return add_file(in, path);
+    struct dirent **names;
+    int n = scandir(path, &names, NULL, by_name);
+    if (n < 0)
+        return false;
+    bool ok = true;
+    for (int i = 0; i < n; i++) {
+        char p[4096];
+        snprintf(p, sizeof(p), "%s/%s", path, names[i]->d_name);
+        if (names[i]->d_name[0] != '.' && stat(p, &st) == 0 && S_ISREG(st.st_mode))
+            ok = add_file(in, p) && ok;
+        free(names[i]);
+    }
+    free(names);
+    return ok;
+}
+
+static const char *tier(const vc_fz_finding *x)
+{
+    if (x->req && !strncmp(x->req, "drv.", 4))
+        return "tolerated";
+    if (!strcmp(x->kind, "backend-unreachable"))
+        return "crash";
+    if (!strcmp(x->kind, "unneeded-notification"))
+        return "should";
+    if (!strcmp(x->kind, "chain-not-returned") || !strcmp(x->kind, "chain-not-used") ||
+        !strcmp(x->kind, "hang") || !strcmp(x->kind, "backend-left"))
+        return "liveness";
+    return "device";
+}
+
+static void print(const char *path, const vc_fz_finding *x)
+{
+    printf("%s: %s [%s] (%s): %s\n", path, x->kind, x->req ? x->req : "-", tier(x), x->detail);
+}
+
+/* One scenario: the executor's findings, then the adapter's. */
+static unsigned run_one(vc_fz *fz, const input *in, bool quiet)
+{
+    static vc_scenario s;
+    static vc_fz_report r;
+    vc_scn_decode(in->data, in->size, &s);
+    unsigned n = vc_fz_run(fz, &s, &r);
+    for (unsigned i = 0; i < n && !quiet; i++)
+        print(in->path, &r.finding[i]);
+    vc_fz_finding notes[8];
+    unsigned k = vu_adapter_end_run(notes, 8);
+    for (unsigned i = 0; i < k && !quiet; i++)
+        print(in->path, &notes[i]);
+    return n + k;
+}
+
+int vh_replay(const char *sock, const char **paths, unsigned n, const vh_replay_opts *o)
+{
+    inputs in = { 0 };
+    for (unsigned i = 0; i < n; i++)
+        if (!add_arg(&in, paths[i])) {
+            fprintf(stderr, "vconform-vhost: cannot read %s\n", paths[i]);
+            return 2;
+        }
+    if (in.n == 0) {
+        fprintf(stderr, "vconform-vhost: no scenario files in what was given\n");
+        return 2;
+    }
+    vu_adapter_configure(&(vu_adapter_opts){ sock, o->timeout_ms, o->settle_ms });
+    vc_fz *fz = vc_fz_new(&vc_adapter_vhost, false);
+    if (!fz) {
+        fprintf(stderr, "vconform-vhost: cannot set up the executor\n");
+        return 2;
+    }
+    unsigned with = 0, runs = 0;
+    long long t0 = vu_now_ms(), until = t0 + 1000ll * o->bench_s;
+    for (unsigned i = 0; !vu_adapter_gone(); i++) {
+        if (o->bench_s ? vu_now_ms() >= until : i >= in.n)
+            break;
+        with += run_one(fz, &in.v[i % in.n], o->bench_s > 0 && i >= in.n) > 0 && i < in.n;
+        runs++;
+    }
+    double secs = (double)(vu_now_ms() - t0) / 1000.0;
+    const vu_adapter_stats *st = vu_adapter_stats_get();
+    printf("vconform-vhost replay: %u scenarios (%u files), %u with findings, %.0f scenarios/s; "
+           "%lu kicks (%lu settled), %lu connections, %lu disconnects, %lu late bytes\n",
+           runs, in.n, with, secs > 0 ? runs / secs : 0.0, st->kicks, st->settled, st->connects,
+           st->disconnects, st->late_bytes);
+    bool dead = vu_adapter_gone();
+    if (dead)
+        printf("vconform-vhost replay: the back-end cannot be reached any more (crash tier)\n");
+    vc_fz_free(fz);
+    for (unsigned i = 0; i < in.n; i++) {
+        free(in.v[i].path);
+        free(in.v[i].data);
+    }
+    free(in.v);
+    return with || dead ? 1 : 0;
+}

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# ctest smoke test: qemu-storage-daemon exports a scratch image over
+# vhost-user-blk; vconform-vhost runs its block round trip and replays a few
+# split-ring seeds; what fails must be what vhost/known/ lists for this
+# version. Then QEMU's C virtiofsd (as root, when installed) serves a scratch
+# folder and the fs round trip must pass. Daemons are killed on every way
+# out. Exit 77: skipped.
+# usage: vhost/smoke.sh VCONFORM-VHOST CORPUS-DIR KNOWN-DIR
+set -euo pipefail
+tool=$1 corpus=$2 known_dir=$3
+if ! command -v qemu-storage-daemon >/dev/null; then
+  echo "SKIP: qemu-storage-daemon is not installed (scripts/deps.sh test installs qemu-system-common)"
+  exit 77
+fi
+dir=$(mktemp -d)
+pid= fspid=
+stop() { # pid: TERM, then KILL after 5 s
+  [ -n "$1" ] || return 0
+  kill "$1" 2>/dev/null || true
+  for _ in $(seq 50); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$1" 2>/dev/null || true
+}
+cleanup() {
+  stop "$pid"
+  stop "$fspid"
+  rm -rf "$dir"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# the runner's pattern disk (guest-probe/PROTOCOL.md), 1 MiB
+python3 - "$dir/disk.img" <<'PY'
+import struct, sys
+with open(sys.argv[1], "wb") as f:
+    for s in range(2048):
+        f.write(b"vconform" + struct.pack("<Q", s) + bytes((s + i) & 0xff for i in range(16, 512)))
+PY
+sock=$dir/vhost.sock
+qemu-storage-daemon --blockdev "driver=file,node-name=f,filename=$dir/disk.img" \
+  --export "type=vhost-user-blk,id=e,node-name=f,addr.type=unix,addr.path=$sock,writable=on" \
+  >"$dir/daemon.log" 2>&1 &
+pid=$!
+for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done
+[ -S "$sock" ] || { echo "qemu-storage-daemon did not listen:"; cat "$dir/daemon.log"; exit 1; }
+
+version=$(qemu-storage-daemon --version | sed -n '1s/.*version \([0-9]*\.[0-9]*\).*/\1/p')
+known=$known_dir/qemu-storage-daemon-$version.txt
+set +e
+timeout 60 "$tool" roundtrip "$sock" --device blk --image "$dir/disk.img" --json "$dir/rt.jsonl"
+rt=$?
+seeds=(split-1desc split-4desc split-16desc split-indirect-4 split-indirect-16 split-wrap split-used-none)
+timeout 120 "$tool" replay "$sock" "${seeds[@]/#/$corpus/}" >"$dir/replay.txt"
+rp=$?
+set -e
+cat "$dir/replay.txt"
+if [ $rt -gt 1 ] || [ $rp -gt 1 ]; then
+  echo "vconform-vhost could not run (roundtrip $rt, replay $rp); daemon log:"; cat "$dir/daemon.log"; exit 1
+fi
+# what failed, in the known file's words
+python3 - "$dir/rt.jsonl" "$dir/replay.txt" >"$dir/seen.txt" <<'PY'
+import json, os, sys
+kinds = {"start", "check", "end"}
+types = []
+for line in open(sys.argv[1]):
+    rec = json.loads(line)
+    assert rec["v"] == 1 and rec["type"] in kinds, rec
+    types.append(rec["type"])
+    if rec["type"] == "check" and rec["verdict"] in ("fail", "error"):
+        print("roundtrip", rec["id"])
+assert types[0] == "start" and types[-1] == "end", "start and end records"
+for line in open(sys.argv[2]):
+    if line.startswith("vconform-vhost replay:"):
+        continue
+    path, rest = line.split(": ", 1)
+    kind, req = rest.split(" ", 2)[:2]
+    print("replay", os.path.basename(path), kind, req.strip("[]"))
+PY
+echo "--- failing checks and findings:"; cat "$dir/seen.txt"
+if [ ! -f "$known" ]; then
+  echo "no $known: outputs parse, findings not compared"
+elif ! diff <(grep -v '^#' "$known" | sort) <(sort "$dir/seen.txt"); then
+  echo "differs from $known (< known, > seen)"; exit 1
+else
+  echo "as known for qemu-storage-daemon $version"
+fi
+
+virtiofsd=/usr/lib/qemu/virtiofsd
+if [ ! -x $virtiofsd ] || [ "$(id -u)" -ne 0 ]; then
+  echo "virtiofsd part skipped: needs $virtiofsd and root"; exit 0
+fi
+mkdir "$dir/share"
+timeout 60 $virtiofsd --socket-path="$dir/fs.sock" -o source="$dir/share" -o sandbox=chroot -o cache=none \
+  >"$dir/virtiofsd.log" 2>&1 &
+fspid=$!
+for _ in $(seq 100); do [ -S "$dir/fs.sock" ] && break; sleep 0.1; done
+if ! timeout 30 "$tool" roundtrip "$dir/fs.sock" --device fs --json "$dir/fs.jsonl" >/dev/null; then
+  cat "$dir/fs.jsonl" "$dir/virtiofsd.log"; exit 1
+fi
+echo "virtiofsd: the fs round trip passes"
