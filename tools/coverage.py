@@ -18,7 +18,14 @@ Mentions that are not checks do not count:
   handed to it;
 - in the guest probe, vp_report_rt(): it names requirements only on the
   probe's own driver errors, never as a device failure.
-usage: coverage.py [--by-section] [--missing] [--json FILE]
+
+--real RESULTS (a run's results.json or run folder, repeatable) counts what
+was checked against a real implementation in those runs, not what code
+names: a device statement counts when a check naming it passed or failed
+against a real device (the probe in QEMU, or a vhost-user back-end), a
+driver statement when one was judged against a real driver. Skipped,
+erroring and info checks do not count.
+usage: coverage.py [--by-section] [--missing] [--json FILE] [--real RESULTS ...]
 """
 import argparse
 import collections
@@ -32,7 +39,7 @@ ROOT = os.path.normpath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.join(ROOT, "harness"))
 from vcharness import specs  # noqa: E402
 
-PARTS = ["lib", "refdev", "fuzz", "guest-probe", "harness", "tests"]
+PARTS = ["lib", "refdev", "fuzz", "guest-probe", "vhost", "harness", "tests"]
 MACRO_RE = re.compile(r"\bREQ_(?:DEV|DRV)_[A-Z0-9_]+\b")
 LITERAL_RE = re.compile(r"[\"']((?:dev|drv)\.[a-z0-9_]+\.[a-z0-9_]+)[\"']")
 CONFORMS_RE = re.compile(r"\bVC_CONFORMS\((REQ_DEV_[A-Z0-9_]+)\)")
@@ -124,11 +131,44 @@ def scan(reqs):
     return hits
 
 
+def real_checked(paths, reqs):
+    """{short id} named by a pass or fail check in the given runs."""
+    known = {r["short"] for r in reqs}
+    seen = set()
+    for path in paths:
+        if os.path.isdir(path):
+            path = os.path.join(path, "results.json")
+        try:
+            with open(path, encoding="utf-8") as fh:
+                doc = json.load(fh)
+        except (OSError, ValueError) as e:
+            sys.exit(f"coverage.py: cannot read {path}: {e}")
+        cells = doc.get("cells") if isinstance(doc, dict) else None
+        for cell in cells if isinstance(cells, list) else []:
+            for c in cell.get("checks", []) if isinstance(cell, dict) else []:
+                if isinstance(c, dict) and c.get("verdict") in ("pass", "fail"):
+                    seen.update(q for q in c.get("reqs", []) if isinstance(q, str) and q in known)
+    return seen
+
+
+def print_real(paths, reqs):
+    seen = real_checked(paths, reqs)
+    line = []
+    for target, name in (("device", "device"), ("driver", "driver")):
+        rows = [r for r in reqs if r["target"] == target and r["group"] != "implied"]  # the spec's own
+        musts = [r for r in rows if r["keyword"].startswith("MUST")]
+        line.append(f"{name} {sum(r['short'] in seen for r in rows)}/{len(rows)} "
+                    f"(MUST {sum(r['short'] in seen for r in musts)}/{len(musts)})")
+    print("real: " + " ".join(line))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--by-section", action="store_true", help="one line per section alias")
     ap.add_argument("--missing", action="store_true", help="list MUST/MUST NOT entries without a check")
     ap.add_argument("--json", metavar="FILE", help="write the full table as JSON")
+    ap.add_argument("--real", action="append", metavar="RESULTS",
+                    help="a run's results.json (or folder): what it checked against real devices")
     args = ap.parse_args()
     reqs = specs.requirements()
     hits = scan(reqs)
@@ -151,6 +191,8 @@ def main():
     print(f"{'all':<{width}}{tot['covered']:>9}{tot['total']:>7}{tot['must_covered']:>10}{tot['must']:>6}")
     by_part = collections.Counter(p for parts in hits.values() for p in parts)
     print("checks per part: " + ", ".join(f"{p} {by_part.get(p, 0)}" for p in PARTS))
+    if args.real:
+        print_real(args.real, reqs)
     if args.missing:
         for r in reqs:
             if r["short"] not in hits and r["keyword"].startswith("MUST"):
