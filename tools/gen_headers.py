@@ -4,7 +4,8 @@
 usage: gen_headers.py OUTDIR
 Writes OUTDIR/vc/req_ids.h (one REQ_* string macro per catalogue entry plus a
 table of all entries), OUTDIR/vc/spec_features.h (feature bits with their
-dependency groups) OUTDIR/vc/spec_devices.h (device types and PCI IDs) and
+dependency groups) OUTDIR/vc/spec_devices.h (device types, PCI IDs and the
+virtio PCI vendor and id ranges of specs/pci_ids.tsv) and
 OUTDIR/vc/spec_modes.h (mode classification rules).
 Fails on duplicate or malformed IDs and on unknown feature names.
 """
@@ -116,7 +117,19 @@ def gen_features(devtypes, feats):
     return "\n".join(lines)
 
 
-def gen_devices(devtypes):
+def gen_pci_ids(rows):
+    """#define VC_PCI_<NAME> for each row of pci_ids.tsv."""
+    out = []
+    for r in rows:
+        try:
+            v = int(r["value"], 16)
+        except ValueError:
+            sys.exit(f"gen_headers: pci_ids.tsv: {r['name']} is not a hex number")
+        out.append(f"#define VC_PCI_{r['name'].upper()} 0x{v:04x}")
+    return out
+
+
+def gen_devices(devtypes, pci_rows=()):
     lines = [
         "/* Generated from specs/device_types.tsv by tools/gen_headers.py: do not edit. */",
         "#ifndef VC_SPEC_DEVICES_H",
@@ -126,14 +139,15 @@ def gen_devices(devtypes):
         "#define VC_DEVICE_TYPES(X) \\",
     ]
     ids = []
+    pci = {r["name"]: int(r["value"], 16) for r in pci_rows}
     for d in devtypes:
         legacy = "0" if d["legacy_pci"] == "-" else d["legacy_pci"]
         seed = "1" if d["seed"] == "yes" else "0"
-        if int(d["modern_pci"], 16) != 0x1040 + int(d["id"]):
-            sys.exit(f"gen_headers: {d['short']}: modern PCI id is not 0x1040 + type")
+        if pci and int(d["modern_pci"], 16) != pci["modern_base"] + int(d["id"]):
+            sys.exit(f"gen_headers: {d['short']}: modern PCI id is not modern_base + type")
         lines.append(f"    X({d['id']}, {c_str(d['short'])}, {legacy}, {d['modern_pci']}, {seed}) \\")
         ids.append(f"#define VC_DEV_ID_{d['short'].upper()} {d['id']}")
-    lines += ["", *ids, "", "#endif", ""]
+    lines += ["", *ids, "", "/* from specs/pci_ids.tsv */", *gen_pci_ids(pci_rows), "", "#endif", ""]
     return "\n".join(lines)
 
 
@@ -167,7 +181,8 @@ def main():
     write_if_changed(os.path.join(out, "vc", "req_ids.h"), gen_req_ids(specs.requirements()))
     devtypes = specs.device_types()
     write_if_changed(os.path.join(out, "vc", "spec_features.h"), gen_features(devtypes, specs.features()))
-    write_if_changed(os.path.join(out, "vc", "spec_devices.h"), gen_devices(devtypes))
+    write_if_changed(os.path.join(out, "vc", "spec_devices.h"),
+                     gen_devices(devtypes, specs.read_tsv(os.path.join(specs.SPECS_DIR, "pci_ids.tsv"))))
     write_if_changed(os.path.join(out, "vc", "spec_modes.h"), gen_modes(specs.mode_rules()))
 
 

@@ -7,17 +7,21 @@
 #include "probe.h"
 #include "transport.h"
 #include "vc/req_ids.h"
+#include "vc/spec_devices.h"
 
 #define HEXSTR(buf, v) (snprintf(buf, sizeof buf, "0x%x", (unsigned)(v)), buf)
 
 static void check_identity(vp_report *r, vp_dev *d)
 {
     char ob[64], ex[64];
-    vp_expect(r, "pci.id.vendor", REQ_DEV_PCI_DISCOVERY_1, d->vendor == 0x1af4, "0x1af4",
+    snprintf(ex, sizeof ex, "0x%04x", VC_PCI_VENDOR);
+    vp_expect(r, "pci.id.vendor", REQ_DEV_PCI_DISCOVERY_1, d->vendor == VC_PCI_VENDOR, ex,
               HEXSTR(ob, d->vendor), NULL);
-    bool modern_id = d->device >= 0x1040 && d->device <= 0x107f;
-    vp_expect(r, "pci.id.device", REQ_DEV_PCI_DISCOVERY_2, d->id_legacy || modern_id,
-              "0x1000-0x103f or 0x1040-0x107f", HEXSTR(ob, d->device), NULL);
+    bool modern_id = d->device >= VC_PCI_MODERN_BASE && d->device <= VC_PCI_MODERN_HI;
+    snprintf(ex, sizeof ex, "0x%04x-0x%04x or 0x%04x-0x%04x", VC_PCI_LEGACY_LO, VC_PCI_LEGACY_HI,
+             VC_PCI_MODERN_BASE, VC_PCI_MODERN_HI);
+    vp_expect(r, "pci.id.device", REQ_DEV_PCI_DISCOVERY_2, d->id_legacy || modern_id, ex,
+              HEXSTR(ob, d->device), NULL);
     if (modern_id) {
         vp_expect(r, "pci.modern.revision", REQ_DEV_PCI_DISCOVERY_5, d->revision >= 1, ">= 1",
                   HEXSTR(ob, d->revision), "a non-transitional id with revision 0");

@@ -48,9 +48,9 @@ bool vp_dev_read(vp_dev *d, vp_fn *f, char *err, size_t errlen)
     }
     VC_DEVICE_TYPES(X)
 #undef X
-    if (d->virtio_id == 0 && d->device >= 0x1040 && d->device <= 0x107f)
-        d->virtio_id = (uint16_t)(d->device - 0x1040); /* a type the specs table lacks */
-    d->id_legacy = d->device >= 0x1000 && d->device <= 0x103f;
+    if (d->virtio_id == 0 && d->device >= VC_PCI_MODERN_BASE && d->device <= VC_PCI_MODERN_HI)
+        d->virtio_id = (uint16_t)(d->device - VC_PCI_MODERN_BASE); /* a type the specs table lacks */
+    d->id_legacy = d->device >= VC_PCI_LEGACY_LO && d->device <= VC_PCI_LEGACY_HI;
     d->io_bar0 = f->bar[0].present && f->bar[0].io;
 
     /* Capability walk: bounded, loop-safe, pointers masked as PCI says. */
@@ -138,9 +138,9 @@ void vp_dev_classify(vp_dev *d)
     VC_MODE_RULES(X)
 #undef X
 done:
-    if (d->vendor != 0x1af4) {
+    if (d->vendor != VC_PCI_VENDOR) {
         d->mode = "invalid";
-        snprintf(d->mode_why, sizeof d->mode_why, "vendor 0x%04x is not 0x1af4", d->vendor);
+        snprintf(d->mode_why, sizeof d->mode_why, "vendor 0x%04x is not 0x%04x", d->vendor, VC_PCI_VENDOR);
     }
 }
 

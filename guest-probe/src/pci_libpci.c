@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "pci_if.h"
+#include "vc/spec_devices.h"
 
 #define MAX_FN 64
 #define MAX_BRIDGE 32
@@ -410,7 +411,7 @@ vp_platform *vp_libpci_open(char *err, size_t errlen)
     pci_scan_bus(lp->pacc);
     for (struct pci_dev *pd = lp->pacc->devices; pd; pd = pd->next) {
         pci_fill_info(pd, PCI_FILL_IDENT | PCI_FILL_BASES | PCI_FILL_SIZES | PCI_FILL_CLASS);
-        if (pd->vendor_id != 0x1af4 || pd->device_id < 0x1000 || pd->device_id > 0x107f)
+        if (pd->vendor_id != VC_PCI_VENDOR || pd->device_id < VC_PCI_LEGACY_LO || pd->device_id > VC_PCI_MODERN_HI)
             continue;
         if (lp->p.nfn >= MAX_FN)
             break;

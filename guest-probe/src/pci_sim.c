@@ -86,10 +86,10 @@ static void build_config(sim_fn *s, uint16_t virtio_id, uint16_t legacy_pci)
 {
     uint8_t *c = s->cfg;
     memset(c, 0, sizeof s->cfg);
-    put16(c, 0x1af4);
-    put16(c + 2, s->legacy_ok ? legacy_pci : (uint16_t)(0x1040 + virtio_id));
+    put16(c, VC_PCI_VENDOR);
+    put16(c + 2, s->legacy_ok ? legacy_pci : (uint16_t)(VC_PCI_MODERN_BASE + virtio_id));
     c[8] = s->legacy_ok || (s->faults & F_REV0) ? 0 : 1;
-    put16(c + 0x2c, 0x1af4);
+    put16(c + 0x2c, VC_PCI_VENDOR);
     put16(c + 0x2e, s->legacy_ok ? virtio_id : 0x1100);
     c[0x0b] = 0xff; /* class: unclassified, as a placeholder */
     vp_bar *b = s->fn.bar;
@@ -615,7 +615,7 @@ static bool add_fn(sim_plat *sp, char *item, char *err, size_t errlen)
     f->ops = &sim_ops;
     f->priv = s;
     build_config(s, id, legacy_pci);
-    f->vendor = 0x1af4;
+    f->vendor = VC_PCI_VENDOR;
     f->device = (uint16_t)(s->cfg[2] | s->cfg[3] << 8);
     sp->p.nfn++;
     return true;

@@ -1,10 +1,13 @@
 """specs/ loaders and QEMU's expected-mode rules."""
 import os
 import sys
+import tempfile
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "harness"))
 from vcharness import specs  # noqa: E402
+
+ROOT = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 
 class ExpectedMode(unittest.TestCase):
@@ -71,3 +74,22 @@ class Tables(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class Literals(unittest.TestCase):
+    """tools/check_literals.py finds facts of specs/ written out in C."""
+
+    def test_finds_restated_facts_and_ignores_comments(self):
+        sys.path.insert(0, os.path.join(ROOT, "tools"))
+        import check_literals
+        src = ("enum { F_MRG_RXBUF = 15, F_MULT3 = 1 };\n"
+               "/* F_MQ = 22 in a comment */\n"
+               "#define VIRTIO_NET_F_MQ 22\n"
+               "static const int d = { .device_id = 2 };\n"
+               "if (v == 0x1AF4 || id > 0x107f) {}\n")
+        with tempfile.TemporaryDirectory(dir=ROOT) as d:
+            with open(os.path.join(d, "x.c"), "w") as fh:
+                fh.write(src)
+            found = check_literals.scan([os.path.relpath(d, ROOT)])
+        lines = sorted(int(p.split(":")[1]) for p in found)
+        self.assertEqual(lines, [1, 3, 4, 5, 5], found)
