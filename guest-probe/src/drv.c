@@ -8,6 +8,7 @@
 #include "refdev/device.h" /* status bits */
 #include "report.h"
 #include "vc/req_ids.h"
+#include "vc/ring.h"
 
 const char *vp_rt_name(vp_rt r)
 {
@@ -112,10 +113,9 @@ bool vp_drv_queue(vp_drv *v, unsigned qi, uint16_t size, char *err, size_t errle
         dev = vp_drv_alloc(v, 4, 4);
     } else {
         /* The legacy contiguous layout also satisfies modern alignment. */
-        uint64_t used_off = (16ull * size + 6 + 2ull * size + VP_LEGACY_ALIGN - 1) & ~(uint64_t)(VP_LEGACY_ALIGN - 1);
-        desc = vp_drv_alloc(v, used_off + 6 + 8ull * size, VP_LEGACY_ALIGN);
-        drv = desc + 16ull * size;
-        dev = desc + used_off;
+        desc = vp_drv_alloc(v, vc_legacy_ring_bytes(size), VC_LEGACY_VRING_ALIGN);
+        drv = desc + vc_legacy_avail_off(size);
+        dev = desc + vc_legacy_used_off(size);
     }
     uint16_t ind_max = (v->features >> VC_F_INDIRECT_DESC) & 1 ? 8 : 0;
     uint64_t ind = ind_max ? vp_drv_alloc(v, (uint64_t)size * ind_max * 16, 16) : 0;

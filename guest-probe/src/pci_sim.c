@@ -13,6 +13,7 @@
 #include "refdev/models.h"
 #include "transport.h"
 #include "vc/spec_devices.h"
+#include "vc/ring.h"
 
 #define SIM_MAX_FN 32
 #define SIM_DMA_GPA 0x40000000ull
@@ -248,9 +249,8 @@ static void lg_set_queue(sim_fn *s, unsigned q, uint32_t pfn)
         return;
     }
     uint64_t size = d->q[q].max_size;
-    uint64_t desc = (uint64_t)pfn << 12, avail = desc + 16 * size;
-    uint64_t used = (avail + 6 + 2 * size + 4095) & ~4095ull;
-    vc_dev_queue_set_addr(d, q, desc, avail, used);
+    uint64_t desc = (uint64_t)pfn << 12;
+    vc_dev_queue_set_addr(d, q, desc, desc + vc_legacy_avail_off((uint32_t)size), desc + vc_legacy_used_off((uint32_t)size));
     if (vc_dev_queue_enable(d, q))
         s->used_seen[q] = 0; /* a fresh ring starts at used index 0 */
 }

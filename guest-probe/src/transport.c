@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "transport.h"
+#include "vc/ring.h"
 
 static bool locate_at(vp_dev *d, int i, vp_loc *l)
 {
@@ -179,9 +180,8 @@ bool vp_tp_queue_setup(vp_tp *t, unsigned q, uint16_t size, uint64_t desc, uint6
     if (t->legacy) {
         CC_WR(VP_LG_QSEL, 2, q);
         uint16_t max = (uint16_t)CC_RD(VP_LG_QSIZE, 2);
-        uint64_t want_used = (driver + 6 + 2ull * size + VP_LEGACY_ALIGN - 1) & ~(uint64_t)(VP_LEGACY_ALIGN - 1);
-        if (size != max || desc % VP_LEGACY_ALIGN || driver != desc + 16ull * size ||
-            device != want_used || (desc >> 12) > 0xffffffffull)
+        if (size != max || desc % VC_LEGACY_VRING_ALIGN || driver != desc + vc_legacy_avail_off(size) ||
+            device != desc + vc_legacy_used_off(size) || (desc >> 12) > 0xffffffffull)
             return false;
         CC_WR(VP_LG_PFN, 4, desc >> 12);
         return !t->io_err;

@@ -26,7 +26,6 @@ enum {
     VP_LG_NOTIFY = 16, VP_LG_STATUS = 18, VP_LG_ISR = 19, VP_LG_CFGVEC = 20, VP_LG_QVEC = 22,
     VP_LG_CFG = 20, VP_LG_CFG_MSIX = 24
 };
-#define VP_LEGACY_ALIGN 4096u
 #define VP_NO_VECTOR 0xffffu
 #define VP_MAX_QUEUES 64
 
