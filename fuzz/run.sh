@@ -8,8 +8,11 @@
 #   TARGET: chain, model_blk, model_net, ... (fuzz/target_<name>.c)
 #   -f: more libFuzzer options (default for chain: -use_counters=0, edges
 #       without hit counts; -f -use_counters=1 brings them back)
-# Findings land in DIR (default build/fuzz-run/<engine>-<target>); replay one
-# with build/plain/fuzz/replay-<target> FILE, read it with vconform-scn print.
+# Findings land in DIR (default build/fuzz-run/<engine>-<target>); at the end
+# they are grouped by signature (fuzz/summary.py). Signatures listed in
+# fuzz/known/<target>.txt are passed over while fuzzing (libFuzzer and AFL++
+# alike go on looking for new ones). Shrink one with fuzz/minimize.sh FILE,
+# replay it with build/plain/fuzz/replay-<target> FILE.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 engine=libfuzzer jobs=$(nproc) secs=300 out= flags=
@@ -37,6 +40,8 @@ out=${out:-build/fuzz-run/$engine-$target}
 mkdir -p "$out/corpus"
 [ -d "corpus/$target" ] && cp -rn "corpus/$target/." "$out/corpus/"
 dict=(); [ -f "fuzz/dict/$target.dict" ] && dict=("fuzz/dict/$target.dict")
+known=fuzz/known/$target.txt
+if [ -f "$known" ]; then export VC_FZ_KNOWN=$PWD/$known; fi
 
 case $engine in
 libfuzzer)
@@ -88,3 +93,10 @@ afl)
   [ "$rc" -eq 0 ] || echo "fuzz/run.sh: an afl-fuzz instance failed; see $out/*.log" >&2
   ;;
 esac
+
+# one line per finding signature, known ones marked (replayed in the plain build)
+cmake -S . -B build/plain >/dev/null
+cmake --build build/plain -j "$(nproc)" --target "replay-$target" >/dev/null
+found=("$out/findings" "$out"/sync/*/crashes)
+existing=(); for d in "${found[@]}"; do [ -d "$d" ] && [ -n "$(ls -A "$d" 2>/dev/null)" ] && existing+=("$d"); done
+if [ ${#existing[@]} -gt 0 ]; then python3 fuzz/summary.py "$target" "${existing[@]}" || true; fi

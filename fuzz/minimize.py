@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""Shrinks a reproducer while it keeps the same finding. libFuzzer's own
+minimiser keeps only "still crashes", so it can trade one finding for
+another; this keeps the first finding's signature (kind, requirement, who:
+fuzz/findings.py) and works on the scenario's text form, deleting lines
+(operations, descriptors, raw writes) in halving chunks, then single lines
+(ddmin), then lowering numbers field by field. Prints the result as text.
+usage: minimize.py [-t TARGET] [-b BUILD] [-o OUT] FILE"""
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import findings  # noqa: E402
+
+NUM_RE = re.compile(r"\b([a-z0-9_]+)=(0x[0-9a-f]+|\d+)\b")
+
+
+class Shrinker:
+    def __init__(self, scn, replay, want, tmp):
+        self.scn, self.replay, self.want, self.tmp = scn, replay, want, tmp
+        self.tries = 0
+
+    def keeps(self, lines):
+        """True when these text lines build a scenario with the same first finding."""
+        self.tries += 1
+        text = os.path.join(self.tmp, "try.txt")
+        out = os.path.join(self.tmp, "try.bin")
+        with open(text, "w", encoding="utf-8") as fh:
+            fh.write("\n".join(lines) + "\n")
+        if subprocess.run([self.scn, "build", text, out], capture_output=True).returncode != 0:
+            return False
+        sigs, _ = findings.replay(self.replay, out)
+        return bool(sigs) and sigs[0] == self.want
+
+    def drop_lines(self, lines):
+        """ddmin over the lines after the header (the first line)."""
+        head, body = lines[:1], lines[1:]
+        chunk = max(1, len(body) // 2)
+        while chunk >= 1:
+            i, changed = 0, False
+            while i < len(body):
+                trial = body[:i] + body[i + chunk:]
+                if self.keeps(head + trial):
+                    body, changed = trial, True
+                else:
+                    i += chunk
+            if not changed:
+                chunk //= 2
+        return head + body
+
+    def lower_numbers(self, lines):
+        """Each number as small as it can be: 0, 1, then halves."""
+        for n in range(len(lines)):
+            for m in list(NUM_RE.finditer(lines[n])):
+                key = m.group(1)
+                value = int(m.group(2), 0)
+                for smaller in sorted({0, 1, value // 2}):
+                    if smaller >= value:
+                        continue
+                    cur = lines[n]
+                    new = re.sub(rf"\b{key}=(0x[0-9a-f]+|\d+)\b", f"{key}={smaller:#x}", cur, count=1)
+                    if new != cur and self.keeps(lines[:n] + [new] + lines[n + 1:]):
+                        lines = lines[:n] + [new] + lines[n + 1:]
+                        break
+        return lines
+
+
+def guess_target(path):
+    """corpus/regressions/<t>/..., corpus/<t>/..., build/fuzz-run/<engine>-<t>/..."""
+    parts = os.path.abspath(path).split(os.sep)
+    for i, p in enumerate(parts[:-1]):
+        if p in ("regressions", "corpus") and i + 1 < len(parts) - 1 and parts[i + 1] != "regressions":
+            return parts[i + 1]
+        m = re.match(r"^(?:libfuzzer|afl)-(\w+)$", p)
+        if m:
+            return m.group(1)
+    return None
+
+
+def main(argv):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("file")
+    ap.add_argument("-t", "--target", help="fuzz target (default: from the file's folder)")
+    ap.add_argument("-b", "--build", default=os.path.join(findings.ROOT, "build", "plain"),
+                    help="build folder with fuzz/vconform-scn and fuzz/replay-TARGET")
+    ap.add_argument("-o", "--out", help="write the minimal scenario (binary) here")
+    a = ap.parse_args(argv)
+    target = a.target or guess_target(a.file)
+    if not target:
+        ap.error("cannot tell the target from the path: give -t TARGET")
+    scn = os.path.join(a.build, "fuzz", "vconform-scn")
+    replay = os.path.join(a.build, "fuzz", f"replay-{target}")
+    for tool in (scn, replay):
+        if not os.access(tool, os.X_OK):
+            ap.error(f"{tool} is not built (cmake --build {a.build})")
+    if not os.path.isfile(a.file):
+        ap.error(f"{a.file} is not a file")
+    sigs, text = findings.replay(replay, a.file)
+    if not sigs:
+        print(f"minimize: {a.file} has no finding on replay-{target}", file=sys.stderr)
+        return 1
+    want = sigs[0]
+    p = subprocess.run([scn, "print", a.file], capture_output=True, text=True)
+    if p.returncode != 0:
+        print(f"minimize: vconform-scn print failed: {p.stderr.strip()}", file=sys.stderr)
+        return 2
+    lines = [ln for ln in p.stdout.splitlines() if ln.strip() and not ln.startswith("#")]
+    with tempfile.TemporaryDirectory(prefix="vc-minimize-") as tmp:
+        s = Shrinker(scn, replay, want, tmp)
+        if not s.keeps(lines):
+            print("minimize: the text form does not reproduce the finding", file=sys.stderr)
+            return 2
+        before = len(lines)
+        lines = s.drop_lines(lines)
+        lines = s.lower_numbers(lines)
+        lines = s.drop_lines(lines)
+        if a.out:
+            with open(os.path.join(tmp, "min.txt"), "w", encoding="utf-8") as fh:
+                fh.write("\n".join(lines) + "\n")
+            subprocess.run([scn, "build", os.path.join(tmp, "min.txt"), a.out], check=True)
+    print(f"# finding kept: {findings.show(want)}; {before} lines -> {len(lines)} in {s.tries} tries")
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,76 @@
+"""Fuzz triage tools: finding signatures (fuzz/findings.py), the minimiser
+(fuzz/minimize.py) against a stand-in replay binary, and known-findings
+files."""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "fuzz"))
+import findings  # noqa: E402
+
+SCN = os.path.join(ROOT, "build", "plain", "fuzz", "vconform-scn")
+
+
+class Signatures(unittest.TestCase):
+    def test_oracle_differential_and_sanitizer_lines(self):
+        text = ("FINDING x (chain):\nwrong-refusal-code [drv.packed_indirect.2]: backend refused\n"
+                "rng: used-length-too-large [dev.vq_used.2]: chain 0\n"
+                "wrong-refusal-code [drv.packed_indirect.2]: the same again\n"
+                "SUMMARY: AddressSanitizer: heap-buffer-overflow /w/lib/src/split_dev.c:88 in walk\n"
+                "\x1b[2J garbage [not a finding\n")
+        self.assertEqual(findings.signatures(text), [
+            ("wrong-refusal-code", "drv.packed_indirect.2", "-"),
+            ("used-length-too-large", "dev.vq_used.2", "rng"),
+            ("heap-buffer-overflow", "AddressSanitizer", "split_dev.c:88")])
+
+    def test_known_files(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as fh:
+            fh.write("# comment\nwrong-refusal-code drv.packed_indirect.2\nx dev.vq_used.2 ref\n")
+        try:
+            known = findings.load_known(fh.name)
+            self.assertTrue(findings.is_known(("wrong-refusal-code", "drv.packed_indirect.2", "rng"), known))
+            self.assertTrue(findings.is_known(("x", "dev.vq_used.2", "ref"), known))
+            self.assertFalse(findings.is_known(("x", "dev.vq_used.2", "rng"), known))
+            with open(fh.name, "w") as out:
+                out.write("lonely\n")
+            with self.assertRaises(ValueError):
+                findings.load_known(fh.name)
+        finally:
+            os.unlink(fh.name)
+
+
+@unittest.skipUnless(os.access(SCN, os.X_OK), "needs build/plain/fuzz/vconform-scn")
+class Minimize(unittest.TestCase):
+    def test_keeps_the_finding_and_drops_the_rest(self):
+        with tempfile.TemporaryDirectory() as d:
+            build = os.path.join(d, "build")
+            os.makedirs(os.path.join(build, "fuzz"))
+            shutil.copy(SCN, os.path.join(build, "fuzz", "vconform-scn"))
+            # a stand-in target: the finding needs head 0x2 made available and a kick
+            fake = os.path.join(build, "fuzz", "replay-fake")
+            with open(fake, "w") as fh:
+                fh.write(f"#!/bin/sh\nt=$({SCN} print \"$1\")\n"
+                         "echo \"$t\" | grep -q 'AVAIL head=0x2' && echo \"$t\" | grep -q KICK && "
+                         "echo 'made-up [drv.vq_avail.1]: found' && exit 1\nexit 0\n")
+            os.chmod(fake, 0o755)
+            text = os.path.join(d, "in.txt")
+            with open(text, "w") as fh:
+                fh.write("scenario packed=0 indirect=0 event_idx=0 in_order=0 qsize=3 used=0\n"
+                         "DESC flags=WRITE index=0x0 len=0x40 addr=0x200000\nAVAIL head=0x0\nKICK\n"
+                         "DESC flags=WRITE index=0x2 len=0x40 addr=0x200080\nAVAIL head=0x2\nWRAP\nKICK\n")
+            scn = os.path.join(d, "in.bin")
+            subprocess.run([SCN, "build", text, scn], check=True)
+            p = subprocess.run([sys.executable, os.path.join(ROOT, "fuzz", "minimize.py"), "-b", build,
+                                "-t", "fake", scn], capture_output=True, text=True, timeout=120)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            body = [ln for ln in p.stdout.splitlines() if not ln.startswith(("#", "scenario"))]
+            self.assertEqual(body, ["AVAIL head=0x2", "KICK"], p.stdout)
+            self.assertIn("made-up drv.vq_avail.1", p.stdout)
+
+
+if __name__ == "__main__":
+    unittest.main()
