@@ -24,8 +24,11 @@ while getopts "e:j:t:o:f:h" o; do
 done
 shift $((OPTIND - 1))
 target=${1:-}
-if [ -z "$target" ] || [ ! -f "fuzz/target_$target.c" ]; then
-  echo "fuzz/run.sh: unknown target '${target}'; have: $(ls fuzz/target_*.c | sed 's|fuzz/target_||; s|\.c$||' | tr '\n' ' ')" >&2
+# the tree's targets, and backends added with vc_add_backend_target (README)
+targets=$( (ls fuzz/target_*.c | sed 's|fuzz/target_||; s|\.c$||'
+            grep -ho 'vc_add_backend_target([A-Za-z0-9_]*' fuzz/CMakeLists.txt | sed 's|.*(||') | sort -u)
+if [ -z "$target" ] || ! printf '%s\n' "$targets" | grep -qx "$target"; then
+  echo "fuzz/run.sh: unknown target '${target}'; have: $(echo $targets)" >&2
   exit 2
 fi
 case $engine in libfuzzer|afl) ;; *) echo "fuzz/run.sh: engine is libfuzzer or afl, not '$engine'" >&2; exit 2 ;; esac
@@ -94,9 +97,15 @@ afl)
   ;;
 esac
 
-# one line per finding signature, known ones marked (replayed in the plain build)
+# one line per finding signature, known ones marked (replayed in a plain
+# build: clang's when the target is a pointer-style backend gcc cannot trace)
+replay_build=build/plain
 cmake -S . -B build/plain >/dev/null
-cmake --build build/plain -j "$(nproc)" --target "replay-$target" >/dev/null
+if ! cmake --build build/plain -j "$(nproc)" --target "replay-$target" >/dev/null 2>&1; then
+  replay_build=build/clang
+  CC=clang cmake -S . -B build/clang -DVC_PROBE=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake --build build/clang -j "$(nproc)" --target "replay-$target" >/dev/null
+fi
 found=("$out/findings" "$out"/sync/*/crashes)
 existing=(); for d in "${found[@]}"; do [ -d "$d" ] && [ -n "$(ls -A "$d" 2>/dev/null)" ] && existing+=("$d"); done
-if [ ${#existing[@]} -gt 0 ]; then python3 fuzz/summary.py "$target" "${existing[@]}" || true; fi
+if [ ${#existing[@]} -gt 0 ]; then python3 fuzz/summary.py -b "$replay_build" "$target" "${existing[@]}" || true; fi

@@ -14,7 +14,8 @@ for bin in build/fuzz/fuzz/fuzz-*; do
   t=${bin##*/fuzz-}
   work=build/fuzz-smoke/$t
   rm -rf "$work" && mkdir -p "$work/corpus"
-  [ -d "corpus/$t" ] && cp -r "corpus/$t/." "$work/corpus/"
+  seeds=corpus/$t; [ -d "$seeds" ] || seeds=corpus/chain  # backends added with vc_add_backend_target
+  cp -r "$seeds/." "$work/corpus/"
   dict=(); [ -f "fuzz/dict/$t.dict" ] && dict=(-dict="fuzz/dict/$t.dict")
   if "$bin" "${dict[@]}" -max_total_time="$secs" -max_len=4096 -timeout=10 \
        -artifact_prefix="$work/" -print_final_stats=1 "$work/corpus" >"$work/log" 2>&1; then

@@ -42,6 +42,11 @@ done
 step "hostile guest: a forged /init writing malformed records into the results channel"
 python3 tests/hostile/run_hostile_init.py build/plain build/results-hostile
 
+step "a pointer-style backend fuzzed as it is: ptr_ring and its vc_gmem twin see the same (clang)"
+CC=clang cmake -S . -B build/clang -DVC_PROBE=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build/clang -j "$jobs" --target replay-ptr_ring replay-ptr_ring_gmem >/dev/null
+python3 tests/fuzz/check_ptr_twin.py build/clang corpus/chain corpus/regressions/chain
+
 if [ -x fuzz/smoke.sh ]; then
   step "fuzz smoke (clang, libFuzzer)"
   fuzz/smoke.sh

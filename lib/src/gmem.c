@@ -184,3 +184,22 @@ void *vc_gmem_host_ptr(const vc_gmem *m, uint64_t gpa, uint64_t len)
         return NULL;
     return r->host + (gpa - r->gpa);
 }
+
+bool vc_gmem_gpa_of(const vc_gmem *m, const void *host, uint64_t *gpa)
+{
+    uintptr_t h = (uintptr_t)host;
+    for (unsigned i = 0; i < m->nregions; i++) {
+        uintptr_t base = (uintptr_t)m->region[i].host;
+        if (h >= base && h - base < m->region[i].size) {
+            *gpa = m->region[i].gpa + (h - base);
+            return true;
+        }
+    }
+    return false;
+}
+
+void vc_gmem_note(const vc_gmem *m, uint64_t gpa, uint64_t len, bool is_write)
+{
+    if (m->observer && len > 0)
+        m->observer(m->observer_opaque, gpa, len, is_write);
+}

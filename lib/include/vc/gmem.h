@@ -57,6 +57,13 @@ bool vc_gmem_st64(const vc_gmem *m, uint64_t gpa, uint64_t v);
 bool vc_gmem_ld16_acquire(const vc_gmem *m, uint64_t gpa, uint16_t *v);
 bool vc_gmem_st16_release(const vc_gmem *m, uint64_t gpa, uint16_t v);
 
+/* The address map, for backends that reach guest memory through host
+ * pointers (fuzz/ptr/): the guest-physical address of a host byte inside a
+ * region (false when the byte is in none), and a report of an access such a
+ * backend made, for the observer (nothing happens without one). */
+bool vc_gmem_gpa_of(const vc_gmem *m, const void *host, uint64_t *gpa);
+void vc_gmem_note(const vc_gmem *m, uint64_t gpa, uint64_t len, bool is_write);
+
 /* Host pointer for [gpa, gpa+len) when it lies inside one region, else NULL.
  * For the driver side only (it owns the memory); device code never uses it. */
 void *vc_gmem_host_ptr(const vc_gmem *m, uint64_t gpa, uint64_t len);
