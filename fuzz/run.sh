@@ -4,7 +4,10 @@
 # findings). Engines: libFuzzer in fork mode (ASan+UBSan build), or AFL++
 # (one main and N-1 secondary instances, persistent mode through its
 # libFuzzer driver, the structure-aware custom mutator).
-# usage: fuzz/run.sh [-e libfuzzer|afl] [-j N] [-t SECONDS] [-o DIR] [-f FLAGS] TARGET
+# usage: fuzz/run.sh [-e libfuzzer|afl|vhost] [-j N] [-t SECONDS] [-o DIR] [-f FLAGS] TARGET
+#   -e vhost: black-box fuzzing of a vhost-user back-end process (TARGET:
+#       the back-end command, default vhost/backends/qemu-storage-daemon.sh,
+#       given the socket path; restarted after a crash), through libFuzzer
 #   TARGET: chain, model_blk, model_net, ... (fuzz/target_<name>.c)
 #   -f: more libFuzzer options (default for chain: -use_counters=0, edges
 #       without hit counts; -f -use_counters=1 brings them back)
@@ -23,15 +26,21 @@ while getopts "e:j:t:o:f:h" o; do
   esac
 done
 shift $((OPTIND - 1))
+case $engine in libfuzzer|afl|vhost) ;; *) echo "fuzz/run.sh: engine is libfuzzer, afl or vhost, not '$engine'" >&2; exit 2 ;; esac
+if [ "$engine" = vhost ]; then
+  # the target is the back-end command; the fuzz binary is fuzz-vhost
+  export VC_VHOST_BACKEND=${1:-$PWD/vhost/backends/qemu-storage-daemon.sh}
+  set -- vhost
+fi
 target=${1:-}
 # the tree's targets, and backends added with vc_add_backend_target (README)
 targets=$( (ls fuzz/target_*.c | sed 's|fuzz/target_||; s|\.c$||'
-            grep -ho 'vc_add_backend_target([A-Za-z0-9_]*' fuzz/CMakeLists.txt | sed 's|.*(||') | sort -u)
+            grep -ho 'vc_add_backend_target([A-Za-z0-9_]*' fuzz/CMakeLists.txt | sed 's|.*(||'
+            [ "$engine" = vhost ] && echo vhost) | sort -u)
 if [ -z "$target" ] || ! printf '%s\n' "$targets" | grep -qx "$target"; then
   echo "fuzz/run.sh: unknown target '${target}'; have: $(echo $targets)" >&2
   exit 2
 fi
-case $engine in libfuzzer|afl) ;; *) echo "fuzz/run.sh: engine is libfuzzer or afl, not '$engine'" >&2; exit 2 ;; esac
 case $jobs$secs in *[!0-9]*) echo "fuzz/run.sh: -j and -t take numbers" >&2; exit 2 ;; esac
 [ "$jobs" -ge 1 ] && [ "$secs" -ge 1 ] || { echo "fuzz/run.sh: -j and -t must be positive" >&2; exit 2; }
 # The ring layer's loops run once per descriptor: hit-count features keep
@@ -47,14 +56,20 @@ known=fuzz/known/$target.txt
 if [ -f "$known" ]; then export VC_FZ_KNOWN=$PWD/$known; fi
 
 case $engine in
-libfuzzer)
+libfuzzer|vhost)
   CC=clang cmake -S . -B build/fuzz -DVC_FUZZ=ON -DVC_SANITIZE=ON -DVC_PROBE=OFF \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
   cmake --build build/fuzz -j "$(nproc)" --target "fuzz-$target" >/dev/null
-  mkdir -p "$out/findings"
+  mkdir -p "$out/findings" "$out/tmp"
+  bin=build/fuzz/fuzz/fuzz-$target
+  if [ "$engine" = vhost ]; then
+    bin=build/fuzz/vhost/fuzz-vhost
+    TMPDIR=$(cd "$out/tmp" && pwd); export TMPDIR  # the back-ends' sockets and scratch images
+    [ -d "corpus/$target" ] || cp -rn corpus/chain/. "$out/corpus/"
+  fi
   set +e
   # shellcheck disable=SC2086 # $flags holds several options
-  build/fuzz/fuzz/fuzz-"$target" ${dict:+-dict="${dict[0]}"} $flags -fork="$jobs" -ignore_crashes=1 \
+  "$bin" ${dict:+-dict="${dict[0]}"} $flags -fork="$jobs" -ignore_crashes=1 \
     -max_total_time="$secs" -max_len=4096 -timeout=10 -artifact_prefix="$out/findings/" \
     -print_final_stats=1 "$out/corpus" >"$out/log" 2>&1
   set -e
@@ -96,6 +111,23 @@ afl)
   [ "$rc" -eq 0 ] || echo "fuzz/run.sh: an afl-fuzz instance failed; see $out/*.log" >&2
   ;;
 esac
+
+if [ "$engine" = vhost ]; then
+  # each reproducer against a fresh back-end (one may crash it), grouped by
+  # kind, requirement and tier; at most 20
+  cmake -S . -B build/plain >/dev/null
+  cmake --build build/plain -j "$(nproc)" --target vconform-vhost >/dev/null
+  for f in $(ls -S -r "$out/findings" | head -20); do
+    d=$(mktemp -d -p "$TMPDIR")
+    $VC_VHOST_BACKEND "$d/s.sock" >/dev/null 2>&1 & bpid=$!
+    for _ in $(seq 100); do [ -S "$d/s.sock" ] && break; sleep 0.1; done
+    timeout 60 build/plain/vhost/vconform-vhost replay "$d/s.sock" "$out/findings/$f" |
+      grep -v '^vconform-vhost replay' || true
+    kill -9 $bpid 2>/dev/null || true; wait $bpid 2>/dev/null || true; rm -rf "$d"
+  done | sed -E 's/^[^:]*: ([^:]*): .*/\1/' | sort | uniq -c | sort -rn
+  echo "replay one: build/plain/vhost/vconform-vhost replay SOCKET FILE (a back-end serving SOCKET)"
+  exit 0
+fi
 
 # one line per finding signature, known ones marked (replayed in a plain
 # build: clang's when the target is a pointer-style backend gcc cannot trace)

@@ -65,6 +65,7 @@ static bool gone;
 void vu_adapter_configure(const vu_adapter_opts *o)
 {
     opts = *o;
+    gone = false; /* a new back-end (the fuzz target restarts a crashed one) */
 }
 
 const vu_adapter_stats *vu_adapter_stats_get(void)

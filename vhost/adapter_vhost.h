@@ -35,6 +35,7 @@ typedef struct vu_adapter_stats {
 
 extern const vc_adapter vc_adapter_vhost;
 
+/* Sets the options; also after a back-end was restarted (clears 'gone'). */
 void vu_adapter_configure(const vu_adapter_opts *o);
 /* After each vc_fz_run: waits (bounded) for chains still out, then hands
  * over the adapter's findings for that run; returns their number. */

@@ -1,0 +1,112 @@
+/* Fuzz target: scenarios played into a vhost-user back-end process through
+ * the executor (adapter_vhost.h): black-box fuzzing of a real back-end as
+ * it is. The target owns the back-end: $VC_VHOST_BACKEND is a command that
+ * serves vhost-user on the socket path given as its last argument (default:
+ * vhost/backends/qemu-storage-daemon.sh); it is started at the first input,
+ * dies with the fuzzer (PR_SET_PDEATHSIG), and a back-end that crashed is a
+ * finding (crash tier) and is started afresh for the next input, so a fork
+ * mode run (fuzz/run.sh -e vhost) goes on after it. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "adapter_vhost.h"
+#include "exec.h"
+#include "target.h"
+#include "vu_sock.h"
+
+const char *const vc_target_name = "vhost";
+
+static pid_t backend;
+static char sock[256];
+
+static void stop_backend(void)
+{
+    if (backend > 0) {
+        kill(backend, SIGKILL);
+        waitpid(backend, NULL, 0);
+        backend = 0;
+    }
+}
+
+/* Starts the back-end and waits (bounded) for its socket. */
+static bool start_backend(char *msg, size_t cap)
+{
+    const char *cmd = getenv("VC_VHOST_BACKEND");
+    if (!cmd || !*cmd)
+        cmd = VC_VHOST_DEFAULT_BACKEND;
+    if (!sock[0]) {
+        const char *dir = getenv("TMPDIR");
+        snprintf(sock, sizeof sock, "%s/vc-vhost-%d.sock", dir && *dir ? dir : "/tmp", (int)getpid());
+        atexit(stop_backend);
+    }
+    unlink(sock);
+    backend = fork();
+    if (backend == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL); /* no back-end outlives its fuzzer */
+        int null = open("/dev/null", O_WRONLY);
+        if (null >= 0 && !getenv("VC_VHOST_BACKEND_LOG")) {
+            dup2(null, 1);
+            dup2(null, 2);
+        }
+        char line[1024];
+        snprintf(line, sizeof line, "exec %s %s", cmd, sock);
+        execl("/bin/sh", "sh", "-c", line, (char *)NULL);
+        _exit(127);
+    }
+    if (backend < 0) {
+        snprintf(msg, cap, "cannot fork the back-end: %s", strerror(errno));
+        return false;
+    }
+    for (int i = 0; i < 200; i++) { /* 10 s */
+        struct stat st;
+        if (stat(sock, &st) == 0 && S_ISSOCK(st.st_mode))
+            return true;
+        if (waitpid(backend, NULL, WNOHANG) == backend) {
+            backend = 0;
+            break;
+        }
+        usleep(50000);
+    }
+    snprintf(msg, cap, "back-end '%s' did not listen on %s", cmd, sock);
+    stop_backend();
+    return false;
+}
+
+unsigned vc_target_run(const uint8_t *data, size_t size, char *msg, size_t cap)
+{
+    static vc_fz *fz;
+    static vc_scenario s;
+    static vc_fz_report r;
+    msg[0] = 0;
+    if (!backend || vu_adapter_gone()) {
+        stop_backend();
+        if (!start_backend(msg, cap))
+            return 1;
+        vc_fz_free(fz);
+        vu_adapter_configure(&(vu_adapter_opts){sock, 2000, 2});
+        fz = NULL;
+    }
+    if (!fz && !(fz = vc_fz_new(&vc_adapter_vhost, false))) {
+        snprintf(msg, cap, "cannot set up the executor");
+        return 1;
+    }
+    vc_scn_decode(data, size, &s);
+    unsigned n = vc_fz_run(fz, &s, &r);
+    vc_fz_finding notes[8];
+    unsigned k = vu_adapter_end_run(notes, 8);
+    for (unsigned i = 0; i < k && r.nfindings < VC_FZ_MAX_FINDINGS; i++)
+        r.finding[r.nfindings++] = notes[i];
+    if (vu_adapter_gone() && r.nfindings < VC_FZ_MAX_FINDINGS)
+        r.finding[r.nfindings++] = (vc_fz_finding){.kind = "backend-crash", .req = NULL,
+                                                   .detail = "the back-end left and cannot be reached"};
+    vc_fz_format(&r, NULL, msg, cap);
+    return n + k + (vu_adapter_gone() ? 1 : 0);
+}
