@@ -173,6 +173,30 @@ VC_TEST(blk_bad_requests)
     blk_free(&r);
 }
 
+VC_TEST(blk_used_length_counts_only_what_was_written)
+{
+    blk_rig r;
+    blk_init(&r, F_V1, false);
+    long used;
+    VC_CONFORMS(REQ_DEV_VQ_USED_2);
+    /* a read that succeeds fills data and status: all of it */
+    VC_CHECK_EQ(blk_req(&r, 0, 0, 512, false, &used, false), 0);
+    VC_CHECK_EQ(used, 513);
+    /* a failed read writes only the status byte after an untouched data
+     * buffer: the length must not cover the gap */
+    VC_CHECK_EQ(blk_req(&r, 0, DISK_BYTES / 512 - 1, 1024, false, &used, false), 1);
+    VC_CHECK_EQ(used, 0);
+    /* an unknown request with a data buffer, and a short get-id: the same */
+    VC_CHECK_EQ(blk_req(&r, 99, 0, 512, false, &used, false), 2);
+    VC_CHECK_EQ(used, 0);
+    VC_CHECK_EQ(blk_req(&r, 8, 0, 8, false, &used, false), 1);
+    VC_CHECK_EQ(used, 0);
+    /* no data buffer: the status byte is the first writable byte */
+    VC_CHECK_EQ(blk_req(&r, 4, 0, 0, false, &used, false), 0);
+    VC_CHECK_EQ(used, 1);
+    blk_free(&r);
+}
+
 VC_TEST(blk_read_only)
 {
     blk_rig r;

@@ -188,11 +188,13 @@ static uint32_t serve(vc_dev *d, unsigned q, vc_chain *c)
         status = S_UNSUPP;
         break;
     }
-    /* the status byte is the last writable byte */
+    /* the status byte is the last writable byte; the used length counts
+     * only bytes written without a gap from the start (dev.vq_used.2), so it
+     * takes the status in only when the data before it was all written (a
+     * failed read or an unknown request leaves the data untouched: the
+     * status then lies beyond the length, which a device may do) */
     vc_chain_write(d->mem, c, c->in_bytes - 1, &status, 1);
-    if (status != S_OK && type == T_IN)
-        written = c->in_bytes - 1; /* what we wrote is not meaningful, length covers it */
-    return (uint32_t)(written + 1);
+    return (uint32_t)(written == c->in_bytes - 1 ? written + 1 : written);
 }
 
 static void notify(vc_dev *d, unsigned q)
