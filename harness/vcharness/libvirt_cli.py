@@ -72,7 +72,7 @@ def run(a, host):
     daemon = libvirt_daemon.Daemon(procs.Procs(), log)
     session = libvirt_run.Session(daemon, qemu, log)
     stop.runner = session
-    results, rundir = [], None
+    results, rundir, refusals = [], None, []
     try:
         _prepared(host, session, domains, loader)
         started = time.monotonic() - t0
@@ -89,11 +89,13 @@ def run(a, host):
                 results += libvirt_run.interrupted(d)
                 continue
             log(f"vconform-run: {d.name}: {len(d.placement.devices)} virtio devices on {d.placement.machine}")
-            results += session.run(d)
+            try:
+                results += session.run(d)
+            except libvirt_run.Refused as e:   # QEMU refused what libvirt made of it: exit 2, after the rest
+                refusals.append(str(e))
+                results += libvirt_run.refused(d, str(e))
     except InterruptedError:
         pass
-    except libvirt_run.Refused as e:
-        raise host.UsageError(str(e)) from None
     finally:
         daemon.close(keep=(lambda folder: _keep_daemon_log(rundir, folder)) if rundir else None)
     if rundir is None:   # stopped before anything ran
@@ -119,7 +121,9 @@ def run(a, host):
     print(text)
     if status == 0 and libvirt_report.findings(results):
         status = 1   # a device placed where its model cannot have the mode asked for
-    return status
+    for why in refusals:
+        print(f"vconform-run: {why}", file=sys.stderr)
+    return 2 if refusals and not session.stopping else status
 
 
 def _guest(a, host, rundir, log, loader):

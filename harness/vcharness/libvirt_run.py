@@ -294,6 +294,12 @@ def interrupted(d):
     return [result(d, dev, vm, parse.parse(b""), d.placement, ()) for dev in d.placement.devices]
 
 
+def refused(d, why):
+    """The cells of a domain libvirt (or its QEMU) would not start."""
+    vm = {"status": "refused", "rc": None, "seconds": 0, "stderr": why}
+    return [result(d, dev, vm, parse.parse(b""), d.placement, ()) for dev in d.placement.devices]
+
+
 def _placement(text, path):
     try:
         root = libvirt_xml.parse(text.encode(), f"libvirt's XML for {path}")
@@ -314,5 +320,7 @@ def _size(path):
 
 
 def _one_line(err):
-    lines = [line.strip() for line in err.splitlines() if line.strip()]
+    """virsh's message, without the line naming our temporary file."""
+    lines = [line.strip() for line in err.splitlines() if line.strip() and
+             not re.match(r"error: Failed to (define|create) domain from ", line.strip())]
     return " ".join(lines)[:1000]
