@@ -90,8 +90,10 @@ def rewrite(user, name, guest, udp_port):
     replaced = {"name", "uuid", "title", "description", "metadata", "memory", "currentMemory", "vcpu", "os",
                 "features", "pm", "iothreads", "devices", "on_poweroff", "on_reboot", "on_crash"}
     dropped = sorted({_tag(el) for el in user if _tag(el) not in replaced})
-    b.notes.insert(0, f"memory {MEMORY_MIB} MiB, 1 vCPU, direct kernel boot of the probe instead of the "
-                      f"guest OS, on_poweroff/reboot/crash destroy")
+    replaced_os = sorted({el.tag for el in user.find("os") if el.tag != "type"})
+    b.notes.insert(0, f"memory {MEMORY_MIB} MiB, 1 vCPU, direct kernel boot of the probe instead of the guest OS"
+                      + (f" (its {', '.join(replaced_os)} left out)" if replaced_os else "")
+                      + ", on_poweroff/reboot/crash destroy")
     if dropped:
         b.notes.append("left out (host tuning and CPU settings, no effect on PCI placement): " + ", ".join(dropped))
     return b
@@ -187,6 +189,13 @@ class _Devices:
 
     def _disk(self, el):
         device = el.get("device", "disk")
+        target = el.find("target")
+        if device == "cdrom" and target is not None and target.get("bus") == "scsi":
+            # the probe reads the pattern disk at LUN 0 of a SCSI host, as
+            # the runner's VMs have it: a disk, whatever the LUN held
+            self.boot.notes.append(f"cdrom {target.get('dev')} on SCSI: a scratch disk (the probe reads a "
+                                   f"disk at LUN 0)")
+            device = "disk"
         d = _sub(self.out, "disk", type="file", device="disk" if device == "lun" else device)
         if el.get("model"):
             d.set("model", el.get("model"))
@@ -215,6 +224,8 @@ class _Devices:
         # sends to its own address: every frame comes back, as the runner's loopback
         src = _sub(nic, "source", address="127.0.0.1", port=port)
         _sub(src, "local", address="127.0.0.1", port=port)
+        if el.find("model") is None and el.get("type") in ("vhostuser", "vdpa"):
+            _sub(nic, "model", type="virtio")   # implied by those types; udp's default is another NIC
         for child in el:
             if child.tag in NIC_KEEP:
                 nic.append(copy.deepcopy(child))

@@ -14,6 +14,7 @@ import time
 
 from . import (configs, guest, libvirt_compare, libvirt_daemon, libvirt_report, libvirt_run, libvirt_xml, procs,
                safefs, vmaccel)
+from .report_safe import printable
 
 
 def main(a, host):
@@ -43,6 +44,21 @@ def _load(host, paths):
         raise host.UsageError(str(e)) from None
 
 
+def _daemon(host, log):
+    try:
+        return libvirt_daemon.Daemon(procs.Procs(), log)
+    except libvirt_daemon.DaemonError as e:
+        raise host.UsageError(str(e)) from None
+
+
+def _alone(a, host):
+    """The matrix's selection options mean nothing to a libvirt run."""
+    given = [o for o, v in (("--config", a.config), ("--configs", a.configs), ("--device", a.device),
+                            ("--mode", a.mode), ("--shard", a.shard), ("--list", a.list)) if v]
+    if given:
+        raise host.UsageError(f"{' and '.join(given)} select matrix cells: not with --libvirt or --compare")
+
+
 def _prepared(host, session, domains, loader):
     """Starts the daemon and defines each domain once (placement, refusal)."""
     why = libvirt_daemon.installed()
@@ -57,6 +73,7 @@ def _prepared(host, session, domains, loader):
 
 
 def run(a, host):
+    _alone(a, host)
     domains = _load(host, a.libvirt)
     qemu, version = _qemu(a, host)
     major_minor = ".".join(version.split(" ")[0].split(".")[:2])
@@ -69,7 +86,7 @@ def run(a, host):
         raise host.UsageError(str(e)) from None
     stop = host.Stop()
     t0 = time.monotonic()
-    daemon = libvirt_daemon.Daemon(procs.Procs(), log)
+    daemon = _daemon(host, log)
     session = libvirt_run.Session(daemon, qemu, log)
     stop.runner = session
     results, rundir, refusals = [], None, []
@@ -88,12 +105,15 @@ def run(a, host):
             if session.stopping:
                 results += libvirt_run.interrupted(d)
                 continue
-            log(f"vconform-run: {d.name}: {len(d.placement.devices)} virtio devices on {d.placement.machine}")
+            log(printable(f"vconform-run: {d.name}: {len(d.placement.devices)} virtio devices on "
+                          f"{d.placement.machine}"))
             try:
                 results += session.run(d)
             except libvirt_run.Refused as e:   # QEMU refused what libvirt made of it: exit 2, after the rest
                 refusals.append(str(e))
                 results += libvirt_run.refused(d, str(e))
+            except (OSError, safefs.RunDirError) as e:
+                raise host.UsageError(f"cannot write {d.name}'s files: {e}") from None
     except InterruptedError:
         pass
     finally:
@@ -122,7 +142,7 @@ def run(a, host):
     if status == 0 and libvirt_report.findings(results):
         status = 1   # a device placed where its model cannot have the mode asked for
     for why in refusals:
-        print(f"vconform-run: {why}", file=sys.stderr)
+        print(printable(f"vconform-run: {why}"), file=sys.stderr)
     return 2 if refusals and not session.stopping else status
 
 
@@ -150,6 +170,7 @@ def _keep_daemon_log(rundir, folder):
 
 
 def compare(a, host):
+    _alone(a, host)
     old, new = a.compare
     kinds = [_kind(p) for p in (old, new)]
     if kinds[0] != kinds[1]:
@@ -167,7 +188,7 @@ def compare(a, host):
         domains = _load(host, [old, new])
         qemu, _ = _qemu(a, host)
         stop = host.Stop()
-        daemon = libvirt_daemon.Daemon(procs.Procs(), _log(a))
+        daemon = _daemon(host, _log(a))
         session = libvirt_run.Session(daemon, qemu)
         stop.runner = session
         try:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 from . import libvirt_boot, libvirt_daemon, libvirt_place, libvirt_xml, matrix, outcap, parse, run
+from .report_safe import printable
 
 POLL = 0.05
 DESTROY_SECONDS = 15
@@ -47,12 +48,15 @@ def _safe(name):
 
 def load(paths):
     """Domains of the users' files (libvirt_xml.DomainError on bad input)."""
-    out, folders = [], set()
+    out, folders, names = [], set(), set()
     for i, p in enumerate(paths, 1):
         root = libvirt_xml.read(p)
         name = libvirt_xml.name_of(root)
         if not name:
             raise libvirt_xml.DomainError(f"{p}: no <name> (libvirt needs one)")
+        if name in names:   # the reports' configuration names must differ
+            name = f"{name}.{i}"
+        names.add(name)
         folder = _safe(name)
         while folder in folders:
             folder += f".{i}"
@@ -185,7 +189,7 @@ class Session:
         status, hang = "ok", None
         files = {"console.log": d.boot.console, "probe.jsonl": d.boot.results}
         try:
-            while qemu is not None and not qemu.wait(POLL):
+            while not self._ended(d, qemu):
                 elapsed = time.monotonic() - t0
                 sizes = {n: _size(p) for n, p in files.items()}
                 sizes["qemu.log"] = _size(self.daemon.domain_log(d.libvirt_name))
@@ -222,6 +226,15 @@ class Session:
         if hang:
             vm["hang"] = hang
         return vm, live
+
+    def _ended(self, d, qemu):
+        """QEMU has gone: its pidfd says so, or (no pid file read) libvirt
+        no longer lists the domain as running."""
+        if qemu is not None:
+            return qemu.wait(POLL)
+        time.sleep(0.2)
+        rc, out, _ = self.virsh("domstate", d.libvirt_name, timeout=20)
+        return rc != 0 or out.strip() not in ("running", "paused", "in shutdown")
 
     def _qemu(self, d):
         """The domain's QEMU, from libvirt's pid file (there once create
@@ -323,4 +336,4 @@ def _one_line(err):
     """virsh's message, without the line naming our temporary file."""
     lines = [line.strip() for line in err.splitlines() if line.strip() and
              not re.match(r"error: Failed to (define|create) domain from ", line.strip())]
-    return " ".join(lines)[:1000]
+    return printable(" ".join(lines), 1000)   # libvirt echoes what the user's XML says

@@ -45,15 +45,15 @@ def parse(data, path="domain XML"):
     except (ValueError, RecursionError) as e:
         raise DomainError(f"{path}: malformed XML: {e}") from None
     if root.tag != "domain":
-        raise DomainError(f"{path}: the root element is <{_short(root.tag)}>, not <domain>")
+        raise DomainError(f"{path}: the root element is {ascii(_short(root.tag))}, not 'domain'")
     os_type = root.find("os/type")
     if os_type is None:
         raise DomainError(f"{path}: no <os><type> element (a domain for a QEMU guest has <type>hvm</type>)")
     if (os_type.text or "").strip() != "hvm":
-        raise DomainError(f"{path}: <os><type> is {(os_type.text or '').strip()!r}, not hvm (a QEMU guest)")
+        raise DomainError(f"{path}: <os><type> is {ascii((os_type.text or '').strip())}, not hvm (a QEMU guest)")
     arch = os_type.get("arch", "x86_64")
     if arch != "x86_64":
-        raise DomainError(f"{path}: arch {arch!r}: vconform boots an x86_64 guest")
+        raise DomainError(f"{path}: arch {ascii(arch)}: vconform boots an x86_64 guest")
     if root.find("devices") is None:
         raise DomainError(f"{path}: no <devices> element")
     check_models(root, path)
@@ -79,7 +79,7 @@ def check_models(root, path):
             model = libvirt_place.attr(el, row["model"])
             known = set(row["plain"].split(",")) | set(VIRTIO_MODELS)
             if model and model.startswith("virtio") and model not in known:
-                raise DomainError(f"{path}: <{el.tag}> has the unknown model {model!r} "
+                raise DomainError(f"{path}: <{el.tag}> has the unknown model {ascii(model)} "
                                   f"(virtio models: {', '.join(sorted(known - {'-'}))})")
 
 

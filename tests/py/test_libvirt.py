@@ -65,7 +65,7 @@ class Reading(unittest.TestCase):
         self.bad(b'<!DOCTYPE d [<!ENTITY a "b">]><domain/>', "DOCTYPE or ENTITY")
 
     def test_shape(self):
-        self.bad(b"<config/>", "not <domain>")
+        self.bad(b"<config/>", "the root element is 'config', not 'domain'")
         self.bad(b"<domain><devices/></domain>", "no <os><type>")
         self.bad(domain_xml("").replace(b"x86_64", b"aarch64"), "arch 'aarch64'")
         self.bad(b"<domain><os><type>hvm</type></os></domain>", "no <devices>")
@@ -136,6 +136,14 @@ class Rewriting(unittest.TestCase):
         cdrom = [d for d in win.iterfind("devices/disk") if d.get("device") == "cdrom"][0]
         self.assertIsNone(cdrom.find("source"))   # an empty drive, not the user's ISO
         self.assertEqual(win.find("devices/disk/boot").get("order"), "1")
+
+    def test_a_scsi_cdrom_becomes_a_disk_the_probe_can_read(self):
+        b = rewrite(libvirt_xml.parse(domain_xml(
+            "<controller type='scsi' model='virtio-scsi'/><disk type='file' device='cdrom'>"
+            "<source file='/x.iso'/><target dev='sda' bus='scsi'/><readonly/></disk>")))
+        d = b.root.find("devices/disk")
+        self.assertEqual((d.get("device"), d.find("source").get("file")), ("disk", "/F/disk1.img"))
+        self.assertIn("cdrom sda on SCSI", " ".join(b.notes))
 
     def test_serial_ports_and_channels(self):
         user = libvirt_xml.parse(domain_xml(
