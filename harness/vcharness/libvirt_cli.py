@@ -112,6 +112,8 @@ def run(a, host):
             except libvirt_run.Refused as e:   # QEMU refused what libvirt made of it: exit 2, after the rest
                 refusals.append(str(e))
                 results += libvirt_run.refused(d, str(e))
+            except InterruptedError:   # an OSError too: the stop, not a write that failed
+                raise
             except (OSError, safefs.RunDirError) as e:
                 raise host.UsageError(f"cannot write {d.name}'s files: {e}") from None
     except InterruptedError:

@@ -78,11 +78,14 @@ class Daemon:
         if self.uid is not None:
             os.chown(path, self.uid, self.gid, follow_symlinks=False)
 
-    def write(self, rel, data):
+    def write(self, rel, data, own=True):
+        """A new file (O_EXCL: never through a link the daemon's user put
+        there); the daemon's user's unless own is False (read-only for it)."""
         path = self.path(rel)
         with open(path, "xb" if isinstance(data, bytes) else "x") as fh:
             fh.write(data)
-        self.own(path)
+        if own:
+            self.own(path)
         return path
 
     def _env(self):
@@ -108,8 +111,11 @@ class Daemon:
         """Makes the folder and starts libvirtd; bounded by START_SECONDS."""
         # /tmp keeps the socket's path short (unix sockets: 107 bytes)
         self.dir = tempfile.mkdtemp(prefix="vconform-libvirt-", dir="/tmp")
-        self.own(self.dir)
-        for sub in ("config/libvirt", "cache/libvirt/qemu/cache/capabilities", "data", "run", "files"):
+        # the folder and files/ stay ours (root's): the daemon's user, and a
+        # QEMU a guest took over, cannot swap them for links to elsewhere
+        os.chmod(self.dir, 0o755)
+        os.mkdir(self.path("files"), 0o755)
+        for sub in ("config/libvirt", "cache/libvirt/qemu/cache/capabilities", "data", "run"):
             self.mkdir(sub)
         # no virtlogd: QEMU's output goes straight to the domain's log file
         self.write("config/libvirt/qemu.conf", 'stdio_handler = "file"\n')

@@ -123,7 +123,6 @@ class Placement:
     machine: str
     devices: list       # Device, in the XML's order
     slot_paths: set     # every PCI device's slot path: anything else the probe finds was not configured
-    notes: list = field(default_factory=list)
 
 
 def buses(root):

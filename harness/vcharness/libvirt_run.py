@@ -102,7 +102,7 @@ class Session:
         if not self.shared:
             for key in ("kernel", "initrd"):
                 with open(self.guest[key], "rb") as fh:
-                    self.daemon.write(f"files/{key}", fh.read())
+                    self.daemon.write(f"files/{key}", fh.read(), own=False)
             with open(self.guest["disk"], "rb") as fh:
                 self.shared["disk"] = fh.read()
         return self.shared
@@ -136,7 +136,7 @@ class Session:
             raise Refused(f"{d.path}: virsh dumpxml failed: {err}")
         d.defined_xml = out
         d.placement = _placement(out, d.path)
-        d.notes = d.boot.notes + d.placement.notes
+        d.notes = list(d.boot.notes)
 
     def run(self, d):
         """Boots d (prepared) and returns the result of each virtio device."""
