@@ -95,7 +95,8 @@ def rewrite(user, name, guest, udp_port):
                       + (f" (its {', '.join(replaced_os)} left out)" if replaced_os else "")
                       + ", on_poweroff/reboot/crash destroy")
     if dropped:
-        b.notes.append("left out (host tuning and CPU settings, no effect on PCI placement): " + ", ".join(dropped))
+        b.notes.append("left out (host tuning, CPU and clock settings, QEMU arguments of the domain's own): "
+                       + ", ".join(dropped))
     return b
 
 
