@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the project needs, only when something is
 # missing (so a second run is quick and needs no network).
-# usage: scripts/deps.sh [build|test|matrix|fuzz]...   (default: all)
+# usage: scripts/deps.sh [build|test|matrix|fuzz|libvirt]...   (default: all)
 set -euo pipefail
 
 build=(cmake make gcc python3 pkg-config libpci-dev)
@@ -10,16 +10,20 @@ build=(cmake make gcc python3 pkg-config libpci-dev)
 test=(clang libclang-rt-14-dev qemu-system-common)
 fuzz=(clang libclang-rt-14-dev afl++)
 matrix=(qemu-system-x86 cpio pciutils)
+# vconform-run --libvirt: the daemon and virsh, without libvirt-daemon-system's
+# services (the runner starts a private daemon; see libvirt_daemon.py)
+libvirt=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients)
 
 want=()
-[ $# -eq 0 ] && set -- build test fuzz matrix
+[ $# -eq 0 ] && set -- build test fuzz matrix libvirt
 for part in "$@"; do
   case "$part" in
     build) want+=("${build[@]}") ;;
     test) want+=("${build[@]}" "${test[@]}" "${matrix[@]}") ;;
     fuzz) want+=("${fuzz[@]}") ;;
     matrix) want+=("${build[@]}" "${matrix[@]}") ;;
-    *) echo "deps.sh: unknown part '$part' (build, test, fuzz, matrix)" >&2; exit 2 ;;
+    libvirt) want+=("${build[@]}" "${matrix[@]}" "${libvirt[@]}") ;;
+    *) echo "deps.sh: unknown part '$part' (build, test, fuzz, matrix, libvirt)" >&2; exit 2 ;;
   esac
 done
 

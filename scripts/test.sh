@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 quick=0
 [ "${1:-}" = "--quick" ] && quick=1
 
-scripts/deps.sh test fuzz
+scripts/deps.sh test fuzz libvirt
 jobs=$(nproc)
 
 step() { printf '\n=== %s\n' "$*"; }
@@ -38,6 +38,9 @@ for fw in qboot seabios; do
     --configs harness/configs/examples/bridges.cfg --config '*bridge*' --config '*multifunction' \
     --config '*-input' --config '*-backends' --config '*-nopeer' --results build/results-configs
 done
+
+step "libvirt: a domain XML through a private libvirtd (modes by placement, Ctrl-C, --compare), nothing left behind"
+python3 tests/libvirt/run_libvirt_e2e.py build/plain build/results-libvirt
 
 step "hostile guest: a forged /init writing malformed records into the results channel"
 python3 tests/hostile/run_hostile_init.py build/plain build/results-hostile
