@@ -134,7 +134,7 @@ def run(a, host):
             "xfail_file": xfail_path if xfail else None,
             "domains": [{"name": d.name, "file": d.path, "machine": d.placement.machine, "notes": d.notes}
                         for d in domains]}
-    status = host.finish(a, rundir, meta, results, stop, log)
+    status = host.finish(rundir, meta, results, stop, log)
     text = libvirt_report.markdown(domains, results)
     try:
         rundir.write("libvirt.md", text)
