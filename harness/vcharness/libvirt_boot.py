@@ -313,11 +313,5 @@ def probe_cmdline(placement, timeout_ms):
     """The guest kernel's command line, as matrix.vm_command gives the
     runner's VMs: every NIC loops back; --console-ports when every console
     device has the same number of ports."""
-    args = ["--json", f"ioport:{matrix.RESULTS_PORT:#x}", "--blk-pattern", "--blk-serial", matrix.BLK_SERIAL,
-            "--net-loopback"]
     counts = {len(d.ports) for d in placement.devices if d.type == "console"}
-    if len(counts) == 1:
-        args += ["--console-ports", str(counts.pop())]
-    args += ["--timeout-ms", str(timeout_ms)]
-    return ("console=ttyS0 earlyprintk=serial,ttyS0,115200 panic=-1 loglevel=4 cryptomgr.notests "
-            "vconform.args=" + ",".join(args))
+    return matrix.kernel_cmdline(matrix.probe_args(True, counts.pop() if len(counts) == 1 else None, timeout_ms))

@@ -9,7 +9,7 @@ import functools
 import os
 from dataclasses import dataclass, field
 
-from . import specs, topology
+from . import matrix, specs, topology
 
 TABLES = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", "libvirt"))
 
@@ -236,10 +236,8 @@ def _key(el, dtype, seen):
 def expected(dtype, machine, bus, variant):
     """(mode, why): as matrix.expected for the -transitional and
     -non-transitional models, else the qemu_modes.tsv rule for the bus."""
-    if variant == "non-transitional":
-        return "modern", "a -non-transitional device has no legacy interface"
-    if variant == "transitional":
-        return "transitional", "a -transitional device keeps both interfaces wherever it sits"
+    if variant in ("transitional", "non-transitional"):
+        return matrix.variant_mode(variant)
     return specs.expected_mode(dtype, machine, bus)
 
 

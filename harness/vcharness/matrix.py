@@ -64,11 +64,36 @@ def expected(config, device):
     if d.expect:
         return d.expect, f"set by the configuration ({config.source})"
     if d.variant and has_variant(device):
-        if d.variant == "non-transitional":
-            return "modern", "a -non-transitional device has no legacy interface"
-        return "transitional", "a -transitional device keeps both interfaces wherever it sits"
+        return variant_mode(d.variant)
     return specs.expected_mode(device, config.machine, topology.bus_kind(d.bus), d.prop("disable-legacy"),
                                d.prop("disable-modern"))
+
+
+def variant_mode(variant):
+    """(mode, why) of QEMU's -transitional / -non-transitional models,
+    whatever bus they sit on."""
+    if variant == "non-transitional":
+        return "modern", "a -non-transitional device has no legacy interface"
+    return "transitional", "a -transitional device keeps both interfaces wherever it sits"
+
+
+def probe_args(loopback, console_ports, timeout_ms):
+    """The probe's arguments for the runner's backends: the pattern disk,
+    frames looped back (when every NIC does), the console ports (when every
+    console device has the same number), the bound on each device wait."""
+    return ["--json", f"ioport:{RESULTS_PORT:#x}", "--blk-pattern", "--blk-serial", BLK_SERIAL] + \
+        (["--net-loopback"] if loopback else []) + \
+        (["--console-ports", str(console_ports)] if console_ports is not None else []) + \
+        ["--timeout-ms", str(timeout_ms)]
+
+
+def kernel_cmdline(args):
+    """The guest kernel's command line with the probe's arguments.
+    earlyprintk: the kernel's first lines come within 0.3 s, so the runner
+    tells a firmware hang from a slow boot (run.FIRMWARE_TIMEOUT);
+    cryptomgr.notests skips the crypto self-tests (0.3 s of TCG time)."""
+    return ("console=ttyS0 earlyprintk=serial,ttyS0,115200 panic=-1 loglevel=4 cryptomgr.notests "
+            "vconform.args=" + ",".join(args))
 
 
 def cells(configs, devices=None):
@@ -193,12 +218,12 @@ def loops_back(parts):
 
 
 def console_ports(parts):
-    """--console-ports N when every console device of the VM has N ports
-    (the 'port' backend gives one, 'none' none); left out when they differ,
-    so the probe does not assume."""
+    """N when every console device of the VM has N ports (the 'port' backend
+    gives one, 'none' none); None when they differ, so the probe does not
+    assume."""
     counts = {1 if config.dev("console").backend == "port" else 0
               for config, devices in parts if "console" in devices}
-    return ["--console-ports", str(counts.pop())] if len(counts) == 1 else []
+    return counts.pop() if len(counts) == 1 else None
 
 
 def vm_command(qemu, config, devices, kernel, initrd, disk, workdir, timeout_ms=2000, memory=256,
@@ -206,21 +231,15 @@ def vm_command(qemu, config, devices, kernel, initrd, disk, workdir, timeout_ms=
     """The full QEMU command line for one VM: config's devices, or parts, a
     list of (config, devices) sharing config's machine type and profile."""
     parts = parts or [(config, devices)]
-    probe_args = ["--json", f"ioport:{RESULTS_PORT:#x}", "--blk-pattern", "--blk-serial", BLK_SERIAL] + \
-        (["--net-loopback"] if loops_back(parts) else []) + console_ports(parts) + \
-        ["--timeout-ms", str(timeout_ms)]
+    args = probe_args(loops_back(parts), console_ports(parts), timeout_ms)
     if config.profile != "probe":
-        probe_args += ["--kernel-drivers", "/modules"]
+        args += ["--kernel-drivers", "/modules"]
         if config.profile == "kdrv-legacy":
-            probe_args.append("--force-legacy")
+            args.append("--force-legacy")
     cmd = [qemu, "-nodefaults", "-machine", config.machine, "-accel", accel(), "-m", str(memory),
            "-display", "none", "-no-reboot", "-no-user-config",
            "-kernel", kernel, "-initrd", initrd,
-           # earlyprintk: the kernel's first lines come within 0.3 s, so the
-           # runner tells a firmware hang from a slow boot (run.FIRMWARE_TIMEOUT);
-           # cryptomgr.notests skips the crypto self-tests (0.3 s of TCG time)
-           "-append", "console=ttyS0 earlyprintk=serial,ttyS0,115200 panic=-1 loglevel=4 cryptomgr.notests vconform.args=" +
-           ",".join(probe_args),
+           "-append", kernel_cmdline(args),
            # paths inside option lists go through qopt (a comma in the results path)
            "-chardev", "file,id=console,path=" + qopt(os.path.join(workdir, "console.log")),
            "-serial", "chardev:console",
