@@ -36,6 +36,7 @@ typedef struct vd_ring {
     bool enabled;              /* SET_VRING_ENABLE 1 */
     bool live;                 /* a queue of the device core */
     bool err_signalled, flags_faulted; /* once a session each */
+    bool call_missed;          /* a notification came before the call fd */
     uint64_t *snap;            /* per head index: hash of a taken chain's descriptors, 0 none */
     uint32_t nsnap;
 } vd_ring;

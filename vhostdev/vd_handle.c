@@ -96,6 +96,12 @@ static bool set_vring_fd(vd_back *b, vu_msg *m)
     if (*slot >= 0)
         close(*slot);
     *slot = fd;
+    /* QEMU sends a ring's call fd after its kick fd: a chain served in
+     * between (available before the ring started) is notified now */
+    if (m->request == VU_SET_VRING_CALL && fd >= 0 && r->call_missed) {
+        uint64_t one = 1;
+        r->call_missed = write(fd, &one, sizeof(one)) != sizeof(one);
+    }
     if (m->request == VU_SET_VRING_KICK) {
         if (fd < 0) /* polling instead of kicks: the back-end serves only on kicks */
             vd_front_fault(b, "KICK_POLLING", "ring %u: no kick fd (polling) is not supported", qi);
@@ -182,6 +188,21 @@ static bool set_config(vd_back *b, const vu_msg *m)
         d->ops->config_write(d, c->offset + lo, c->data + lo, hi - lo);
     vd_drain_faults(b);
     return true;
+}
+
+/* SET_STATUS "as defined in the Virtio specification": a status a driver
+ * could have written, bits only added until a reset to 0. */
+static void set_status(vd_back *b, uint64_t s)
+{
+    const uint64_t early = VC_STATUS_ACKNOWLEDGE | VC_STATUS_DRIVER;
+    vd_log_status(b->log, b->session, s);
+    if (s & ~b->status & (VC_STATUS_FEATURES_OK | VC_STATUS_DRIVER_OK) && (s & early) != early)
+        vd_front_fault(b, "STATUS_ORDER", "status 0x%llx: FEATURES_OK or DRIVER_OK without ACKNOWLEDGE and DRIVER",
+                       (unsigned long long)s);
+    else if (s && (b->status & ~s & 0xff))
+        vd_front_fault(b, "STATUS_CLEARED", "status 0x%llx after 0x%llx clears bits without a reset",
+                       (unsigned long long)s, (unsigned long long)b->status);
+    b->status = s;
 }
 
 static bool ring_index(vd_back *b, uint32_t qi, const char *req)
@@ -277,8 +298,7 @@ bool vd_back_handle(vd_back *b, vu_msg *m, vu_msg *reply, bool *has_reply)
         ok = set_config(b, m);
         break;
     case VU_SET_STATUS:
-        b->status = m->u.u64;
-        vd_log_status(b->log, b->session, b->status);
+        set_status(b, m->u.u64);
         break;
     case VU_GET_STATUS:
         reply->u.u64 = b->status;

@@ -162,12 +162,15 @@ static void on_chain(void *opaque, unsigned qi, const vc_chain *c, bool used)
 static void on_irq(void *opaque, uint16_t vector)
 {
     vd_back *b = opaque;
-    if (vector < b->nrings)
+    if (vector < b->nrings && b->ring[vector].call < 0)
+        b->ring[vector].call_missed = true; /* given to the call fd when it comes */
+    else if (vector < b->nrings)
         signal_fd(b->ring[vector].call);
     /* a config change (NEEDS_RESET) cannot reach QEMU: no back-end channel */
 }
 
 static bool ring_enabled(const vd_back *b, const vd_ring *r);
+static void serve_queue(vd_back *b, unsigned qi);
 
 void vd_ring_attach(vd_back *b)
 {
@@ -291,7 +294,7 @@ static void ring_live(vd_back *b, unsigned qi)
     r->snap = packed ? NULL : calloc(r->num, sizeof(*r->snap));
     r->live = true;
     r->err_signalled = r->flags_faulted = false;
-    vc_dev_notify(d, qi); /* buffers made available before the kick fd came */
+    serve_queue(b, qi); /* buffers made available before the kick fd came */
     vd_drain_faults(b);
 }
 
@@ -329,7 +332,7 @@ uint32_t vd_ring_stop(vd_back *b, unsigned qi)
         vc_dev_queue_reset(b->dev, qi); /* held chains are dropped, as a reset would */
         r->live = false;
     }
-    r->started = false;
+    r->started = r->call_missed = false;
     r->base = base;
     if (r->kick >= 0)
         close(r->kick);
@@ -367,6 +370,37 @@ static void check_avail_flags(vd_back *b, unsigned qi, vd_ring *r)
     }
 }
 
+/* True when the driver has made a buffer available the device has not
+ * taken yet. */
+static bool more_available(const vc_vq_dev *q)
+{
+    uint16_t v = 0;
+    if (q->packed) {
+        vc_gmem_ld16_acquire(q->mem, q->desc + (uint64_t)q->avail_pos * VC_PACKED_DESC_SIZE + VC_PACKED_DESC_FLAGS, &v);
+        return !!(v & VC_DESC_F_AVAIL) == q->avail_wrap && !!(v & VC_DESC_F_USED) != q->avail_wrap;
+    }
+    vc_gmem_ld16_acquire(q->mem, q->driver + VC_SPLIT_AVAIL_IDX, &v);
+    return v != q->last_avail;
+}
+
+/* Serves a queue. The device core asks for the next kick (avail_event, or
+ * the packed device area) when it finds the ring empty, then looks once
+ * more; with the driver on another CPU that store must be visible before
+ * the second look, or a buffer added meanwhile is never kicked (the driver
+ * read the old avail_event) and never seen. The fence and the look here
+ * close that window; a few rounds bound the work when a model leaves
+ * buffers available on purpose (its held chains are full). */
+static void serve_queue(vd_back *b, unsigned qi)
+{
+    for (unsigned round = 0; round < 4; round++) {
+        vc_dev_notify(b->dev, qi);
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        const vc_dev_queue *q = &b->dev->q[qi];
+        if (!q->enabled || !more_available(&q->vq))
+            break;
+    }
+}
+
 void vd_back_kick(vd_back *b, unsigned qi)
 {
     if (qi >= b->nrings)
@@ -379,7 +413,7 @@ void vd_back_kick(vd_back *b, unsigned qi)
     if (!b->running || !ring_enabled(b, r))
         return; /* a disabled ring's buffers wait for SET_VRING_ENABLE */
     check_avail_flags(b, qi, r);
-    vc_dev_notify(b->dev, qi);
+    serve_queue(b, qi);
     vd_drain_faults(b);
 }
 

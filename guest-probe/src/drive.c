@@ -3,6 +3,7 @@
  * device show. */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "checks.h"
 #include "refdev/device.h"
@@ -80,9 +81,17 @@ static void check_isr(vp_drv *v)
     vp_report *r = v->c->rep;
     if (v->d->msix_enabled || !v->completed)
         return;
+    /* a device in another process (vhost-user) raises the interrupt a
+     * little after its used index shows: wait up to 100 ms for the bit */
     uint8_t isr = 0;
-    for (unsigned i = 0; i < 200 && !(isr & 1) && !v->t->io_err; i++)
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (unsigned i = 0; !(isr & 1) && !v->t->io_err; i++) {
         isr |= vp_tp_isr(v->t);
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        if (i >= 200 && (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 > 100)
+            break;
+    }
     char ob[32];
     snprintf(ob, sizeof ob, "0x%02x", isr);
     /* With EVENT_IDX the driver's used_event may have suppressed later
