@@ -1,0 +1,261 @@
+"""+vhost configurations: what the file expresses, the QEMU command line and
+the back-ends a VM gets, the back-end's record read as untrusted input,
+the checks and verdicts it adds to a cell, and back-ends that crash or
+hang (fake ones: no VM needed)."""
+import json
+import os
+import sys
+import tempfile
+import textwrap
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "harness"))
+from vcharness import configs, matrix, parse, procs, vhost  # noqa: E402
+
+VHOST_CFG = os.path.join(ROOT, "harness", "configs", "vhost.cfg")
+
+
+def load_text(text):
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "v.cfg")
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(textwrap.dedent(text))
+        return configs.load([path])
+
+
+def write_log(d, records, raw=b""):
+    path = os.path.join(d, "vhost1.jsonl")
+    with open(path, "wb") as fh:
+        for r in records:
+            fh.write(json.dumps({"v": 1, "ms": 0, **r}).encode() + b"\n")
+        fh.write(raw)
+    return path
+
+
+START = {"type": "start", "tool": "vconform-vhost-dev 1", "device": "blk", "args": []}
+END = {"type": "end", "reason": "the front-end closed the connection", "sessions": 1, "faults": 0,
+       "faults_unlogged": 0}
+SESSION = {"type": "session", "session": 1, "features": "0x130006e44", "unoffered": "0x0", "mode": "modern"}
+
+
+class Configs(unittest.TestCase):
+    def test_vhost_file_loads_and_stays_out_of_shared_vms(self):
+        cs = configs.load([VHOST_CFG])
+        self.assertTrue(all(c.vhost for c in cs))
+        self.assertFalse(any(c.shareable for c in cs))
+        self.assertIn("i440fx-2.6+vhost", [c.name for c in cs])
+
+    def test_default_devices_are_the_types_with_a_front_end(self):
+        c = load_text("""
+            [v]
+            machine = q35
+            vhost = on
+            """)[0]
+        self.assertEqual(c.devices, ["net", "blk", "rng", "scsi", "input"])
+
+    def test_mistakes(self):
+        for text, words in (("[v]\nmachine = pc\nvhost = on\ndevices = console\n", "no vhost-user front-end"),
+                            ("[v]\nmachine = pc\nvhost = on\ndevices = scsi\nscsi.backend = none\n", "vconform-vhost-dev"),
+                            ("[v]\nmachine = pc\nvhost = yes\n", "want on or off"),
+                            ("[v]\nmachine = pc\nvhost = on\ndevices = rng\nrng.variant = transitional\n",
+                             "has no transitional model")):
+            with self.assertRaises(configs.ConfigError) as e:
+                load_text(text)
+            self.assertIn(words, str(e.exception))
+
+
+class CommandLine(unittest.TestCase):
+    def test_shared_memory_sockets_and_front_ends(self):
+        c = load_text("""
+            [v]
+            machine = q35
+            bus = pcie-root-port
+            profile = kdrv
+            vhost = on
+            net.props = vectors=0
+            """)[0]
+        cmd = matrix.vm_command("qemu", c, c.devices, "K", "I", "D", "/w", sockdir="/s")
+        self.assertEqual(cmd[cmd.index("-machine") + 1], "q35,memory-backend=mem")
+        self.assertIn("memory-backend-memfd,id=mem,size=256M,share=on", cmd)
+        devs = [cmd[i + 1] for i, a in enumerate(cmd) if a == "-device"]
+        self.assertTrue(any(d.startswith("vhost-user-blk-pci,") and "chardev=vu2" in d for d in devs))
+        self.assertTrue(any(d.startswith("virtio-net-pci,") and "netdev=net1" in d and "vectors=0" in d for d in devs))
+        self.assertEqual(sum(d.startswith("vhost-user-input-pci") for d in devs), 1)  # no mouse or tablet
+        self.assertNotIn("-drive", cmd)
+        self.assertIn("vhost-user,id=net1,chardev=vu1", cmd)
+        self.assertIn("socket,id=vu2,path=/s/vu2.sock", cmd)
+        backends = matrix.vhost_backends([(c, c.devices)], "/b/vconform-vhost-dev", "/g/disk.img", "/w", "/s")
+        self.assertEqual([(b.index, b.device, b.sock) for b in backends],
+                         [(i + 1, d, f"/s/vu{i + 1}.sock") for i, d in enumerate(c.devices)])
+        blk = backends[1].cmd
+        self.assertEqual(blk[blk.index("--image") + 1], "/g/disk.img")
+        self.assertEqual(blk[blk.index("--serial") + 1], matrix.BLK_SERIAL)
+
+    def test_expected_modes(self):
+        c = {x.name: x for x in configs.load([VHOST_CFG])}
+        mode, why = matrix.expected(c["i440fx-2.6+vhost"], "rng")
+        self.assertEqual(mode, "modern")
+        self.assertIn("vhost-user-rng-pci", why)
+        self.assertEqual(matrix.expected(c["i440fx-2.6+vhost"], "blk")[0], "legacy")
+        self.assertEqual(matrix.expected(c["pc-modern-off+vhost"], "scsi")[0], "legacy")
+        self.assertEqual(matrix.expected(c["q35-port+vhost"], "net")[0], "modern")
+
+    def test_non_vhost_configurations_unchanged(self):
+        c = configs.default()[0]
+        self.assertEqual(matrix.vhost_backends([(c, c.devices)], "B", "D", "/w"), [])
+        cmd = matrix.vm_command("qemu", c, c.devices, "K", "I", "D", "/w")
+        self.assertNotIn("memory-backend", " ".join(cmd))
+
+
+class Record(unittest.TestCase):
+    def test_hostile_lines_are_dropped_and_said(self):
+        with tempfile.TemporaryDirectory() as d:
+            bad = [b"not json", b'{"v":1,"type":"fault","side":"driver","session":1,"code":"X","req":"evil",'
+                   b'"queue":0,"detail":"d"}', b'{"v":1,"type":"rules","session":1,"mode":"modern","chains":1,'
+                   b'"rules":{"drv.vq.1":[1,NaN]}}', b"x" * 9000, b'{"v":2,"type":"end"}',
+                   b'{"v":1,"type":"session","session":1,"features":"0xzz","mode":"modern"}']
+            log = vhost.read_log(write_log(d, [START, SESSION, END], b"\n".join(bad) + b"\n"))
+            self.assertEqual(len(log.sessions), 1)
+            self.assertEqual(log.faults, [])
+            self.assertEqual(log.rules, [])
+            self.assertEqual(len(log.problems), len(bad))
+            self.assertIsNotNone(log.end)
+
+    def test_missing_record_and_missing_end(self):
+        log = vhost.read_log("/nonexistent/vhost1.jsonl")
+        self.assertTrue(log.problems)
+        with tempfile.TemporaryDirectory() as d:
+            log = vhost.read_log(write_log(d, [START, SESSION]))
+            self.assertIn("no end record", log.problems[-1])
+
+
+class Checks(unittest.TestCase):
+    def checks(self, records, profile="kdrv"):
+        with tempfile.TemporaryDirectory() as d:
+            return vhost.checks(vhost.read_log(write_log(d, records)), "0000:00:03.0", profile)
+
+    def test_kept_and_broken_rules(self):
+        fault = {"type": "fault", "side": "driver", "session": 1, "code": "VC_E_AVAIL_IDX_JUMP",
+                 "req": "drv.vq_avail.1", "queue": 0, "detail": "available index moved"}
+        rec = {"type": "rules", "session": 1, "mode": "modern", "chains": 3,
+               "rules": {"drv.vq_desc.1": [3, 0], "drv.vq_avail.1": [1, 1], "dev.vq_used.2": [3, 0]}}
+        cs = {c["id"]: c for c in self.checks([START, SESSION, fault, rec, END])}
+        self.assertEqual(cs["vhost.rule.drv.vq_desc.1"]["verdict"], "pass")
+        self.assertEqual(cs["vhost.rule.drv.vq_desc.1"]["driver"], "kernel")
+        bad = cs["vhost.rule.drv.vq_avail.1"]
+        self.assertEqual((bad["verdict"], bad["reqs"]), ("fail", ["drv.vq_avail.1"]))
+        self.assertIn("VC_E_AVAIL_IDX_JUMP", bad["detail"])
+        self.assertNotIn("vhost.rule.dev.vq_used.2", cs)  # only the driver's rules are judged here
+        self.assertEqual(cs["vhost.session"]["verdict"], "info")
+
+    def test_probe_personalities_are_judged_apart(self):
+        legacy = dict(SESSION, session=2, mode="legacy", features="0x30000000")
+        r1 = {"type": "rules", "session": 1, "mode": "modern", "chains": 1, "rules": {"drv.vq.1": [1, 0]}}
+        r2 = {"type": "rules", "session": 2, "mode": "legacy", "chains": 1, "rules": {"drv.vq.1": [1, 0]}}
+        drivers = {c["driver"] for c in self.checks([START, SESSION, r1, legacy, r2, END], profile="probe")
+                   if c["id"] == "vhost.rule.drv.vq.1"}
+        self.assertEqual(drivers, {"modern", "legacy"})
+
+    def test_front_end_and_device_faults(self):
+        fe = {"type": "fault", "side": "front-end", "session": 0, "code": "STATUS_ORDER", "req": "", "queue": -1,
+              "detail": "status 0x8"}
+        dev = {"type": "fault", "side": "device", "session": 1, "code": "VC_E_USED_LEN", "req": "dev.vq_used.2",
+               "queue": 0, "detail": "d"}
+        cs = {c["id"]: c for c in self.checks([START, SESSION, fe, dev, END])}
+        self.assertEqual((cs["vhost.front-end.STATUS_ORDER"]["verdict"], cs["vhost.front-end.STATUS_ORDER"]["reqs"]),
+                         ("fail", []))
+        self.assertEqual(cs["vhost.device.VC_E_USED_LEN"]["verdict"], "error")
+
+    def test_every_check_passes_the_probe_record_rules(self):
+        fault = {"type": "fault", "side": "driver", "session": 1, "code": "X", "req": "drv.vq.1", "queue": 0,
+                 "detail": "\x00\u202e"}
+        for c in self.checks([START, SESSION, fault, END]):
+            rec = {"v": 1, "type": "check", **c}
+            self.assertIsNotNone(parse._record(json.dumps(rec).encode())[0], c)
+
+
+class Verdicts(unittest.TestCase):
+    def cell(self, backend, records):
+        cfg = load_text("[v]\nmachine = pc\nprofile = kdrv\nvhost = on\ndevices = blk\n")[0]
+        c = matrix.cells([cfg])[0]
+        with tempfile.TemporaryDirectory() as d:
+            path = write_log(d, records)
+            vm = {"status": "ok", "backends": {1: dict(backend, log=path)}}
+            out = parse.parse(b"\n".join(json.dumps(r).encode() for r in (
+                {"v": 1, "type": "start", "probe": "p", "kernel": "6.1.0-57-cloud-amd64"},
+                {"v": 1, "type": "device", "addr": "0000:00:02.0", "dev_type": "blk", "mode": "transitional",
+                 "slot_path": "02.0"},
+                {"v": 1, "type": "check", "addr": "0000:00:02.0", "driver": "kernel", "id": "kdrv.bound",
+                 "verdict": "pass", "observed": "pci driver virtio-pci, virtio driver virtio_blk"},
+                {"v": 1, "type": "end", "passed": 1, "failed": 0, "skipped": 0, "errors": 0, "info": 0})))
+            paths = matrix.layout([(cfg, ["blk"])])[1][(cfg.name, "blk")]
+            log = vhost.add_checks(c, vm, out, paths, 1)
+            res = parse.cell_verdict(c, vm, out, paths=paths)
+            vhost.annotate(res, c, vm, log, out, 1)
+            return res
+
+    def test_a_clean_driver_conforms_with_its_certification_row(self):
+        rec = {"type": "rules", "session": 1, "mode": "modern", "chains": 2, "rules": {"drv.vq_desc.1": [2, 0]}}
+        res = self.cell({"status": "ok", "rc": 0}, [START, SESSION, rec, END])
+        self.assertEqual(res["verdict"], "conforms")
+        self.assertEqual(res["judge"], {"device": "vconform-vhost-dev", "driver": "kernel"})
+        v = res["vhost"]
+        self.assertEqual((v["driver"], v["kernel"], v["rules_kept"]), ("virtio_blk", "6.1.0-57-cloud-amd64", 1))
+        self.assertEqual(v["sessions"][0]["features"], "0x130006e44")
+
+    def test_a_driver_fault_violates_with_its_requirement(self):
+        fault = {"type": "fault", "side": "driver", "session": 1, "code": "DRV_DESC_CHANGED", "req": "drv.cleanup.1",
+                 "queue": 0, "detail": "descriptors changed"}
+        res = self.cell({"status": "ok", "rc": 1}, [START, SESSION, fault, END])
+        self.assertEqual((res["verdict"], res["reqs"]), ("violates", ["drv.cleanup.1"]))
+        self.assertEqual(res["vhost"]["faults"], {"drv.cleanup.1": 1})
+
+    def test_back_end_crash_hang_and_lost_record(self):
+        for backend, records, words in (({"status": "crash", "rc": -11}, [START, SESSION], "status -11"),
+                                        ({"status": "hang", "rc": None}, [START, SESSION, END], "did not end"),
+                                        ({"status": "ok", "rc": 0}, [START, SESSION], "no end record")):
+            res = self.cell(backend, records)
+            self.assertEqual(res["verdict"], "backend-error", backend)
+            self.assertIn(words, res["reason"])
+
+
+class Processes(unittest.TestCase):
+    """Fake back-ends: one that listens and ends when told, one that dies
+    by a signal, one that never ends."""
+
+    def run_fake(self, body, grace=0.5):
+        with tempfile.TemporaryDirectory() as d:
+            script = os.path.join(d, "fake.py")
+            with open(script, "w") as fh:
+                fh.write("import os, signal, socket, sys, time\n"
+                         "s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(1)\n" + body)
+            b = matrix.Backend(1, None, "blk", os.path.join(d, "vu1.sock"), os.path.join(d, "vhost1.jsonl"),
+                               [sys.executable, script, os.path.join(d, "vu1.sock")])
+            group = procs.Procs()
+            started = vhost.start(group, [b], d)
+            self.assertIsNone(vhost.wait_ready(started))
+            out = vhost.stop(group, started, grace=grace)[1]
+            self.assertEqual(group.count(), 0)
+            return out
+
+    def test_statuses(self):
+        self.assertEqual(self.run_fake("signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))\ntime.sleep(30)\n")
+                         ["status"], "ok")
+        self.assertEqual(self.run_fake("os.kill(os.getpid(), signal.SIGSEGV)\n")["status"], "crash")
+        self.assertEqual(self.run_fake("signal.signal(signal.SIGTERM, signal.SIG_IGN)\ntime.sleep(30)\n")["status"],
+                         "hang")
+
+    def test_a_back_end_that_never_listens(self):
+        with tempfile.TemporaryDirectory() as d:
+            b = matrix.Backend(1, None, "blk", os.path.join(d, "vu1.sock"), os.path.join(d, "l"),
+                               [sys.executable, "-c", "import sys; sys.exit(3)"])
+            group = procs.Procs()
+            started = vhost.start(group, [b], d)
+            self.assertIn("exited with status 3", vhost.wait_ready(started, timeout=5))
+            vhost.stop(group, started, grace=0)
+
+
+if __name__ == "__main__":
+    unittest.main()
