@@ -17,7 +17,8 @@ DEFAULT_FILE = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", "c
 PROFILES = ("probe", "kdrv", "kdrv-legacy")
 VARIANTS = ("transitional", "non-transitional")
 MODES = ("legacy", "transitional", "modern", "refused")
-CONFIG_KEYS = ("machine", "profile", "why", "devices", "bus", "props", "variant", "expect", "vhost")
+CONFIG_KEYS = ("machine", "profile", "why", "devices", "bus", "props", "variant", "expect", "vhost", "drv_fault")
+DRV_FAULTS = ("avail-jump",)  # the probe's --drv-fault: a driver rule broken on purpose
 DEVICE_KEYS = ("bus", "addr", "props", "variant", "backend", "expect")  # as <type>.<key>
 # the runner sets these itself: bus and addr come from the keys of that name
 RUNNER_PROPS = ("bus", "addr", "id", "drive", "netdev", "rng", "serial", "chardev")
@@ -58,6 +59,7 @@ class Config:
     devs: tuple = ()         # ((device type, Dev), ...) in the file's order
     source: str = field(default="", compare=False)  # file:line of its stanza
     vhost: bool = False      # every device served by vconform-vhost-dev through QEMU's vhost-user front-ends
+    drv_fault: str = ""      # a driver rule the probe breaks on purpose (DRV_FAULTS), for a judge to catch
 
     @property
     def devices(self):
@@ -74,8 +76,9 @@ class Config:
         """False when the configuration needs a VM of its own: explicit
         addresses (another configuration's devices could sit there), or a net
         backend that sends nothing back (the probe's --net-loopback is VM-wide),
-        or vhost-user devices (their back-ends and shared memory are the VM's)."""
-        return not self.vhost and all(d.addr is None and (t != "net" or d.backend == "loopback") for t, d in self.devs)
+        or vhost-user devices (their back-ends and shared memory are the VM's),
+        or a planted driver fault (the probe's option holds for a whole VM)."""
+        return not self.vhost and not self.drv_fault and all(d.addr is None and (t != "net" or d.backend == "loopback") for t, d in self.devs)
 
 
 def load(paths):
@@ -171,7 +174,11 @@ def _config(path, name, keys, where):
         _check_keys(keys)
         machine, profile, vhost, devices = _basics(keys)
         devs = tuple((d, _dev(machine, d, keys, vhost)) for d in devices)
-        config = Config(name, machine, profile, keys.get("why", ""), devs, f"{path}:{head}", vhost)
+        drv_fault = keys.get("drv_fault", "")
+        if drv_fault and (drv_fault not in DRV_FAULTS or profile != "probe"):
+            raise _Bad(f"drv_fault = {drv_fault!r}: want one of {', '.join(DRV_FAULTS)}, with the probe profile "
+                       f"(it is the probe's driver that breaks the rule)", "drv_fault")
+        config = Config(name, machine, profile, keys.get("why", ""), devs, f"{path}:{head}", vhost, drv_fault)
         _check_slots(config)
         try:  # a trial layout and the expected modes: what no key alone shows
             matrix.layout([(config, config.devices)])

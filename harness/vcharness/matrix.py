@@ -228,6 +228,8 @@ def vm_command(qemu, config, devices, kernel, initrd, disk, workdir, timeout_ms=
     probe_args = ["--json", f"ioport:{RESULTS_PORT:#x}", "--blk-pattern", "--blk-serial", BLK_SERIAL] + \
         (["--net-loopback"] if loops_back(parts) else []) + console_ports(parts) + \
         ["--timeout-ms", str(timeout_ms)]
+    if config.drv_fault:
+        probe_args += ["--drv-fault", config.drv_fault]
     if config.profile != "probe":
         probe_args += ["--kernel-drivers", "/modules"]
         if config.profile == "kdrv-legacy":

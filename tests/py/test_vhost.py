@@ -55,6 +55,15 @@ class Configs(unittest.TestCase):
             """)[0]
         self.assertEqual(c.devices, ["net", "blk", "rng", "scsi", "input"])
 
+    def test_planted_driver_fault(self):
+        c = configs.load([os.path.join(ROOT, "harness", "configs", "examples", "vhost-planted.cfg")])[0]
+        self.assertEqual(c.drv_fault, "avail-jump")
+        self.assertFalse(c.shareable)
+        cmd = matrix.vm_command("qemu", c, c.devices, "K", "I", "D", "/w")
+        self.assertIn("--drv-fault,avail-jump", cmd[cmd.index("-append") + 1])
+        with self.assertRaises(configs.ConfigError):
+            load_text("[v]\nmachine = pc\nprofile = kdrv\ndrv_fault = avail-jump\n")
+
     def test_mistakes(self):
         for text, words in (("[v]\nmachine = pc\nvhost = on\ndevices = console\n", "no vhost-user front-end"),
                             ("[v]\nmachine = pc\nvhost = on\ndevices = scsi\nscsi.backend = none\n", "vconform-vhost-dev"),
