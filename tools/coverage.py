@@ -22,9 +22,10 @@ Mentions that are not checks do not count:
 --real RESULTS (a run's results.json or run folder, repeatable) counts what
 was checked against a real implementation in those runs, not what code
 names: a device statement counts when a check naming it passed or failed
-against a real device (the probe in QEMU, or a vhost-user back-end), a
-driver statement when one was judged against a real driver. Skipped,
-erroring and info checks do not count.
+against a real device (QEMU's, not the reference device behind a +vhost
+cell), a driver statement when one was judged against a real driver (the
+guest kernel's, by vconform-vhost-dev in a +vhost cell; not the probe's own
+driver). Skipped, erroring and info checks do not count.
 usage: coverage.py [--by-section] [--missing] [--json FILE] [--real RESULTS ...]
 """
 import argparse
@@ -132,9 +133,13 @@ def scan(reqs):
 
 
 def real_checked(paths, reqs):
-    """{short id} named by a pass or fail check in the given runs."""
+    """({device statements}, {driver statements}) named by a pass or fail
+    check in the given runs against a real implementation: a device
+    statement against QEMU's devices (not the reference device a vhost-user
+    cell is served by), a driver statement against a real driver (a cell
+    whose judge names the guest kernel's; the probe's own driver is ours)."""
     known = {r["short"] for r in reqs}
-    seen = set()
+    dev, drv = set(), set()
     for path in paths:
         if os.path.isdir(path):
             path = os.path.join(path, "results.json")
@@ -145,21 +150,32 @@ def real_checked(paths, reqs):
             sys.exit(f"coverage.py: cannot read {path}: {e}")
         cells = doc.get("cells") if isinstance(doc, dict) else None
         for cell in cells if isinstance(cells, list) else []:
-            for c in cell.get("checks", []) if isinstance(cell, dict) else []:
-                if isinstance(c, dict) and c.get("verdict") in ("pass", "fail"):
-                    seen.update(q for q in c.get("reqs", []) if isinstance(q, str) and q in known)
-    return seen
+            if not isinstance(cell, dict):
+                continue
+            judge = cell.get("judge") if isinstance(cell.get("judge"), dict) else {}
+            real_device = judge.get("device") in (None, "qemu")
+            real_driver = judge.get("driver") == "kernel"
+            for c in cell.get("checks", []):
+                if not (isinstance(c, dict) and c.get("verdict") in ("pass", "fail")):
+                    continue
+                for q in c.get("reqs", []):
+                    if isinstance(q, str) and q in known:
+                        if q.startswith("dev.") and real_device:
+                            dev.add(q)
+                        elif q.startswith("drv.") and real_driver:
+                            drv.add(q)
+    return dev, drv
 
 
 def print_real(paths, reqs):
-    seen = real_checked(paths, reqs)
+    dev, drv = real_checked(paths, reqs)
     line = []
-    for target, name in (("device", "device"), ("driver", "driver")):
+    for target, name, seen in (("device", "device", dev), ("driver", "driver", drv)):
         rows = [r for r in reqs if r["target"] == target and r["group"] != "implied"]  # the spec's own
         musts = [r for r in rows if r["keyword"].startswith("MUST")]
         line.append(f"{name} {sum(r['short'] in seen for r in rows)}/{len(rows)} "
                     f"(MUST {sum(r['short'] in seen for r in musts)}/{len(musts)})")
-    print("real: " + " ".join(line))
+    print("real: " + " ".join(line) + "  (devices: QEMU's; drivers: the guest kernel's, judged through vhost-user)")
 
 
 def main():

@@ -6,6 +6,7 @@ opens a cell's details when a link points at it."""
 import html
 import re
 
+from . import report_cert as cert
 from . import report_model as model
 from . import report_safe as safe
 from .report_text import matrix
@@ -206,6 +207,7 @@ def html_page(doc, catalogue=()):
            "<p class='muted'>Each cell shows the mode the probe found and the verdict; "
            "it links to its checks.</p>"]
     out += _matrix(cells, anchor)
+    out += cert.html_table(cells)
     out.append("<h2 id='requirements'>Violated requirements</h2>")
     out += _requirements(cells, catalogue, anchor)
     out.append("<h2 id='cells'>Cell details</h2><p class='muted'>Unexpected results are open.</p>")

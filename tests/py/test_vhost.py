@@ -12,7 +12,9 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "harness"))
-from vcharness import configs, matrix, parse, procs, vhost  # noqa: E402
+from vcharness import configs, matrix, parse, procs, report_cert, report_safe, vhost  # noqa: E402
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+import coverage  # noqa: E402
 
 VHOST_CFG = os.path.join(ROOT, "harness", "configs", "vhost.cfg")
 
@@ -228,6 +230,42 @@ class Verdicts(unittest.TestCase):
             res = self.cell(backend, records)
             self.assertEqual(res["verdict"], "backend-error", backend)
             self.assertIn(words, res["reason"])
+
+
+def vhost_cell(config, judge_driver, checks, sessions):
+    return {"cell": f"{config}/blk", "config": config, "device": "blk", "verdict": "conforms", "reason": "",
+            "judge": {"device": "vconform-vhost-dev", "driver": judge_driver},
+            "vhost": {"driver": "virtio_blk", "kernel": "6.1.0", "sessions": sessions, "front_end": {"X|Y": 1}},
+            "checks": checks}
+
+
+class Reports(unittest.TestCase):
+    def test_certification_rows_per_interface(self):
+        rule = lambda drv, q, v: {"id": f"vhost.rule.{q}", "driver": drv, "verdict": v, "reqs": [q]}  # noqa: E731
+        cells = report_safe.cells([
+            vhost_cell("k", "kernel", [rule("kernel", "drv.vq.1", "pass"), rule("kernel", "drv.cleanup.1", "fail")],
+                       [{"session": 1, "mode": "modern", "features": "0x130000000"}]),
+            vhost_cell("p", "vconform-probe", [rule("legacy", "drv.vq.1", "pass"), rule("modern", "drv.vq.1", "pass")],
+                       [{"session": 1, "mode": "modern", "features": "0x1"},
+                        {"session": 2, "mode": "legacy", "features": "0x2"}])])
+        rows = report_cert.rows(cells)
+        self.assertEqual([(r["mode"], r["config"], r["driver"]) for r in rows],
+                         [("legacy", "p", "vconform-probe"), ("modern", "k", "virtio_blk"),
+                          ("modern", "p", "vconform-probe")])
+        self.assertEqual((rows[1]["kept"], rows[1]["broken"]), (1, ["drv.cleanup.1"]))
+        md = "\n".join(report_cert.markdown(cells, lambda s: str(s).replace("|", "\\|")))
+        self.assertIn("X\\|Y", md)  # a front-end code cannot break the table
+        self.assertIn("<td class='violates'>drv.cleanup.1</td>", "\n".join(report_cert.html_table(cells)))
+
+    def test_real_coverage_counts_only_real_drivers_and_devices(self):
+        cells = [vhost_cell("k", "kernel", [{"verdict": "pass", "reqs": ["drv.vq.1", "dev.vq_used.2"]}], []),
+                 vhost_cell("p", "vconform-probe", [{"verdict": "pass", "reqs": ["drv.framing.1"]}], []),
+                 {"checks": [{"verdict": "fail", "reqs": ["dev.pci_isr.3", "drv.vq_desc.1"]}]}]
+        with tempfile.TemporaryDirectory() as d:
+            with open(os.path.join(d, "results.json"), "w") as fh:
+                json.dump({"cells": cells}, fh)
+            dev, drv = coverage.real_checked([d], coverage.specs.requirements())
+        self.assertEqual((dev, drv), ({"dev.pci_isr.3"}, {"drv.vq.1"}))
 
 
 class Processes(unittest.TestCase):
