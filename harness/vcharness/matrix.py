@@ -208,7 +208,8 @@ def layout(parts, disk="D", workdir="/w", sockdir=None):
 def loops_back(parts):
     """Whether every net device of the VM has the loopback backend (the
     probe's --net-loopback holds for the whole VM)."""
-    return all(config.dev("net").backend == "loopback" for config, devices in parts if "net" in devices)
+    return all(config.vhost or config.dev("net").backend == "loopback" for config, devices in parts
+               if "net" in devices)
 
 
 def console_ports(parts):
