@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the project needs, only when something is
 # missing (so a second run is quick and needs no network).
-# usage: scripts/deps.sh [build|test|matrix|fuzz]...   (default: all)
+# usage: scripts/deps.sh [build|test|matrix|fuzz|guest-disk]...   (default: all but guest-disk)
 set -euo pipefail
 
 build=(cmake make gcc python3 pkg-config libpci-dev)
@@ -10,6 +10,8 @@ build=(cmake make gcc python3 pkg-config libpci-dev)
 test=(clang libclang-rt-14-dev qemu-system-common)
 fuzz=(clang libclang-rt-14-dev afl++)
 matrix=(qemu-system-x86 cpio pciutils)
+# scripts/guest-disk.sh: a bootable FAT disk without loop devices
+guest_disk=(syslinux syslinux-common mtools dosfstools)
 
 want=()
 [ $# -eq 0 ] && set -- build test fuzz matrix
@@ -19,7 +21,8 @@ for part in "$@"; do
     test) want+=("${build[@]}" "${test[@]}" "${matrix[@]}") ;;
     fuzz) want+=("${fuzz[@]}") ;;
     matrix) want+=("${build[@]}" "${matrix[@]}") ;;
-    *) echo "deps.sh: unknown part '$part' (build, test, fuzz, matrix)" >&2; exit 2 ;;
+    guest-disk) want+=("${guest_disk[@]}") ;;
+    *) echo "deps.sh: unknown part '$part' (build, test, fuzz, matrix, guest-disk)" >&2; exit 2 ;;
   esac
 done
 

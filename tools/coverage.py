@@ -154,7 +154,7 @@ def real_checked(paths, reqs):
                 continue
             judge = cell.get("judge") if isinstance(cell.get("judge"), dict) else {}
             real_device = judge.get("device") in (None, "qemu")
-            real_driver = judge.get("driver") == "kernel"
+            real_driver = judge.get("driver") in ("kernel", "guest")
             for c in cell.get("checks", []):
                 if not (isinstance(c, dict) and c.get("verdict") in ("pass", "fail")):
                     continue

@@ -262,6 +262,21 @@ def vm_command(qemu, config, devices, kernel, initrd, disk, workdir, timeout_ms=
     return cmd
 
 
+def image_command(qemu, config, parts, image, workdir, memory=1024, sockdir=None):
+    """A user's guest (--guest-image): its disk boots through SeaBIOS from the
+    machine's own IDE/AHCI controller (snapshot=on: the image never
+    changes), the serial console goes to console.log, and the devices of
+    parts are the vhost-user ones; no probe, no results channel."""
+    with open(image, "rb") as fh:
+        fmt = "qcow2" if fh.read(4) == b"QFI\xfb" else "raw"
+    return [qemu, "-nodefaults", "-machine", f"{config.machine},memory-backend=mem", "-accel", accel(),
+            "-m", str(memory), "-display", "none", "-no-user-config",
+            "-object", f"memory-backend-memfd,id=mem,size={memory}M,share=on",
+            "-drive", f"file={qopt(image)},format={fmt},if=ide,snapshot=on",
+            "-chardev", "file,id=console,path=" + qopt(os.path.join(workdir, "console.log")),
+            "-serial", "chardev:console"] + layout(parts, "", workdir, sockdir)[0]
+
+
 @dataclass
 class Backend:
     index: int       # the device's index in the VM (its chardev vu<index>)

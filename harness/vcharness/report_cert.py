@@ -20,20 +20,24 @@ def rows(cells):
         if not isinstance(v, dict):
             continue
         judge = r.get("judge") if isinstance(r.get("judge"), dict) else {}
-        kernel_driver = judge.get("driver") == "kernel"
+        kernel_driver = judge.get("driver") in ("kernel", "guest")
         sessions = [s for s in v.get("sessions") or [] if isinstance(s, dict)]
         modes = []
         for s in sessions:
             if s.get("mode") in MODES and s["mode"] not in modes:
                 modes.append(s["mode"])
         for mode in modes or ["-"]:
-            who = "kernel" if kernel_driver else mode
+            who = judge.get("driver") if kernel_driver else mode
             rules = [c for c in r["checks"] if c["id"].startswith("vhost.rule.") and c["driver"] == who]
             broken = sorted({q for c in rules if c["verdict"] == "fail" for q in c["reqs"]})
-            first = next((s for s in sessions if s.get("mode") == mode), {})
+            features = []  # each session's, in order: firmware and OS drivers may both take the device
+            for s in sessions:
+                if s.get("mode") == mode and safe.text(s.get("features")) not in features:
+                    features.append(safe.text(s.get("features")))
             out.append({"mode": mode, "device": r["device"], "config": r["config"], "verdict": r["verdict"],
-                        "driver": safe.text(v.get("driver")) if kernel_driver else "vconform-probe",
-                        "kernel": safe.text(v.get("kernel")), "features": safe.text(first.get("features")),
+                        "driver": (safe.text(v.get("driver")) or judge.get("driver")) if kernel_driver
+                        else "vconform-probe",
+                        "kernel": safe.text(v.get("kernel")), "features": ", ".join(features),
                         "kept": sum(c["verdict"] == "pass" for c in rules), "broken": broken,
                         "front_end": sorted(map(safe.text, (v.get("front_end") or {}).keys()))
                         if isinstance(v.get("front_end"), dict) else []})

@@ -42,8 +42,8 @@ _LEGEND = [
     ("conforms", "conforms", "the device shows the expected mode and every check passed"),
     ("violates", "unexpected violation", "a check failed or the mode is wrong, and the xfail file does "
      "not list it: the run fails"),
-    ("error", "unexpected: not judged", "timeout, QEMU crash or refusal, guest panic or probe error, "
-     "not listed in the xfail file: the run fails"),
+    ("error", "unexpected: not judged", "timeout, QEMU crash or refusal, guest panic, probe error or "
+     "back-end error (vconform-vhost-dev crashed or hung), not listed in the xfail file: the run fails"),
     ("known", "known violation", "the xfail file lists this failure (or hang): still a violation, "
      "reported, but the run does not fail"),
     ("skipped", "skipped", "not run, with the reason (a machine type this QEMU lacks, ...)"),

@@ -26,6 +26,8 @@ def _read(path, limit=MAX_OUTPUT):
 
 
 def run_vm(qemu, parts, guest, workdir, timeout, probe_timeout_ms, group):
+    """guest["image"]: a user's disk image (--guest-image) boots instead of
+    the probe, and runs until it powers off or timeout passes."""
     """Boots one VM for parts, (config, device types) sharing a machine type
     and profile; returns (vm outcome dict, parsed probe output). workdir
     exists and belongs to this run; group: the runner's procs.Procs."""
@@ -45,8 +47,11 @@ def run_vm(qemu, parts, guest, workdir, timeout, probe_timeout_ms, group):
 
 def _boot(qemu, parts, guest, workdir, timeout, probe_timeout_ms, initrd, sockdir, group):
     config = parts[0][0]
-    cmd = matrix.vm_command(qemu, config, None, guest["kernel"], initrd, guest["disk"],
-                            workdir, probe_timeout_ms, sockdir=sockdir, bios=guest.get("bios"), parts=parts)
+    if guest.get("image"):
+        cmd = matrix.image_command(qemu, config, parts, guest["image"], workdir, sockdir=sockdir)
+    else:
+        cmd = matrix.vm_command(qemu, config, None, guest["kernel"], initrd, guest["disk"],
+                                workdir, probe_timeout_ms, sockdir=sockdir, bios=guest.get("bios"), parts=parts)
     with _new(os.path.join(workdir, "qemu.cmdline"), "w") as fh:
         fh.write(" ".join(cmd) + "\n")
     t0 = time.monotonic()
@@ -70,7 +75,8 @@ def _boot(qemu, parts, guest, workdir, timeout, probe_timeout_ms, initrd, sockdi
             except OSError as e:
                 return early("crash", str(e))
             try:
-                rc, status, hang = _wait(p, timeout, workdir, t0, group.stopping)
+                rc, status, hang = _wait(p, timeout, workdir, t0, group.stopping,
+                                         watchdogs=not guest.get("image"))
             finally:
                 group.end(p)  # the whole process group, whatever happened
     finally:
@@ -105,11 +111,12 @@ FIRMWARE_TIMEOUT = 5.0
 BOOT_TIMEOUT = 20.0
 
 
-def _wait(p, timeout, workdir, t0, stopping):
+def _wait(p, timeout, workdir, t0, stopping, watchdogs=True):
     """(rc, status, hang reason): waits for QEMU, killing it at the time limit,
     at FIRMWARE_TIMEOUT when the console is still silent, at BOOT_TIMEOUT
-    when the probe has not started yet, when an output file passes
-    outcap.FLOOD_LIMIT, or when the run is stopping."""
+    when the probe has not started yet (watchdogs: a user's guest may say
+    nothing on the console), when an output file passes outcap.FLOOD_LIMIT,
+    or when the run is stopping."""
     console_path = os.path.join(workdir, "console.log")
     result_path = os.path.join(workdir, "probe.jsonl")
     while True:
@@ -128,6 +135,8 @@ def _wait(p, timeout, workdir, t0, stopping):
             return None, "flood", f"{name} passed {outcap.FLOOD_LIMIT >> 20} MiB: output flood, VM stopped"
         if elapsed >= timeout:
             return None, "timeout", f"killed at the {timeout:g} s time limit"
+        if not watchdogs:
+            continue
         if elapsed >= min(FIRMWARE_TIMEOUT, timeout) and _size(console_path) == 0 and _size(result_path) == 0:
             return None, "timeout", \
                 f"console silent for {min(FIRMWARE_TIMEOUT, timeout):g} s: hung before the kernel started"
@@ -234,7 +243,9 @@ class Runner:
                 break
             attempt += 1
         self._vm_record(vp, vm)
-        if vm["status"] in ("refused", "timeout") and len(vp.cells) > 1 and not self.interrupted:
+        # (a user's guest ends at its time limit: that is no hang)
+        hung = vm["status"] == "refused" or (vm["status"] == "timeout" and not self.guest.get("image"))
+        if hung and len(vp.cells) > 1 and not self.interrupted:
             # one device may be what QEMU refuses or hangs on: split the VM,
             # by configuration, then by device, so the others get verdicts
             if len(vp.parts) > 1:
@@ -252,6 +263,12 @@ class Runner:
                 if c.device == "console" and vm["status"] == "ok":
                     addrs = {d.get("addr") for d in parse.cell_devices(c, out, where)}
                     _check_console_host_side(vm, first[(cfg.name, c.device)], addrs, out)
+                if self.guest.get("image"):  # the device side alone judges a user's guest
+                    res = vhost.image_verdict(c, vm, first[(cfg.name, c.device)], self.xfail)
+                    res["vm"] = {"status": vm["status"], "seconds": vm["seconds"], "workdir": vm["workdir"],
+                                 "attempts": attempt + 1}
+                    self._emit(res)
+                    continue
                 if cfg.vhost:  # the back-end's judgement joins the probe's checks
                     log = vhost.add_checks(c, vm, out, where, first[(cfg.name, c.device)])
                 res = parse.cell_verdict(c, vm, out, self.xfail, paths=where,

@@ -159,8 +159,11 @@ def read_log(path):
 # ---- what it adds to a cell ----
 
 def _who(profile, mode):
-    """The driver judged: the kernel's (kdrv profiles), or the probe's
-    personality, named as the probe names it (legacy, modern, modern-packed)."""
+    """The driver judged: the kernel's (kdrv profiles), a user's guest's
+    (--guest-image), or the probe's personality, named as the probe names
+    it (legacy, modern, modern-packed)."""
+    if profile == "guest-image":
+        return "guest"
     return "kernel" if profile != "probe" else mode
 
 
@@ -266,3 +269,38 @@ def annotate(res, cell, vm, log, out, index):
     if why:
         res.update(verdict="backend-error", reason=why + (f" (cell: {res['verdict']}: {res['reason']})"
                                                           if res.get("reason") else ""))
+
+
+def image_verdict(cell, vm, index, xfail=()):
+    """A cell of a user's guest (--guest-image): the device side alone. The
+    guest powering off and the time limit are both normal ends; a device no
+    driver started in that time is 'no-driver'."""
+    b = vm.get("backends", {}).get(index)
+    log = read_log(b["log"]) if b else Log()
+    cs = checks(log, "", "guest-image")
+    failed = [c for c in cs if c["verdict"] == "fail"]
+    known = [c for c in failed if parse.xfail_match(xfail, cell.config.name, cell.device, c["id"])]
+    modes = sorted({s["mode"] for s in log.sessions})
+    res = {"cell": cell.id, "config": cell.config.name, "device": cell.device, "expected_mode": cell.expected,
+           "why": cell.why, "observed_mode": ",".join(modes) or None, "checks": cs,
+           "reqs": sorted({q for c in failed for q in c["reqs"]}), "xfail": [c["id"] for c in known],
+           "judge": {"device": "vconform-vhost-dev", "driver": "guest"},
+           "vhost": {"backend": b or {"status": "missing"}, **certification(log, cs, None)}}
+    end = "powered off" if vm["status"] == "ok" else f"stopped at the time limit ({vm.get('seconds')} s)"
+    if vm["status"] in ("crash", "refused", "interrupted", "flood", "backend-error"):
+        verdict = {"crash": "vmm-crash", "refused": "vmm-refused", "flood": "probe-error"}.get(vm["status"],
+                                                                                             vm["status"])
+        reason = (vm.get("stderr") or vm.get("hang") or "")[-300:]
+    elif not b or b["status"] != "ok" or log.end is None:
+        verdict = "backend-error"
+        reason = f"vconform-vhost-dev: {b['status'] if b else 'not started'}; " + "; ".join(log.problems[:2])
+    elif not log.sessions:
+        verdict, reason = "no-driver", f"no driver started the device before the guest {end}"
+    elif failed:
+        verdict = "known-violation" if len(known) == len(failed) else "violates"
+        reason = "; ".join(f"{c['id']}: {c['observed']}" for c in failed[:3])
+    else:
+        verdict = "conforms"
+        reason = f"{sum(c['verdict'] == 'pass' for c in cs)} driver rules kept; the guest {end}"
+    res.update(verdict=verdict, reason=reason)
+    return res

@@ -268,6 +268,36 @@ class Reports(unittest.TestCase):
         self.assertEqual((dev, drv), ({"dev.pci_isr.3"}, {"drv.vq.1"}))
 
 
+class GuestImage(unittest.TestCase):
+    def test_command_boots_the_disk_without_probe(self):
+        c = configs.load([VHOST_CFG])[0]
+        with tempfile.TemporaryDirectory() as d:
+            img = os.path.join(d, "g.qcow2")
+            with open(img, "wb") as fh:
+                fh.write(b"QFI\xfb" + bytes(60))
+            cmd = matrix.image_command("qemu", c, [(c, c.devices)], img, "/w", sockdir="/s")
+        self.assertIn(f"file={img},format=qcow2,if=ide,snapshot=on", cmd)
+        for absent in ("-kernel", "-initrd", "-bios", "isa-debugcon"):
+            self.assertNotIn(absent, " ".join(cmd))
+        self.assertIn("socket,id=vu2,path=/s/vu2.sock", cmd)
+
+    def test_verdicts_from_the_device_side_alone(self):
+        cfg = configs.load([VHOST_CFG])[0]
+        cell = matrix.cells([cfg], ["blk"])[0]
+        fe = {"type": "fault", "side": "front-end", "session": 0, "code": "STATUS_ORDER", "req": "", "queue": -1,
+              "detail": "d"}
+        rec = {"type": "rules", "session": 1, "mode": "legacy", "chains": 2, "rules": {"drv.vq_desc.1": [2, 0]}}
+        with tempfile.TemporaryDirectory() as d:
+            for records, status, want in (([START, END], "ok", "no-driver"),
+                                          ([START, dict(SESSION, mode="legacy"), rec, END], "timeout", "conforms"),
+                                          ([START, SESSION, fe, END], "ok", "known-violation"),
+                                          ([START, SESSION], "ok", "backend-error")):
+                vm = {"status": status, "seconds": 60, "backends": {1: {"status": "ok", "log": write_log(d, records)}}}
+                res = vhost.image_verdict(cell, vm, 1, {"*/*/vhost.front-end.STATUS_ORDER"})
+                self.assertEqual(res["verdict"], want, records)
+                self.assertEqual(res["judge"]["driver"], "guest")
+
+
 class Processes(unittest.TestCase):
     """Fake back-ends: one that listens and ends when told, one that dies
     by a signal, one that never ends."""
