@@ -35,8 +35,8 @@ def rows(cells):
                 if s.get("mode") == mode and safe.text(s.get("features")) not in features:
                     features.append(safe.text(s.get("features")))
             out.append({"mode": mode, "device": r["device"], "config": r["config"], "verdict": r["verdict"],
-                        "driver": (safe.text(v.get("driver")) or judge.get("driver")) if kernel_driver
-                        else "vconform-probe",
+                        "driver": (safe.text(v.get("driver")) or ("guest" if judge.get("driver") == "guest" else ""))
+                        if kernel_driver else "vconform-probe",
                         "kernel": safe.text(v.get("kernel")), "features": ", ".join(features),
                         "kept": sum(c["verdict"] == "pass" for c in rules), "broken": broken,
                         "front_end": sorted(map(safe.text, (v.get("front_end") or {}).keys()))
