@@ -26,6 +26,8 @@ bool vd_back_init(vd_back *b, const vd_type *t, const vc_model_opts *o, vd_log *
     b->type = t;
     b->log = log;
     b->mode = "none";
+    for (unsigned i = 0; i < VD_MAX_RINGS; i++) /* before anything can fail: destroy closes them */
+        b->ring[i].kick = b->ring[i].call = b->ring[i].err = -1;
     vd_mem_init(&b->mem);
     vc_model_opts opts = *o;
     opts.features_off |= t->features_off;
@@ -35,8 +37,6 @@ bool vd_back_init(vd_back *b, const vd_type *t, const vc_model_opts *o, vd_log *
     if (!b->dev)
         return false;
     b->nrings = b->dev->nqueues < VD_MAX_RINGS ? b->dev->nqueues : VD_MAX_RINGS;
-    for (unsigned i = 0; i < VD_MAX_RINGS; i++)
-        b->ring[i].kick = b->ring[i].call = b->ring[i].err = -1;
     vd_ring_attach(b);
     return true;
 }

@@ -6,9 +6,9 @@
 #include <time.h>
 
 #include "refdev/device.h" /* status bits */
-#include "vc/ring.h"
 #include "report.h"
 #include "vc/req_ids.h"
+#include "vc/ring.h"
 
 const char *vp_rt_name(vp_rt r)
 {

@@ -4,10 +4,10 @@
  * features means modern), and that a real operation works. */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
-#include <arpa/inet.h>
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
 #include <net/if.h>
@@ -159,9 +159,10 @@ static void exercise_blk(vp_report *r, const char *dev, const char *serial)
     snprintf(path, sizeof path, "/dev/%s", dev);
     int fd = open(path, O_WRONLY | O_CLOEXEC);
     bool ok = fd >= 0 && pwrite(fd, sec, sizeof sec, 512) == (ssize_t)sizeof sec && fsync(fd) == 0;
+    int err = errno;
     if (fd >= 0)
         close(fd);
-    vp_expect(r, "kdrv.op.blk.write", "", ok, "written and flushed", ok ? "written and flushed" : strerror(errno), dev);
+    vp_expect(r, "kdrv.op.blk.write", "", ok, "written and flushed", ok ? "written and flushed" : strerror(err), dev);
     char got[64] = "";
     snprintf(path, sizeof path, "/sys/block/%s/serial", dev);
     FILE *f = fopen(path, "r");
