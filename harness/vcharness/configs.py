@@ -78,7 +78,8 @@ class Config:
         backend that sends nothing back (the probe's --net-loopback is VM-wide),
         or vhost-user devices (their back-ends and shared memory are the VM's),
         or a planted driver fault (the probe's option holds for a whole VM)."""
-        return not self.vhost and not self.drv_fault and all(d.addr is None and (t != "net" or d.backend == "loopback") for t, d in self.devs)
+        return not self.vhost and not self.drv_fault and \
+            all(d.addr is None and (t != "net" or d.backend == "loopback") for t, d in self.devs)
 
 
 def load(paths):

@@ -194,7 +194,8 @@ def layout(parts, disk="D", workdir="/w", sockdir=None):
     device type): index of its first device}: the index names its backends,
     console<i>.out)."""
     args, paths, first = [], {}, {}
-    for kind, item in topology.place([(config, qemu_devices(devices, config.vhost)) for config, devices in parts]):
+    placed = topology.place([(config, qemu_devices(devices, config.vhost)) for config, devices in parts])
+    for kind, item in placed:
         if kind == "hop":
             args += ["-device", item]
             continue

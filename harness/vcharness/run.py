@@ -26,11 +26,11 @@ def _read(path, limit=MAX_OUTPUT):
 
 
 def run_vm(qemu, parts, guest, workdir, timeout, probe_timeout_ms, group):
-    """guest["image"]: a user's disk image (--guest-image) boots instead of
-    the probe, and runs until it powers off or timeout passes."""
     """Boots one VM for parts, (config, device types) sharing a machine type
     and profile; returns (vm outcome dict, parsed probe output). workdir
-    exists and belongs to this run; group: the runner's procs.Procs."""
+    exists and belongs to this run; group: the runner's procs.Procs.
+    guest["image"]: a user's disk image (--guest-image) boots instead of
+    the probe, and runs until it powers off or timeout passes."""
     names = ["console.log", "probe.jsonl", "qemu.stderr", "qemu.cmdline"] + \
         [n for n in os.listdir(workdir) if re.match(r"^vhost\d+\.(jsonl|stderr)$", n)]
     for name in names:

@@ -33,9 +33,13 @@ def start(group, backends, workdir):
     """Spawns each back-end (matrix.Backend) with its output in workdir;
     returns [(backend, Popen)]. InterruptedError when the run is stopping."""
     out = []
-    for b in backends:
-        with open(os.path.join(workdir, f"vhost{b.index}.stderr"), "xb") as err:
-            out.append((b, group.spawn(b.cmd, stdout=err, stderr=err)))
+    try:
+        for b in backends:
+            with open(os.path.join(workdir, f"vhost{b.index}.stderr"), "xb") as err:
+                out.append((b, group.spawn(b.cmd, stdout=err, stderr=err)))
+    except BaseException:
+        stop(group, out, grace=0)  # none left behind when the run stops midway
+        raise
     return out
 
 

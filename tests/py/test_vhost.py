@@ -68,7 +68,8 @@ class Configs(unittest.TestCase):
 
     def test_mistakes(self):
         for text, words in (("[v]\nmachine = pc\nvhost = on\ndevices = console\n", "no vhost-user front-end"),
-                            ("[v]\nmachine = pc\nvhost = on\ndevices = scsi\nscsi.backend = none\n", "vconform-vhost-dev"),
+                            ("[v]\nmachine = pc\nvhost = on\ndevices = scsi\nscsi.backend = none\n",
+                             "vconform-vhost-dev"),
                             ("[v]\nmachine = pc\nvhost = yes\n", "want on or off"),
                             ("[v]\nmachine = pc\nvhost = on\ndevices = rng\nrng.variant = transitional\n",
                              "has no transitional model")):
