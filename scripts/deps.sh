@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the project needs, only when something is
 # missing (so a second run is quick and needs no network).
-# usage: scripts/deps.sh [build|test|matrix|fuzz|libvirt]...   (default: all)
+# usage: scripts/deps.sh [build|test|matrix|fuzz|libvirt|guest-disk]...   (default: all but guest-disk)
 set -euo pipefail
 
 build=(cmake make gcc python3 pkg-config libpci-dev)
@@ -13,6 +13,8 @@ matrix=(qemu-system-x86 cpio pciutils)
 # vconform-run --libvirt: the daemon and virsh, without libvirt-daemon-system's
 # services (the runner starts a private daemon; see libvirt_daemon.py)
 libvirt=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients)
+# scripts/guest-disk.sh: a bootable FAT disk without loop devices
+guest_disk=(syslinux syslinux-common mtools dosfstools)
 
 want=()
 [ $# -eq 0 ] && set -- build test fuzz matrix libvirt
@@ -23,7 +25,8 @@ for part in "$@"; do
     fuzz) want+=("${fuzz[@]}") ;;
     matrix) want+=("${build[@]}" "${matrix[@]}") ;;
     libvirt) want+=("${build[@]}" "${matrix[@]}" "${libvirt[@]}") ;;
-    *) echo "deps.sh: unknown part '$part' (build, test, fuzz, matrix, libvirt)" >&2; exit 2 ;;
+    guest-disk) want+=("${guest_disk[@]}") ;;
+    *) echo "deps.sh: unknown part '$part' (build, test, fuzz, matrix, libvirt, guest-disk)" >&2; exit 2 ;;
   esac
 done
 

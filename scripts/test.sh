@@ -42,6 +42,14 @@ done
 step "libvirt: a domain XML through a private libvirtd (modes by placement, Ctrl-C, --compare), nothing left behind"
 python3 tests/libvirt/run_libvirt_e2e.py build/plain build/results-libvirt
 
+step "drivers through vhost-user: the guest kernel's in legacy and modern-only mode, the probe's, a planted fault"
+python3 harness/vconform-run --build build/plain --quiet --retries 1 --configs harness/configs/vhost.cfg \
+  --config i440fx-2.6+vhost --config q35-port+vhost --config i440fx-2.7+vhost-probe --results build/results-vhost
+# the planted driver fault must be caught and named (the cells violate on purpose)
+python3 harness/vconform-run --build build/plain --quiet --configs harness/configs/examples/vhost-planted.cfg \
+  --config 'planted*' --results build/results-vhost >/dev/null && { echo "planted fault not caught"; exit 1; }
+grep -q '"vhost.rule.drv.vq_avail.1"' build/results-vhost/latest/results.json || { echo "planted fault not named"; exit 1; }
+
 step "hostile guest: a forged /init writing malformed records into the results channel"
 python3 tests/hostile/run_hostile_init.py build/plain build/results-hostile
 

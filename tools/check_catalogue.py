@@ -20,7 +20,7 @@ ROOT = os.path.normpath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.join(ROOT, "harness"))
 from vcharness import specs  # noqa: E402
 
-CODE_DIRS = ["lib", "refdev", "fuzz", "guest-probe", "tests", "harness", "bench"]
+CODE_DIRS = ["lib", "refdev", "fuzz", "guest-probe", "tests", "harness", "bench", "vhostdev"]
 MACRO_RE = re.compile(r"\bREQ_(DEV|DRV)_[A-Z0-9_]+\b")
 LITERAL_RE = re.compile(r"[\"'`]((?:dev|drv)\.[a-z0-9_]+\.[a-z0-9_]+)[\"'`]")
 IN_SCOPE_FILE = re.compile(

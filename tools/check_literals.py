@@ -9,7 +9,7 @@ import re
 import sys
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(__file__), ".."))
-DIRS = ["lib", "refdev", "fuzz", "vhost", "guest-probe", "tests"]
+DIRS = ["lib", "refdev", "fuzz", "vhost", "vhostdev", "guest-probe", "tests"]
 
 def feature_suffixes():
     """'MRG_RXBUF', 'VERSION_1', ...: what follows _F_ in specs' feature names."""

@@ -17,14 +17,18 @@ Mentions that are not checks do not count:
   still counts, as do vp_expect() (pass or fail) and tables of requirements
   handed to it;
 - in the guest probe, vp_report_rt(): it names requirements only on the
-  probe's own driver errors, never as a device failure.
+  probe's own driver errors, never as a device failure;
+- in vhostdev/, the tallies of rules a chain was checked against
+  (vd_rules_seen, and vd_types.c's table of the models' rules): only its
+  own fault reports count.
 
 --real RESULTS (a run's results.json or run folder, repeatable) counts what
 was checked against a real implementation in those runs, not what code
 names: a device statement counts when a check naming it passed or failed
-against a real device (the probe in QEMU, or a vhost-user back-end), a
-driver statement when one was judged against a real driver. Skipped,
-erroring and info checks do not count.
+against a real device (QEMU's, not the reference device behind a +vhost
+cell), a driver statement when one was judged against a real driver (the
+guest kernel's, by vconform-vhost-dev in a +vhost cell; not the probe's own
+driver). Skipped, erroring and info checks do not count.
 usage: coverage.py [--by-section] [--missing] [--json FILE] [--real RESULTS ...]
 """
 import argparse
@@ -39,7 +43,7 @@ ROOT = os.path.normpath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.join(ROOT, "harness"))
 from vcharness import specs  # noqa: E402
 
-PARTS = ["lib", "refdev", "fuzz", "guest-probe", "vhost", "harness", "tests"]
+PARTS = ["lib", "refdev", "fuzz", "guest-probe", "vhost", "vhostdev", "harness", "tests"]
 MACRO_RE = re.compile(r"\bREQ_(?:DEV|DRV)_[A-Z0-9_]+\b")
 LITERAL_RE = re.compile(r"[\"']((?:dev|drv)\.[a-z0-9_]+\.[a-z0-9_]+)[\"']")
 CONFORMS_RE = re.compile(r"\bVC_CONFORMS\((REQ_DEV_[A-Z0-9_]+)\)")
@@ -103,6 +107,23 @@ def drop_non_checks(text):
     return " ".join(out)
 
 
+SEEN_RE = re.compile(r"\bvd_rules_seen\s*\(")
+
+
+def drop_tallies(text):
+    """vhostdev C text without its tallies of rules kept (vd_rules_seen):
+    they say where a rule was evaluated, not where a violation is reported"""
+    out, pos = [], 0
+    for m in SEEN_RE.finditer(text):
+        if m.start() < pos:
+            continue
+        end, _ = call_args(text, m.end() - 1)
+        out.append(text[pos:m.start()])
+        pos = end
+    out.append(text[pos:])
+    return " ".join(out)
+
+
 def scan(reqs):
     """{short id: set of parts naming it}"""
     by_macro = {specs.c_macro(r["short"]): r["short"] for r in reqs}
@@ -117,6 +138,8 @@ def scan(reqs):
                     text = strip_comments(fh.read(), name.endswith(".py"))
                 if part == "guest-probe" and not name.endswith(".py"):
                     text = drop_non_checks(text)
+                if part == "vhostdev":  # vd_types.c declares the models' rules: no check of its own
+                    text = "" if name == "vd_types.c" else drop_tallies(text)
                 if part == "tests":
                     for m in CONFORMS_RE.finditer(text):
                         if m.group(1) in by_macro:
@@ -132,9 +155,13 @@ def scan(reqs):
 
 
 def real_checked(paths, reqs):
-    """{short id} named by a pass or fail check in the given runs."""
+    """({device statements}, {driver statements}) named by a pass or fail
+    check in the given runs against a real implementation: a device
+    statement against QEMU's devices (not the reference device a vhost-user
+    cell is served by), a driver statement against a real driver (a cell
+    whose judge names the guest kernel's; the probe's own driver is ours)."""
     known = {r["short"] for r in reqs}
-    seen = set()
+    dev, drv = set(), set()
     for path in paths:
         if os.path.isdir(path):
             path = os.path.join(path, "results.json")
@@ -145,21 +172,32 @@ def real_checked(paths, reqs):
             sys.exit(f"coverage.py: cannot read {path}: {e}")
         cells = doc.get("cells") if isinstance(doc, dict) else None
         for cell in cells if isinstance(cells, list) else []:
-            for c in cell.get("checks", []) if isinstance(cell, dict) else []:
-                if isinstance(c, dict) and c.get("verdict") in ("pass", "fail"):
-                    seen.update(q for q in c.get("reqs", []) if isinstance(q, str) and q in known)
-    return seen
+            if not isinstance(cell, dict):
+                continue
+            judge = cell.get("judge") if isinstance(cell.get("judge"), dict) else {}
+            real_device = judge.get("device") in (None, "qemu")
+            real_driver = judge.get("driver") in ("kernel", "guest")
+            for c in cell.get("checks", []):
+                if not (isinstance(c, dict) and c.get("verdict") in ("pass", "fail")):
+                    continue
+                for q in c.get("reqs", []):
+                    if isinstance(q, str) and q in known:
+                        if q.startswith("dev.") and real_device:
+                            dev.add(q)
+                        elif q.startswith("drv.") and real_driver:
+                            drv.add(q)
+    return dev, drv
 
 
 def print_real(paths, reqs):
-    seen = real_checked(paths, reqs)
+    dev, drv = real_checked(paths, reqs)
     line = []
-    for target, name in (("device", "device"), ("driver", "driver")):
+    for target, name, seen in (("device", "device", dev), ("driver", "driver", drv)):
         rows = [r for r in reqs if r["target"] == target and r["group"] != "implied"]  # the spec's own
         musts = [r for r in rows if r["keyword"].startswith("MUST")]
         line.append(f"{name} {sum(r['short'] in seen for r in rows)}/{len(rows)} "
                     f"(MUST {sum(r['short'] in seen for r in musts)}/{len(musts)})")
-    print("real: " + " ".join(line))
+    print("real: " + " ".join(line) + "  (devices: QEMU's; drivers: the guest kernel's, judged through vhost-user)")
 
 
 def main():

@@ -174,6 +174,15 @@ vp_rt vp_drv_post(vp_drv *v, unsigned qi, const vc_seg *sg, unsigned n_out, unsi
         snprintf(err, errlen, "add buffer: %s", vc_drv_status_name(st));
         return VP_RT_DRIVER;
     }
+    if (v->c->opt.drv_fault_avail_jump && !v->fault_planted && !q->packed) {
+        /* planted: the available index runs more than a queue ahead of the
+         * device (drv.vq_avail.1); the device's judge must name it */
+        uint16_t idx = (uint16_t)(q->avail_idx + q->size + 1);
+        vc_gmem_st16_release(q->mem, q->driver + VC_SPLIT_AVAIL_IDX, idx);
+        v->fault_planted = true;
+        vp_tp_notify(v->t, qi);
+        return VP_RT_OK;
+    }
     if (vc_vq_drv_kick_needed(q))
         vp_tp_notify(v->t, qi);
     return VP_RT_OK;

@@ -24,6 +24,7 @@ typedef struct vp_drv {
     bool isr_seen;        /* queue interrupt seen in ISR during this session */
     unsigned roundtrips;  /* requests made available */
     unsigned completed;   /* requests that came back used */
+    bool fault_planted;   /* --drv-fault: done in this session */
 } vp_drv;
 
 typedef enum vp_rt { VP_RT_OK, VP_RT_TIMEOUT, VP_RT_DEVICE_BAD, VP_RT_DRIVER, VP_RT_IO } vp_rt;

@@ -4,9 +4,12 @@
  * features means modern), and that a real operation works. */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
 #include <net/if.h>
 #include <poll.h>
 #include <stdio.h>
@@ -146,6 +149,35 @@ static bool read_pattern(vp_report *r, const char *id, const char *dev, unsigned
                                               : "short read", dev);
 }
 
+/* More of the driver's request types: a write and its flush (the same bytes
+ * back to sector 1: the disk is unchanged), and GET_ID through sysfs. */
+static void exercise_blk(vp_report *r, const char *dev, const char *serial)
+{
+    uint8_t sec[512];
+    vp_blk_pattern(sec, 1, 1);
+    char path[128];
+    snprintf(path, sizeof path, "/dev/%s", dev);
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    bool ok = fd >= 0 && pwrite(fd, sec, sizeof sec, 512) == (ssize_t)sizeof sec && fsync(fd) == 0;
+    int err = errno;
+    if (fd >= 0)
+        close(fd);
+    vp_expect(r, "kdrv.op.blk.write", "", ok, "written and flushed", ok ? "written and flushed" : strerror(err), dev);
+    char got[64] = "";
+    snprintf(path, sizeof path, "/sys/block/%s/serial", dev);
+    FILE *f = fopen(path, "r");
+    if (f) {
+        if (!fgets(got, sizeof got, f))
+            got[0] = 0;
+        fclose(f);
+    }
+    got[strcspn(got, "\n")] = 0;
+    if (serial)
+        vp_expect(r, "kdrv.op.blk.serial", "", !strcmp(got, serial), serial, got, "GET_ID through sysfs");
+    else
+        vp_check(r, "kdrv.op.blk.serial", "", VP_INFO, NULL, got, "GET_ID through sysfs");
+}
+
 static void op_rng(vp_report *r, const char *vdir, unsigned tmo)
 {
     char name[64] = "";
@@ -188,7 +220,44 @@ static bool carrier_on(const char *ifdir)
     return on;
 }
 
-static void op_net(vp_report *r, const char *vdir, unsigned tmo)
+#define TEST_ETHERTYPE 0x88b5 /* IEEE 802 local experimental */
+
+/* One frame through the driver's transmit path; with a backend that loops
+ * frames back, it must come back on the receive path. */
+static void exercise_net(vp_report *r, const char *ifname, bool loopback, unsigned tmo)
+{
+    int s = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(TEST_ETHERTYPE));
+    struct sockaddr_ll a = {.sll_family = AF_PACKET, .sll_protocol = htons(TEST_ETHERTYPE),
+                            .sll_ifindex = (int)if_nametoindex(ifname), .sll_halen = 6};
+    if (s < 0 || !a.sll_ifindex || bind(s, (struct sockaddr *)&a, sizeof a) != 0) {
+        vp_check(r, "kdrv.op.net.tx", "", VP_SKIP, NULL, NULL, "no packet socket: %s", strerror(errno));
+        if (s >= 0)
+            close(s);
+        return;
+    }
+    uint8_t frame[60] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0, 0, 0, 0, 1,
+                         TEST_ETHERTYPE >> 8, TEST_ETHERTYPE & 0xff, 'v', 'c', 'o', 'n', 'f', 'o', 'r', 'm'};
+    memset(a.sll_addr, 0xff, 6);
+    bool sent = sendto(s, frame, sizeof frame, 0, (struct sockaddr *)&a, sizeof a) == (ssize_t)sizeof frame;
+    vp_expect(r, "kdrv.op.net.tx", "", sent, "a frame sent", sent ? "sent" : strerror(errno), ifname);
+    bool back = false;
+    double end = now_ms() + tmo;
+    while (sent && !back && now_ms() < end) {
+        struct pollfd p = {s, POLLIN, 0};
+        if (poll(&p, 1, (int)(end - now_ms())) <= 0)
+            break;
+        uint8_t got[128];
+        struct sockaddr_ll from;
+        socklen_t fl = sizeof from;
+        ssize_t n = recvfrom(s, got, sizeof got, 0, (struct sockaddr *)&from, &fl);
+        back = n >= 22 && from.sll_pkttype != PACKET_OUTGOING && !memcmp(got + 14, frame + 14, 8);
+    }
+    close(s);
+    if (loopback)
+        vp_expect(r, "kdrv.op.net.rx", "", back, "the frame back", back ? "received" : "not received", ifname);
+}
+
+static void op_net(vp_report *r, const char *vdir, bool loopback, unsigned tmo)
 {
     char pat[300], path[300];
     snprintf(pat, sizeof pat, "%s/net/*", vdir);
@@ -218,7 +287,8 @@ static void op_net(vp_report *r, const char *vdir, unsigned tmo)
         close(s);
     char ob[64];
     snprintf(ob, sizeof ob, "%s %s", ifr.ifr_name, up ? "up, carrier on" : "no carrier");
-    vp_expect(r, "kdrv.op.net", "", up, "link up, carrier on", ob, NULL);
+    if (vp_expect(r, "kdrv.op.net", "", up, "link up, carrier on", ob, NULL))
+        exercise_net(r, ifr.ifr_name, loopback, tmo);
 }
 
 static void op_console(vp_report *r, const char *vdir, unsigned tmo)
@@ -283,10 +353,10 @@ void vp_kdrv_check(vp_ctx *c, vp_dev *d, bool force_legacy)
         op_rng(r, vdir, tmo);
     } else if (!strcmp(d->type, "blk")) {
         snprintf(pat2, sizeof pat2, "%s/block/vd*", vdir);
-        if (find(pat2, path, sizeof path, tmo))
-            read_pattern(r, "kdrv.op.blk", base(path), tmo);
-        else
+        if (!find(pat2, path, sizeof path, tmo))
             vp_check(r, "kdrv.op.blk", "", VP_FAIL, "a block device", "none", NULL);
+        else if (read_pattern(r, "kdrv.op.blk", base(path), tmo))
+            exercise_blk(r, base(path), c->opt.blk_serial);
     } else if (!strcmp(d->type, "scsi")) {
         snprintf(pat2, sizeof pat2, "%s/host*/target*/*/block/sd*", vdir);
         if (find(pat2, path, sizeof path, tmo))
@@ -294,7 +364,7 @@ void vp_kdrv_check(vp_ctx *c, vp_dev *d, bool force_legacy)
         else
             vp_check(r, "kdrv.op.scsi", "", VP_FAIL, "a SCSI disk", "none", NULL);
     } else if (!strcmp(d->type, "net")) {
-        op_net(r, vdir, tmo);
+        op_net(r, vdir, c->opt.net_loopback, tmo);
     } else if (!strcmp(d->type, "console")) {
         op_console(r, vdir, tmo);
     } else if (!strcmp(d->type, "input")) {

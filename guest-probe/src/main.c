@@ -46,6 +46,9 @@ static void usage(FILE *o)
           "                     instead of driving devices (binding, interface, one operation)\n"
           "  --force-legacy     with --kernel-drivers: load virtio_pci with force_legacy=1\n"
           "  --sim SPEC         run against the in-process reference device, e.g. rng:modern,blk:legacy\n"
+          "  --drv-fault avail-jump  break a driver rule on purpose, for the device's judge to catch:\n"
+          "                     the first request of each driver session moves the available\n"
+          "                     index by more than the queue size (drv.vq_avail.1)\n"
           "exit status: 0 every check passed, 1 a check failed, 2 could not run or could not\n"
           "write the results\n",
           o);
@@ -156,14 +159,15 @@ int main(int argc, char **argv)
     unsigned nsel = 0;
     bool list = false;
     enum { O_JSON = 256, O_QUIET, O_VERBOSE, O_LIST, O_DEVICE, O_TIMEOUT, O_NOLEG, O_NOMOD, O_PATTERN,
-           O_SERIAL, O_UNBIND, O_SIM, O_HELP, O_KDRV, O_FORCELEG, O_NETLOOP, O_CONPORTS };
+           O_SERIAL, O_UNBIND, O_SIM, O_HELP, O_KDRV, O_FORCELEG, O_NETLOOP, O_CONPORTS, O_DRVFAULT };
     static const struct option lo[] = {
         {"json", 1, 0, O_JSON}, {"quiet", 0, 0, O_QUIET}, {"verbose", 0, 0, O_VERBOSE},
         {"list", 0, 0, O_LIST}, {"device", 1, 0, O_DEVICE}, {"timeout-ms", 1, 0, O_TIMEOUT},
         {"no-legacy", 0, 0, O_NOLEG}, {"no-modern", 0, 0, O_NOMOD}, {"blk-pattern", 0, 0, O_PATTERN},
         {"blk-serial", 1, 0, O_SERIAL}, {"unbind", 0, 0, O_UNBIND}, {"sim", 1, 0, O_SIM},
         {"help", 0, 0, O_HELP}, {"kernel-drivers", 1, 0, O_KDRV}, {"force-legacy", 0, 0, O_FORCELEG},
-        {"net-loopback", 0, 0, O_NETLOOP}, {"console-ports", 1, 0, O_CONPORTS}, {0, 0, 0, 0}};
+        {"net-loopback", 0, 0, O_NETLOOP}, {"console-ports", 1, 0, O_CONPORTS},
+        {"drv-fault", 1, 0, O_DRVFAULT}, {0, 0, 0, 0}};
     int o, rc = 2;
     char *end;
     while ((o = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -201,6 +205,13 @@ int main(int argc, char **argv)
             }
             break;
         case O_UNBIND: c.opt.unbind = true; break;
+        case O_DRVFAULT:
+            if (strcmp(optarg, "avail-jump")) {
+                fprintf(stderr, "vconform-probe: --drv-fault knows avail-jump\n");
+                goto out;
+            }
+            c.opt.drv_fault_avail_jump = true;
+            break;
         case O_SIM: sim = optarg; break;
         case O_KDRV: kdrv = optarg; break;
         case O_FORCELEG: force_legacy = true; break;

@@ -75,6 +75,13 @@ struct vp_platform {
     /* Allocates the DMA arena (physically contiguous, at least min bytes). */
     bool (*dma_alloc)(vp_platform *p, size_t min, vp_dma *out, char *err, size_t errlen);
     void (*close)(vp_platform *p);
+    /* The device's own judgement of the driver, where the platform has one
+     * (the in-process reference device; NULL elsewhere): fn is called for
+     * each driver rule the device saw broken since the last call (fn NULL:
+     * forget them). */
+    void (*driver_faults)(vp_platform *p, vp_fn *f,
+                          void (*fn)(void *ctx, const char *code, const char *req, int queue, const char *detail),
+                          void *ctx);
     void *priv;
 };
 

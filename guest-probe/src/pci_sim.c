@@ -621,6 +621,18 @@ static bool add_fn(sim_plat *sp, char *item, char *err, size_t errlen)
     return true;
 }
 
+/* The reference device's faults that name a driver rule. */
+static void sim_driver_faults(vp_platform *p, vp_fn *f,
+                              void (*fn)(void *ctx, const char *code, const char *req, int queue, const char *detail),
+                              void *ctx)
+{
+    vc_dev *d = ((sim_fn *)f->priv)->dev;
+    for (unsigned i = 0; fn && i < d->nfaults; i++)
+        if (d->fault[i].req && !strncmp(d->fault[i].req, "drv.", 4))
+            fn(ctx, d->fault[i].code, d->fault[i].req, d->fault[i].queue, d->fault[i].detail);
+    d->nfaults = 0; /* read: the device's log is ours to empty */
+}
+
 vp_platform *vp_sim_open(const char *spec, char *err, size_t errlen)
 {
     sim_plat *sp = calloc(1, sizeof *sp);
@@ -635,6 +647,7 @@ vp_platform *vp_sim_open(const char *spec, char *err, size_t errlen)
     sp->p.priv = sp;
     sp->p.dma_alloc = sim_dma;
     sp->p.close = sim_close;
+    sp->p.driver_faults = sim_driver_faults;
     char *save = NULL;
     for (char *it = strtok_r(copy, ",", &save); it; it = strtok_r(NULL, ",", &save))
         if (!add_fn(sp, it, err, errlen))

@@ -62,6 +62,7 @@ typedef struct vp_opts {
     int console_ports;      /* ports the host gave each console device, -1 unknown */
     bool unbind;            /* unbind a bound kernel driver instead of skipping */
     const char *blk_serial; /* expected GET_ID answer, NULL: do not compare */
+    bool drv_fault_avail_jump; /* planted driver fault (--drv-fault avail-jump) */
 } vp_opts;
 
 /* The wait for something an earlier personality found never comes. */

@@ -17,7 +17,8 @@ DEFAULT_FILE = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", "c
 PROFILES = ("probe", "kdrv", "kdrv-legacy")
 VARIANTS = ("transitional", "non-transitional")
 MODES = ("legacy", "transitional", "modern", "refused")
-CONFIG_KEYS = ("machine", "profile", "why", "devices", "bus", "props", "variant", "expect")
+CONFIG_KEYS = ("machine", "profile", "why", "devices", "bus", "props", "variant", "expect", "vhost", "drv_fault")
+DRV_FAULTS = ("avail-jump",)  # the probe's --drv-fault: a driver rule broken on purpose
 DEVICE_KEYS = ("bus", "addr", "props", "variant", "backend", "expect")  # as <type>.<key>
 # the runner sets these itself: bus and addr come from the keys of that name
 RUNNER_PROPS = ("bus", "addr", "id", "drive", "netdev", "rng", "serial", "chardev")
@@ -57,6 +58,8 @@ class Config:
     why: str = ""
     devs: tuple = ()         # ((device type, Dev), ...) in the file's order
     source: str = field(default="", compare=False)  # file:line of its stanza
+    vhost: bool = False      # every device served by vconform-vhost-dev through QEMU's vhost-user front-ends
+    drv_fault: str = ""      # a driver rule the probe breaks on purpose (DRV_FAULTS), for a judge to catch
 
     @property
     def devices(self):
@@ -72,8 +75,11 @@ class Config:
     def shareable(self):
         """False when the configuration needs a VM of its own: explicit
         addresses (another configuration's devices could sit there), or a net
-        backend that sends nothing back (the probe's --net-loopback is VM-wide)."""
-        return all(d.addr is None and (t != "net" or d.backend == "loopback") for t, d in self.devs)
+        backend that sends nothing back (the probe's --net-loopback is VM-wide),
+        or vhost-user devices (their back-ends and shared memory are the VM's),
+        or a planted driver fault (the probe's option holds for a whole VM)."""
+        return not self.vhost and not self.drv_fault and \
+            all(d.addr is None and (t != "net" or d.backend == "loopback") for t, d in self.devs)
 
 
 def load(paths):
@@ -167,9 +173,13 @@ def _config(path, name, keys, where):
             raise _Bad("a configuration name is letters, digits and . _ + - (it names result folders "
                        "and xfail lines)")
         _check_keys(keys)
-        machine, profile, devices = _basics(keys)
-        devs = tuple((d, _dev(machine, d, keys)) for d in devices)
-        config = Config(name, machine, profile, keys.get("why", ""), devs, f"{path}:{head}")
+        machine, profile, vhost, devices = _basics(keys)
+        devs = tuple((d, _dev(machine, d, keys, vhost)) for d in devices)
+        drv_fault = keys.get("drv_fault", "")
+        if drv_fault and (drv_fault not in DRV_FAULTS or profile != "probe"):
+            raise _Bad(f"drv_fault = {drv_fault!r}: want one of {', '.join(DRV_FAULTS)}, with the probe profile "
+                       f"(it is the probe's driver that breaks the rule)", "drv_fault")
+        config = Config(name, machine, profile, keys.get("why", ""), devs, f"{path}:{head}", vhost, drv_fault)
         _check_slots(config)
         try:  # a trial layout and the expected modes: what no key alone shows
             matrix.layout([(config, config.devices)])
@@ -201,7 +211,7 @@ def _check_keys(keys):
 
 
 def _basics(keys):
-    """(machine, profile, device types) of a stanza."""
+    """(machine, profile, vhost, device types) of a stanza."""
     if not keys.get("machine"):
         raise _Bad("no machine (a QEMU machine type: pc, pc-i440fx-X.Y, q35, pc-q35-X.Y)")
     machine = keys["machine"]
@@ -212,16 +222,26 @@ def _basics(keys):
     profile = keys.get("profile", "probe")
     if profile not in PROFILES:
         raise _Bad(f"profile {profile!r} is not one of {', '.join(PROFILES)}", "profile")
-    devices = keys["devices"].replace(",", " ").split() if "devices" in keys else list(matrix.SEED_TYPES)
+    vhost = keys.get("vhost", "off")
+    if vhost not in ("on", "off"):
+        raise _Bad(f"vhost = {vhost!r}: want on or off", "vhost")
+    vhost = vhost == "on"
+    seeds = [t for t in matrix.SEED_TYPES if t in specs.qemu_vhost()] if vhost else matrix.SEED_TYPES
+    devices = keys["devices"].replace(",", " ").split() if "devices" in keys else list(seeds)
     for d in devices:
         if d not in matrix.SEED_TYPES:
             raise _Bad(f"unknown device type {d!r} (one of {', '.join(matrix.SEED_TYPES)})", "devices")
+        if d not in seeds:
+            raise _Bad(f"QEMU has no vhost-user front-end for {d} (specs/qemu_vhost.tsv: "
+                       f"{', '.join(seeds)})", "devices")
     if not devices or len(set(devices)) != len(devices):
         raise _Bad("devices lists each device type once, and at least one", "devices")
     for k in keys:
         if "." in k and k.split(".")[0] not in devices:
             raise _Bad(f"{k}, but {k.split('.')[0]} is not in devices", k)
-    return machine, profile, devices
+        if vhost and k.endswith(".backend"):
+            raise _Bad(f"{k}: a vhost configuration's devices are all served by vconform-vhost-dev", k)
+    return machine, profile, vhost, devices
 
 
 def _value(keys, device, key, default=""):
@@ -232,7 +252,7 @@ def _value(keys, device, key, default=""):
     return keys.get(key, default), key
 
 
-def _dev(machine, device, keys):
+def _dev(machine, device, keys, vhost=False):
     raw, k = _value(keys, device, "bus", "root")
     hops = () if raw.strip() == "root" else tuple(h.strip() for h in raw.split("/"))
     try:
@@ -248,12 +268,12 @@ def _dev(machine, device, keys):
     variant, k = _value(keys, device, "variant")
     if variant and variant not in VARIANTS:
         raise _Bad(f"variant {variant!r} is not one of {', '.join(VARIANTS)}", k)
-    if variant and not matrix.has_variant(device):
+    if variant and not matrix.has_variant(device, vhost):
         if k != "variant":
             raise _Bad(f"{device} has no {variant} model", k)
         variant = ""  # the configuration's variant covers the types that have one
     choices, k = matrix.BACKENDS[device], f"{device}.backend"
-    backend = keys.get(k, choices[0] if choices else "")
+    backend = "" if vhost else keys.get(k, choices[0] if choices else "")
     if backend and backend not in choices:
         raise _Bad(f"{device} backend {backend!r} is not one of {', '.join(choices) or '(none)'}", k)
     expect, k = _value(keys, device, "expect")

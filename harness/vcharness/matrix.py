@@ -23,10 +23,14 @@ def __getattr__(name):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def _qemu_device(device):
+def _qemu_device(device, vhost=False):
     """(QEMU model, whether -transitional/-non-transitional variants exist),
     from specs/device_types.tsv: QEMU has the variants for exactly the
-    types with a legacy PCI id."""
+    types with a legacy PCI id; for a vhost-user front-end, from
+    specs/qemu_vhost.tsv."""
+    if vhost:
+        v = specs.qemu_vhost()[device]
+        return v["qemu_device"], v["variants"] == "yes"
     d = specs.device_type(device)
     return d["qemu_device"], d["legacy_pci"] != "-"
 
@@ -40,9 +44,9 @@ BACKENDS = {"net": ("loopback", "none", "nopeer"), "blk": ("disk",), "console": 
             "rng": ("builtin",), "balloon": (), "scsi": ("disk", "none"), "input": ()}
 
 
-def has_variant(device):
+def has_variant(device, vhost=False):
     """Whether QEMU has -transitional / -non-transitional models of the type."""
-    return _qemu_device(device)[1]
+    return _qemu_device(device, vhost)[1]
 
 
 @dataclass
@@ -63,10 +67,14 @@ def expected(config, device):
     d = config.dev(device)
     if d.expect:
         return d.expect, f"set by the configuration ({config.source})"
-    if d.variant and has_variant(device):
+    modern_only = config.vhost and specs.qemu_vhost()[device]["modern_only"] == "yes"
+    if d.variant and has_variant(device, config.vhost):
         return variant_mode(d.variant)
-    return specs.expected_mode(device, config.machine, topology.bus_kind(d.bus), d.prop("disable-legacy"),
-                               d.prop("disable-modern"))
+    mode, why = specs.expected_mode(device, config.machine, topology.bus_kind(d.bus), d.prop("disable-legacy"),
+                                    d.prop("disable-modern"), modern_only=modern_only)
+    if modern_only and mode == "modern":
+        why = f"QEMU's {_qemu_device(device, True)[0]} is virtio 1 only (specs/qemu_vhost.tsv)"
+    return mode, why
 
 
 def variant_mode(variant):
@@ -149,12 +157,20 @@ def device_args(config, device, index, disk, workdir, sockdir=None, name=None, p
     bus= and addr= properties. Net backends loop every frame back: a unix
     datagram socket (in sockdir, a short path) that sends to its own address."""
     d = config.dev(device)
-    name = name or _qemu_device(device)[0]
-    if d.variant and has_variant(device):
+    name = name or _qemu_device(device, config.vhost)[0]
+    if d.variant and has_variant(device, config.vhost):
         name = name.replace("-pci", f"-pci-{d.variant}")
     props = list(place) + list(d.props)
     args = []
-    if device == "rng":
+    if config.vhost:  # the back-end listens on the socket (vhost_backends)
+        sock = os.path.join(sockdir or workdir, f"vu{index}.sock")
+        args += ["-chardev", f"socket,id=vu{index},path={qopt(sock)}"]
+        if device == "net":
+            args += ["-netdev", f"vhost-user,id=net{index},chardev=vu{index}"]
+            props.append(f"netdev=net{index}")
+        else:
+            props.append(f"chardev=vu{index}")
+    elif device == "rng":
         args += ["-object", f"rng-builtin,id=rng{index}"]
         props.append(f"rng=rng{index}")
     elif device == "blk":
@@ -173,7 +189,9 @@ def device_args(config, device, index, disk, workdir, sockdir=None, name=None, p
         props.append(f"id=vser{index}")
     dev = ",".join([name] + props)
     args += ["-device", dev]
-    if device == "scsi" and d.backend == "disk":
+    if config.vhost:
+        pass
+    elif device == "scsi" and d.backend == "disk":
         args += ["-drive", f"file={qopt(disk)},if=none,id=sd{index},format=raw,snapshot=on,readonly=on",
                  "-device", f"scsi-hd,drive=sd{index},bus=scsi{index}.0"]
     elif device == "console" and d.backend == "port":
@@ -183,11 +201,12 @@ def device_args(config, device, index, disk, workdir, sockdir=None, name=None, p
     return args
 
 
-def qemu_devices(devices):
+def qemu_devices(devices, vhost=False):
     """(cell device type, QEMU model or None for the type's own) of every QEMU
-    device the cells need: the input cell is keyboard, mouse and tablet."""
+    device the cells need: the input cell is keyboard, mouse and tablet (one
+    vhost-user-input device with vhost)."""
     out = [(d, None) for d in devices]
-    if "input" in devices:
+    if "input" in devices and not vhost:
         out += [("input", name) for name in INPUT_EXTRA]
     return out
 
@@ -200,7 +219,8 @@ def layout(parts, disk="D", workdir="/w", sockdir=None):
     device type): index of its first device}: the index names its backends,
     console<i>.out)."""
     args, paths, first = [], {}, {}
-    for kind, item in topology.place([(config, qemu_devices(devices)) for config, devices in parts]):
+    placed = topology.place([(config, qemu_devices(devices, config.vhost)) for config, devices in parts])
+    for kind, item in placed:
         if kind == "hop":
             args += ["-device", item]
             continue
@@ -214,7 +234,8 @@ def layout(parts, disk="D", workdir="/w", sockdir=None):
 def loops_back(parts):
     """Whether every net device of the VM has the loopback backend (the
     probe's --net-loopback holds for the whole VM)."""
-    return all(config.dev("net").backend == "loopback" for config, devices in parts if "net" in devices)
+    return all(config.vhost or config.dev("net").backend == "loopback" for config, devices in parts
+               if "net" in devices)
 
 
 def console_ports(parts):
@@ -232,11 +253,17 @@ def vm_command(qemu, config, devices, kernel, initrd, disk, workdir, timeout_ms=
     list of (config, devices) sharing config's machine type and profile."""
     parts = parts or [(config, devices)]
     args = probe_args(loops_back(parts), console_ports(parts), timeout_ms)
+    if config.drv_fault:
+        args += ["--drv-fault", config.drv_fault]
     if config.profile != "probe":
         args += ["--kernel-drivers", "/modules"]
         if config.profile == "kdrv-legacy":
             args.append("--force-legacy")
-    cmd = [qemu, "-nodefaults", "-machine", config.machine, "-accel", accel(), "-m", str(memory),
+    machine = config.machine
+    if any(cfg.vhost for cfg, _ in parts):
+        # vhost-user back-ends map guest memory: it must be a shared memfd
+        machine += ",memory-backend=mem"
+    cmd = [qemu, "-nodefaults", "-machine", machine, "-accel", accel(), "-m", str(memory),
            "-display", "none", "-no-reboot", "-no-user-config",
            "-kernel", kernel, "-initrd", initrd,
            "-append", kernel_cmdline(args),
@@ -249,5 +276,52 @@ def vm_command(qemu, config, devices, kernel, initrd, disk, workdir, timeout_ms=
            "-device", f"isa-debugcon,iobase={RESULTS_PORT:#x},chardev=results"]
     if bios:
         cmd += ["-bios", bios]
+    if machine != config.machine:
+        cmd += ["-object", f"memory-backend-memfd,id=mem,size={memory}M,share=on"]
     cmd += layout(parts, disk, workdir, sockdir)[0]
     return cmd
+
+
+def image_command(qemu, config, parts, image, workdir, memory=1024, sockdir=None):
+    """A user's guest (--guest-image): its disk boots through SeaBIOS from the
+    machine's own IDE/AHCI controller (snapshot=on: the image never
+    changes), the serial console goes to console.log, and the devices of
+    parts are the vhost-user ones; no probe, no results channel."""
+    with open(image, "rb") as fh:
+        fmt = "qcow2" if fh.read(4) == b"QFI\xfb" else "raw"
+    return [qemu, "-nodefaults", "-machine", f"{config.machine},memory-backend=mem", "-accel", accel(),
+            "-m", str(memory), "-display", "none", "-no-user-config",
+            "-object", f"memory-backend-memfd,id=mem,size={memory}M,share=on",
+            "-drive", f"file={qopt(image)},format={fmt},if=ide,snapshot=on",
+            "-chardev", "file,id=console,path=" + qopt(os.path.join(workdir, "console.log")),
+            "-serial", "chardev:console"] + layout(parts, "", workdir, sockdir)[0]
+
+
+@dataclass
+class Backend:
+    index: int       # the device's index in the VM (its chardev vu<index>)
+    config: object
+    device: str
+    sock: str
+    log: str         # the back-end's JSON Lines record
+    cmd: list
+
+
+def vhost_backends(parts, binary, disk, workdir, sockdir=None):
+    """One vconform-vhost-dev per vhost-user device of the VM, on the socket
+    device_args gave its chardev; blk and scsi serve the pattern disk (in
+    memory: writes never reach the file) and blk answers GET_ID as QEMU's
+    virtio-blk does in the other configurations."""
+    out = []
+    for kind, p in topology.place([(config, qemu_devices(devices, config.vhost)) for config, devices in parts]):
+        if kind != "dev" or not p.config.vhost:
+            continue
+        sock = os.path.join(sockdir or workdir, f"vu{p.index}.sock")
+        log = os.path.join(workdir, f"vhost{p.index}.jsonl")
+        cmd = [binary, "--socket", sock, "--device", p.device, "--log", log, "--accept-timeout-ms", "60000"]
+        if p.device in ("blk", "scsi"):
+            cmd += ["--image", disk]
+        if p.device == "blk":
+            cmd += ["--serial", BLK_SERIAL]
+        out.append(Backend(p.index, p.config, p.device, sock, log, cmd))
+    return out

@@ -45,7 +45,8 @@ def needs(config, cells):
     an I/O BAR (legacy or transitional, or a notify capability in one) needs a
     window; devices on the root bus need none."""
     mode = {c.device: c.expected for c in cells}
-    devs = [p for kind, p in topology.place([(config, matrix.qemu_devices(list(mode)))]) if kind == "dev"]
+    devs = [p for kind, p in topology.place([(config, matrix.qemu_devices(list(mode), config.vhost))])
+            if kind == "dev"]
     io = set()
     for p in devs:
         if mode[p.device] in ("legacy", "transitional") or \

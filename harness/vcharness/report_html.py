@@ -6,6 +6,7 @@ opens a cell's details when a link points at it."""
 import html
 import re
 
+from . import report_cert as cert
 from . import report_model as model
 from . import report_safe as safe
 from .report_text import matrix
@@ -41,8 +42,8 @@ _LEGEND = [
     ("conforms", "conforms", "the device shows the expected mode and every check passed"),
     ("violates", "unexpected violation", "a check failed or the mode is wrong, and the xfail file does "
      "not list it: the run fails"),
-    ("error", "unexpected: not judged", "timeout, QEMU crash or refusal, guest panic or probe error, "
-     "not listed in the xfail file: the run fails"),
+    ("error", "unexpected: not judged", "timeout, QEMU crash or refusal, guest panic, probe error or "
+     "back-end error (vconform-vhost-dev crashed or hung), not listed in the xfail file: the run fails"),
     ("known", "known violation", "the xfail file lists this failure (or hang): still a violation, "
      "reported, but the run does not fail"),
     ("skipped", "skipped", "not run, with the reason (a machine type this QEMU lacks, ...)"),
@@ -206,6 +207,7 @@ def html_page(doc, catalogue=()):
            "<p class='muted'>Each cell shows the mode the probe found and the verdict; "
            "it links to its checks.</p>"]
     out += _matrix(cells, anchor)
+    out += cert.html_table(cells)
     out.append("<h2 id='requirements'>Violated requirements</h2>")
     out += _requirements(cells, catalogue, anchor)
     out.append("<h2 id='cells'>Cell details</h2><p class='muted'>Unexpected results are open.</p>")

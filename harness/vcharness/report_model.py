@@ -14,6 +14,8 @@ _PHRASES = {"conforms": ("conforms", "conform"), "violates": ("violates", "viola
             "timeout": ("timed out", "timed out"), "vmm-crash": ("QEMU crash", "QEMU crashes"),
             "vmm-refused": ("refused by QEMU", "refused by QEMU"),
             "guest-panic": ("guest panic", "guest panics"), "probe-error": ("probe error", "probe errors"),
+            "backend-error": ("back-end error", "back-end errors"),
+            "no-driver": ("not started by a driver", "not started by a driver"),
             "skipped": ("skipped", "skipped")}
 
 

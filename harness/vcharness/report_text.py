@@ -3,6 +3,7 @@ the terminal). Each passes its results through report_safe.cells(); every
 string from a cell is escaped for its format and cut."""
 from xml.sax.saxutils import escape, quoteattr
 
+from . import report_cert as cert
 from . import report_model as model
 from . import report_safe as safe
 from .report_safe import printable
@@ -109,6 +110,7 @@ def markdown(doc):
     if known:
         out += ["", "## Known violations (listed in the xfail file)", ""]
         out += [f"- `{_md(r['cell'])}`: {_md(r['reason'])} {_md(' '.join(r['reqs']))}" for r in known]
+    out += cert.markdown(cells, _md)
     cov = doc.get("coverage") or {}
     out += ["", f"Requirements checked: {_md(cov.get('checked', '?'))} of "
                 f"{_md(cov.get('catalogue', '?'))} in the catalogue."]

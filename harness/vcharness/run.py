@@ -4,13 +4,14 @@ that hangs is split, into one VM per configuration and then one per device,
 so one bad device cannot hide the others. Every cell's verdict is appended
 to cells.jsonl the moment it is known."""
 import os
+import re
 import subprocess
 import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from . import matrix, outcap, parse, plan, procs, report_safe
+from . import matrix, outcap, parse, plan, procs, report_safe, vhost
 
 MAX_OUTPUT = parse.MAX_TOTAL
 CONSOLE_MARK = b"vconform-console-ok"  # guest-probe/src/kdrv.h
@@ -27,8 +28,12 @@ def _read(path, limit=MAX_OUTPUT):
 def run_vm(qemu, parts, guest, workdir, timeout, probe_timeout_ms, group):
     """Boots one VM for parts, (config, device types) sharing a machine type
     and profile; returns (vm outcome dict, parsed probe output). workdir
-    exists and belongs to this run; group: the runner's procs.Procs."""
-    for name in ("console.log", "probe.jsonl", "qemu.stderr", "qemu.cmdline"):
+    exists and belongs to this run; group: the runner's procs.Procs.
+    guest["image"]: a user's disk image (--guest-image) boots instead of
+    the probe, and runs until it powers off or timeout passes."""
+    names = ["console.log", "probe.jsonl", "qemu.stderr", "qemu.cmdline"] + \
+        [n for n in os.listdir(workdir) if re.match(r"^vhost\d+\.(jsonl|stderr)$", n)]
+    for name in names:
         try:
             os.unlink(os.path.join(workdir, name))  # a retry's: ours
         except FileNotFoundError:
@@ -42,24 +47,41 @@ def run_vm(qemu, parts, guest, workdir, timeout, probe_timeout_ms, group):
 
 def _boot(qemu, parts, guest, workdir, timeout, probe_timeout_ms, initrd, sockdir, group):
     config = parts[0][0]
-    cmd = matrix.vm_command(qemu, config, None, guest["kernel"], initrd, guest["disk"],
-                            workdir, probe_timeout_ms, sockdir=sockdir, bios=guest.get("bios"), parts=parts)
+    if guest.get("image"):
+        cmd = matrix.image_command(qemu, config, parts, guest["image"], workdir, sockdir=sockdir)
+    else:
+        cmd = matrix.vm_command(qemu, config, None, guest["kernel"], initrd, guest["disk"],
+                                workdir, probe_timeout_ms, sockdir=sockdir, bios=guest.get("bios"), parts=parts)
     with _new(os.path.join(workdir, "qemu.cmdline"), "w") as fh:
         fh.write(" ".join(cmd) + "\n")
     t0 = time.monotonic()
-    with _new(os.path.join(workdir, "qemu.stderr"), "wb") as err:
-        try:
-            p = group.spawn(cmd, stdout=err, stderr=err)
-        except InterruptedError:
-            return {"status": "interrupted", "stderr": "", "seconds": 0, "rc": None, "panic": False,
-                    "workdir": workdir}, parse.parse(b"")
-        except OSError as e:
-            return {"status": "crash", "stderr": str(e), "seconds": 0, "rc": None, "panic": False,
-                    "workdir": workdir}, parse.parse(b"")
-        try:
-            rc, status, hang = _wait(p, timeout, workdir, t0, group.stopping)
-        finally:
-            group.end(p)  # the whole process group, whatever happened
+    backends = matrix.vhost_backends(parts, guest.get("vhostdev", ""), guest["disk"], workdir, sockdir)
+    procs, ended = [], {}
+
+    def early(status, why):
+        return {"status": status, "stderr": why, "seconds": 0, "rc": None, "panic": False,
+                "workdir": workdir, "backends": ended}, parse.parse(b"")
+    try:
+        with _new(os.path.join(workdir, "qemu.stderr"), "wb") as err:
+            try:
+                procs = vhost.start(group, backends, workdir)
+                not_ready = vhost.wait_ready(procs)
+                if not_ready:  # no QEMU without its back-ends
+                    ended = vhost.stop(group, procs, grace=0)
+                    return early("backend-error", not_ready)
+                p = group.spawn(cmd, stdout=err, stderr=err)
+            except InterruptedError:
+                return early("interrupted", "")
+            except OSError as e:
+                return early("crash", str(e))
+            try:
+                rc, status, hang = _wait(p, timeout, workdir, t0, group.stopping,
+                                         watchdogs=not guest.get("image"))
+            finally:
+                group.end(p)  # the whole process group, whatever happened
+    finally:
+        if procs and not ended:
+            ended = vhost.stop(group, procs)
     secs = time.monotonic() - t0
     stderr = _read(os.path.join(workdir, "qemu.stderr"), 64 << 10).decode("utf-8", "replace")
     console = _read(os.path.join(workdir, "console.log")).decode("utf-8", "replace")
@@ -69,7 +91,7 @@ def _boot(qemu, parts, guest, workdir, timeout, probe_timeout_ms, initrd, sockdi
     if status == "crash" and rc == 1 and out.start is None and "Kernel" not in console:
         status = "refused"
     vm = {"status": status, "rc": rc, "seconds": round(secs, 2), "stderr": stderr.strip(),
-          "panic": "Kernel panic" in console, "workdir": workdir}
+          "panic": "Kernel panic" in console, "workdir": workdir, "backends": ended}
     if hang:
         vm["hang"] = hang
     if cut:
@@ -89,11 +111,12 @@ FIRMWARE_TIMEOUT = 5.0
 BOOT_TIMEOUT = 20.0
 
 
-def _wait(p, timeout, workdir, t0, stopping):
+def _wait(p, timeout, workdir, t0, stopping, watchdogs=True):
     """(rc, status, hang reason): waits for QEMU, killing it at the time limit,
     at FIRMWARE_TIMEOUT when the console is still silent, at BOOT_TIMEOUT
-    when the probe has not started yet, when an output file passes
-    outcap.FLOOD_LIMIT, or when the run is stopping."""
+    when the probe has not started yet (watchdogs: a user's guest may say
+    nothing on the console), when an output file passes outcap.FLOOD_LIMIT,
+    or when the run is stopping."""
     console_path = os.path.join(workdir, "console.log")
     result_path = os.path.join(workdir, "probe.jsonl")
     while True:
@@ -112,6 +135,8 @@ def _wait(p, timeout, workdir, t0, stopping):
             return None, "flood", f"{name} passed {outcap.FLOOD_LIMIT >> 20} MiB: output flood, VM stopped"
         if elapsed >= timeout:
             return None, "timeout", f"killed at the {timeout:g} s time limit"
+        if not watchdogs:
+            continue
         if elapsed >= min(FIRMWARE_TIMEOUT, timeout) and _size(console_path) == 0 and _size(result_path) == 0:
             return None, "timeout", \
                 f"console silent for {min(FIRMWARE_TIMEOUT, timeout):g} s: hung before the kernel started"
@@ -193,7 +218,7 @@ class Runner:
         with self.lock:
             self.vms.append({"config": vp.name, "configs": [cfg.name for cfg, _ in vp.parts],
                              "devices": [c.device for c in vp.cells], **{k: vm.get(k) for k in (
-                                 "status", "rc", "seconds", "panic", "workdir", "hang", "cut")},
+                                 "status", "rc", "seconds", "panic", "workdir", "hang", "cut", "backends")},
                              "stderr": vm["stderr"][-2000:]})
 
     def _workdir(self, vp):
@@ -218,7 +243,9 @@ class Runner:
                 break
             attempt += 1
         self._vm_record(vp, vm)
-        if vm["status"] in ("refused", "timeout") and len(vp.cells) > 1 and not self.interrupted:
+        # (a user's guest ends at its time limit: that is no hang)
+        hung = vm["status"] == "refused" or (vm["status"] == "timeout" and not self.guest.get("image"))
+        if hung and len(vp.cells) > 1 and not self.interrupted:
             # one device may be what QEMU refuses or hangs on: split the VM,
             # by configuration, then by device, so the others get verdicts
             if len(vp.parts) > 1:
@@ -236,8 +263,18 @@ class Runner:
                 if c.device == "console" and vm["status"] == "ok":
                     addrs = {d.get("addr") for d in parse.cell_devices(c, out, where)}
                     _check_console_host_side(vm, first[(cfg.name, c.device)], addrs, out)
+                if self.guest.get("image"):  # the device side alone judges a user's guest
+                    res = vhost.image_verdict(c, vm, first[(cfg.name, c.device)], self.xfail)
+                    res["vm"] = {"status": vm["status"], "seconds": vm["seconds"], "workdir": vm["workdir"],
+                                 "attempts": attempt + 1}
+                    self._emit(res)
+                    continue
+                if cfg.vhost:  # the back-end's judgement joins the probe's checks
+                    log = vhost.add_checks(c, vm, out, where, first[(cfg.name, c.device)])
                 res = parse.cell_verdict(c, vm, out, self.xfail, paths=where,
                                          configured={p for ps in paths.values() for p in ps})
+                if cfg.vhost:
+                    vhost.annotate(res, c, vm, log, out, first[(cfg.name, c.device)])
                 res["vm"] = {"status": vm["status"], "seconds": vm["seconds"], "workdir": vm["workdir"],
                              "attempts": attempt + 1}
                 res["retried"] = attempt > 0

@@ -82,6 +82,12 @@ def qemu_buses(specs_dir=SPECS_DIR):
     return read_tsv(os.path.join(specs_dir, "qemu_buses.tsv"))
 
 
+def qemu_vhost(specs_dir=SPECS_DIR):
+    """{type: row} of QEMU's vhost-user front-ends (qemu_vhost.tsv): type,
+    qemu_device, frontend, variants, modern_only, needs_kvm."""
+    return {r["type"]: r for r in read_tsv(os.path.join(specs_dir, "qemu_vhost.tsv"))}
+
+
 # the bus a device sits on, as qemu_modes.tsv's rules tell them apart
 BUSES = ("root", "port", "conventional")
 
@@ -101,16 +107,18 @@ def machine_class(machine):
 
 
 def expected_mode(device_short, machine, bus, disable_legacy="auto", disable_modern="auto",
-                  specs_dir=SPECS_DIR):
+                  specs_dir=SPECS_DIR, modern_only=False):
     """(mode, why) QEMU should give a device of this type in this
-    configuration, from qemu_modes.tsv. bus is one of BUSES."""
+    configuration, from qemu_modes.tsv. bus is one of BUSES. modern_only:
+    the QEMU model is virtio 1 only although the type has a legacy id (a
+    vhost-user front-end, qemu_vhost.tsv)."""
     if bus not in BUSES:
         raise ValueError(f"bus must be one of {', '.join(BUSES)}, not {bus!r}")
     for flag in (disable_legacy, disable_modern):
         if flag not in ("auto", "on", "off"):
             raise ValueError(f"disable-legacy/disable-modern must be auto, on or off, not {flag!r}")
     dev = device_type(device_short, specs_dir)
-    has_legacy = "no" if dev["legacy_pci"] == "-" else "yes"
+    has_legacy = "no" if dev["legacy_pci"] == "-" or modern_only else "yes"
     have = {"device_legacy": has_legacy, "machine": machine_class(machine), "bus": bus,
             "disable_legacy": disable_legacy, "disable_modern": disable_modern}
     for rule in qemu_mode_rules(specs_dir):

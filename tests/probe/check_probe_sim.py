@@ -76,6 +76,18 @@ def main():
     for addr, mode in modes.items():
         if mode == "transitional" and (addr, "pci", "transitional.same_device") not in passed:
             problems.append(f"{addr}: transitional.same_device did not pass")
+    # the probe's own driver passes its judge (the reference device) in every personality
+    judged = {(r["addr"], r["driver"]) for r in checks if r["id"] == "judge.driver" and r["verdict"] == "pass"}
+    for addr, mode in modes.items():
+        for drv in {"modern": ["modern"], "legacy": ["legacy"], "transitional": ["modern", "legacy"]}[mode]:
+            if (addr, drv) not in judged:
+                problems.append(f"{addr} ({mode}) {drv}: judge.driver did not pass")
+    # and a planted driver fault is caught and named, in every personality
+    rc, recs = run(probe, "rng:transitional", DEFAULT_ARGS + ["--drv-fault", "avail-jump"])
+    caught = {r["driver"] for r in recs if r["type"] == "check" and r["id"] == "judge.driver" and
+              r["verdict"] == "fail" and r["reqs"] == ["drv.vq_avail.1"]}
+    if rc != 1 or caught != {"modern", "legacy"}:
+        problems.append(f"--drv-fault avail-jump: exit {rc}, caught in {sorted(caught)}")
 
     # a second notify capability in an I/O BAR (QEMU's modern-pio-notify): a
     # third personality drives the device through it

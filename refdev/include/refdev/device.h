@@ -110,6 +110,11 @@ struct vc_dev {
      * or a ring refused (err: the ring layer's code). May be NULL. */
     void (*on_pop)(void *opaque, unsigned q, uint16_t id, const char *err);
     void *pop_opaque;
+    /* Observer of the chains themselves (a vhost-user back-end counting the
+     * driver rules each chain was checked against): used false when a model
+     * takes a chain, true just before it returns one. May be NULL. */
+    void (*on_chain)(void *opaque, unsigned q, const vc_chain *c, bool used);
+    void *chain_opaque;
 
     unsigned nqueues;
     vc_dev_queue q[VC_DEV_MAX_QUEUES];

@@ -1,0 +1,96 @@
+/* vconform-vhost-dev's back-end: one vhost-user connection serving one
+ * reference device model.
+ *
+ * The front-end (QEMU) never shows the back-end the driver's status
+ * writes: it sends features, memory and rings when the guest sets
+ * DRIVER_OK, and takes the rings back (GET_VRING_BASE) when the guest
+ * resets the device. So a "session" starts when the first ring is ready:
+ * the device core is walked through ACKNOWLEDGE, DRIVER, the features the
+ * front-end passed, FEATURES_OK and DRIVER_OK, and each ring becomes one of
+ * its queues; it ends when the last ring stops, with a device reset.
+ * Inside a session everything the driver wrote into rings and buffers is
+ * judged by the reference device and recorded (vd_log.h); what the
+ * front-end does wrong is recorded as its own, never as the driver's. */
+#ifndef VD_BACK_H
+#define VD_BACK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "refdev/models.h"
+#include "vd_log.h"
+#include "vd_mem.h"
+#include "vd_rules.h"
+#include "vd_types.h"
+#include "vu_msg.h"
+
+#define VD_MAX_RINGS 8
+
+typedef struct vd_ring {
+    uint32_t num;              /* SET_VRING_NUM, 0 until given */
+    bool addr_set;
+    uint64_t desc, avail, used; /* the front-end's user addresses */
+    uint32_t base;             /* SET_VRING_BASE */
+    int kick, call, err;       /* eventfds, -1 when none */
+    bool started;              /* a kick fd came; until GET_VRING_BASE */
+    bool enabled;              /* SET_VRING_ENABLE 1 */
+    bool live;                 /* a queue of the device core */
+    bool err_signalled, flags_faulted; /* once a session each */
+    bool call_missed;          /* a notification came before the call fd */
+    uint64_t *snap;            /* per head index: hash of a taken chain's descriptors, 0 none */
+    uint32_t nsnap;
+} vd_ring;
+
+typedef struct vd_back {
+    const vd_type *type;
+    vc_dev *dev;
+    vd_mem mem;
+    vd_log *log;
+    uint64_t features; /* the last SET_FEATURES */
+    bool features_set;
+    uint64_t proto;    /* acknowledged protocol features */
+    uint64_t status;   /* the last SET_STATUS */
+    unsigned nrings;
+    vd_ring ring[VD_MAX_RINGS];
+    unsigned session;  /* sessions so far; the current one while running */
+    bool running;      /* the device core is at DRIVER_OK */
+    const char *mode;  /* legacy, modern or modern-packed: the session's */
+    vd_rules rules;    /* the session's */
+    uint64_t chains;   /* taken in the session */
+    uint64_t faults;   /* driver faults in all sessions */
+    uint64_t faults_seen; /* the core's faults_total already drained */
+} vd_back;
+
+/* Creates the model; false when its options are refused. */
+bool vd_back_init(vd_back *b, const vd_type *t, const vc_model_opts *o, vd_log *log);
+void vd_back_destroy(vd_back *b);
+
+/* Protocol features the back-end offers. */
+uint64_t vd_back_proto_offered(const vd_back *b);
+
+/* One request from the front-end. Its fds are taken (kept or closed).
+ * When *has_reply, reply is to be sent. false: drop the connection (the
+ * reason is logged). */
+bool vd_back_handle(vd_back *b, vu_msg *m, vu_msg *reply, bool *has_reply);
+/* The kick eventfd of ring q fired (already drained). */
+void vd_back_kick(vd_back *b, unsigned q);
+/* A kick fd that hung up or errs: dropped, recorded. */
+void vd_back_kick_gone(vd_back *b, unsigned q);
+/* The connection is over: every ring stops, the session's rules and the
+ * end record are written. */
+void vd_back_end(vd_back *b, const char *reason);
+
+/* ---- vd_ring.c, for vd_handle.c ---- */
+/* Hooks the device core's interrupts and chain observer to b. */
+void vd_ring_attach(vd_back *b);
+void vd_ring_try_start(vd_back *b, unsigned q);
+/* Stops ring q; returns the base to report. */
+uint32_t vd_ring_stop(vd_back *b, unsigned q);
+void vd_ring_close_fds(vd_ring *r);
+/* Records what the front-end did wrong. */
+void vd_front_fault(vd_back *b, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Writes the device core's new faults to the log. */
+void vd_drain_faults(vd_back *b);
+
+#endif

@@ -1,0 +1,427 @@
+/* Sessions and rings of the back-end (see vd_back.h): the device core is
+ * walked through initialisation when the first ring is ready, each ring
+ * becomes a queue, chains are watched for the rules they were checked
+ * against, and faults go to the log. */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vc/req_ids.h"
+#include "vc/ring.h"
+#include "vd_back.h"
+
+#define VHOST_F_LOG_ALL 26
+
+void vd_front_fault(vd_back *b, const char *code, const char *fmt, ...)
+{
+    char detail[160];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof(detail), fmt, ap);
+    va_end(ap);
+    vd_log_fault(b->log, "front-end", b->session, code, "", -1, detail);
+}
+
+static void signal_fd(int fd)
+{
+    uint64_t one = 1;
+    if (fd >= 0 && write(fd, &one, sizeof(one)) < 0) {
+        /* a full or closed eventfd: the front-end stopped listening */
+    }
+}
+
+void vd_drain_faults(vd_back *b)
+{
+    vc_dev *d = b->dev;
+    for (unsigned i = 0; i < d->nfaults; i++) {
+        const vc_fault *f = &d->fault[i];
+        bool drv = f->req && !strncmp(f->req, "drv.", 4);
+        vd_log_fault(b->log, drv ? "driver" : "device", b->session, f->code, f->req, f->queue, f->detail);
+        if (drv) {
+            vd_rules_broken(&b->rules, f->req);
+            b->faults++;
+        }
+        /* a broken ring: the front-end hears of it on the error eventfd
+         * (the config change that says NEEDS_RESET has no way to QEMU) */
+        if (f->queue >= 0 && (unsigned)f->queue < b->nrings && (d->status & VC_STATUS_NEEDS_RESET) &&
+            !b->ring[f->queue].err_signalled) {
+            b->ring[f->queue].err_signalled = true;
+            signal_fd(b->ring[f->queue].err);
+        }
+    }
+    uint64_t lost = d->faults_total - b->faults_seen - d->nfaults;
+    if (lost)
+        vd_log_fault(b->log, "device", b->session, "FAULTS_LOST", "", -1,
+                     "more faults in one step than the device core keeps");
+    b->faults_seen = d->faults_total;
+    d->nfaults = 0; /* the log has them: the core's table is ours to empty */
+}
+
+/* ---- chains: the rules they were checked against, and their descriptors
+ * while the device holds them ---- */
+
+static uint64_t fnv(uint64_t h, const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 0x100000001b3ull;
+    return h;
+}
+
+/* Hash of the descriptors of the split chain at head (and of its indirect
+ * table), read as the driver left them; never 0. */
+static uint64_t chain_hash(const vc_vq_dev *q, uint16_t head)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    uint32_t idx = head;
+    for (uint32_t n = 0; n <= q->size && idx < q->size; n++) {
+        uint8_t raw[VC_SPLIT_DESC_SIZE];
+        if (!vc_gmem_read(q->mem, q->desc + (uint64_t)idx * VC_SPLIT_DESC_SIZE, raw, sizeof(raw)))
+            break;
+        h = fnv(h, raw, sizeof(raw));
+        uint16_t flags = (uint16_t)(raw[12] | raw[13] << 8), next = (uint16_t)(raw[14] | raw[15] << 8);
+        if (flags & VC_DESC_F_INDIRECT) {
+            uint64_t addr, len = (uint32_t)(raw[8] | raw[9] << 8 | raw[10] << 16 | (uint32_t)raw[11] << 24);
+            memcpy(&addr, raw, 8); /* little-endian hosts only, as the rest of the tree */
+            if (len > (uint64_t)q->size * VC_SPLIT_DESC_SIZE)
+                len = (uint64_t)q->size * VC_SPLIT_DESC_SIZE; /* a longer table was refused */
+            for (uint64_t off = 0; off < len; off += sizeof(raw)) {
+                uint64_t k = len - off < sizeof(raw) ? len - off : sizeof(raw);
+                if (!vc_gmem_read(q->mem, addr + off, raw, k))
+                    break;
+                h = fnv(h, raw, k);
+            }
+            break;
+        }
+        if (!(flags & VC_DESC_F_NEXT))
+            break;
+        idx = next;
+    }
+    return h ? h : 1;
+}
+
+/* Ring-level rules the walk evaluated on a chain it took. */
+static void ring_rules(vd_back *b, const vc_vq_dev *q, const vc_chain *c)
+{
+    vd_rules *r = &b->rules;
+    vd_rules_seen(r, REQ_DRV_RESERVED_FEATURES_4); /* every buffer in guest memory */
+    if (q->packed) {
+        vd_rules_seen(r, REQ_DRV_PACKED_SG_2);
+        vd_rules_seen(r, REQ_DRV_PACKED_SG_3);
+        vd_rules_seen(r, REQ_DRV_IMPLIED_BUFFER_ID_RANGE);
+        if (c->ndesc > 1)
+            vd_rules_seen(r, REQ_DRV_PACKED_SG_6);
+        return;
+    }
+    vd_rules_seen(r, REQ_DRV_VQ_AVAIL_1);
+    vd_rules_seen(r, REQ_DRV_IMPLIED_HEAD_RANGE);
+    vd_rules_seen(r, REQ_DRV_VQ_DESC_1);
+    vd_rules_seen(r, REQ_DRV_FRAMING_1);
+    vd_rules_seen(r, REQ_DRV_VQ_INDIRECT_3);
+    if (c->nseg > 1)
+        vd_rules_seen(r, REQ_DRV_IMPLIED_NEXT_RANGE);
+    uint16_t flags;
+    if (vc_gmem_ld16(q->mem, q->desc + (uint64_t)c->id * VC_SPLIT_DESC_SIZE + VC_SPLIT_DESC_FLAGS, &flags) &&
+        (flags & VC_DESC_F_INDIRECT)) {
+        vd_rules_seen(r, REQ_DRV_VQ_INDIRECT_1);
+        vd_rules_seen(r, REQ_DRV_VQ_INDIRECT_2);
+        vd_rules_seen(r, REQ_DRV_VQ_INDIRECT_4);
+        vd_rules_seen(r, REQ_DRV_IMPLIED_INDIRECT_LEN);
+    }
+}
+
+static void on_chain(void *opaque, unsigned qi, const vc_chain *c, bool used)
+{
+    vd_back *b = opaque;
+    if (qi >= b->nrings)
+        return;
+    vd_ring *ring = &b->ring[qi];
+    const vc_vq_dev *q = &b->dev->q[qi].vq;
+    bool snap = !q->packed && ring->snap && c->id < ring->nsnap;
+    if (!used) {
+        b->chains++;
+        ring_rules(b, q, c);
+        b->type->classify(&b->rules, b->dev, qi, c);
+        if (snap)
+            ring->snap[c->id] = chain_hash(q, c->id);
+        return;
+    }
+    /* the driver must leave an exposed chain alone until it is used */
+    if (!snap || !ring->snap[c->id])
+        return;
+    if (chain_hash(q, c->id) == ring->snap[c->id])
+        vd_rules_seen(&b->rules, REQ_DRV_CLEANUP_1);
+    else
+        vc_dev_fault(b->dev, "DRV_DESC_CHANGED", REQ_DRV_CLEANUP_1, (int)qi, false,
+                     "descriptors of chain %u changed while the device held it", c->id);
+    ring->snap[c->id] = 0;
+}
+
+static void on_irq(void *opaque, uint16_t vector)
+{
+    vd_back *b = opaque;
+    if (vector < b->nrings && b->ring[vector].call < 0)
+        b->ring[vector].call_missed = true; /* given to the call fd when it comes */
+    else if (vector < b->nrings)
+        signal_fd(b->ring[vector].call);
+    /* a config change (NEEDS_RESET) cannot reach QEMU: no back-end channel */
+}
+
+static bool ring_enabled(const vd_back *b, const vd_ring *r);
+static void serve_queue(vd_back *b, unsigned qi);
+
+void vd_ring_attach(vd_back *b)
+{
+    b->dev->irq = on_irq;
+    b->dev->irq_opaque = b;
+    b->dev->on_chain = on_chain;
+    b->dev->chain_opaque = b;
+}
+
+/* ---- sessions ---- */
+
+static void begin_session(vd_back *b)
+{
+    vc_dev *d = b->dev;
+    vc_dev_reset(d);
+    vd_rules_clear(&b->rules);
+    b->chains = 0;
+    b->session++;
+    uint64_t f = b->features & ~(1ull << VU_F_PROTOCOL_FEATURES | 1ull << VHOST_F_LOG_ALL);
+    uint64_t unoffered = f & ~d->offered;
+    if (unoffered) /* a front-end that passes the guest's features unfiltered */
+        vd_front_fault(b, "FEATURES_NOT_OFFERED",
+                       "SET_FEATURES 0x%llx has bits the back-end never offered: 0x%llx",
+                       (unsigned long long)b->features, (unsigned long long)unoffered);
+    f &= d->offered;
+    d->legacy = !(f & (1ull << VC_F_VERSION_1));
+    b->mode = d->legacy ? "legacy" : (f & (1ull << VC_F_RING_PACKED)) ? "modern-packed" : "modern";
+    vd_log_session(b->log, b->session, f, unoffered, b->mode);
+    uint8_t s = VC_STATUS_ACKNOWLEDGE;
+    vc_dev_set_status(d, s);
+    vc_dev_set_status(d, s |= VC_STATUS_DRIVER);
+    vc_dev_set_driver_features(d, 0, (uint32_t)f);
+    vc_dev_set_driver_features(d, 1, (uint32_t)(f >> 32));
+    if (!d->legacy)
+        vc_dev_set_status(d, s |= VC_STATUS_FEATURES_OK);
+    vc_dev_set_status(d, s | VC_STATUS_DRIVER_OK);
+    b->running = (vc_dev_status(d) & VC_STATUS_DRIVER_OK) != 0;
+    vd_drain_faults(b);
+}
+
+static void end_session(vd_back *b)
+{
+    vd_drain_faults(b);
+    vd_log_rules(b->log, b->session, b->mode, b->chains, &b->rules);
+    vc_dev_reset(b->dev);
+    b->running = false;
+}
+
+/* The ring's parts as guest-physical addresses. */
+static bool ring_gpas(vd_back *b, const vd_ring *r, bool packed, uint64_t *desc, uint64_t *drv, uint64_t *dev)
+{
+    uint64_t n = r->num;
+    uint64_t dl = packed ? vc_packed_desc_bytes((uint32_t)n) : vc_split_desc_bytes((uint32_t)n);
+    uint64_t al = packed ? VC_PACKED_EVENT_SIZE : vc_split_avail_bytes((uint32_t)n);
+    uint64_t ul = packed ? VC_PACKED_EVENT_SIZE : vc_split_used_bytes((uint32_t)n);
+    return vd_mem_gpa(&b->mem, r->desc, dl, desc) && vd_mem_gpa(&b->mem, r->avail, al, drv) &&
+           vd_mem_gpa(&b->mem, r->used, ul, dev);
+}
+
+/* Where the ring stood (SET_VRING_BASE): split, the next available index;
+ * packed, position and wrap counter of the next available (low 16 bits)
+ * and used (high 16 bits) descriptor. */
+static void restore_base(vc_vq_dev *q, uint32_t base)
+{
+    if (!q->packed) {
+        q->last_avail = (uint16_t)base;
+        vc_gmem_ld16(q->mem, q->device + VC_SPLIT_USED_IDX, &q->used_idx);
+        q->signalled_used = q->used_idx;
+        return;
+    }
+    q->avail_pos = (uint16_t)(base & 0x7fff) % q->size;
+    q->avail_wrap = (base >> 15) & 1;
+    uint32_t used = base >> 16 ? base >> 16 : base & 0xffff;
+    q->used_pos = (uint16_t)(used & 0x7fff) % q->size;
+    q->used_wrap = (used >> 15) & 1;
+}
+
+static void ring_live(vd_back *b, unsigned qi)
+{
+    vc_dev *d = b->dev;
+    vd_ring *r = &b->ring[qi];
+    vc_dev_queue *dq = &d->q[qi];
+    bool packed = vc_dev_has(d, VC_F_RING_PACKED);
+    if (r->num == 0 || r->num > dq->max_size || (!packed && !vc_is_pow2(r->num) && d->legacy)) {
+        vd_front_fault(b, "RING_SIZE", "ring %u of %u entries (the model takes up to %u)", qi, r->num,
+                       dq->max_size);
+        return;
+    }
+    /* a modern driver picked the size: a split ring's must be a power of 2 */
+    if (!vc_dev_queue_set_size(d, qi, (uint16_t)r->num)) {
+        vd_drain_faults(b);
+        return;
+    }
+    if (!d->legacy)
+        vd_rules_seen(&b->rules, packed ? REQ_DRV_PCI_COMMON_2 : REQ_DRV_PCI_COMMON_3);
+    uint64_t desc, drv, dev;
+    if (!ring_gpas(b, r, packed, &desc, &drv, &dev)) {
+        vd_front_fault(b, "RING_ADDR", "ring %u: an address outside the memory table", qi);
+        return;
+    }
+    vc_dev_queue_set_addr(d, qi, desc, drv, dev);
+    if (!vc_dev_queue_enable(d, qi)) {
+        vd_drain_faults(b); /* misaligned (drv.vq.1, drv.packed.1) */
+        return;
+    }
+    vd_rules_seen(&b->rules, packed ? REQ_DRV_PACKED_1 : REQ_DRV_VQ_1);
+    restore_base(&dq->vq, r->base);
+    if (!packed && dq->vq.used_idx == 0) {
+        /* a fresh used ring: the driver zeroed its flags */
+        uint16_t flags = 0;
+        vc_gmem_ld16(&b->mem.gmem, dev + VC_SPLIT_USED_FLAGS, &flags);
+        if (flags)
+            vc_dev_fault(d, "DRV_USED_FLAGS", REQ_DRV_VQ_AVAIL_SUPP_1, (int)qi, false,
+                         "used ring flags 0x%x when the ring started", flags);
+        else
+            vd_rules_seen(&b->rules, REQ_DRV_VQ_AVAIL_SUPP_1);
+    }
+    dq->msix_vector = (uint16_t)qi; /* on_irq's vector is the ring */
+    free(r->snap);
+    r->nsnap = packed ? 0 : r->num;
+    r->snap = packed ? NULL : calloc(r->num, sizeof(*r->snap));
+    r->live = true;
+    r->err_signalled = r->flags_faulted = false;
+    serve_queue(b, qi); /* buffers made available before the kick fd came */
+    vd_drain_faults(b);
+}
+
+void vd_ring_try_start(vd_back *b, unsigned qi)
+{
+    vd_ring *r = &b->ring[qi];
+    if (r->live || !r->started || !ring_enabled(b, r) || !r->num || !r->addr_set || !b->features_set ||
+        b->mem.n == 0)
+        return;
+    if (!b->running)
+        begin_session(b);
+    if (b->running)
+        ring_live(b, qi);
+}
+
+void vd_ring_close_fds(vd_ring *r)
+{
+    int *fds[] = { &r->kick, &r->call, &r->err };
+    for (unsigned i = 0; i < 3; i++) {
+        if (*fds[i] >= 0)
+            close(*fds[i]);
+        *fds[i] = -1;
+    }
+}
+
+uint32_t vd_ring_stop(vd_back *b, unsigned qi)
+{
+    vd_ring *r = &b->ring[qi];
+    uint32_t base = r->base;
+    if (r->live) {
+        const vc_vq_dev *q = &b->dev->q[qi].vq;
+        base = q->packed ? (uint32_t)q->avail_pos | (uint32_t)q->avail_wrap << 15 |
+                               (uint32_t)q->used_pos << 16 | (uint32_t)q->used_wrap << 31
+                         : q->last_avail;
+        vc_dev_queue_reset(b->dev, qi); /* held chains are dropped, as a reset would */
+        r->live = false;
+    }
+    r->started = r->call_missed = false;
+    r->base = base;
+    if (r->kick >= 0)
+        close(r->kick);
+    if (r->call >= 0)
+        close(r->call);
+    r->kick = r->call = -1;
+    bool any = false;
+    for (unsigned i = 0; i < b->nrings; i++)
+        any |= b->ring[i].live;
+    if (!any && b->running)
+        end_session(b);
+    return base;
+}
+
+static bool ring_enabled(const vd_back *b, const vd_ring *r)
+{
+    return r->enabled || !(b->features & (1ull << VU_F_PROTOCOL_FEATURES));
+}
+
+/* The available ring's flags: 0 or 1 without EVENT_IDX, 0 with it. */
+static void check_avail_flags(vd_back *b, unsigned qi, vd_ring *r)
+{
+    const vc_vq_dev *q = &b->dev->q[qi].vq;
+    if (q->packed)
+        return;
+    uint16_t flags = 0;
+    vc_gmem_ld16(q->mem, q->driver + VC_SPLIT_AVAIL_FLAGS, &flags);
+    const char *req = q->event_idx ? REQ_DRV_VQ_USED_SUPP_3 : REQ_DRV_VQ_USED_SUPP_1;
+    if (q->event_idx ? flags == 0 : flags <= 1)
+        vd_rules_seen(&b->rules, req);
+    else if (!r->flags_faulted) { /* once a session: a driver does it on every kick */
+        r->flags_faulted = true;
+        vc_dev_fault(b->dev, "DRV_AVAIL_FLAGS", req, (int)qi, false, "available ring flags 0x%x%s", flags,
+                     q->event_idx ? " with EVENT_IDX" : "");
+    }
+}
+
+/* True when the driver has made a buffer available the device has not
+ * taken yet. */
+static bool more_available(const vc_vq_dev *q)
+{
+    uint16_t v = 0;
+    if (q->packed) {
+        vc_gmem_ld16_acquire(q->mem, q->desc + (uint64_t)q->avail_pos * VC_PACKED_DESC_SIZE + VC_PACKED_DESC_FLAGS, &v);
+        return !!(v & VC_DESC_F_AVAIL) == q->avail_wrap && !!(v & VC_DESC_F_USED) != q->avail_wrap;
+    }
+    vc_gmem_ld16_acquire(q->mem, q->driver + VC_SPLIT_AVAIL_IDX, &v);
+    return v != q->last_avail;
+}
+
+/* Serves a queue. The device core asks for the next kick (avail_event, or
+ * the packed device area) when it finds the ring empty, then looks once
+ * more; with the driver on another CPU that store must be visible before
+ * the second look, or a buffer added meanwhile is never kicked (the driver
+ * read the old avail_event) and never seen. The fence and the look here
+ * close that window; a few rounds bound the work when a model leaves
+ * buffers available on purpose (its held chains are full). */
+static void serve_queue(vd_back *b, unsigned qi)
+{
+    for (unsigned round = 0; round < 4; round++) {
+        vc_dev_notify(b->dev, qi);
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        const vc_dev_queue *q = &b->dev->q[qi];
+        if (!q->enabled || !more_available(&q->vq))
+            break;
+    }
+}
+
+void vd_back_kick(vd_back *b, unsigned qi)
+{
+    if (qi >= b->nrings)
+        return;
+    vd_ring *r = &b->ring[qi];
+    if (!r->live) {
+        vd_ring_try_start(b, qi); /* the kick starts a ring (vhost-user.rst, "Ring states") */
+        return;
+    }
+    if (!b->running || !ring_enabled(b, r))
+        return; /* a disabled ring's buffers wait for SET_VRING_ENABLE */
+    check_avail_flags(b, qi, r);
+    serve_queue(b, qi);
+    vd_drain_faults(b);
+}
+
+void vd_back_kick_gone(vd_back *b, unsigned qi)
+{
+    vd_ring *r = &b->ring[qi];
+    vd_front_fault(b, "KICK_FD_GONE", "ring %u: the kick fd hung up or failed; no more kicks from it", qi);
+    if (r->kick >= 0)
+        close(r->kick);
+    r->kick = -1;
+}
