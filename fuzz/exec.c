@@ -290,9 +290,7 @@ static void ev_took(void *ctx, uint16_t id)
     /* A writable buffer over the rings lets the device's data land on used
      * entries (the driver's fault): used entries can no longer be trusted. */
     for (unsigned i = 0; i < c->nwr && !f->uc.lost; i++)
-        if (overlaps(c->wr[i].gpa, c->wr[i].len, f->desc, table_bytes(f)) ||
-            overlaps(c->wr[i].gpa, c->wr[i].len, f->device, vc_split_used_bytes(f->size)))
-            f->uc.lost = true;
+        vc_usedchk_writable(&f->uc, c->wr[i].gpa, c->wr[i].len);
     if (c->wr_overflow)
         f->uc.lost = true;
     if (!f->data_reads)
@@ -425,10 +423,7 @@ static void start_queue(vc_fz *f, bool clear_rings)
  * same for a split used ring the driver scribbles on (MEM). */
 static void ring_written(void *ctx, uint64_t gpa, uint64_t len)
 {
-    vc_fz *f = ctx;
-    if (f->oracle.packed ? f->uc.ninflight > 0 && overlaps(gpa, len, f->desc, table_bytes(f))
-                         : overlaps(gpa, len, f->device, vc_split_used_bytes(f->size)))
-        f->uc.lost = true;
+    vc_usedchk_driver_wrote(&((vc_fz *)ctx)->uc, gpa, len);
 }
 
 /* ---- used ring checks (fuzz/usedchk.c) ---- */

@@ -60,6 +60,24 @@ bool vc_usedchk_took(vc_usedchk *u, uint16_t id, uint64_t writable, uint16_t slo
     return dup;
 }
 
+static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+    return a < b + blen && b < a + alen;
+}
+
+void vc_usedchk_driver_wrote(vc_usedchk *u, uint64_t gpa, uint64_t len)
+{
+    if (u->packed ? u->ninflight > 0 && overlaps(gpa, len, u->desc, 16ull * u->size)
+                  : overlaps(gpa, len, u->device, vc_split_used_bytes(u->size)))
+        u->lost = true;
+}
+
+void vc_usedchk_writable(vc_usedchk *u, uint64_t gpa, uint64_t len)
+{
+    if (overlaps(gpa, len, u->desc, 16ull * u->size) || overlaps(gpa, len, u->device, vc_split_used_bytes(u->size)))
+        u->lost = true;
+}
+
 static __attribute__((format(printf, 4, 5))) void finding(vc_usedchk *u, const char *kind, const char *req,
                                                           const char *fmt, ...)
 {

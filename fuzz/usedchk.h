@@ -42,6 +42,13 @@ void vc_usedchk_start(vc_usedchk *u, const vc_gmem *mem, uint16_t size, bool pac
 /* The device took chain id; true when the id was already in flight (the
  * driver made it available twice: packed used slots are then unknowable). */
 bool vc_usedchk_took(vc_usedchk *u, uint16_t id, uint64_t writable, uint16_t slots);
+/* The driver wrote [gpa, gpa+len) (a descriptor, raw bytes): over a split
+ * used ring, or over the packed ring while chains are in flight (a slot it
+ * wrote can look used), the used ring can no longer be read. */
+void vc_usedchk_driver_wrote(vc_usedchk *u, uint64_t gpa, uint64_t len);
+/* A chain taken has a writable buffer at [gpa, gpa+len): over the rings,
+ * the device's data may land on used entries (the driver's fault). */
+void vc_usedchk_writable(vc_usedchk *u, uint64_t gpa, uint64_t len);
 /* Reads what the device published since the last call. */
 void vc_usedchk_poll(vc_usedchk *u);
 
