@@ -94,7 +94,9 @@ static void entry(vc_usedchk *u, uint32_t id, uint32_t len)
     if (u->used)
         u->used(u->ctx, (uint16_t)id, len);
     if (id >= u->size || !u->count[id]) {
-        finding(u, "used-unknown-chain", REQ_DEV_VQ_USED_1, "used entry for chain %u, not taken", id);
+        /* packed: the device used a descriptor that was never made available */
+        finding(u, "used-unknown-chain", u->packed ? REQ_DEV_PACKED_DESC_2 : REQ_DEV_VQ_USED_1,
+                "used entry for chain %u, not taken", id);
         return;
     }
     if (len > u->wr[id])

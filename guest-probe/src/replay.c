@@ -42,6 +42,7 @@ typedef struct rp {
     uint64_t features;
     /* what the verdict oracle found made available */
     vc_err refusal;                /* the first forbidden chain's code, VC_OK none */
+    vc_err first_refusal;          /* the same over the whole scenario (queue resets clear refusal) */
     unsigned nvalid, nused;
     uint16_t *expect;              /* per id: valid chains that must come back */
     unsigned expect_out;
@@ -49,7 +50,9 @@ typedef struct rp {
     unsigned nallowed;
     bool allow_any_writable;       /* too many ranges, or past a forbidden chain */
     /* what happened */
-    bool needs_reset, tolerated, stop;
+    bool needs_reset, tolerated;
+    bool halted;                   /* refused: ops wait for the scenario's next queue reset */
+    bool stop;                     /* cannot go on (placement, BAR access) */
     unsigned kicks;
     finding f[MAX_FINDINGS];
     unsigned nf;
@@ -189,6 +192,8 @@ static void take_available(rp *r)
         vc_err e = vc_oracle_next(&r->o, &ch, &got);
         if (e != VC_OK) {
             r->refusal = e;
+            if (r->first_refusal == VC_OK)
+                r->first_refusal = e;
             return;
         }
         if (!got)
@@ -256,12 +261,17 @@ static void kick(rp *r)
         unplaceable(r);
         return;
     }
+    bool fresh = r->refusal == VC_OK; /* the forbidden chain is new at this kick */
     take_available(r);
     vp_tp_notify(r->t, r->tg->queue);
     r->kicks++;
     wait_device(r);
+    if (fresh && r->refusal != VC_OK && !r->needs_reset && r->c->opt.replay_strict)
+        add_finding(r, "accepted-forbidden-chain", vc_err_req(r->refusal, r->packed),
+                    "no NEEDS_RESET for a chain a conforming device refuses: %s (%s)", vc_err_name(r->refusal),
+                    vc_err_text(r->refusal));
     if (r->needs_reset) {
-        r->stop = true;
+        r->halted = true;
         if (!r->t->legacy) {
             /* a running device tells the driver through a configuration
              * change (ISR bit 1 with MSI-X off, as the probe leaves it) */
@@ -365,8 +375,8 @@ static void emit(rp *r, const char *name)
         rep->outcome = "conforms";
         snprintf(ob, sizeof ob, "%u valid chain(s), %u used", r->nvalid, r->nused);
         vp_check(rep, "replay", "", VP_PASS, NULL, ob, "%s ring, %u kick(s)%s%s%s%s%s", ring_name(r), r->kicks,
-                 r->note[0] ? "; " : "", r->note, r->refusal != VC_OK ? "; oracle: " : "",
-                 r->refusal != VC_OK ? vc_err_name(r->refusal) : "",
+                 r->note[0] ? "; " : "", r->note, r->first_refusal != VC_OK ? "; oracle: " : "",
+                 r->first_refusal != VC_OK ? vc_err_name(r->first_refusal) : "",
                  r->tolerated ? " (tolerated: the device used it, as the spec leaves it free to)" : "");
     }
     rep->scenario = rep->outcome = NULL;
@@ -398,10 +408,6 @@ static void judge_end(rp *r)
                     r->needs_reset ? " (the device set NEEDS_RESET)" : "");
     if (!o->replay_strict)
         return;
-    if (r->refusal != VC_OK && !r->needs_reset)
-        add_finding(r, "accepted-forbidden-chain", vc_err_req(r->refusal, r->packed),
-                    "no NEEDS_RESET for a chain a conforming device refuses: %s (%s)", vc_err_name(r->refusal),
-                    vc_err_text(r->refusal));
     if (r->refusal == VC_OK && r->needs_reset && r->tg->answers_any && r->nvalid)
         add_finding(r, "refused-valid-ring", NULL, "NEEDS_RESET though every chain made available is valid");
 }
@@ -410,12 +416,16 @@ static void play(rp *r)
 {
     for (uint32_t i = 0; i < r->s->nops && !r->stop; i++) {
         const vc_scn_op *op = &r->s->ops[i];
-        if (op->op == VC_SCN_KICK)
-            kick(r);
-        else if (op->op == VC_SCN_RESET)
+        if (op->op == VC_SCN_RESET) {
+            r->halted = false;
             r->stop = !bring_up(r, true);
-        else
+        } else if (r->halted) {
+            continue;
+        } else if (op->op == VC_SCN_KICK) {
+            kick(r);
+        } else {
             vc_scn_play_op(&r->play, op);
+        }
     }
 }
 
@@ -502,6 +512,7 @@ void vp_replay_device(vp_ctx *c, vp_dev *d, const vp_scnlist *l)
         goto out;
     }
     unsigned last = c->opt.replay_count ? c->opt.replay_skip + c->opt.replay_count : l->n;
+    const char *wedged_by = NULL; /* a device that stopped answering is not judged further */
     for (unsigned i = c->opt.replay_skip; i < l->n && i < last; i++) {
         vp_scnmeta meta;
         memset(&r, 0, sizeof r);
@@ -509,7 +520,9 @@ void vp_replay_device(vp_ctx *c, vp_dev *d, const vp_scnlist *l)
         r.uc = uc;
         r.uc.ctx = &r;
         begin_note(rep, d->fn->addr, l->name[i]);
-        if (!vp_scn_read(l, i, &s, &meta, err, sizeof err)) {
+        if (wedged_by) {
+            snprintf(r.skip, sizeof r.skip, "not replayed: the device is wedged since %s", wedged_by);
+        } else if (!vp_scn_read(l, i, &s, &meta, err, sizeof err)) {
             snprintf(r.skip, sizeof r.skip, "does not parse: %s", err);
         } else {
             run_one(&r, use_m ? &tm : NULL, use_l ? &tl : NULL, &s, &meta);
@@ -517,6 +530,8 @@ void vp_replay_device(vp_ctx *c, vp_dev *d, const vp_scnlist *l)
         for (unsigned k = 0; k < r.nf; k++)
             r.f[k].kind = check_id(r.f[k].kind);
         emit(&r, l->name[i]);
+        if (r.wedged[0] && !wedged_by)
+            wedged_by = l->name[i];
     }
 out:
     rp_reset(use_m ? &tm : &tl, c->opt.timeout_ms);
