@@ -42,6 +42,7 @@ class Scn:
         self.next_desc = 0   # split: next free descriptor index; packed: ring position
         self.next_table = 0
         self.data = 0        # offset of the next buffer in data C (writable) and A (readable)
+        self.ids = {}        # packed: buffer id of each ring position
 
     def header(self):
         raw = self.qsize.bit_length() - 1 if not self.packed else self.qsize - 1
@@ -59,6 +60,11 @@ class Scn:
     # ---- descriptors ----
     def desc(self, idx, flags, ln, addr):
         self.op(f"DESC flags={flags or 0} index={idx} len={ln:#x} addr={addr:#x}")
+        self.ids[idx % self.qsize] = idx % self.qsize  # DESC gives a packed one its position as id
+
+    def set_id(self, idx, bid):
+        self.op(f"NEXT which=0 index={idx} next={bid:#x}")
+        self.ids[idx % self.qsize] = bid
 
     def table(self):
         t = self.next_table
@@ -75,7 +81,17 @@ class Scn:
             self.op(f"IDESC flags={flags or 0} index={t << 11 | e:#x} len={ln:#x} addr={addr:#x}")
 
     def publish(self, head, ndesc):
-        """split: head into the avail ring; packed: ndesc descriptors from head."""
+        """split: head into the avail ring; packed: ndesc descriptors from
+        head, every one carrying the last one's buffer id (the spec reads
+        it there; drivers write it in each, and so does the suite, except
+        where the id is what a scenario tests)."""
+        if self.packed:
+            last = (head + ndesc - 1) % self.qsize
+            bid = self.ids.get(last, last)
+            for k in range(ndesc - 1):
+                at = (head + k) % self.qsize
+                if self.ids.get(at, at) != bid:
+                    self.set_id(at, bid)
         self.op(f"AVAIL head={ndesc - 1 if self.packed else head}")
 
     def kick(self):
@@ -120,7 +136,7 @@ def bad_head_range(s):
     i = s.take(1)
     s.desc(i, "WRITE", 64, s.buf(64, True))
     if s.packed:
-        s.op(f"NEXT which=0 index={i} next={FAR:#x}")  # the buffer id
+        s.set_id(i, FAR)  # the buffer id
         s.publish(i, 1)
     else:
         s.op(f"AVAIL head={FAR:#x}")
@@ -468,7 +484,7 @@ def ok_packed_ids_reversed(s):  # buffer ids need not follow ring positions
         i = s.take(2)
         s.desc(i, "NEXT", 16, s.buf(16, False))
         s.desc(i + 1, "WRITE", 64, s.buf(64, True))
-        s.op(f"NEXT which=0 index={i + 1} next={s.qsize - 1 - k}")
+        s.set_id(i + 1, s.qsize - 1 - k)
         s.publish(i, 2)
     s.kick()
 
@@ -495,6 +511,15 @@ def ok_zero_length(s):  # a zero-length writable piece between two others
     s.desc(i + 1, "NEXT|WRITE", 0, s.buf(32, True))
     s.desc(i + 2, "WRITE", 32, s.buf(32, True))
     s.publish(i, 3)
+    s.kick()
+
+
+def ok_id_in_last(s):  # the list's descriptors carry different ids: the last one's counts
+    i = s.take(3)
+    s.desc(i, "NEXT", 16, s.buf(16, False))
+    s.desc(i + 1, "NEXT|WRITE", 32, s.buf(32, True))
+    s.desc(i + 2, "WRITE", 32, s.buf(32, True))
+    s.op(f"AVAIL head=2")
     s.kick()
 
 
@@ -537,6 +562,7 @@ GOOD = [
     ("ring-wraps", False, False, ok_wrap_around, "dev.framing.1", True, {}),
     ("ring-wraps", True, False, ok_wrap_around, "dev.packed.1", True, {}),
     ("ids-not-positions", True, False, ok_packed_ids_reversed, "dev.packed.1", True, {}),
+    ("id-only-in-last-descriptor", True, False, ok_id_in_last, "", False, {}),
     ("event-idx", False, False, ok_event_idx, "dev.vq_used_supp.5", True, {"event_idx": True}),
     ("event-idx", True, False, ok_event_idx, "dev.vq_used_supp.5", True, {"event_idx": True}),
     ("reset-then-use", False, False, ok_reset_then_use, "dev.vq_reset.2", True, {}),

@@ -143,10 +143,11 @@ static bool is_text(const uint8_t *b, size_t n)
 static void directives(const char *text, vp_scnmeta *meta)
 {
     for (const char *p = text; (p = strstr(p, "#@"));) {
+        p += 2;
         const char *end = strchr(p, '\n');
         size_t n = end ? (size_t)(end - p) : strlen(p);
         char line[256];
-        snprintf(line, sizeof line, "%.*s", (int)(n < sizeof line ? n : sizeof line - 1), p + 2);
+        snprintf(line, sizeof line, "%.*s", (int)(n < sizeof line ? n : sizeof line - 1), p);
         char *save = NULL;
         for (char *t = strtok_r(line, " \t\r", &save); t; t = strtok_r(NULL, " \t\r", &save)) {
             if (!strcmp(t, "use"))
