@@ -52,6 +52,7 @@ static void usage(FILE *o)
           "                     instead of the checks (text or binary form, see README)\n"
           "  --scenario-skip N  leave out the first N scenarios (sorted by path)\n"
           "  --scenario-count N replay N scenarios at most\n"
+          "  --scenario-omit L  leave out these scenarios (indexes, ranges, ':' between: 3-5:9)\n"
           "  --replay-quiet-ms N  a kick is over after N ms without a used entry (default 10)\n"
           "  --replay-strict    a chain only the driver's rules forbid must be refused with\n"
           "                     NEEDS_RESET (as the reference device does)\n"
@@ -169,7 +170,7 @@ int main(int argc, char **argv)
     bool list = false;
     enum { O_JSON = 256, O_QUIET, O_VERBOSE, O_LIST, O_DEVICE, O_TIMEOUT, O_NOLEG, O_NOMOD, O_PATTERN,
            O_SERIAL, O_UNBIND, O_SIM, O_HELP, O_KDRV, O_FORCELEG, O_NETLOOP, O_CONPORTS, O_SCN, O_SCNSKIP,
-           O_SCNCOUNT, O_QUIET_MS, O_STRICT };
+           O_SCNCOUNT, O_QUIET_MS, O_STRICT, O_OMIT };
     static const struct option lo[] = {
         {"json", 1, 0, O_JSON}, {"quiet", 0, 0, O_QUIET}, {"verbose", 0, 0, O_VERBOSE},
         {"list", 0, 0, O_LIST}, {"device", 1, 0, O_DEVICE}, {"timeout-ms", 1, 0, O_TIMEOUT},
@@ -178,7 +179,8 @@ int main(int argc, char **argv)
         {"help", 0, 0, O_HELP}, {"kernel-drivers", 1, 0, O_KDRV}, {"force-legacy", 0, 0, O_FORCELEG},
         {"net-loopback", 0, 0, O_NETLOOP}, {"console-ports", 1, 0, O_CONPORTS}, {"scenarios", 1, 0, O_SCN},
         {"scenario-skip", 1, 0, O_SCNSKIP}, {"scenario-count", 1, 0, O_SCNCOUNT},
-        {"replay-quiet-ms", 1, 0, O_QUIET_MS}, {"replay-strict", 0, 0, O_STRICT}, {0, 0, 0, 0}};
+        {"replay-quiet-ms", 1, 0, O_QUIET_MS}, {"replay-strict", 0, 0, O_STRICT},
+        {"scenario-omit", 1, 0, O_OMIT}, {0, 0, 0, 0}};
     int o, rc = 2;
     char *end;
     while ((o = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -233,6 +235,7 @@ int main(int argc, char **argv)
             break;
         }
         case O_STRICT: c.opt.replay_strict = true; break;
+        case O_OMIT: c.opt.replay_omit = optarg; break;
         case O_SIM: sim = optarg; break;
         case O_KDRV: kdrv = optarg; break;
         case O_FORCELEG: force_legacy = true; break;

@@ -161,16 +161,17 @@ def device_args(config, device, index, disk, workdir, sockdir=None, name=None, p
     return args
 
 
-def qemu_devices(devices):
+def qemu_devices(devices, input_extra=True):
     """(cell device type, QEMU model or None for the type's own) of every QEMU
-    device the cells need: the input cell is keyboard, mouse and tablet."""
+    device the cells need: the input cell is keyboard, mouse and tablet
+    (the keyboard alone without input_extra)."""
     out = [(d, None) for d in devices]
-    if "input" in devices:
+    if "input" in devices and input_extra:
         out += [("input", name) for name in INPUT_EXTRA]
     return out
 
 
-def layout(parts, disk="D", workdir="/w", sockdir=None):
+def layout(parts, disk="D", workdir="/w", sockdir=None, input_extra=True):
     """Places the devices of one VM (topology.place). parts: (config, device
     types) sharing a machine type. Every device gets an explicit address, so a
     device record's slot_path says which cell it belongs to. Returns (QEMU
@@ -178,7 +179,7 @@ def layout(parts, disk="D", workdir="/w", sockdir=None):
     device type): index of its first device}: the index names its backends,
     console<i>.out)."""
     args, paths, first = [], {}, {}
-    for kind, item in topology.place([(config, qemu_devices(devices)) for config, devices in parts]):
+    for kind, item in topology.place([(config, qemu_devices(devices, input_extra)) for config, devices in parts]):
         if kind == "hop":
             args += ["-device", item]
             continue
@@ -205,13 +206,14 @@ def console_ports(parts):
 
 
 def vm_command(qemu, config, devices, kernel, initrd, disk, workdir, timeout_ms=2000, memory=256,
-               sockdir=None, bios=None, parts=None):
+               sockdir=None, bios=None, parts=None, probe_extra=(), input_extra=True):
     """The full QEMU command line for one VM: config's devices, or parts, a
-    list of (config, devices) sharing config's machine type and profile."""
+    list of (config, devices) sharing config's machine type and profile;
+    probe_extra: more probe arguments (a scenario replay's)."""
     parts = parts or [(config, devices)]
     probe_args = ["--json", f"ioport:{RESULTS_PORT:#x}", "--blk-pattern", "--blk-serial", BLK_SERIAL] + \
         (["--net-loopback"] if loops_back(parts) else []) + console_ports(parts) + \
-        ["--timeout-ms", str(timeout_ms)]
+        ["--timeout-ms", str(timeout_ms)] + list(probe_extra)
     if config.profile != "probe":
         probe_args += ["--kernel-drivers", "/modules"]
         if config.profile == "kdrv-legacy":
@@ -233,5 +235,5 @@ def vm_command(qemu, config, devices, kernel, initrd, disk, workdir, timeout_ms=
            "-device", f"isa-debugcon,iobase={RESULTS_PORT:#x},chardev=results"]
     if bios:
         cmd += ["-bios", bios]
-    cmd += layout(parts, disk, workdir, sockdir)[0]
+    cmd += layout(parts, disk, workdir, sockdir, input_extra)[0]
     return cmd

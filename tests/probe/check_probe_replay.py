@@ -22,7 +22,7 @@ FAULTS = {
     "descwrite": ("rng:modern:descwrite,blk:legacy:descwrite", "replay.wrote_descriptors", "dev.vq_desc.2"),
     "usedlen": ("rng:transitional:usedlen", "replay.used_len", "dev.vq_used.2"),
     "silentreset": ("balloon:modern:silentreset", "replay.needs_reset_silent", "dev.status.3"),
-    "wedge": ("scsi:modern:wedge", "replay.wedged", None),
+    "wedge": ("scsi:modern:wedge", "replay.wedged", None),  # the probe stops there
 }
 
 
