@@ -18,6 +18,12 @@ Mentions that are not checks do not count:
   handed to it;
 - in the guest probe, vp_report_rt(): it names requirements only on the
   probe's own driver errors, never as a device failure.
+Checked against a real VMM: device requirements the guest probe can fail
+on a device it drives through its real interface, counted apart: the probe's
+own checks (as above), the used-ring oracle its scenario replay runs
+(fuzz/usedchk.c), and the requirement a hostile-suite scenario names for a
+chain the device must take (corpus/hostile, "#@ use req=...").
+
 usage: coverage.py [--by-section] [--missing] [--json FILE]
 """
 import argparse
@@ -33,6 +39,9 @@ sys.path.insert(0, os.path.join(ROOT, "harness"))
 from vcharness import specs  # noqa: E402
 
 PARTS = ["lib", "refdev", "fuzz", "guest-probe", "harness", "tests"]
+VMM_SHARED = [os.path.join("fuzz", "usedchk.c")]   # run by the probe's replay in the guest
+VMM_SUITE = os.path.join("corpus", "hostile")
+DIRECTIVE_RE = re.compile(r"^#@.*\breq=((?:dev|drv)\.[a-z0-9_]+\.[a-z0-9_]+)", re.M)
 MACRO_RE = re.compile(r"\bREQ_(?:DEV|DRV)_[A-Z0-9_]+\b")
 LITERAL_RE = re.compile(r"[\"']((?:dev|drv)\.[a-z0-9_]+\.[a-z0-9_]+)[\"']")
 CONFORMS_RE = re.compile(r"\bVC_CONFORMS\((REQ_DEV_[A-Z0-9_]+)\)")
@@ -124,6 +133,22 @@ def scan(reqs):
     return hits
 
 
+def scan_vmm(reqs, hits):
+    """Device requirement short ids checked against a real VMM (module doc)."""
+    by_macro = {specs.c_macro(r["short"]): r["short"] for r in reqs}
+    out = {q for q, parts in hits.items() if "guest-probe" in parts}
+    for rel in [r for r in VMM_SHARED if os.path.exists(os.path.join(ROOT, r))]:
+        with open(os.path.join(ROOT, rel), encoding="utf-8") as fh:
+            text = strip_comments(fh.read(), False)
+        out |= {by_macro[m.group(0)] for m in MACRO_RE.finditer(text) if m.group(0) in by_macro}
+    suite = os.path.join(ROOT, VMM_SUITE)
+    for name in os.listdir(suite) if os.path.isdir(suite) else ():
+        with open(os.path.join(suite, name), encoding="utf-8", errors="replace") as fh:
+            out |= set(DIRECTIVE_RE.findall(fh.read()))
+    shorts = {r["short"] for r in reqs if r["target"] == "device"}
+    return out & shorts
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--by-section", action="store_true", help="one line per section alias")
@@ -151,13 +176,18 @@ def main():
     print(f"{'all':<{width}}{tot['covered']:>9}{tot['total']:>7}{tot['must_covered']:>10}{tot['must']:>6}")
     by_part = collections.Counter(p for parts in hits.values() for p in parts)
     print("checks per part: " + ", ".join(f"{p} {by_part.get(p, 0)}" for p in PARTS))
+    vmm = scan_vmm(reqs, hits)
+    devs = [r for r in reqs if r["target"] == "device"]
+    must = {r["short"] for r in devs if r["keyword"].startswith("MUST")}
+    print(f"checked against a real VMM (guest probe, its replay, the hostile suite): {len(vmm)} of {len(devs)} "
+          f"device statements, {len(vmm & must)} of {len(must)} MUST")
     if args.missing:
         for r in reqs:
             if r["short"] not in hits and r["keyword"].startswith("MUST"):
                 print(f"  not checked: {r['short']:<32} {r['summary']}")
     if args.json:
         table = [{"short": r["short"], "id": r["id"], "keyword": r["keyword"],
-                  "parts": sorted(hits.get(r["short"], ()))} for r in reqs]
+                  "parts": sorted(hits.get(r["short"], ())), "vmm": r["short"] in vmm} for r in reqs]
         with open(args.json, "w", encoding="utf-8") as fh:
             json.dump(table, fh, indent=1)
     return 0
