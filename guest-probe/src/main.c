@@ -225,7 +225,7 @@ int main(int argc, char **argv)
             errno = 0;
             unsigned long v = strtoul(optarg, &end, 10);
             if (errno || *end || !*optarg || v > 1000000) {
-                fprintf(stderr, "vconform-probe: %s wants 0-1000000, not '%s'\n", 
+                fprintf(stderr, "vconform-probe: %s wants 0-1000000, not '%s'\n",
                         o == O_SCNSKIP ? "--scenario-skip" : o == O_SCNCOUNT ? "--scenario-count" : "--replay-quiet-ms",
                         optarg);
                 goto out;

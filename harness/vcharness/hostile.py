@@ -91,15 +91,13 @@ class Vm:
     def __init__(self, qemu, g, initrd, workdir, procs_):
         self.qemu, self.g, self.initrd, self.workdir, self.procs = qemu, g, initrd, workdir, procs_
 
-    def run(self, config, device, skip, count=0, quiet_ms=None, omit=()):
+    def run(self, config, device, skip, count=0, omit=()):
         """Boots the VM (its workdir is new and this run's)."""
         extra = ["--scenarios", f"/{GUEST_DIR}", "--scenario-skip", str(skip)]
         if omit:
             extra += ["--scenario-omit", _ranges(sorted(omit))]
         if count:
             extra += ["--scenario-count", str(count)]
-        if quiet_ms:
-            extra += ["--replay-quiet-ms", str(quiet_ms)]
         with tempfile.TemporaryDirectory(prefix="vconform-") as sockdir:
             cmd = matrix.vm_command(self.qemu, config, [device], self.g["kernel"], self.initrd, self.g["disk"],
                                     self.workdir, PROBE_TIMEOUT_MS, sockdir=sockdir, bios=self.g.get("bios"),
