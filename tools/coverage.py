@@ -29,6 +29,13 @@ against a real device (QEMU's, not the reference device behind a +vhost
 cell), a driver statement when one was judged against a real driver (the
 guest kernel's, by vconform-vhost-dev in a +vhost cell; not the probe's own
 driver). Skipped, erroring and info checks do not count.
+
+Checked against a real VMM: device requirements the guest probe can fail
+on a device it drives through its real interface, counted apart: the probe's
+own checks (as above), the used-ring oracle its scenario replay runs
+(fuzz/usedchk.c), and the requirement a hostile-suite scenario names for a
+chain the device must take (corpus/hostile, "#@ use req=...").
+
 usage: coverage.py [--by-section] [--missing] [--json FILE] [--real RESULTS ...]
 """
 import argparse
@@ -44,6 +51,9 @@ sys.path.insert(0, os.path.join(ROOT, "harness"))
 from vcharness import specs  # noqa: E402
 
 PARTS = ["lib", "refdev", "fuzz", "guest-probe", "vhost", "vhostdev", "harness", "tests"]
+VMM_SHARED = [os.path.join("fuzz", "usedchk.c")]   # run by the probe's replay in the guest
+VMM_SUITE = os.path.join("corpus", "hostile")
+DIRECTIVE_RE = re.compile(r"^#@.*\breq=((?:dev|drv)\.[a-z0-9_]+\.[a-z0-9_]+)", re.M)
 MACRO_RE = re.compile(r"\bREQ_(?:DEV|DRV)_[A-Z0-9_]+\b")
 LITERAL_RE = re.compile(r"[\"']((?:dev|drv)\.[a-z0-9_]+\.[a-z0-9_]+)[\"']")
 CONFORMS_RE = re.compile(r"\bVC_CONFORMS\((REQ_DEV_[A-Z0-9_]+)\)")
@@ -200,6 +210,22 @@ def print_real(paths, reqs):
     print("real: " + " ".join(line) + "  (devices: QEMU's; drivers: the guest kernel's, judged through vhost-user)")
 
 
+def scan_vmm(reqs, hits):
+    """Device requirement short ids checked against a real VMM (module doc)."""
+    by_macro = {specs.c_macro(r["short"]): r["short"] for r in reqs}
+    out = {q for q, parts in hits.items() if "guest-probe" in parts}
+    for rel in [r for r in VMM_SHARED if os.path.exists(os.path.join(ROOT, r))]:
+        with open(os.path.join(ROOT, rel), encoding="utf-8") as fh:
+            text = strip_comments(fh.read(), False)
+        out |= {by_macro[m.group(0)] for m in MACRO_RE.finditer(text) if m.group(0) in by_macro}
+    suite = os.path.join(ROOT, VMM_SUITE)
+    for name in os.listdir(suite) if os.path.isdir(suite) else ():
+        with open(os.path.join(suite, name), encoding="utf-8", errors="replace") as fh:
+            out |= set(DIRECTIVE_RE.findall(fh.read()))
+    shorts = {r["short"] for r in reqs if r["target"] == "device"}
+    return out & shorts
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--by-section", action="store_true", help="one line per section alias")
@@ -229,6 +255,11 @@ def main():
     print(f"{'all':<{width}}{tot['covered']:>9}{tot['total']:>7}{tot['must_covered']:>10}{tot['must']:>6}")
     by_part = collections.Counter(p for parts in hits.values() for p in parts)
     print("checks per part: " + ", ".join(f"{p} {by_part.get(p, 0)}" for p in PARTS))
+    vmm = scan_vmm(reqs, hits)
+    devs = [r for r in reqs if r["target"] == "device"]
+    must = {r["short"] for r in devs if r["keyword"].startswith("MUST")}
+    print(f"checked against a real VMM (guest probe, its replay, the hostile suite): {len(vmm)} of {len(devs)} "
+          f"device statements, {len(vmm & must)} of {len(must)} MUST")
     if args.real:
         print_real(args.real, reqs)
     if args.missing:
@@ -237,7 +268,7 @@ def main():
                 print(f"  not checked: {r['short']:<32} {r['summary']}")
     if args.json:
         table = [{"short": r["short"], "id": r["id"], "keyword": r["keyword"],
-                  "parts": sorted(hits.get(r["short"], ()))} for r in reqs]
+                  "parts": sorted(hits.get(r["short"], ())), "vmm": r["short"] in vmm} for r in reqs]
         with open(args.json, "w", encoding="utf-8") as fh:
             json.dump(table, fh, indent=1)
     return 0

@@ -20,8 +20,10 @@
 #include "pci_path.h"
 #include "pci_sim.h"
 #include "probe.h"
+#include "replay.h"
 
 #define DMA_ARENA (1u << 20)
+#define DMA_ARENA_REPLAY (2u << 20) /* the scenario map beside the liveness requests */
 #define MAX_SELECT 16
 
 static void usage(FILE *o)
@@ -49,6 +51,14 @@ static void usage(FILE *o)
           "  --drv-fault avail-jump  break a driver rule on purpose, for the device's judge to catch:\n"
           "                     the first request of each driver session moves the available\n"
           "                     index by more than the queue size (drv.vq_avail.1)\n"
+          "  --scenarios PATH   replay the fuzz scenarios in a folder (or one file) on each device\n"
+          "                     instead of the checks (text or binary form, see README)\n"
+          "  --scenario-skip N  leave out the first N scenarios (sorted by path)\n"
+          "  --scenario-count N replay N scenarios at most\n"
+          "  --scenario-omit L  leave out these scenarios (indexes, ranges, ':' between: 3-5:9)\n"
+          "  --replay-quiet-ms N  a kick is over after N ms without a used entry (default 10)\n"
+          "  --replay-strict    a chain only the driver's rules forbid must be refused with\n"
+          "                     NEEDS_RESET (as the reference device does)\n"
           "exit status: 0 every check passed, 1 a check failed, 2 could not run or could not\n"
           "write the results\n",
           o);
@@ -152,14 +162,18 @@ int main(int argc, char **argv)
     if (pid1)
         init_mode(&argc, &argv);
     vp_report rep = {.human = stdout};
-    vp_ctx c = {.rep = &rep, .opt = {.timeout_ms = 2000, .legacy = true, .modern = true, .console_ports = -1}};
+    vp_ctx c = {.rep = &rep, .opt = {.timeout_ms = 2000, .legacy = true, .modern = true, .console_ports = -1,
+                                     .replay_quiet_ms = 10}};
+    const char *scenarios = NULL;
+    vp_scnlist scn = {0};
     const char *json = NULL, *sim = NULL, *kdrv = NULL;
     bool force_legacy = false;
     char *sel[MAX_SELECT];
     unsigned nsel = 0;
     bool list = false;
     enum { O_JSON = 256, O_QUIET, O_VERBOSE, O_LIST, O_DEVICE, O_TIMEOUT, O_NOLEG, O_NOMOD, O_PATTERN,
-           O_SERIAL, O_UNBIND, O_SIM, O_HELP, O_KDRV, O_FORCELEG, O_NETLOOP, O_CONPORTS, O_DRVFAULT };
+           O_SERIAL, O_UNBIND, O_SIM, O_HELP, O_KDRV, O_FORCELEG, O_NETLOOP, O_CONPORTS, O_DRVFAULT, O_SCN,
+           O_SCNSKIP, O_SCNCOUNT, O_QUIET_MS, O_STRICT, O_OMIT };
     static const struct option lo[] = {
         {"json", 1, 0, O_JSON}, {"quiet", 0, 0, O_QUIET}, {"verbose", 0, 0, O_VERBOSE},
         {"list", 0, 0, O_LIST}, {"device", 1, 0, O_DEVICE}, {"timeout-ms", 1, 0, O_TIMEOUT},
@@ -167,7 +181,10 @@ int main(int argc, char **argv)
         {"blk-serial", 1, 0, O_SERIAL}, {"unbind", 0, 0, O_UNBIND}, {"sim", 1, 0, O_SIM},
         {"help", 0, 0, O_HELP}, {"kernel-drivers", 1, 0, O_KDRV}, {"force-legacy", 0, 0, O_FORCELEG},
         {"net-loopback", 0, 0, O_NETLOOP}, {"console-ports", 1, 0, O_CONPORTS},
-        {"drv-fault", 1, 0, O_DRVFAULT}, {0, 0, 0, 0}};
+        {"drv-fault", 1, 0, O_DRVFAULT}, {"scenarios", 1, 0, O_SCN},
+        {"scenario-skip", 1, 0, O_SCNSKIP}, {"scenario-count", 1, 0, O_SCNCOUNT},
+        {"replay-quiet-ms", 1, 0, O_QUIET_MS}, {"replay-strict", 0, 0, O_STRICT},
+        {"scenario-omit", 1, 0, O_OMIT}, {0, 0, 0, 0}};
     int o, rc = 2;
     char *end;
     while ((o = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -212,6 +229,24 @@ int main(int argc, char **argv)
             }
             c.opt.drv_fault_avail_jump = true;
             break;
+        case O_SCN: scenarios = optarg; break;
+        case O_SCNSKIP:
+        case O_SCNCOUNT:
+        case O_QUIET_MS: {
+            errno = 0;
+            unsigned long v = strtoul(optarg, &end, 10);
+            if (errno || *end || !*optarg || v > 1000000) {
+                fprintf(stderr, "vconform-probe: %s wants 0-1000000, not '%s'\n",
+                        o == O_SCNSKIP ? "--scenario-skip" : o == O_SCNCOUNT ? "--scenario-count" : "--replay-quiet-ms",
+                        optarg);
+                goto out;
+            }
+            *(o == O_SCNSKIP ? &c.opt.replay_skip : o == O_SCNCOUNT ? &c.opt.replay_count : &c.opt.replay_quiet_ms) =
+                (unsigned)v;
+            break;
+        }
+        case O_STRICT: c.opt.replay_strict = true; break;
+        case O_OMIT: c.opt.replay_omit = optarg; break;
         case O_SIM: sim = optarg; break;
         case O_KDRV: kdrv = optarg; break;
         case O_FORCELEG: force_legacy = true; break;
@@ -235,6 +270,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "vconform-probe: not root: config space beyond 64 bytes, BARs and DMA will fail\n");
     if (kdrv && sim) {
         fprintf(stderr, "vconform-probe: --kernel-drivers needs real PCI, not --sim\n");
+        goto out;
+    }
+    if (scenarios && (kdrv || list)) {
+        fprintf(stderr, "vconform-probe: --scenarios drives devices itself: not with --kernel-drivers or --list\n");
+        goto out;
+    }
+    if (scenarios && !vp_scnlist_load(&scn, scenarios, err, sizeof err)) {
+        fprintf(stderr, "vconform-probe: %s\n", err);
         goto out;
     }
     vp_report_start(&rep, argc, argv);
@@ -285,7 +328,8 @@ int main(int argc, char **argv)
         bool path_ok = !mine || bridges_ready(&rep, f);
         bool usable = mine && path_ok && f->ops->enable(f, err, sizeof err);
         d->bars_usable = usable;
-        vp_checks_pci(&c, d);
+        if (!scenarios) /* a replay is about the rings, not the PCI layer */
+            vp_checks_pci(&c, d);
         vp_report_set(&rep, f->addr, "pci");
         if (kdrv) {
             vp_kdrv_check(&c, d, force_legacy);
@@ -297,7 +341,8 @@ int main(int argc, char **argv)
                 vp_check(&rep, "probe.enable", "", VP_ERROR, NULL, NULL, "%s", err);
         } else {
             if (!c.have_dma && !c.dma_err[0]) {
-                c.have_dma = c.plat->dma_alloc(c.plat, DMA_ARENA, &c.dma, c.dma_err, sizeof c.dma_err);
+                c.have_dma = c.plat->dma_alloc(c.plat, scenarios ? DMA_ARENA_REPLAY : DMA_ARENA, &c.dma, c.dma_err,
+                                               sizeof c.dma_err);
                 if (c.have_dma) {
                     char ob[96];
                     snprintf(ob, sizeof ob, "%zu bytes at 0x%llx from %s", c.dma.size,
@@ -305,7 +350,10 @@ int main(int argc, char **argv)
                     vp_check(&rep, "probe.dma", "", VP_INFO, NULL, ob, NULL);
                 }
             }
-            vp_run_drivers(&c, d);
+            if (scenarios)
+                vp_replay_device(&c, d, &scn);
+            else
+                vp_run_drivers(&c, d);
         }
         free(d);
     }
@@ -322,6 +370,7 @@ int main(int argc, char **argv)
 close:
     c.plat->close(c.plat);
 out:
+    vp_scnlist_free(&scn);
     rc = close_outputs(&rep, json, rc);
     if (pid1) {
         sync();

@@ -35,7 +35,11 @@ enum { F_MULT3 = 1, F_REV0 = 2, F_NOISR = 4, F_CAPLOOP = 8, F_CAPBAR = 16, F_STU
        F_USEDLEN = 2048 /* split rings: used lengths 8 bytes beyond what was written */,
        F_DETACHED = 4096 /* not a fault: no backend (scsi without disk, console without port, net without peer) */,
        F_BRIDGEOFF = 8192 /* behind a bridge whose windows hold the BARs, decoding left off */,
-       F_BRIDGENOWIN = 16384 /* behind a bridge with decoding off and windows unprogrammed (at 0) */ };
+       F_BRIDGENOWIN = 16384 /* behind a bridge with decoding off and windows unprogrammed (at 0) */,
+       /* faults a scenario replay must catch */
+       F_DESCWRITE = 1 << 15 /* the ring walk writes into each split descriptor it reads */,
+       F_SILENTRESET = 1 << 16 /* NEEDS_RESET without the configuration change in ISR */,
+       F_WEDGE = 1 << 17 /* after NEEDS_RESET the device never serves a queue again, reset or not */ };
 #define F_BRIDGE (F_BRIDGEOFF | F_BRIDGENOWIN)
 #define CAP_PIO_NOTIFY 0xa4u
 
@@ -47,6 +51,7 @@ typedef struct sim_fn {
     unsigned faults;
     uint8_t *disk;
     uint16_t used_seen[VC_DEV_MAX_QUEUES]; /* F_USEDLEN: used entries already inflated */
+    bool wedged;        /* F_WEDGE: NEEDS_RESET was seen */
     vp_fn bridge;       /* F_BRIDGE: the bridge in front of the function */
     uint8_t bcfg[64];   /* its type 1 header */
     /* modern common config shadow */
@@ -393,6 +398,8 @@ static bool b4_read(sim_fn *s, uint64_t off, unsigned len, uint64_t *val)
         return cc_read(s, off - B4_COMMON, len, val);
     if (off >= B4_ISR && off < B4_ISR + 4) {
         *val = (s->faults & F_ISRSTICKY) ? s->dev->isr : vc_dev_read_isr(s->dev);
+        if (s->faults & F_SILENTRESET)
+            *val &= ~(uint64_t)VC_ISR_CONFIG;
         return true;
     }
     if (off >= B4_DEVICE && off < B4_DEVICE + 0x1000) {
@@ -411,9 +418,11 @@ static bool b4_read(sim_fn *s, uint64_t off, unsigned len, uint64_t *val)
  * entries the device just published (as a device reporting bytes it read). */
 static void sim_notify(sim_fn *s, unsigned q)
 {
-    if (s->faults & F_MUTE)
+    if ((s->faults & F_MUTE) || s->wedged)
         return;
     vc_dev_notify(s->dev, q);
+    if ((s->faults & F_WEDGE) && (s->dev->status & VC_STATUS_NEEDS_RESET))
+        s->wedged = true;
     vc_dev_queue *dq = &s->dev->q[q % VC_DEV_MAX_QUEUES];
     if (!(s->faults & F_USEDLEN) || dq->vq.packed || !dq->size)
         return;
@@ -513,6 +522,26 @@ static bool sim_dma(vp_platform *p, size_t min, vp_dma *out, char *err, size_t e
     return true;
 }
 
+/* F_DESCWRITE: the device's own reads of a split descriptor table mark
+ * the descriptor read (the top bit of its next field), as a device that
+ * writes back into the table it walks. */
+static void sim_observe(void *opaque, uint64_t gpa, uint64_t len, bool is_write)
+{
+    sim_plat *sp = opaque;
+    for (unsigned i = 0; !is_write && i < sp->p.nfn; i++) {
+        const vc_dev *d = sp->f[i].dev;
+        for (unsigned q = 0; (sp->f[i].faults & F_DESCWRITE) && q < d->nqueues; q++) {
+            const vc_dev_queue *dq = &d->q[q];
+            uint64_t t = dq->desc, n = 16ull * dq->size;
+            if (!dq->enabled || dq->vq.packed || gpa < t || gpa - t >= n)
+                continue;
+            uint8_t *b = vc_gmem_host_ptr(&sp->mem, t + ((gpa - t) & ~15ull) + 15, 1);
+            if (b)
+                *b |= 0x80;
+        }
+    }
+}
+
 static void sim_close(vp_platform *p)
 {
     sim_plat *sp = p->priv;
@@ -541,7 +570,8 @@ static bool add_fn(sim_plat *sp, char *item, char *err, size_t errlen)
     memset(s, 0, sizeof *s);
     static const char *const fault_names[] = {"mult3", "rev0", "noisr", "caploop", "capbar", "stuck",
                                               "mute", "isrsticky", "badwindow", "garbage", "pio",
-                                              "usedlen", "detached", "bridgeoff", "bridgenowin"};
+                                              "usedlen", "detached", "bridgeoff", "bridgenowin", "descwrite",
+                                              "silentreset", "wedge"};
     for (char *fl; (fl = strtok_r(NULL, ":", &save));) {
         unsigned i;
         for (i = 0; i < sizeof fault_names / sizeof fault_names[0]; i++)
@@ -643,6 +673,8 @@ vp_platform *vp_sim_open(const char *spec, char *err, size_t errlen)
     }
     vc_gmem_init(&sp->mem);
     vc_gmem_add(&sp->mem, SIM_DMA_GPA, SIM_DMA_SIZE, sp->arena);
+    sp->mem.observer = sim_observe;
+    sp->mem.observer_opaque = sp;
     sp->p.name = "sim";
     sp->p.priv = sp;
     sp->p.dma_alloc = sim_dma;

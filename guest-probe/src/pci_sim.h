@@ -26,6 +26,10 @@
  *   isrsticky    reading ISR does not clear it
  *   badwindow    the PCI config access window returns wrong bytes
  *   garbage      blk reads return 0xff instead of the disk contents
+ * and three a scenario replay (--scenarios) must catch:
+ *   descwrite    the ring walk writes into each split descriptor it reads
+ *   silentreset  NEEDS_RESET without the configuration change bit in ISR
+ *   wedge        after NEEDS_RESET no queue is served again, even after a reset
  * NULL with err filled on a bad spec. */
 vp_platform *vp_sim_open(const char *spec, char *err, size_t errlen);
 

@@ -63,6 +63,12 @@ typedef struct vp_opts {
     bool unbind;            /* unbind a bound kernel driver instead of skipping */
     const char *blk_serial; /* expected GET_ID answer, NULL: do not compare */
     bool drv_fault_avail_jump; /* planted driver fault (--drv-fault avail-jump) */
+    /* scenario replay (replay.h) */
+    unsigned replay_skip;   /* scenarios to leave out from the start of the list */
+    unsigned replay_count;  /* scenarios to play after those, 0 all */
+    const char *replay_omit; /* indexes not to play, "3-5:9" (known to crash or hang the VMM) */
+    unsigned replay_quiet_ms; /* a kick is over when the device has done nothing for this long */
+    bool replay_strict;     /* a chain the driver's rules forbid must be refused (the reference device) */
 } vp_opts;
 
 /* The wait for something an earlier personality found never comes. */

@@ -202,11 +202,17 @@ vp_verdict vp_check(vp_report *r, const char *id, const char *reqs, vp_verdict v
     vp_json_str(&j, "expected", expected ? expected : "");
     vp_json_str(&j, "observed", observed ? observed : "");
     vp_json_str(&j, "detail", detail);
+    if (r->scenario) {
+        vp_json_str(&j, "scenario", r->scenario);
+        vp_json_str(&j, "outcome", r->outcome ? r->outcome : "");
+    }
     vp_json_uint(&j, "ms", (uint64_t)((now_s() - r->t0) * 1000)); /* since the start: where time goes */
     emit(r, vp_json_close(&j));
     if (r->human && (r->verbose || v == VP_FAIL || v == VP_ERROR)) {
         fprintf(r->human, "  %-5s %s %-7s %s", vp_verdict_name(v), r->addr ? r->addr : "-",
                 r->driver ? r->driver : "pci", id);
+        if (r->scenario)
+            fprintf(r->human, " [%s]", r->scenario);
         if (v == VP_FAIL || expected || observed)
             fprintf(r->human, " (expected %s, observed %s)", expected ? expected : "-",
                     observed ? observed : "-");

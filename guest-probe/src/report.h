@@ -22,6 +22,8 @@ typedef struct vp_report {
     double t0;
     const char *addr;    /* device the checks are about */
     const char *driver;  /* "pci", "modern", "legacy" */
+    const char *scenario; /* replayed scenario the checks are about, or NULL */
+    const char *outcome; /* its outcome: conforms, violates, wedged, skipped */
     int json_errno;      /* first failed write to json (0: none): the results are lost */
 } vp_report;
 

@@ -201,17 +201,18 @@ def device_args(config, device, index, disk, workdir, sockdir=None, name=None, p
     return args
 
 
-def qemu_devices(devices, vhost=False):
+def qemu_devices(devices, vhost=False, input_extra=True):
     """(cell device type, QEMU model or None for the type's own) of every QEMU
     device the cells need: the input cell is keyboard, mouse and tablet (one
-    vhost-user-input device with vhost)."""
+    vhost-user-input device with vhost; the keyboard alone without
+    input_extra)."""
     out = [(d, None) for d in devices]
-    if "input" in devices and not vhost:
+    if "input" in devices and not vhost and input_extra:
         out += [("input", name) for name in INPUT_EXTRA]
     return out
 
 
-def layout(parts, disk="D", workdir="/w", sockdir=None):
+def layout(parts, disk="D", workdir="/w", sockdir=None, input_extra=True):
     """Places the devices of one VM (topology.place). parts: (config, device
     types) sharing a machine type. Every device gets an explicit address, so a
     device record's slot_path says which cell it belongs to. Returns (QEMU
@@ -219,7 +220,8 @@ def layout(parts, disk="D", workdir="/w", sockdir=None):
     device type): index of its first device}: the index names its backends,
     console<i>.out)."""
     args, paths, first = [], {}, {}
-    placed = topology.place([(config, qemu_devices(devices, config.vhost)) for config, devices in parts])
+    placed = topology.place([(config, qemu_devices(devices, config.vhost, input_extra))
+                             for config, devices in parts])
     for kind, item in placed:
         if kind == "hop":
             args += ["-device", item]
@@ -248,11 +250,12 @@ def console_ports(parts):
 
 
 def vm_command(qemu, config, devices, kernel, initrd, disk, workdir, timeout_ms=2000, memory=256,
-               sockdir=None, bios=None, parts=None):
+               sockdir=None, bios=None, parts=None, probe_extra=(), input_extra=True):
     """The full QEMU command line for one VM: config's devices, or parts, a
-    list of (config, devices) sharing config's machine type and profile."""
+    list of (config, devices) sharing config's machine type and profile;
+    probe_extra: more probe arguments (a scenario replay's)."""
     parts = parts or [(config, devices)]
-    args = probe_args(loops_back(parts), console_ports(parts), timeout_ms)
+    args = probe_args(loops_back(parts), console_ports(parts), timeout_ms) + list(probe_extra)
     if config.drv_fault:
         args += ["--drv-fault", config.drv_fault]
     if config.profile != "probe":
@@ -278,7 +281,7 @@ def vm_command(qemu, config, devices, kernel, initrd, disk, workdir, timeout_ms=
         cmd += ["-bios", bios]
     if machine != config.machine:
         cmd += ["-object", f"memory-backend-memfd,id=mem,size={memory}M,share=on"]
-    cmd += layout(parts, disk, workdir, sockdir)[0]
+    cmd += layout(parts, disk, workdir, sockdir, input_extra)[0]
     return cmd
 
 

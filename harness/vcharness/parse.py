@@ -19,6 +19,10 @@ ADDR_RE = re.compile(r"^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$")
 SLOT_RE = re.compile(r"^[0-9a-f]{2}\.[0-7](/[0-9a-f]{2}\.[0-7]){0,15}$")
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@:+-]{0,127}$")
 REQ_RE = re.compile(r"^(dev|drv)\.[a-z0-9_]+\.[a-z0-9_]+$")
+# a replayed scenario: its path below the scenarios folder
+SCENARIO_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._+@=,-]*(/[A-Za-z0-9_][A-Za-z0-9._+@=,-]*){0,7}$")
+OUTCOMES = ("conforms", "violates", "wedged", "skipped")
+EVENTS = ("begin", "kick")
 
 
 def _text(v):
@@ -49,10 +53,15 @@ SCHEMA = {
               "reqs": (lambda v: isinstance(v, list) and len(v) <= 32 and
                        all(_text(q) and REQ_RE.match(q) for q in v), False),
               "expected": (_text, False), "observed": (_text, False), "detail": (_text, False),
-              "ms": (lambda v: isinstance(v, (int, float)) and not isinstance(v, bool), False)},
+              "ms": (lambda v: isinstance(v, (int, float)) and not isinstance(v, bool), False),
+              "scenario": (lambda v: _text(v) and len(v) <= 240 and SCENARIO_RE.match(v), False),
+              "outcome": (lambda v: v in OUTCOMES, False)},
     "end": {**{k: (_count, True) for k in COUNTS}, "devices": (_count, False),
             "ms": (lambda v: isinstance(v, (int, float)) and not isinstance(v, bool), False)},
-    "note": {},
+    "note": {"event": (lambda v: v in EVENTS, False),
+             "addr": (lambda v: _text(v) and (v == "" or ADDR_RE.match(v)), False),
+             "scenario": (lambda v: _text(v) and len(v) <= 240 and SCENARIO_RE.match(v), False),
+             "kick": (_count, False)},
 }
 
 
@@ -62,6 +71,7 @@ class ProbeOutput:
         self.end = None
         self.devices = []       # device records
         self.checks = []        # check records
+        self.notes = []         # note records (a replay's "begin" markers)
         self.problems = []      # why the output cannot be trusted fully
         self.bad_addrs = set()  # devices whose records were broken: they cannot conform
         self.lost = False       # records lost that no address can be given for
@@ -162,6 +172,8 @@ def parse(data):
         elif t == "check":
             rec.setdefault("reqs", [])
             out.checks.append(rec)
+        elif t == "note":
+            out.notes.append(rec)
     if out.start is None:
         out.problems.append("no start record: the probe never ran")
     elif out.end is None:

@@ -43,7 +43,8 @@ _LEGEND = [
     ("violates", "unexpected violation", "a check failed or the mode is wrong, and the xfail file does "
      "not list it: the run fails"),
     ("error", "unexpected: not judged", "timeout, QEMU crash or refusal, guest panic, probe error or "
-     "back-end error (vconform-vhost-dev crashed or hung), not listed in the xfail file: the run fails"),
+     "back-end error (vconform-vhost-dev crashed or hung), not listed in the xfail file: the run fails "
+     "(a replayed scenario that crashes or hangs QEMU names the scenario)"),
     ("known", "known violation", "the xfail file lists this failure (or hang): still a violation, "
      "reported, but the run does not fail"),
     ("skipped", "skipped", "not run, with the reason (a machine type this QEMU lacks, ...)"),
@@ -169,6 +170,11 @@ def _cell_details(r, anchor):
            f"<p>{e(r['reason'], MAX_SHOWN)}</p>"]
     if r["why"]:
         out.append(f"<p class='muted'>expected mode: {e(r['why'])}</p>")
+    rl = model.replay_lines(r)
+    if rl:
+        out.append(f"<p>{e(rl[0])}</p>")
+        if rl[1:]:
+            out.append("<ul>" + "".join(f"<li><code>{e(x, MAX_SHOWN)}</code></li>" for x in rl[1:]) + "</ul>")
     if not r["checks"]:
         out.append("</details>")
         return out
@@ -179,7 +185,8 @@ def _cell_details(r, anchor):
         vc = "known" if c["verdict"] == "fail" and (c["id"] in listed or k == "known") else c["verdict"]
         mark = " (known)" if vc == "known" else ""
         out.append(f"<tr><td class='v-{vc if vc in _CHECK_CLASSES else 'other'}'>{e(c['verdict'])}{mark}"
-                   f"</td><td>{e(c['driver'])}</td><td><code>{e(c['id'])}</code></td>"
+                   f"</td><td>{e(c['driver'])}</td><td><code>{e(c['id'])}</code>"
+                   f"{'<br><small>' + e(c['scenario']) + '</small>' if c.get('scenario') else ''}</td>"
                    f"<td>{e(', '.join(c['reqs']))}</td><td>{e(c.get('expected'), MAX_SHOWN)}</td>"
                    f"<td>{e(c.get('observed'), MAX_SHOWN)}</td><td>{e(c.get('detail'), MAX_SHOWN)}</td></tr>")
     out.append("</table></details>")

@@ -11,6 +11,7 @@ OK_VERDICTS = {"conforms", "skipped", "known-violation"}
 # verdict -> (singular, plural) in the counts sentence, in the order shown
 _PHRASES = {"conforms": ("conforms", "conform"), "violates": ("violates", "violate"),
             "known-violation": ("known violation", "known violations"),
+            "wedged": ("wedged", "wedged"),
             "timeout": ("timed out", "timed out"), "vmm-crash": ("QEMU crash", "QEMU crashes"),
             "vmm-refused": ("refused by QEMU", "refused by QEMU"),
             "guest-panic": ("guest panic", "guest panics"), "probe-error": ("probe error", "probe errors"),
@@ -36,7 +37,7 @@ def kind(r):
         return r["verdict"]
     if known(r):
         return "known"
-    return "violates" if r["verdict"] == "violates" else "error"
+    return "violates" if r["verdict"] in ("violates", "wedged") else "error"
 
 
 def summary(results):
@@ -107,6 +108,22 @@ def violations(cells, catalogue):
                 hits.setdefault(q, []).append((r, "", known(r)))
     out = [{"short": q, "req": rows.get(q), "hits": h} for q, h in hits.items()]
     return sorted(out, key=lambda v: (all(hk for _, _, hk in v["hits"]), v["short"] == "", v["short"]))
+
+
+def replay_lines(r):
+    """A replayed cell's outcome counts and reproducers, as text lines."""
+    rp = r.get("replay")
+    if not isinstance(rp, dict):
+        return []
+    counts = rp.get("outcomes") if isinstance(rp.get("outcomes"), dict) else {}
+    out = [f"{safe.text(rp.get('scenarios'))} scenarios: " +
+           (", ".join(f"{safe.text(n)} {safe.text(o)}" for o, n in sorted(counts.items())) or "none replayed")]
+    for x in rp.get("reproducers") if isinstance(rp.get("reproducers"), list) else []:
+        if isinstance(x, dict):
+            out.append(f"{safe.text(x.get('verdict'))} on {safe.text(x.get('scenario'))}"
+                       f"{'' if x.get('alone') is True else ' (only after the scenarios before it)'}: "
+                       f"{safe.text(x.get('command'))}")
+    return out
 
 
 def section(full_id):

@@ -102,6 +102,8 @@ def _check(c):
     for k in CHECK_TEXT:
         c[k] = text(c.get(k))
     c["reqs"] = _text_list(c.get("reqs"))
+    if "scenario" in c:
+        c["scenario"] = text(c.get("scenario"))
     return c
 
 

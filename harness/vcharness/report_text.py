@@ -111,6 +111,12 @@ def markdown(doc):
         out += ["", "## Known violations (listed in the xfail file)", ""]
         out += [f"- `{_md(r['cell'])}`: {_md(r['reason'])} {_md(' '.join(r['reqs']))}" for r in known]
     out += cert.markdown(cells, _md)
+    replayed = [(r, model.replay_lines(r)) for r in cells if model.replay_lines(r)]
+    if replayed:
+        out += ["", "## Replayed scenarios", ""]
+        for r, lines in replayed:
+            out.append(f"- `{_md(r['cell'])}` {_md(r['verdict'])}: {_md(lines[0])}")
+            out += [f"  - {_md(x, 500)}" for x in lines[1:]]
     cov = doc.get("coverage") or {}
     out += ["", f"Requirements checked: {_md(cov.get('checked', '?'))} of "
                 f"{_md(cov.get('catalogue', '?'))} in the catalogue."]

@@ -14,6 +14,11 @@ applies the mutations named in $VCONFORM_FAKE (JSON):
   flood     bytes to write to the console file, in 1 MiB pieces
   pids      file to append this process's (and its child's) pid to
   version   the --version answer (latin-1 string)
+  replay    for a scenario replay (--scenarios in the probe's arguments):
+            {"scenarios": [names, sorted], "crash": name, "hang": name,
+             "wedge": name, "fail": {name: check id}}: the probe's records
+            for each scenario from --scenario-skip, a crash (abort) or hang
+            on the named one
 """
 import json
 import os
@@ -90,6 +95,56 @@ def mutate(recs, names):
     return ("\n".join(lines) + "\n").encode()
 
 
+def replay(argv, o, results):
+    """A probe replaying scenarios: begin note, then its check, per scenario."""
+    args = next(a for a in argv if "vconform.args=" in a).split("vconform.args=", 1)[1].split(",")
+    skip = int(args[args.index("--scenario-skip") + 1]) if "--scenario-skip" in args else 0
+    count = int(args[args.index("--scenario-count") + 1]) if "--scenario-count" in args else 0
+    omit = set()
+    if "--scenario-omit" in args:
+        for part in args[args.index("--scenario-omit") + 1].split(":"):
+            a, _, b = part.partition("-")
+            omit.update(range(int(a), int(b or a) + 1))
+    r = o["replay"]
+    names = r["scenarios"]
+    dev = next(argv[i + 1] for i, a in enumerate(argv) if a == "-device" and argv[i + 1].startswith("virtio-"))
+    m = re.search(r"addr=0x([0-9a-f]{2})\.(\d)", dev)  # none behind a root port
+    slot = f"{m.group(1)}.{m.group(2)}" if m else "01.0/00.0"
+    addr = f"0000:00:{m.group(1)}.{m.group(2)}" if m else "0000:01:00.0"
+    kind = next(v for k, v in {"rng": "rng", "blk": "blk"}.items() if f"-{k}-" in dev)
+    fh = open(results, "w")
+
+    def put(rec):
+        fh.write(json.dumps(rec) + "\n")
+        fh.flush()
+    put({"v": 1, "type": "start", "probe": "fake", "args": [], "kernel": "fake"})
+    put({"v": 1, "type": "device", "addr": addr, "slot_path": slot, "dev_type": kind,
+         "mode": o.get("mode", "legacy")})
+    n = {"pass": 0, "fail": 0}
+    for i, name in enumerate(names[skip:skip + count if count else None], skip):
+        if i in omit:
+            continue
+        put({"v": 1, "type": "note", "event": "begin", "addr": addr, "scenario": name})
+        if name == r.get("crash"):
+            sys.stderr.write("fake: Assertion `len > 0' failed.\n")
+            sys.stderr.flush()
+            os.abort()
+        if name == r.get("hang"):
+            time.sleep(600)
+        cid = "replay.wedged" if name == r.get("wedge") else r.get("fail", {}).get(name, "replay")
+        verdict = "pass" if cid == "replay" else "fail"
+        n[verdict] += 1
+        put({"v": 1, "type": "check", "addr": addr, "driver": "modern", "id": cid,
+             "reqs": ["dev.vq_used.2"] if cid == "replay.used_len" else [], "verdict": verdict, "expected": "",
+             "observed": "", "detail": "", "scenario": name,
+             "outcome": {"replay": "conforms", "replay.wedged": "wedged"}.get(cid, "violates")})
+        if cid == "replay.wedged":
+            break
+    put({"v": 1, "type": "end", "passed": n["pass"], "failed": n["fail"], "skipped": 0, "errors": 0, "info": 0,
+         "devices": 1, "ms": 1})
+    return 0
+
+
 def main(argv):
     o = opts()
     if "--version" in argv:
@@ -111,6 +166,8 @@ def main(argv):
         for _ in range(o.get("flood", 0)):
             fh.write(b"z" * (1 << 20))
             fh.flush()
+    if "replay" in o and any("--scenarios" in a for a in argv):
+        return replay(argv, o, results)
     if o.get("hang"):
         if o.get("child") and os.fork() == 0:
             if o.get("pids"):
