@@ -172,9 +172,16 @@ def _modinfo_depends(path):
     return [d for d in data[i + 9:end].decode("ascii", "replace").split(",") if d]
 
 
-def driver_modules(moddir, wanted=DRIVER_MODULES):
+# what the probe profile loads to count INTx (the kernel's vfio has no
+# no-IOMMU mode, so uio_pci_generic is the interrupt driver it can use)
+IRQ_MODULES = ["uio_pci_generic"]
+IRQ_DIR = "irqmod"
+
+
+def driver_modules(moddir, wanted=DRIVER_MODULES, folder="modules", need="virtio_pci"):
     """(path, name in the initramfs) of the wanted modules and everything they
-    depend on (from each module's own depends= field), numbered in load order."""
+    depend on (from each module's own depends= field), numbered in load order
+    in folder; GuestError when need is not among them."""
     paths = {}
     for dirpath, _, files in os.walk(moddir):
         for f in files:
@@ -194,9 +201,17 @@ def driver_modules(moddir, wanted=DRIVER_MODULES):
 
     for w in wanted:
         visit(w)
-    if "virtio_pci" not in order:
-        raise GuestError(f"{moddir} has no virtio_pci module")
-    return [(paths[n], f"modules/{i:02d}-{n}.ko") for i, n in enumerate(order)]
+    if need and need not in order:
+        raise GuestError(f"{moddir} has no {need} module")
+    return [(paths[n], f"{folder}/{i:02d}-{n}.ko") for i, n in enumerate(order)]
+
+
+def irq_modules(moddir):
+    """The INTx modules for the probe's initramfs; none when the kernel
+    lacks them (the probe then says INTx is not counted)."""
+    if not moddir:
+        return []
+    return driver_modules(moddir, IRQ_MODULES, IRQ_DIR, need=None)
 
 
 def kernel_modules_dir(kernel):

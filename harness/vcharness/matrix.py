@@ -7,7 +7,7 @@ import re
 import subprocess
 from dataclasses import dataclass
 
-from . import specs, topology
+from . import guest, specs, topology
 
 RESULTS_PORT = 0xE9  # isa-debugcon's port: the probe writes its JSON Lines there
 SEED_TYPES = ["net", "blk", "console", "rng", "balloon", "scsi", "input"]
@@ -209,7 +209,9 @@ def vm_command(qemu, config, devices, kernel, initrd, disk, workdir, timeout_ms=
     probe_args = ["--json", f"ioport:{RESULTS_PORT:#x}", "--blk-pattern", "--blk-serial", BLK_SERIAL] + \
         (["--net-loopback"] if loops_back(parts) else []) + console_ports(parts) + \
         ["--timeout-ms", str(timeout_ms)]
-    if config.profile != "probe":
+    if config.profile == "probe":
+        probe_args += ["--irq-modules", "/" + guest.IRQ_DIR]  # INTx counted when the modules are there
+    else:
         probe_args += ["--kernel-drivers", "/modules"]
         if config.profile == "kdrv-legacy":
             probe_args.append("--force-legacy")
