@@ -79,15 +79,17 @@ void vp_checks_notify_packed(vp_ctx *c, vp_dev *d, vp_irq *q)
     }
     before = vp_irq_settle(q, &s.t);
     uint32_t at_event = 0, after = 0;
-    if (!vp_irq_step(&s, q, bit, &at_event, "notify.packed.desc") || !vp_irq_step(&s, q, 0, &after, "notify.packed.desc"))
+    if (!vp_irq_step(&s, q, bit, &at_event, "notify.packed.desc") ||
+        !vp_irq_step(&s, q, 0, &after, "notify.packed.desc"))
         goto out;
-    char ob2[64], ob3[64], all[224];
-    snprintf(all, sizeof all, "before: %s; at: %s; after: %s", vp_irq_describe(before, ob, sizeof ob),
-             vp_irq_describe(at_event, ob2, sizeof ob2), vp_irq_describe(after, ob3, sizeof ob3));
-    snprintf(ex, sizeof ex, "at: vector %u, else nothing", qv);
-    vp_expect(r, "notify.packed.desc", REQ_DEV_IMPLIED_PACKED_EVENT_ON "," REQ_DEV_IMPLIED_PACKED_EVENT_OFF,
-              !before && (at_event & bit) && !after, ex, all,
-              "driver event DESC naming offset 1 past the wrap; the two descriptors before it, it, the one after");
+    vp_expect(r, "notify.packed.desc", REQ_DEV_IMPLIED_PACKED_EVENT_ON, at_event & bit, ex,
+              vp_irq_describe(at_event, ob, sizeof ob), "driver event DESC naming offset 1 past the wrap: that descriptor");
+    char ob2[64], all[160];
+    snprintf(all, sizeof all, "before: %s; after: %s", vp_irq_describe(before, ob, sizeof ob),
+             vp_irq_describe(after, ob2, sizeof ob2));
+    vp_expect(r, "notify.packed.desc_others", REQ_DEV_IMPLIED_PACKED_EVENT_OFF, !before && !after, "nothing", all,
+              "driver event DESC past the wrap: the two descriptors before the named one (the second past the "
+              "wrap) and the one after it");
 out:
     vp_isess_close(&s);
 }

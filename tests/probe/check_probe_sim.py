@@ -56,7 +56,7 @@ IRQ_MODERN = ["notify.split.flags_clear", "notify.split.used_event_ignored", "no
               "life.queue_reset.done", "life.queue_reset.silent", "life.queue_reset.reenable", "life.reset.untouched",
               "life.defaults.queue_enable", "life.defaults.queue_size", "life.defaults.msix",
               "intx.isr.queue_bit", "intx.pci_status", "intx.no_interrupt", "intx.config"]
-IRQ_PACKED = ["notify.packed.enable", "notify.packed.disable", "notify.packed.desc"]
+IRQ_PACKED = ["notify.packed.enable", "notify.packed.disable", "notify.packed.desc", "notify.packed.desc_others"]
 IRQ_LEGACY = ["life.reset.untouched", "intx.isr.queue_bit", "intx.pci_status", "intx.no_interrupt"]
 
 
