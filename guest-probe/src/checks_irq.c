@@ -129,6 +129,7 @@ void vp_checks_irq(vp_ctx *c, vp_dev *d)
         mark(&t, "event_idx");
         if (kind == VP_IS_MODERN) {
             vp_checks_config_irq(c, d, &q);
+            vp_checks_config_change(c, d, &q);
             mark(&t, "config");
             if (packed_offered(d)) {
                 vp_checks_notify_packed(c, d, &q);

@@ -21,6 +21,9 @@ void vp_checks_config_irq(vp_ctx *c, vp_dev *d, vp_irq *q);
 bool vp_irq_break_ring(vp_isess *s);
 /* Status once NEEDS_RESET shows, or after ms. */
 uint8_t vp_irq_wait_needs_reset(vp_isess *s, unsigned ms);
+/* checks_config_change.c: configuration changes the VMM makes on request
+ * (blk capacity, net link): generation, interrupt, ISR. */
+void vp_checks_config_change(vp_ctx *c, vp_dev *d, vp_irq *q);
 /* checks_intx.c: MSI-X off: ISR, the PCI status bit, and INTx when count. */
 void vp_checks_intx(vp_ctx *c, vp_dev *d, vp_is_kind kind, bool count);
 /* checks_lifecycle.c: reset in flight, defaults, queue reset (q may have MSI-X off). */

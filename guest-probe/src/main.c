@@ -38,6 +38,8 @@ static void usage(FILE *o)
           "  --quiet-ms N       how long an interrupt that must not come is waited for (default 1)\n"
           "  --no-irq           leave out the interrupt and lifecycle checks\n"
           "  --irq-modules DIR  load uio and uio_pci_generic from DIR to count INTx\n"
+          "  --config-change    a runner answers note records with configuration changes\n"
+          "                     (blk capacity, net link; PROTOCOL.md)\n"
           "  --no-legacy        skip the legacy driver personality\n"
           "  --no-modern        skip the modern driver personality\n"
           "  --blk-pattern      block devices carry the runner's pattern (see PROTOCOL.md)\n"
@@ -157,7 +159,7 @@ int main(int argc, char **argv)
     c.opt.quiet_ms = 1;
     c.opt.irq = true;
     const char *irq_modules = NULL;
-    enum { O_QUIETMS = 512, O_NOIRQ, O_IRQMOD };
+    enum { O_QUIETMS = 512, O_NOIRQ, O_IRQMOD, O_CFGCHG };
     const char *json = NULL, *sim = NULL, *kdrv = NULL;
     bool force_legacy = false;
     char *sel[MAX_SELECT];
@@ -167,6 +169,7 @@ int main(int argc, char **argv)
            O_SERIAL, O_UNBIND, O_SIM, O_HELP, O_KDRV, O_FORCELEG, O_NETLOOP, O_CONPORTS };
     static const struct option lo[] = {
         {"quiet-ms", 1, 0, O_QUIETMS}, {"no-irq", 0, 0, O_NOIRQ}, {"irq-modules", 1, 0, O_IRQMOD},
+        {"config-change", 0, 0, O_CFGCHG},
         {"json", 1, 0, O_JSON}, {"quiet", 0, 0, O_QUIET}, {"verbose", 0, 0, O_VERBOSE},
         {"list", 0, 0, O_LIST}, {"device", 1, 0, O_DEVICE}, {"timeout-ms", 1, 0, O_TIMEOUT},
         {"no-legacy", 0, 0, O_NOLEG}, {"no-modern", 0, 0, O_NOMOD}, {"blk-pattern", 0, 0, O_PATTERN},
@@ -187,6 +190,7 @@ int main(int argc, char **argv)
             break;
         case O_NOIRQ: c.opt.irq = false; break;
         case O_IRQMOD: irq_modules = optarg; break;
+        case O_CFGCHG: c.opt.config_change = true; break;
         case O_JSON: json = optarg; break;
         case O_QUIET: rep.human = NULL; break;
         case O_VERBOSE: rep.verbose = true; break;

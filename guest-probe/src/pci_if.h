@@ -88,6 +88,10 @@ struct vp_platform {
     /* Allocates the DMA arena (physically contiguous, at least min bytes). */
     bool (*dma_alloc)(vp_platform *p, size_t min, vp_dma *out, char *err, size_t errlen);
     void (*close)(vp_platform *p);
+    /* Changes f's device configuration as the VMM would ("blk-resize",
+     * "net-link-down", "net-link-up"); NULL on real PCI, where the probe
+     * asks the runner with a note record (PROTOCOL.md). */
+    bool (*config_change)(vp_platform *p, vp_fn *f, const char *what);
     void *priv;
 };
 

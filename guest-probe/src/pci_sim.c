@@ -558,6 +558,13 @@ static bool sim_dma(vp_platform *p, size_t min, vp_dma *out, char *err, size_t e
     return true;
 }
 
+/* What the runner asks QEMU's monitor for, done in-process (sim_irq.c). */
+static bool sim_config_change(vp_platform *p, vp_fn *f, const char *what)
+{
+    (void)p;
+    return sim_irq_config_change(&S(f)->irq, S(f)->dev->ops->name, what);
+}
+
 static void sim_close(vp_platform *p)
 {
     sim_plat *sp = p->priv;
@@ -686,6 +693,7 @@ vp_platform *vp_sim_open(const char *spec, char *err, size_t errlen)
     sp->p.priv = sp;
     sp->p.dma_alloc = sim_dma;
     sp->p.close = sim_close;
+    sp->p.config_change = sim_config_change;
     char *save = NULL;
     for (char *it = strtok_r(copy, ",", &save); it; it = strtok_r(NULL, ",", &save))
         if (!add_fn(sp, it, err, errlen))

@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include "refdev/models.h"
+
 #define MSIX_CTRL_HI 3u /* the high byte of message control: enable 0x80, function mask 0x40 */
 #define PBA_OFF 0x800u
 
@@ -14,7 +16,7 @@ static uint32_t get32(const uint8_t *p)
 
 unsigned sim_irq_fault(const char *name)
 {
-    static const char *const names[] = {"nosuppress", "novector", "resetwrite", "noqreset"};
+    static const char *const names[] = {"nosuppress", "novector", "resetwrite", "noqreset", "nogen"};
     for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++)
         if (!strcmp(name, names[i]))
             return 1u << i;
@@ -148,4 +150,26 @@ void sim_irq_tick(sim_irq *q)
 bool sim_irq_queue_reset_ok(const sim_irq *q)
 {
     return !(q->faults & SIM_NOQRESET);
+}
+
+bool sim_irq_config_change(sim_irq *q, const char *type, const char *what)
+{
+    vc_dev *d = q->dev;
+    uint32_t gen = d->config_generation;
+    if (!strcmp(type, "blk") && !strcmp(what, "blk-resize")) {
+        uint64_t cap = 0;
+        for (unsigned i = 0; i < 8; i++)
+            cap |= (uint64_t)d->config[i] << (8 * i);
+        cap += 8;
+        for (unsigned i = 0; i < 8; i++)
+            d->config[i] = (uint8_t)(cap >> (8 * i));
+        vc_dev_config_changed(d);
+    } else if (!strcmp(type, "net") && !strncmp(what, "net-link-", 9)) {
+        vc_net_set_link(d, !strcmp(what, "net-link-up"));
+    } else {
+        return false;
+    }
+    if (q->faults & SIM_NOGEN)
+        d->config_generation = gen;
+    return true;
 }

@@ -9,7 +9,10 @@
  *   resetwrite   after a reset the device keeps writing the used index of
  *                the ring it had (on every register access until it is
  *                set up again)
- *   noqreset     writing queue_reset does nothing */
+ *   noqreset     writing queue_reset does nothing
+ *   nogen        a configuration change leaves config_generation as it was
+ * It also makes the configuration changes a runner makes through QEMU's
+ * monitor (sim_irq_config_change). */
 #ifndef VP_SIM_IRQ_H
 #define VP_SIM_IRQ_H
 
@@ -20,7 +23,7 @@
 
 #define SIM_IRQ_MAXVEC 8u
 
-enum { SIM_NOSUPPRESS = 1, SIM_NOVECTOR = 2, SIM_RESETWRITE = 4, SIM_NOQRESET = 8 };
+enum { SIM_NOSUPPRESS = 1, SIM_NOVECTOR = 2, SIM_RESETWRITE = 4, SIM_NOQRESET = 8, SIM_NOGEN = 16 };
 
 typedef struct sim_irq {
     vc_dev *dev;
@@ -53,5 +56,8 @@ void sim_irq_status_write(sim_irq *q, uint8_t val);
 void sim_irq_tick(sim_irq *q);
 /* queue_reset written with 1: false when the fault ignores it. */
 bool sim_irq_queue_reset_ok(const sim_irq *q);
+/* "blk-resize" (capacity + 8 sectors), "net-link-down", "net-link-up":
+ * false for a change the device type has not. */
+bool sim_irq_config_change(sim_irq *q, const char *type, const char *what);
 
 #endif

@@ -7,7 +7,7 @@ import re
 import subprocess
 from dataclasses import dataclass
 
-from . import guest, specs, topology
+from . import guest, qmp, specs, topology
 
 RESULTS_PORT = 0xE9  # isa-debugcon's port: the probe writes its JSON Lines there
 SEED_TYPES = ["net", "blk", "console", "rng", "balloon", "scsi", "input"]
@@ -209,8 +209,10 @@ def vm_command(qemu, config, devices, kernel, initrd, disk, workdir, timeout_ms=
     probe_args = ["--json", f"ioport:{RESULTS_PORT:#x}", "--blk-pattern", "--blk-serial", BLK_SERIAL] + \
         (["--net-loopback"] if loops_back(parts) else []) + console_ports(parts) + \
         ["--timeout-ms", str(timeout_ms)]
+    monitor = qmp.wanted(config.profile, [d for _, ds in parts for d in ds])
     if config.profile == "probe":
         probe_args += ["--irq-modules", "/" + guest.IRQ_DIR]  # INTx counted when the modules are there
+        probe_args += ["--config-change"] if monitor else []  # the runner answers its notes (qmp.py)
     else:
         probe_args += ["--kernel-drivers", "/modules"]
         if config.profile == "kdrv-legacy":
@@ -235,5 +237,12 @@ def vm_command(qemu, config, devices, kernel, initrd, disk, workdir, timeout_ms=
            "-device", f"isa-debugcon,iobase={RESULTS_PORT:#x},chardev=results"]
     if bios:
         cmd += ["-bios", bios]
+    if monitor:
+        cmd += qmp.qemu_args(qmp_path(workdir, sockdir))
     cmd += layout(parts, disk, workdir, sockdir)[0]
     return cmd
+
+
+def qmp_path(workdir, sockdir=None):
+    """The VM's monitor socket (in sockdir: unix socket paths must stay short)."""
+    return os.path.join(sockdir or workdir, "qmp.sock")

@@ -10,7 +10,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from . import matrix, outcap, parse, plan, procs, report_safe
+from . import matrix, outcap, parse, plan, procs, qmp, report_safe
 
 MAX_OUTPUT = parse.MAX_TOTAL
 CONSOLE_MARK = b"vconform-console-ok"  # guest-probe/src/kdrv.h
@@ -28,7 +28,7 @@ def run_vm(qemu, parts, guest, workdir, timeout, probe_timeout_ms, group):
     """Boots one VM for parts, (config, device types) sharing a machine type
     and profile; returns (vm outcome dict, parsed probe output). workdir
     exists and belongs to this run; group: the runner's procs.Procs."""
-    for name in ("console.log", "probe.jsonl", "qemu.stderr", "qemu.cmdline"):
+    for name in ("console.log", "probe.jsonl", "qemu.stderr", "qemu.cmdline", "qmp.log"):
         try:
             os.unlink(os.path.join(workdir, name))  # a retry's: ours
         except FileNotFoundError:
@@ -47,6 +47,7 @@ def _boot(qemu, parts, guest, workdir, timeout, probe_timeout_ms, initrd, sockdi
     with _new(os.path.join(workdir, "qemu.cmdline"), "w") as fh:
         fh.write(" ".join(cmd) + "\n")
     t0 = time.monotonic()
+    changer = None  # answers the probe's configuration-change notes (qmp.py)
     with _new(os.path.join(workdir, "qemu.stderr"), "wb") as err:
         try:
             p = group.spawn(cmd, stdout=err, stderr=err)
@@ -57,9 +58,15 @@ def _boot(qemu, parts, guest, workdir, timeout, probe_timeout_ms, initrd, sockdi
             return {"status": "crash", "stderr": str(e), "seconds": 0, "rc": None, "panic": False,
                     "workdir": workdir}, parse.parse(b"")
         try:
+            _, paths, first = matrix.layout(parts)
+            changer = qmp.start(parts, paths, first, workdir, matrix.qmp_path(workdir, sockdir), guest["disk"])
             rc, status, hang = _wait(p, timeout, workdir, t0, group.stopping)
         finally:
             group.end(p)  # the whole process group, whatever happened
+            if changer:  # what the probe asked the monitor for, and how it went
+                changer.stop()
+                with _new(os.path.join(workdir, "qmp.log"), "w") as fh:
+                    fh.writelines(f"{w} {path}: {res}\n" for w, path, res in changer.actions)
     secs = time.monotonic() - t0
     stderr = _read(os.path.join(workdir, "qemu.stderr"), 64 << 10).decode("utf-8", "replace")
     console = _read(os.path.join(workdir, "console.log")).decode("utf-8", "replace")

@@ -46,6 +46,14 @@ FAULTS = {
     "novector (config)": ("scsi:modern:novector", "irq.config.no_vector", "dev.pci_cfg_change.1"),
     "resetwrite": ("net:transitional:resetwrite", "life.reset.untouched", "dev.reset.2"),
     "noqreset": ("blk:modern:noqreset", "life.queue_reset.done", "dev.pci_common.13"),
+    "nogen": ("blk:modern:nogen", "config.blk_resize.generation_before_driver_ok", "dev.pci_common.6"),
+    "nogen (net)": ("net:transitional:nogen", "config.net_link_down.generation", "dev.pci_common.6"),
+}
+# configuration changes the VMM makes (the simulated front in-process)
+CONFIG_CHANGE = {
+    "blk": ["config.blk_resize.generation_before_driver_ok", "config.blk_resize.generation",
+            "config.blk_resize.notify", "config.change.isr"],
+    "net": ["config.net_link_down.generation", "config.net_link_up.generation", "config.change.isr"],
 }
 # the interrupt and lifecycle checks each clean function must pass, by the
 # interface they run on (modern when the device has it)
@@ -134,7 +142,7 @@ def check_irq(recs, modes, passed):
     interfaces allow; INTx is counted on the last function only."""
     problems = []
     for addr, mode in modes.items():
-        want = [("modern", c) for c in IRQ_MODERN + ["msix.vector_delivery"]] + \
+        want = [("modern", c) for c in IRQ_MODERN + CONFIG_CHANGE.get(dev_type(recs, addr), [])] + \
             [("modern-packed", c) for c in IRQ_PACKED] if mode != "legacy" else [("legacy", c) for c in IRQ_LEGACY]
         for drv, cid in want:
             if (addr, drv, cid) not in passed:
