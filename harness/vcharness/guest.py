@@ -61,12 +61,11 @@ def fetch_kernel(cache=None, log=print):
                            timeout=600)
         if p.returncode != 0:
             raise GuestError(f"dpkg-deb -x failed: {p.stderr.strip()[-300:]}")
-        # keep only the kernel image: the modules are not needed by the probe profile
         os.makedirs(os.path.join(dest, "boot"), exist_ok=True)
         for f in glob.glob(os.path.join(unpack, "boot", "vmlinuz-*")):
             shutil.copy2(f, os.path.join(dest, "boot"))
         mods = glob.glob(os.path.join(unpack, "lib", "modules", "*"))
-        if mods:  # kept for the driver-certification profile
+        if mods:  # the driver-certification profile loads virtio drivers from here, the probe uio
             shutil.move(mods[0], os.path.join(dest, "modules"))
     found = sorted(glob.glob(os.path.join(dest, "boot", "vmlinuz-*")))
     if not found:
