@@ -14,6 +14,7 @@
 #include "checks_irq.h"
 #include "refdev/device.h"
 #include "vc/req_ids.h"
+#include "vc/ring.h"
 #include "vc/spec_features.h"
 
 #define CANARY 0xa5u
@@ -57,6 +58,39 @@ static long changed(const uint8_t *mem, const uint8_t *snap, size_t n)
         if (mem[i] != (snap ? snap[i] : CANARY))
             return (long)i;
     return -1;
+}
+
+/* A request made available and notified before DRIVER_OK: nothing may
+ * happen to it until then; once DRIVER_OK is set and the queue notified
+ * again it is served. False when the session cannot go on. */
+static bool before_driver_ok(vp_isess *s, vp_irq *q)
+{
+    vp_report *r = s->v.c->rep;
+    char err[128], ob[96], one[48];
+    vc_vq_drv *vq = &s->v.q[s->q];
+    uint32_t tok, got = 0, len;
+    if (q)
+        vp_irq_clear(q);
+    if (!vp_isess_post(s, &tok, err, sizeof err)) {
+        vp_check(r, "life.before_driver_ok", "", VP_ERROR, NULL, NULL, "request: %s", err);
+        return false;
+    }
+    vp_tp_notify(&s->t, s->q);
+    uint32_t seen = q ? vp_irq_settle(q, &s->t) : 0;
+    uint16_t used = 0xffff;
+    vc_gmem_ld16(&s->v.c->dma.mem, vq->device + VC_SPLIT_USED_IDX, &used);
+    snprintf(ob, sizeof ob, "used index %u, %s", used, q ? vp_irq_describe(seen, one, sizeof one) : "MSI-X not seen");
+    vp_expect(r, "life.before_driver_ok", REQ_DEV_STATUS_1, used == 0 && !seen, "used index 0, nothing raised", ob,
+              "FEATURES_OK set, a request made available and notified (against drv.init.6, on purpose), "
+              "DRIVER_OK not yet");
+    vp_drv_driver_ok(&s->v);
+    vp_tp_notify(&s->t, s->q);
+    vp_rt rt = vp_drv_wait(&s->v, s->q, s->v.c->opt.timeout_ms, &got, &len, err, sizeof err);
+    if (rt != VP_RT_OK || got != tok) {
+        vp_check(r, "life.before_driver_ok.served", "", VP_ERROR, "served after DRIVER_OK", vp_rt_name(rt), "%s", err);
+        return false;
+    }
+    return true;
 }
 
 /* Queue reset of the request queue; false when the session cannot go on. */
@@ -167,9 +201,11 @@ void vp_checks_lifecycle(vp_ctx *c, vp_dev *d, vp_is_kind kind, vp_irq *q)
     uint64_t hb = hq >= 0 ? vp_drv_alloc(&s.v, (uint64_t)HELD_BUF * NHELD, 64) : 0;
     if (hq >= 0 && (!hb || !vp_drv_queue(&s.v, (unsigned)hq, 64, err, sizeof err)))
         hq = -1;
+    uint16_t qb = map(&s, q);
+    if (kind == VP_IS_MODERN && !before_driver_ok(&s, q))
+        goto out;
     vp_drv_driver_ok(&s.v);
     bool rr = s.v.features & rr_bit;
-    uint16_t qb = map(&s, q);
     if (!vp_isess_req(&s, err, sizeof err)) {
         vp_check(r, "life", "", VP_ERROR, NULL, NULL, "request: %s", err);
         goto out;

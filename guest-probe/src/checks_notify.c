@@ -95,6 +95,11 @@ void vp_checks_notify_split(vp_ctx *c, vp_dev *d, vp_is_kind kind, vp_irq *q)
     vp_expect(r, "notify.split.no_interrupt", REQ_DEV_VQ_USED_SUPP_2, seen == 0, "nothing",
               vp_irq_describe(seen, ob, sizeof ob), "avail flags NO_INTERRUPT, two used buffers");
     vc_vq_drv_want_interrupts(vq, true);
+    uint16_t uf = 0xffff;
+    vc_gmem_ld16(&c->dma.mem, vq->device + VC_SPLIT_USED_FLAGS, &uf);
+    snprintf(ob, sizeof ob, "0x%x", uf);
+    vp_expect(r, "notify.split.used_flags", REQ_DEV_VQ_AVAIL_SUPP_1, uf <= VC_SPLIT_USED_F_NO_NOTIFY, "0 or 1", ob,
+              "used ring flags, EVENT_IDX not negotiated, after five used buffers");
     vectors(&s, q);
 out:
     vp_isess_close(&s);
@@ -148,6 +153,18 @@ void vp_checks_notify_event_idx(vp_ctx *c, vp_dev *d, vp_is_kind kind, vp_irq *q
         goto out;
     vp_expect(r, "notify.event_idx.after_event", REQ_DEV_VQ_USED_SUPP_6, seen == 0, "nothing",
               vp_irq_describe(seen, ob, sizeof ob), "the entry after used_event");
+    uint16_t uf = 0xffff;
+    vc_gmem_ld16(m, vq->device + VC_SPLIT_USED_FLAGS, &uf);
+    snprintf(ob, sizeof ob, "0x%x", uf);
+    vp_expect(r, "notify.event_idx.used_flags", REQ_DEV_VQ_AVAIL_SUPP_3, uf == 0, "0", ob,
+              "used ring flags, EVENT_IDX negotiated");
+    /* kicks the device did not ask for (avail_event says so), then a request */
+    char err[128];
+    for (unsigned i = 0; i < 3; i++)
+        vp_tp_notify(&s.t, s.q);
+    bool ok = vp_isess_req(&s, err, sizeof err);
+    vp_expect(r, "notify.event_idx.spurious_kicks", REQ_DEV_VQ_AVAIL_SUPP_5, ok, "the next request served",
+              ok ? "served" : err, "three notifications with nothing new first");
 out:
     vp_isess_close(&s);
 }

@@ -62,7 +62,8 @@ IRQ_MODERN = ["notify.split.flags_clear", "notify.split.used_event_ignored", "no
               "notify.event_idx.before_event", "notify.event_idx.at_event", "notify.event_idx.after_event",
               "irq.config.needs_reset", "irq.config.notify", "irq.config.isr", "irq.config.no_vector",
               "life.queue_reset.done", "life.queue_reset.silent", "life.queue_reset.reenable", "life.reset.untouched",
-              "life.defaults.queue_enable", "life.defaults.queue_size", "life.defaults.msix",
+              "life.defaults.queue_enable", "life.defaults.queue_size", "life.defaults.msix", "life.before_driver_ok",
+              "notify.split.used_flags", "notify.event_idx.used_flags", "notify.event_idx.spurious_kicks",
               "intx.isr.queue_bit", "intx.pci_status", "intx.no_interrupt", "intx.config"]
 IRQ_PACKED = ["notify.packed.enable", "notify.packed.disable", "notify.packed.desc", "notify.packed.desc_others"]
 IRQ_LEGACY = ["life.reset.untouched", "intx.isr.queue_bit", "intx.pci_status", "intx.no_interrupt"]
