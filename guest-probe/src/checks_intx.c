@@ -42,7 +42,8 @@ static void used_buffer(vp_isess *s, vp_irq *q)
               "set while ISR is not 0, clear once read", ob, "PCI status interrupt bit");
     if (q->intx)
         vp_expect(r, "intx.delivered", REQ_DEV_VQ_USED_SUPP_3, seen >> VP_IRQ_INTX & 1, "INTx",
-                  vp_irq_describe(seen, ob, sizeof ob), "interrupts counted by the platform (uio_pci_generic in a guest)");
+                  vp_irq_describe(seen, ob, sizeof ob),
+                  "interrupts counted by the platform (uio_pci_generic in a guest)");
 }
 
 static void no_interrupt(vp_isess *s, vp_irq *q)
@@ -79,7 +80,8 @@ static void config_change(vp_isess *s, vp_irq *q)
         vp_check(r, "intx.config", "", VP_SKIP, NULL, NULL, "no NEEDS_RESET (status 0x%02x)", st);
         return;
     }
-    snprintf(ob, sizeof ob, "ISR 0x%02x, %s", isr, q->intx ? vp_irq_describe(seen, one, sizeof one) : "INTx not counted");
+    snprintf(ob, sizeof ob, "ISR 0x%02x, %s", isr,
+             q->intx ? vp_irq_describe(seen, one, sizeof one) : "INTx not counted");
     vp_expect(r, "intx.config", REQ_DEV_PCI_ISR_2 "," REQ_DEV_STATUS_3, (isr & 2) && (!q->intx || seen),
               q->intx ? "config bit (0x2), INTx" : "config bit (0x2)", ob, "MSI-X off, NEEDS_RESET after DRIVER_OK");
 }

@@ -102,7 +102,8 @@ static bool queue_reset(vp_isess *s, vp_irq *q)
     uint16_t en, size, vec, rst;
     reg(t, s->q, &en, &size, &vec, &rst);
     snprintf(ob, sizeof ob, "%u", rst);
-    vp_expect(r, "life.queue_reset.enabled_reads_0", REQ_DEV_PCI_COMMON_10, rst == 0, "0", ob, "queue enabled and used");
+    vp_expect(r, "life.queue_reset.enabled_reads_0", REQ_DEV_PCI_COMMON_10, rst == 0, "0", ob,
+              "queue enabled and used");
     vp_tp_wr(t, &t->common, VP_CC_QRESET, 2, 1);
     struct timespec t0, now;
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -226,7 +227,8 @@ void vp_checks_lifecycle(vp_ctx *c, vp_dev *d, vp_is_kind kind, vp_irq *q)
         vp_isess_post(&s, &tok, err, sizeof err);
     }
     if (!vp_isess_reset(&s.t, c->opt.timeout_ms)) {
-        vp_check(r, "life.reset.untouched", REQ_DEV_RESET_1, VP_FAIL, "status 0", "not 0", "reset with requests in flight");
+        vp_check(r, "life.reset.untouched", REQ_DEV_RESET_1, VP_FAIL, "status 0", "not 0",
+                 "reset with requests in flight");
         goto out;
     }
     size_t n = (size_t)s.v.next;
@@ -244,9 +246,10 @@ void vp_checks_lifecycle(vp_ctx *c, vp_dev *d, vp_is_kind kind, vp_irq *q)
     if (at >= 0)
         snprintf(ob, sizeof ob, "byte %ld of %zu written", at, n);
     else
-        snprintf(ob, sizeof ob, "untouched, ISR 0x%02x, %s", isr, q ? vp_irq_describe(seen, one, sizeof one) : "MSI-X not seen");
-    vp_expect(r, "life.reset.untouched", REQ_DEV_RESET_2, at < 0 && !isr && !seen, "memory untouched, nothing raised", ob,
-              held ? "reset with requests in flight and buffers held" : "reset with requests in flight");
+        snprintf(ob, sizeof ob, "untouched, ISR 0x%02x, %s", isr,
+                 q ? vp_irq_describe(seen, one, sizeof one) : "MSI-X not seen");
+    vp_expect(r, "life.reset.untouched", REQ_DEV_RESET_2, at < 0 && !isr && !seen, "memory untouched, nothing raised",
+              ob, held ? "reset with requests in flight and buffers held" : "reset with requests in flight");
     if (kind == VP_IS_MODERN)
         defaults(&s, size_before, qb != VP_NO_VECTOR, rr);
 out:

@@ -83,7 +83,8 @@ void vp_checks_notify_packed(vp_ctx *c, vp_dev *d, vp_irq *q)
         !vp_irq_step(&s, q, 0, &after, "notify.packed.desc"))
         goto out;
     vp_expect(r, "notify.packed.desc", REQ_DEV_IMPLIED_PACKED_EVENT_ON, at_event & bit, ex,
-              vp_irq_describe(at_event, ob, sizeof ob), "driver event DESC naming offset 1 past the wrap: that descriptor");
+              vp_irq_describe(at_event, ob, sizeof ob),
+              "driver event DESC naming offset 1 past the wrap: that descriptor");
     char ob2[64], all[160];
     snprintf(all, sizeof all, "before: %s; after: %s", vp_irq_describe(before, ob, sizeof ob),
              vp_irq_describe(after, ob2, sizeof ob2));

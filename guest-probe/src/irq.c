@@ -168,11 +168,6 @@ static uint32_t seen(vp_irq *q, unsigned ms)
     return m;
 }
 
-uint32_t vp_irq_seen(vp_irq *q)
-{
-    return seen(q, 0);
-}
-
 uint32_t vp_irq_wait(vp_irq *q, uint32_t want, unsigned ms)
 {
     double end = now_ms() + ms;

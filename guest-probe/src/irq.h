@@ -31,7 +31,7 @@ typedef struct vp_irq {
     uint32_t intx_seen;
 } vp_irq;
 
-/* Turns MSI-X on with vectors 0..n-1 aimed at slots; false (why filled)
+/* Turns MSI-X on with its first vectors (VP_IRQ_MAXVEC at most) aimed at slots; false (why filled)
  * when the function has no usable MSI-X table. */
 bool vp_irq_msix_on(vp_irq *q, vp_ctx *c, vp_dev *d, char *why, size_t whylen);
 void vp_irq_msix_off(vp_irq *q);
@@ -42,9 +42,8 @@ void vp_irq_intx_off(vp_irq *q);
 
 /* Forgets what was seen: slots to 0, INTx re-armed and its count noted. */
 void vp_irq_clear(vp_irq *q);
-/* Vectors seen since the last clear (bit v; INTx is bit VP_IRQ_INTX). */
+/* What was seen since the last clear: bit v for MSI-X vector v, INTx as bit VP_IRQ_INTX. */
 #define VP_IRQ_INTX 31u
-uint32_t vp_irq_seen(vp_irq *q);
 /* Waits up to ms for any of want to be seen; returns what was seen. With
  * want 0 it waits the whole time (an interrupt that must not come). */
 uint32_t vp_irq_wait(vp_irq *q, uint32_t want, unsigned ms);

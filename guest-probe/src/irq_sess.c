@@ -109,7 +109,8 @@ bool vp_isess_open(vp_isess *s, vp_ctx *c, vp_dev *d, vp_is_kind kind, uint64_t 
     s->who = kind == VP_IS_LEGACY ? "legacy" : kind == VP_IS_PACKED ? "modern-packed" : "modern";
     vp_report_set(c->rep, d->fn->addr, s->who);
     int q = vp_isess_queue(d->type);
-    bool have = kind == VP_IS_LEGACY ? vp_tp_legacy(&s->t, d, err, sizeof err) : vp_tp_modern(&s->t, d, err, sizeof err);
+    bool have = kind == VP_IS_LEGACY ? vp_tp_legacy(&s->t, d, err, sizeof err)
+                                     : vp_tp_modern(&s->t, d, err, sizeof err);
     if (!have || q < 0) {
         vp_check(c->rep, id, "", VP_ERROR, NULL, NULL, "%s", have ? "no request for this device type" : err);
         return false;

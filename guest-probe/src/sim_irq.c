@@ -44,7 +44,7 @@ static void raise(void *opaque, uint16_t vector)
 {
     sim_irq *q = opaque;
     if (!msix_on(q)) {
-        q->intx++;
+        q->intx += q->counting;
         return;
     }
     if (vector == VC_NO_VECTOR && (q->faults & SIM_NOVECTOR))

@@ -32,7 +32,7 @@ typedef struct sim_irq {
     uint8_t table[SIM_IRQ_MAXVEC * 16];
     uint32_t pba;
     unsigned faults;
-    uint32_t intx;       /* INTx interrupts raised */
+    uint32_t intx;       /* INTx interrupts raised while counting */
     bool counting;       /* the probe attached an INTx counter */
     unsigned nold;       /* resetwrite: used rings the device had before the reset */
     uint64_t old_used[4];
