@@ -235,8 +235,8 @@ def vm_command(qemu, config, devices, kernel, initrd, disk, workdir, timeout_ms=
            # no UART: a serial port cost 0.5 s per VM under TCG)
            "-chardev", "file,id=results,path=" + qopt(os.path.join(workdir, "probe.jsonl")),
            "-device", f"isa-debugcon,iobase={RESULTS_PORT:#x},chardev=results"]
-    if monitor:
-        cmd += qmp.qemu_args(qmp_path(workdir, sockdir))
+    if monitor:  # qmp.py answers the probe's notes on it
+        cmd += ["-qmp", "unix:" + qopt(qmp_path(workdir, sockdir)) + ",server=on,wait=off"]
     if bios:
         cmd += ["-bios", bios]
     cmd += layout(parts, disk, workdir, sockdir)[0]

@@ -26,10 +26,6 @@ def wanted(profile, devices):
     return profile == "probe" and any(WANTS[w] in devices for w in WANTS)
 
 
-def qemu_args(path):
-    return ["-qmp", "unix:" + path.replace(",", ",,") + ",server=on,wait=off"]
-
-
 class QmpError(Exception):
     pass
 
