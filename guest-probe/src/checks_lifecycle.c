@@ -140,7 +140,7 @@ static bool queue_reset(vp_isess *s, vp_irq *q)
     vp_expect(r, "life.queue_reset.silent", REQ_DEV_VQ_RESET_1, at < 0 && !seen, "memory untouched, nothing raised",
               ob, "a request made available on the reset queue, and a notification");
     /* re-enabled at another size on a fresh ring, from index 0, used past the wrap */
-    unsigned ok = 0, want = NEW_SIZE + 3;
+    unsigned ok = 0, want = NEW_SIZE + 1; /* once past the wrap */
     if (!vp_isess_requeue(s, NEW_SIZE, err, sizeof err)) {
         vp_check(r, "life.queue_reset.reenable", "", VP_ERROR, NULL, NULL, "%s", err);
         return false;

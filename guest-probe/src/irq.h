@@ -47,9 +47,9 @@ void vp_irq_clear(vp_irq *q);
 /* Waits up to ms for any of want to be seen; returns what was seen. With
  * want 0 it waits the whole time (an interrupt that must not come). */
 uint32_t vp_irq_wait(vp_irq *q, uint32_t want, unsigned ms);
-/* The interrupts the device raises for one completion come right after its
- * used entry: a register read first (QEMU serialises it with the device's
- * own work), then quiet_ms. Returns what was seen. */
+/* What a completion raised, once it can no longer come: QEMU writes the
+ * used entry and sends its notification under one lock, which a register
+ * read waits for; then quiet_ms more for VMMs that deliver later. */
 uint32_t vp_irq_settle(vp_irq *q, vp_tp *t);
 
 #endif

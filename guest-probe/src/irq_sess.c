@@ -8,7 +8,7 @@
 #include "refdev/device.h"
 #include "vc/spec_features.h"
 
-#define BALLOON_PAGES 64u
+#define BALLOON_PAGES 16u /* more than any session makes requests */
 #define PAGE 4096u
 
 /* type, queue, what the request is: every one of them is completed by the

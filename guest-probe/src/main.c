@@ -35,7 +35,8 @@ static void usage(FILE *o)
           "  --list             print the virtio functions found and exit\n"
           "  --device SEL       only this function: address (0000:00:03.0) or type (blk); repeatable\n"
           "  --timeout-ms N     bound on every wait on a device (default 2000)\n"
-          "  --quiet-ms N       how long an interrupt that must not come is waited for (default 1)\n"
+          "  --quiet-ms N       how long an interrupt that must not come is waited for after\n"
+          "                     the register read that orders the device's work (default 0)\n"
           "  --no-irq           leave out the interrupt and lifecycle checks\n"
           "  --irq-modules DIR  load uio and uio_pci_generic from DIR to count INTx\n"
           "  --config-change    a runner answers note records with configuration changes\n"
@@ -156,7 +157,7 @@ int main(int argc, char **argv)
         init_mode(&argc, &argv);
     vp_report rep = {.human = stdout};
     vp_ctx c = {.rep = &rep, .opt = {.timeout_ms = 2000, .legacy = true, .modern = true, .console_ports = -1}};
-    c.opt.quiet_ms = 1;
+    c.opt.quiet_ms = 0; /* the register read before it orders QEMU (irq.h) */
     c.opt.irq = true;
     const char *irq_modules = NULL;
     enum { O_QUIETMS = 512, O_NOIRQ, O_IRQMOD, O_CFGCHG };
