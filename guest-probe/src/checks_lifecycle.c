@@ -1,4 +1,5 @@
-/* The device across resets, in one session. With RING_RESET the request
+/* The device across its states, in one session. A request notified before
+ * DRIVER_OK must wait for it (modern). With RING_RESET the request
  * queue is reset on its own (read back, silent afterwards although a
  * request and a notification come) and re-enabled at another size, used
  * past its wrap. Then buffers are left with the device (receive and event

@@ -1,8 +1,9 @@
 /* Used buffer notifications on split rings, seen as MSI-X messages: the
  * avail flags and used_event with and without EVENT_IDX, delivery on each
- * MSI-X vector, and a queue on NO_VECTOR raising nothing. A device may
- * notify its first used buffer whatever used_event says (QEMU and Linux
- * both start that way), so the EVENT_IDX checks start after one. */
+ * MSI-X vector, and a queue on NO_VECTOR raising nothing; the used ring's
+ * flags, and kicks the device did not ask for. QEMU (and the reference
+ * device) notify the first used buffer after set-up whatever used_event
+ * says, so the EVENT_IDX checks start after one. */
 #include <stdio.h>
 
 #include "checks_irq.h"
