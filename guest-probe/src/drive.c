@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "checks.h"
+#include "checks_irq.h"
 #include "refdev/device.h"
 #include "vc/req_ids.h"
 #include "vc/spec_features.h"
@@ -233,6 +234,8 @@ void vp_run_drivers(vp_ctx *c, vp_dev *d)
                      "%s device: a legacy driver finds no interface", d->mode);
         }
     }
+    if (c->opt.irq)
+        vp_checks_irq(c, d);
     if (sm.ran && sl.ran && sm.ok && sl.ok) {
         char ex[64], ob[64];
         vp_report_set(r, d->fn->addr, "pci");

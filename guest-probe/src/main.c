@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "ioport_out.h"
+#include "irq_uio.h"
 #include "kdrv.h"
 #include "pci_path.h"
 #include "pci_sim.h"
@@ -36,6 +37,12 @@ static void usage(FILE *o)
           "  --list             print the virtio functions found and exit\n"
           "  --device SEL       only this function: address (0000:00:03.0) or type (blk); repeatable\n"
           "  --timeout-ms N     bound on every wait on a device (default 2000)\n"
+          "  --quiet-ms N       how long an interrupt that must not come is waited for after\n"
+          "                     the register read that orders the device's work (default 0)\n"
+          "  --no-irq           leave out the interrupt and lifecycle checks\n"
+          "  --irq-modules DIR  load uio and uio_pci_generic from DIR to count INTx\n"
+          "  --config-change    a runner answers note records with configuration changes\n"
+          "                     (blk capacity, net link; PROTOCOL.md)\n"
           "  --no-legacy        skip the legacy driver personality\n"
           "  --no-modern        skip the modern driver personality\n"
           "  --blk-pattern      block devices carry the runner's pattern (see PROTOCOL.md)\n"
@@ -164,6 +171,10 @@ int main(int argc, char **argv)
     vp_report rep = {.human = stdout};
     vp_ctx c = {.rep = &rep, .opt = {.timeout_ms = 2000, .legacy = true, .modern = true, .console_ports = -1,
                                      .replay_quiet_ms = 10}};
+    c.opt.quiet_ms = 0; /* the register read before it orders QEMU (irq.h) */
+    c.opt.irq = true;
+    const char *irq_modules = NULL;
+    enum { O_QUIETMS = 512, O_NOIRQ, O_IRQMOD, O_CFGCHG };
     const char *scenarios = NULL;
     vp_scnlist scn = {0};
     const char *json = NULL, *sim = NULL, *kdrv = NULL;
@@ -175,6 +186,8 @@ int main(int argc, char **argv)
            O_SERIAL, O_UNBIND, O_SIM, O_HELP, O_KDRV, O_FORCELEG, O_NETLOOP, O_CONPORTS, O_DRVFAULT, O_SCN,
            O_SCNSKIP, O_SCNCOUNT, O_QUIET_MS, O_STRICT, O_OMIT };
     static const struct option lo[] = {
+        {"quiet-ms", 1, 0, O_QUIETMS}, {"no-irq", 0, 0, O_NOIRQ}, {"irq-modules", 1, 0, O_IRQMOD},
+        {"config-change", 0, 0, O_CFGCHG},
         {"json", 1, 0, O_JSON}, {"quiet", 0, 0, O_QUIET}, {"verbose", 0, 0, O_VERBOSE},
         {"list", 0, 0, O_LIST}, {"device", 1, 0, O_DEVICE}, {"timeout-ms", 1, 0, O_TIMEOUT},
         {"no-legacy", 0, 0, O_NOLEG}, {"no-modern", 0, 0, O_NOMOD}, {"blk-pattern", 0, 0, O_PATTERN},
@@ -189,6 +202,17 @@ int main(int argc, char **argv)
     char *end;
     while ((o = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         switch (o) {
+        case O_QUIETMS:
+            errno = 0;
+            c.opt.quiet_ms = (unsigned)strtoul(optarg, &end, 10);
+            if (errno || *end || !*optarg || c.opt.quiet_ms > 10000) {
+                fprintf(stderr, "vconform-probe: --quiet-ms wants 0-10000, not '%s'\n", optarg);
+                goto out;
+            }
+            break;
+        case O_NOIRQ: c.opt.irq = false; break;
+        case O_IRQMOD: irq_modules = optarg; break;
+        case O_CFGCHG: c.opt.config_change = true; break;
         case O_JSON: json = optarg; break;
         case O_QUIET: rep.human = NULL; break;
         case O_VERBOSE: rep.verbose = true; break;
@@ -283,6 +307,8 @@ int main(int argc, char **argv)
     vp_report_start(&rep, argc, argv);
     if (kdrv) /* before enumeration, so the bound drivers are seen */
         vp_kdrv_load(&rep, kdrv, force_legacy);
+    else if (irq_modules && !sim && c.opt.irq)
+        vp_uio_load(&rep, irq_modules);
     c.plat = sim ? vp_sim_open(sim, err, sizeof err) : vp_libpci_open(err, sizeof err);
     if (!c.plat) {
         vp_check(&rep, "probe.platform", "", VP_ERROR, "PCI access", "none", "%s", err);

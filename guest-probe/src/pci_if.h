@@ -27,6 +27,18 @@ typedef struct vp_bar {
 
 typedef struct vp_fn vp_fn;
 
+/* Counts a function's INTx interrupts: irq_uio.c (uio_pci_generic) on real
+ * PCI, the simulated front in tests. */
+typedef struct vp_intx_ops {
+    /* Starts counting (binds the counter's driver); false with err when it cannot. */
+    bool (*attach)(vp_fn *f, char *err, size_t errlen);
+    /* Interrupts counted so far, waiting up to ms for the count to pass seen. */
+    uint32_t (*wait)(vp_fn *f, uint32_t seen, unsigned ms);
+    /* Unmasks INTx again (a counted interrupt leaves it masked). */
+    void (*rearm)(vp_fn *f);
+    void (*detach)(vp_fn *f);
+} vp_intx_ops;
+
 typedef struct vp_pci_ops {
     /* Config space access of 1, 2 or 4 bytes at off (< 4096). */
     bool (*cfg_read)(vp_fn *f, unsigned off, unsigned len, uint32_t *val);
@@ -42,6 +54,7 @@ typedef struct vp_pci_ops {
      * reach; 0 on the root bus or when the path is unknown. pci_path.c
      * decides what to do with them. */
     unsigned (*bridges)(vp_fn *f, vp_fn **out, unsigned max);
+    const vp_intx_ops *intx; /* NULL: INTx cannot be observed */
 } vp_pci_ops;
 
 struct vp_fn {
@@ -82,6 +95,10 @@ struct vp_platform {
     void (*driver_faults)(vp_platform *p, vp_fn *f,
                           void (*fn)(void *ctx, const char *code, const char *req, int queue, const char *detail),
                           void *ctx);
+    /* Changes f's device configuration as the VMM would ("blk-resize",
+     * "net-link-down", "net-link-up"); NULL on real PCI, where the probe
+     * asks the runner with a note record (PROTOCOL.md). */
+    bool (*config_change)(vp_platform *p, vp_fn *f, const char *what);
     void *priv;
 };
 

@@ -14,6 +14,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "irq_uio.h"
 #include "pci_if.h"
 #include "vc/spec_devices.h"
 
@@ -383,7 +384,8 @@ static unsigned lp_bridges(vp_fn *f, vp_fn **out, unsigned max)
     return nb;
 }
 
-static const vp_pci_ops lp_ops = {lp_cfg_read, lp_cfg_write, lp_bar_read, lp_bar_write, lp_enable, lp_bridges};
+static const vp_pci_ops lp_ops = {lp_cfg_read, lp_cfg_write, lp_bar_read, lp_bar_write, lp_enable, lp_bridges,
+                                  &vp_uio_intx};
 
 static int by_addr(const void *a, const void *b)
 {

@@ -11,6 +11,7 @@
 
 #include "refdev/device.h"
 #include "refdev/models.h"
+#include "sim_irq.h"
 #include "transport.h"
 #include "vc/spec_devices.h"
 #include "vc/ring.h"
@@ -60,6 +61,7 @@ typedef struct sim_fn {
     uint64_t qaddr[VC_DEV_MAX_QUEUES][3];
     uint16_t lg_qsel;
     uint32_t lg_pfn[VC_DEV_MAX_QUEUES];
+    sim_irq irq;        /* MSI-X table, INTx count, interrupt faults (sim_irq.c) */
 } sim_fn;
 
 typedef struct sim_plat {
@@ -213,6 +215,8 @@ static bool sim_cfg_read(vp_fn *f, unsigned off, unsigned len, uint32_t *val)
     }
     for (unsigned i = 0; i < len; i++)
         *val |= (uint32_t)s->cfg[off + i] << (8 * i);
+    if (off <= 6 && off + len > 6 && sim_irq_status(&s->irq)) /* status: interrupt pending */
+        *val |= 0x8u << (8 * (6 - off));
     return true;
 }
 
@@ -281,6 +285,8 @@ static bool lg_read(sim_fn *s, uint64_t off, unsigned len, uint64_t *val)
     case VP_LG_QSEL: *val = s->lg_qsel; break;
     case VP_LG_STATUS: *val = (s->faults & F_STUCK) ? d->status | 1 : d->status; break;
     case VP_LG_ISR: *val = (s->faults & F_ISRSTICKY) ? d->isr : vc_dev_read_isr(d); break;
+    case VP_LG_CFGVEC: *val = d->config_msix_vector; break; /* with MSI-X on (config is at 24 then) */
+    case VP_LG_QVEC: *val = s->lg_qsel < d->nqueues ? d->q[s->lg_qsel].msix_vector : VC_NO_VECTOR; break;
     default: *val = 0;
     }
     return true;
@@ -306,9 +312,15 @@ static bool lg_write(sim_fn *s, uint64_t off, unsigned len, uint64_t val)
         sim_notify(s, (unsigned)val);
         break;
     case VP_LG_STATUS:
+        sim_irq_status_write(&s->irq, (uint8_t)val);
         vc_dev_set_status(d, (uint8_t)val);
         if (!val)
             memset(s->lg_pfn, 0, sizeof s->lg_pfn);
+        break;
+    case VP_LG_CFGVEC: d->config_msix_vector = val < SIM_NVECTORS ? (uint16_t)val : VC_NO_VECTOR; break;
+    case VP_LG_QVEC:
+        if (s->lg_qsel < d->nqueues)
+            d->q[s->lg_qsel].msix_vector = val < SIM_NVECTORS ? (uint16_t)val : VC_NO_VECTOR;
         break;
     default: break;
     }
@@ -340,6 +352,7 @@ static bool cc_read(sim_fn *s, uint64_t off, unsigned len, uint64_t *val)
     case VP_CC_QMSIX: *val = qok ? d->q[q].msix_vector : VC_NO_VECTOR; break;
     case VP_CC_QENABLE: *val = qok && d->q[q].enabled; break;
     case VP_CC_QNOTIFYOFF: *val = qok ? q : 0; break;
+    case VP_CC_QRESET: *val = 0; break; /* a queue reset completes at once */
     default: *val = 0;
     }
     return true;
@@ -366,6 +379,7 @@ static bool cc_write(sim_fn *s, uint64_t off, unsigned len, uint64_t val)
     case VP_CC_STATUS:
         if (d->status == 0)
             d->legacy = false;
+        sim_irq_status_write(&s->irq, (uint8_t)val);
         vc_dev_set_status(d, (uint8_t)val);
         if (!val)
             memset(s->qaddr, 0, sizeof s->qaddr);
@@ -378,6 +392,12 @@ static bool cc_write(sim_fn *s, uint64_t off, unsigned len, uint64_t val)
     case VP_CC_QMSIX:
         if (qok)
             d->q[q].msix_vector = val < SIM_NVECTORS ? (uint16_t)val : VC_NO_VECTOR;
+        break;
+    case VP_CC_QRESET:
+        if (qok && val == 1 && sim_irq_queue_reset_ok(&s->irq)) {
+            vc_dev_queue_reset(d, q);
+            memset(s->qaddr[q], 0, sizeof s->qaddr[q]);
+        }
         break;
     case VP_CC_QENABLE:
         if (qok && val == 1) {
@@ -420,9 +440,12 @@ static void sim_notify(sim_fn *s, unsigned q)
 {
     if ((s->faults & F_MUTE) || s->wedged)
         return;
+    uint32_t mark[2] = {0, 0};
+    sim_irq_before_notify(&s->irq, q, mark);
     vc_dev_notify(s->dev, q);
     if ((s->faults & F_WEDGE) && (s->dev->status & VC_STATUS_NEEDS_RESET))
         s->wedged = true;
+    sim_irq_after_notify(&s->irq, q, mark);
     vc_dev_queue *dq = &s->dev->q[q % VC_DEV_MAX_QUEUES];
     if (!(s->faults & F_USEDLEN) || dq->vq.packed || !dq->size)
         return;
@@ -464,6 +487,9 @@ static bool sim_bar_read(vp_fn *f, unsigned bar, uint64_t off, unsigned len, uin
         *val = len == 8 ? ~0ull : (1ull << (8 * len)) - 1;
         return true;
     }
+    sim_irq_tick(&s->irq);
+    if (bar == 1 && s->modern_ok)
+        return sim_irq_bar_read(&s->irq, off, len, val);
     if (bar == 0 && s->legacy_ok)
         return lg_read(s, off, len, val);
     if (bar == 4)
@@ -478,6 +504,9 @@ static bool sim_bar_write(vp_fn *f, unsigned bar, uint64_t off, unsigned len, ui
         return false;
     if (!bridge_passes(s, bar))
         return true; /* lost on the way */
+    sim_irq_tick(&s->irq);
+    if (bar == 1 && s->modern_ok)
+        return sim_irq_bar_write(&s->irq, off, len, val);
     if (bar == 0 && s->legacy_ok)
         return lg_write(s, off, len, val);
     if (bar == 4)
@@ -502,8 +531,24 @@ static unsigned sim_bridges(vp_fn *f, vp_fn **out, unsigned max)
     return 1;
 }
 
+/* INTx: the front counts the interrupts it raises with MSI-X off. */
+static bool sim_intx_attach(vp_fn *f, char *err, size_t errlen)
+{
+    (void)err, (void)errlen;
+    S(f)->irq.counting = true;
+    return true;
+}
+static uint32_t sim_intx_wait(vp_fn *f, uint32_t seen, unsigned ms)
+{
+    (void)seen, (void)ms; /* the device raises at once: nothing to wait for */
+    return S(f)->irq.intx;
+}
+static void sim_intx_rearm(vp_fn *f) { (void)f; }
+static void sim_intx_detach(vp_fn *f) { S(f)->irq.counting = false; }
+static const vp_intx_ops sim_intx = {sim_intx_attach, sim_intx_wait, sim_intx_rearm, sim_intx_detach};
+
 static const vp_pci_ops sim_ops = {sim_cfg_read, sim_cfg_write, sim_bar_read, sim_bar_write, sim_enable,
-                                   sim_bridges};
+                                   sim_bridges, &sim_intx};
 static const vp_pci_ops bridge_ops = {.cfg_read = bridge_cfg_read, .cfg_write = bridge_cfg_write};
 
 static bool sim_dma(vp_platform *p, size_t min, vp_dma *out, char *err, size_t errlen)
@@ -542,6 +587,13 @@ static void sim_observe(void *opaque, uint64_t gpa, uint64_t len, bool is_write)
     }
 }
 
+/* What the runner asks QEMU's monitor for, done in-process (sim_irq.c). */
+static bool sim_config_change(vp_platform *p, vp_fn *f, const char *what)
+{
+    (void)p;
+    return sim_irq_config_change(&S(f)->irq, S(f)->dev->ops->name, what);
+}
+
 static void sim_close(vp_platform *p)
 {
     sim_plat *sp = p->priv;
@@ -572,8 +624,13 @@ static bool add_fn(sim_plat *sp, char *item, char *err, size_t errlen)
                                               "mute", "isrsticky", "badwindow", "garbage", "pio",
                                               "usedlen", "detached", "bridgeoff", "bridgenowin", "descwrite",
                                               "silentreset", "wedge"};
+    unsigned irq_faults = 0;
     for (char *fl; (fl = strtok_r(NULL, ":", &save));) {
         unsigned i;
+        if (sim_irq_fault(fl)) { /* interrupt and lifecycle faults: sim_irq.c */
+            irq_faults |= sim_irq_fault(fl);
+            continue;
+        }
         for (i = 0; i < sizeof fault_names / sizeof fault_names[0]; i++)
             if (!strcmp(fl, fault_names[i]))
                 break;
@@ -645,6 +702,7 @@ static bool add_fn(sim_plat *sp, char *item, char *err, size_t errlen)
     f->ops = &sim_ops;
     f->priv = s;
     build_config(s, id, legacy_pci);
+    sim_irq_init(&s->irq, s->dev, s->cfg, 0x98, s->modern_ok ? SIM_NVECTORS : 0, irq_faults);
     f->vendor = VC_PCI_VENDOR;
     f->device = (uint16_t)(s->cfg[2] | s->cfg[3] << 8);
     sp->p.nfn++;
@@ -680,6 +738,7 @@ vp_platform *vp_sim_open(const char *spec, char *err, size_t errlen)
     sp->p.dma_alloc = sim_dma;
     sp->p.close = sim_close;
     sp->p.driver_faults = sim_driver_faults;
+    sp->p.config_change = sim_config_change;
     char *save = NULL;
     for (char *it = strtok_r(copy, ",", &save); it; it = strtok_r(NULL, ",", &save))
         if (!add_fn(sp, it, err, errlen))

@@ -56,6 +56,9 @@ typedef struct vp_dev {
 
 typedef struct vp_opts {
     unsigned timeout_ms;    /* per wait on the device */
+    unsigned quiet_ms;      /* per wait for an interrupt that must not come */
+    bool irq;               /* run the interrupt and lifecycle checks */
+    bool config_change;     /* a runner answers note records with configuration changes */
     bool legacy, modern;    /* driver personalities to run */
     bool blk_pattern;       /* the runner's disk carries the known pattern */
     bool net_loopback;      /* net backends return every transmitted frame */

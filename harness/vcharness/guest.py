@@ -61,12 +61,11 @@ def fetch_kernel(cache=None, log=print):
                            timeout=600)
         if p.returncode != 0:
             raise GuestError(f"dpkg-deb -x failed: {p.stderr.strip()[-300:]}")
-        # keep only the kernel image: the modules are not needed by the probe profile
         os.makedirs(os.path.join(dest, "boot"), exist_ok=True)
         for f in glob.glob(os.path.join(unpack, "boot", "vmlinuz-*")):
             shutil.copy2(f, os.path.join(dest, "boot"))
         mods = glob.glob(os.path.join(unpack, "lib", "modules", "*"))
-        if mods:  # kept for the driver-certification profile
+        if mods:  # the driver-certification profile loads virtio drivers from here, the probe uio
             shutil.move(mods[0], os.path.join(dest, "modules"))
     found = sorted(glob.glob(os.path.join(dest, "boot", "vmlinuz-*")))
     if not found:
@@ -172,9 +171,16 @@ def _modinfo_depends(path):
     return [d for d in data[i + 9:end].decode("ascii", "replace").split(",") if d]
 
 
-def driver_modules(moddir, wanted=DRIVER_MODULES):
+# what the probe profile loads to count INTx (the kernel's vfio has no
+# no-IOMMU mode, so uio_pci_generic is the interrupt driver it can use)
+IRQ_MODULES = ["uio_pci_generic"]
+IRQ_DIR = "irqmod"
+
+
+def driver_modules(moddir, wanted=DRIVER_MODULES, folder="modules", need="virtio_pci"):
     """(path, name in the initramfs) of the wanted modules and everything they
-    depend on (from each module's own depends= field), numbered in load order."""
+    depend on (from each module's own depends= field), numbered in load order
+    in folder; GuestError when need is not among them."""
     paths = {}
     for dirpath, _, files in os.walk(moddir):
         for f in files:
@@ -194,9 +200,17 @@ def driver_modules(moddir, wanted=DRIVER_MODULES):
 
     for w in wanted:
         visit(w)
-    if "virtio_pci" not in order:
-        raise GuestError(f"{moddir} has no virtio_pci module")
-    return [(paths[n], f"modules/{i:02d}-{n}.ko") for i, n in enumerate(order)]
+    if need and need not in order:
+        raise GuestError(f"{moddir} has no {need} module")
+    return [(paths[n], f"{folder}/{i:02d}-{n}.ko") for i, n in enumerate(order)]
+
+
+def irq_modules(moddir):
+    """The INTx modules for the probe's initramfs; none when the kernel
+    lacks them (the probe then says INTx is not counted)."""
+    if not moddir:
+        return []
+    return driver_modules(moddir, IRQ_MODULES, IRQ_DIR, need=None)
 
 
 def kernel_modules_dir(kernel):

@@ -7,7 +7,7 @@ import re
 import subprocess
 from dataclasses import dataclass
 
-from . import specs, topology
+from . import guest, qmp, specs, topology
 
 RESULTS_PORT = 0xE9  # isa-debugcon's port: the probe writes its JSON Lines there
 SEED_TYPES = ["net", "blk", "console", "rng", "balloon", "scsi", "input"]
@@ -99,8 +99,10 @@ def kernel_cmdline(args):
     """The guest kernel's command line with the probe's arguments.
     earlyprintk: the kernel's first lines come within 0.3 s, so the runner
     tells a firmware hang from a slow boot (run.FIRMWARE_TIMEOUT);
-    cryptomgr.notests skips the crypto self-tests (0.3 s of TCG time)."""
-    return ("console=ttyS0 earlyprintk=serial,ttyS0,115200 panic=-1 loglevel=4 cryptomgr.notests "
+    cryptomgr.notests skips the crypto self-tests (0.3 s of TCG time);
+    noapictimer skips the local APIC timer's calibration, 100 ms of busy
+    waiting on the PM timer (ticks come from the HPET or PIT)."""
+    return ("console=ttyS0 earlyprintk=serial,ttyS0,115200 panic=-1 loglevel=4 cryptomgr.notests noapictimer "
             "vconform.args=" + ",".join(args))
 
 
@@ -258,7 +260,11 @@ def vm_command(qemu, config, devices, kernel, initrd, disk, workdir, timeout_ms=
     args = probe_args(loops_back(parts), console_ports(parts), timeout_ms) + list(probe_extra)
     if config.drv_fault:
         args += ["--drv-fault", config.drv_fault]
-    if config.profile != "probe":
+    monitor = qmp.wanted(config.profile, [d for _, ds in parts for d in ds])
+    if config.profile == "probe":
+        args += ["--irq-modules", "/" + guest.IRQ_DIR]  # INTx counted when the modules are there
+        args += ["--config-change"] if monitor else []  # the runner answers its notes (qmp.py)
+    else:
         args += ["--kernel-drivers", "/modules"]
         if config.profile == "kdrv-legacy":
             args.append("--force-legacy")
@@ -277,6 +283,8 @@ def vm_command(qemu, config, devices, kernel, initrd, disk, workdir, timeout_ms=
            # no UART: a serial port cost 0.5 s per VM under TCG)
            "-chardev", "file,id=results,path=" + qopt(os.path.join(workdir, "probe.jsonl")),
            "-device", f"isa-debugcon,iobase={RESULTS_PORT:#x},chardev=results"]
+    if monitor:  # qmp.py answers the probe's notes on it
+        cmd += ["-qmp", "unix:" + qopt(qmp_path(workdir, sockdir)) + ",server=on,wait=off"]
     if bios:
         cmd += ["-bios", bios]
     if machine != config.machine:
@@ -328,3 +336,8 @@ def vhost_backends(parts, binary, disk, workdir, sockdir=None):
             cmd += ["--serial", BLK_SERIAL]
         out.append(Backend(p.index, p.config, p.device, sock, log, cmd))
     return out
+
+
+def qmp_path(workdir, sockdir=None):
+    """The VM's monitor socket (in sockdir: unix socket paths must stay short)."""
+    return os.path.join(sockdir or workdir, "qmp.sock")

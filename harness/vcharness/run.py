@@ -11,7 +11,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from . import matrix, outcap, parse, plan, procs, report_safe, vhost
+from . import matrix, outcap, parse, plan, procs, qmp, report_safe, vhost
 
 MAX_OUTPUT = parse.MAX_TOTAL
 CONSOLE_MARK = b"vconform-console-ok"  # guest-probe/src/kdrv.h
@@ -31,7 +31,7 @@ def run_vm(qemu, parts, guest, workdir, timeout, probe_timeout_ms, group):
     exists and belongs to this run; group: the runner's procs.Procs.
     guest["image"]: a user's disk image (--guest-image) boots instead of
     the probe, and runs until it powers off or timeout passes."""
-    names = ["console.log", "probe.jsonl", "qemu.stderr", "qemu.cmdline"] + \
+    names = ["console.log", "probe.jsonl", "qemu.stderr", "qemu.cmdline", "qmp.log"] + \
         [n for n in os.listdir(workdir) if re.match(r"^vhost\d+\.(jsonl|stderr)$", n)]
     for name in names:
         try:
@@ -57,6 +57,7 @@ def _boot(qemu, parts, guest, workdir, timeout, probe_timeout_ms, initrd, sockdi
     t0 = time.monotonic()
     backends = matrix.vhost_backends(parts, guest.get("vhostdev", ""), guest["disk"], workdir, sockdir)
     procs, ended = [], {}
+    changer = None  # answers the probe's configuration-change notes (qmp.py)
 
     def early(status, why):
         return {"status": status, "stderr": why, "seconds": 0, "rc": None, "panic": False,
@@ -75,10 +76,18 @@ def _boot(qemu, parts, guest, workdir, timeout, probe_timeout_ms, initrd, sockdi
             except OSError as e:
                 return early("crash", str(e))
             try:
+                if not guest.get("image"):
+                    _, paths, first = matrix.layout(parts)
+                    changer = qmp.start(parts, paths, first, workdir, matrix.qmp_path(workdir, sockdir),
+                                        guest["disk"])
                 rc, status, hang = _wait(p, timeout, workdir, t0, group.stopping,
                                          watchdogs=not guest.get("image"))
             finally:
                 group.end(p)  # the whole process group, whatever happened
+                if changer:  # what the probe asked the monitor for, and how it went
+                    changer.stop()
+                    with _new(os.path.join(workdir, "qmp.log"), "w") as fh:
+                        fh.writelines(f"{w} {path}: {res}\n" for w, path, res in changer.actions)
     finally:
         if procs and not ended:
             ended = vhost.stop(group, procs)

@@ -37,10 +37,39 @@ FAULTS = {
     "garbage": ("blk:transitional:garbage", "blk.read.pattern", "dev.implied.blk_data"),
     "garbage (scsi)": ("scsi:modern:garbage", "scsi.read.pattern", "dev.implied.blk_data"),
     "usedlen": ("input:modern:usedlen", "vq.used_len", "dev.vq_used.2"),
+    # interrupt and lifecycle faults (sim_irq.c)
+    "nosuppress": ("blk:modern:nosuppress", "notify.split.no_interrupt", "dev.vq_used_supp.2"),
+    "nosuppress (event_idx)": ("rng:transitional:nosuppress", "notify.event_idx.before_event", "dev.vq_used_supp.6"),
+    "nosuppress (packed)": ("net:modern:nosuppress", "notify.packed.disable", "dev.implied.packed_event_off"),
+    "nosuppress (INTx)": ("console:legacy:nosuppress", "intx.no_interrupt", "dev.vq_used_supp.2"),
+    "novector": ("rng:modern:novector", "msix.no_vector", "dev.pci_used_notify.1"),
+    "novector (config)": ("scsi:modern:novector", "irq.config.no_vector", "dev.pci_cfg_change.1"),
+    "resetwrite": ("net:transitional:resetwrite", "life.reset.untouched", "dev.reset.2"),
+    "noqreset": ("blk:modern:noqreset", "life.queue_reset.done", "dev.pci_common.13"),
+    "nogen": ("blk:modern:nogen", "config.blk_resize.generation_before_driver_ok", "dev.pci_common.6"),
+    "nogen (net)": ("net:transitional:nogen", "config.net_link_down.generation", "dev.pci_common.6"),
 }
+# configuration changes the VMM makes (the simulated front in-process)
+CONFIG_CHANGE = {
+    "blk": ["config.blk_resize.generation_before_driver_ok", "config.blk_resize.generation",
+            "config.blk_resize.notify", "config.change.isr"],
+    "net": ["config.net_link_down.generation", "config.net_link_up.generation", "config.change.isr"],
+}
+# the interrupt and lifecycle checks each clean function must pass, by the
+# interface they run on (modern when the device has it)
+IRQ_MODERN = ["notify.split.flags_clear", "notify.split.used_event_ignored", "notify.split.no_interrupt",
+              "msix.vector_delivery", "msix.no_vector", "notify.event_idx.flags_ignored",
+              "notify.event_idx.before_event", "notify.event_idx.at_event", "notify.event_idx.after_event",
+              "irq.config.needs_reset", "irq.config.notify", "irq.config.isr", "irq.config.no_vector",
+              "life.queue_reset.done", "life.queue_reset.silent", "life.queue_reset.reenable", "life.reset.untouched",
+              "life.defaults.queue_enable", "life.defaults.queue_size", "life.defaults.msix", "life.before_driver_ok",
+              "notify.split.used_flags", "notify.event_idx.used_flags", "notify.event_idx.spurious_kicks",
+              "intx.isr.queue_bit", "intx.pci_status", "intx.no_interrupt", "intx.config"]
+IRQ_PACKED = ["notify.packed.enable", "notify.packed.disable", "notify.packed.desc", "notify.packed.desc_others"]
+IRQ_LEGACY = ["life.reset.untouched", "intx.isr.queue_bit", "intx.pci_status", "intx.no_interrupt"]
 
 
-DEFAULT_ARGS = ["--blk-pattern", "--net-loopback", "--timeout-ms", "100"]
+DEFAULT_ARGS = ["--blk-pattern", "--net-loopback", "--timeout-ms", "100", "--quiet-ms", "0"]
 
 
 def run(probe, spec, args=None):
@@ -76,6 +105,7 @@ def main():
     for addr, mode in modes.items():
         if mode == "transitional" and (addr, "pci", "transitional.same_device") not in passed:
             problems.append(f"{addr}: transitional.same_device did not pass")
+    problems += check_irq(recs, modes, passed)
     # the probe's own driver passes its judge (the reference device) in every personality
     judged = {(r["addr"], r["driver"]) for r in checks if r["id"] == "judge.driver" and r["verdict"] == "pass"}
     for addr, mode in modes.items():
@@ -118,6 +148,23 @@ def main():
         print("FAIL:", p)
     print(f"probe sim checks: {len(problems)} problem(s)")
     return 1 if problems else 0
+
+
+def check_irq(recs, modes, passed):
+    """Every clean function passes the interrupt and lifecycle checks its
+    interfaces allow; INTx is counted on the last function only."""
+    problems = []
+    for addr, mode in modes.items():
+        want = [("modern", c) for c in IRQ_MODERN + CONFIG_CHANGE.get(dev_type(recs, addr), [])] + \
+            [("modern-packed", c) for c in IRQ_PACKED] if mode != "legacy" else [("legacy", c) for c in IRQ_LEGACY]
+        for drv, cid in want:
+            if (addr, drv, cid) not in passed:
+                problems.append(f"{addr} ({mode}) {drv}: {cid} did not pass")
+    last = list(modes)[-1]
+    counted = {r["addr"] for r in recs if r["type"] == "check" and r["id"] == "intx.delivered" and r["verdict"] == "pass"}
+    if counted != {last}:
+        problems.append(f"intx.delivered passed on {sorted(counted)}, expected the last function {last} only")
+    return problems
 
 
 def verdicts(recs, cid):

@@ -324,6 +324,20 @@ class Image(unittest.TestCase):
             self.assertEqual(order, ["modules/00-virtio.ko", "modules/01-virtio_ring.ko",
                                      "modules/02-virtio_pci.ko", "modules/03-virtio_rng.ko"])
 
+    def test_irq_modules_for_the_probe_profile(self):
+        with tempfile.TemporaryDirectory() as d:
+            os.makedirs(os.path.join(d, "kernel", "drivers", "uio"))
+            self.assertEqual(guest.irq_modules(d), [])  # a kernel without them: INTx is not counted
+            self.assertEqual(guest.irq_modules(None), [])
+            for name, deps in (("uio", ""), ("uio_pci_generic", "uio")):
+                with open(os.path.join(d, "kernel", "drivers", "uio", name + ".ko"), "wb") as fh:
+                    fh.write(b"\x7fELF\0license=GPL\0depends=" + deps.encode() + b"\0name=x\0")
+            self.assertEqual([arc for _, arc in guest.irq_modules(d)],
+                             ["irqmod/00-uio.ko", "irqmod/01-uio_pci_generic.ko"])
+        probe = " ".join(matrix.vm_command("qemu", cfg("pc"), ["rng"], "K", "I", "D", "/w"))
+        self.assertIn("--irq-modules,/irqmod", probe)
+        self.assertNotIn("--irq-modules", " ".join(matrix.vm_command("qemu", cfg("i440fx-2.7+kdrv"), ["rng"], "K", "I", "D", "/w")))
+
     def test_cpio_and_pattern(self):
         with tempfile.TemporaryDirectory() as d:
             exe = os.path.join(d, "probe")

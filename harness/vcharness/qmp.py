@@ -1,0 +1,150 @@
+"""Configuration changes the probe asks for, made through QEMU's monitor.
+
+The results channel is one-way (the guest writes, the runner reads), so the
+probe writes a note record ({"type":"note","want":"blk-resize",
+"slot_path":"02.0"}) and waits, bounded, for the device's configuration to
+change. A Changer thread per VM reads the probe's output as it grows and
+answers each note on the VM's QMP socket. The guest is untrusted: only the
+wants below, only on devices this runner configured (by slot path), at most
+MAX_ACTIONS per VM, every socket wait bounded."""
+import json
+import os
+import socket
+import threading
+import time
+
+# want -> the device type it applies to
+WANTS = {"blk-resize": "blk", "net-link-down": "net", "net-link-up": "net"}
+MAX_ACTIONS = 16
+GROW = 64 << 10      # bytes each resize adds to the disk (its snapshot overlay)
+POLL = 0.01          # the probe waits for the change: answer fast
+TIMEOUT = 2.0        # per QMP exchange
+
+
+def wanted(profile, devices):
+    """Whether a VM gets a monitor: probe VMs with a device a note can name."""
+    return profile == "probe" and any(WANTS[w] in devices for w in WANTS)
+
+
+class QmpError(Exception):
+    pass
+
+
+class Qmp:
+    """One QMP session: greeting, capabilities, then commands in turn."""
+
+    def __init__(self, path, timeout=TIMEOUT):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(timeout)
+        self.buf = b""
+        self.sock.connect(path)
+        self._read()  # the greeting
+        self.command("qmp_capabilities")
+
+    def _read(self):
+        while b"\n" not in self.buf:
+            if len(self.buf) > 1 << 20:
+                raise QmpError("monitor line too long")
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise QmpError("monitor closed")
+            self.buf += chunk
+        line, _, self.buf = self.buf.partition(b"\n")
+        return json.loads(line)
+
+    def command(self, execute, /, **arguments):
+        msg = {"execute": execute, **({"arguments": arguments} if arguments else {})}
+        self.sock.sendall(json.dumps(msg).encode() + b"\n")
+        for _ in range(64):  # events may come first
+            reply = self._read()
+            if "return" in reply:
+                return reply["return"]
+            if "error" in reply:
+                raise QmpError(f"{execute}: {reply['error'].get('desc', reply['error'])}")
+        raise QmpError(f"{execute}: no answer")
+
+    def close(self):
+        self.sock.close()
+
+
+class Changer(threading.Thread):
+    """Answers the probe's notes for one VM. targets: {slot path: (device
+    type, index)} (the index names the device's backends, blk<i>, net<i>);
+    disk: the image behind every blk (its size is where resizes start)."""
+
+    def __init__(self, jsonl, qmp_path, targets, disk_bytes):
+        super().__init__(daemon=True)
+        self.jsonl, self.qmp_path, self.targets = jsonl, qmp_path, targets
+        self.sizes = {}
+        self.disk_bytes = disk_bytes
+        self.done = threading.Event()
+        self.actions = []  # (want, slot path, result) for the VM's record
+        self.qmp = None
+
+    def stop(self):
+        self.done.set()
+        self.join(timeout=2 * TIMEOUT)
+        if self.qmp:
+            self.qmp.close()
+
+    def run(self):
+        pos, partial = 0, b""
+        while not self.done.is_set() and len(self.actions) < MAX_ACTIONS:
+            try:
+                with open(self.jsonl, "rb") as fh:
+                    fh.seek(pos)
+                    data = fh.read(1 << 20)
+            except OSError:
+                data = b""
+            pos += len(data)
+            lines = (partial + data).split(b"\n")
+            partial = lines.pop()[-8192:]
+            for line in lines:
+                if b'"note"' in line:
+                    self._note(line)
+            self.done.wait(POLL)
+
+    def _note(self, line):
+        if len(self.actions) >= MAX_ACTIONS:
+            return
+        try:
+            rec = json.loads(line[:8192])
+        except ValueError:
+            return
+        if not isinstance(rec, dict) or rec.get("type") != "note":
+            return
+        want, path = rec.get("want"), rec.get("slot_path")
+        target = self.targets.get(path) if isinstance(path, str) else None
+        if want not in WANTS or not target or target[0] != WANTS[want]:
+            self.actions.append((str(want)[:40], str(path)[:64], "refused"))
+            return
+        try:
+            self.qmp = self.qmp or Qmp(self.qmp_path)
+            _, index = target
+            if want == "blk-resize":
+                size = self.sizes.get(index, self.disk_bytes) + GROW
+                self.qmp.command("block_resize", device=f"blk{index}", size=size)
+                self.sizes[index] = size
+            else:
+                self.qmp.command("set_link", name=f"net{index}", up=want == "net-link-up")
+            self.actions.append((want, path, "done"))
+        except (OSError, ValueError, TypeError, AttributeError, QmpError) as e:  # the monitor's answers are data too
+            self.actions.append((want, path, f"failed: {e}"[:200]))
+
+
+def start(parts, paths, first, workdir, qmp_path, disk):
+    """A running Changer for a VM of parts, or None when it has no monitor."""
+    config = parts[0][0]
+    if not wanted(config.profile, [d for _, ds in parts for d in ds]):
+        return None
+    targets = {}
+    for (cfg, dev), slots in paths.items():
+        if dev in ("blk", "net") and slots:
+            targets[slots[0]] = (dev, first[(cfg, dev)])
+    try:
+        size = os.path.getsize(disk)
+    except OSError:
+        size = 0
+    ch = Changer(os.path.join(workdir, "probe.jsonl"), qmp_path, targets, size)
+    ch.start()
+    return ch
