@@ -196,9 +196,10 @@ static void op_rng(vp_report *r, const char *vdir, unsigned tmo)
     uint8_t b[16];
     ssize_t n = -1;
     if (fd >= 0) {
-        struct pollfd p = {fd, POLLIN, 0};
-        if (poll(&p, 1, (int)tmo) > 0)
-            n = read(fd, b, sizeof b);
+        /* /dev/hwrng has no poll of its own (it always says readable): a
+         * non-blocking read is retried, bounded, until the device answers */
+        for (unsigned waited = 0; (n = read(fd, b, sizeof b)) < 0 && errno == EAGAIN && waited < tmo; waited += 5)
+            usleep(5000);
         close(fd);
     }
     char ob[64];
