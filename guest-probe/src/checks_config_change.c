@@ -60,7 +60,7 @@ static void running(vp_isess *s, vp_irq *q, const char *want, unsigned off, unsi
                     const char *notify_req)
 {
     vp_report *r = s->v.c->rep;
-    char ex[48], ob[96], gen_id[64], notify_id[64];
+    char ex[48], ob[96], gen_id[64], notify_id[64], isr_id[64];
     uint16_t cb, qb;
     vp_isess_vectors(s, 0, VP_NO_VECTOR, &cb, &qb);
     uint64_t before = vp_tp_cfg(&s->t, off, len), after;
@@ -70,6 +70,7 @@ static void running(vp_isess *s, vp_irq *q, const char *want, unsigned off, unsi
     ask(s->v.c, s->v.d, want);
     snprintf(gen_id, sizeof gen_id, "%s.generation", id);
     snprintf(notify_id, sizeof notify_id, "%s.notify", id);
+    snprintf(isr_id, sizeof isr_id, "%s.isr", id);
     if (!moved(&s->t, off, len, before, &after)) {
         vp_check(r, id, "", VP_SKIP, NULL, NULL, "%s: the field did not change within %u ms (no runner answering)",
                  want, CHANGE_WAIT_MS);
@@ -88,7 +89,7 @@ static void running(vp_isess *s, vp_irq *q, const char *want, unsigned off, unsi
         vp_check(r, notify_id, "", VP_INFO, NULL, vp_irq_describe(seen, ob, sizeof ob), "configuration interrupt");
     snprintf(ob, sizeof ob, "ISR 0x%02x", isr);
     if (seen & 1)
-        vp_expect(r, "config.change.isr", REQ_DEV_PCI_ISR_2, isr & 2, "config bit (0x2)", ob,
+        vp_expect(r, isr_id, REQ_DEV_PCI_ISR_2, isr & 2, "config bit (0x2)", ob,
                   "read after the configuration interrupt");
 }
 

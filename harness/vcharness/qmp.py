@@ -109,13 +109,13 @@ class Changer(threading.Thread):
             return
         try:
             rec = json.loads(line[:8192])
-        except ValueError:
+        except (ValueError, RecursionError):
             return
         if not isinstance(rec, dict) or rec.get("type") != "note":
             return
         want, path = rec.get("want"), rec.get("slot_path")
         target = self.targets.get(path) if isinstance(path, str) else None
-        if want not in WANTS or not target or target[0] != WANTS[want]:
+        if not isinstance(want, str) or want not in WANTS or not target or target[0] != WANTS[want]:
             self.actions.append((str(want)[:40], str(path)[:64], "refused"))
             return
         try:

@@ -52,8 +52,9 @@ FAULTS = {
 # configuration changes the VMM makes (the simulated front in-process)
 CONFIG_CHANGE = {
     "blk": ["config.blk_resize.generation_before_driver_ok", "config.blk_resize.generation",
-            "config.blk_resize.notify", "config.change.isr"],
-    "net": ["config.net_link_down.generation", "config.net_link_up.generation", "config.change.isr"],
+            "config.blk_resize.notify", "config.blk_resize.isr"],
+    "net": ["config.net_link_down.generation", "config.net_link_up.generation", "config.net_link_down.isr",
+            "config.net_link_up.isr"],
 }
 # the interrupt and lifecycle checks each clean function must pass, by the
 # interface they run on (modern when the device has it)

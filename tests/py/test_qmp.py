@@ -84,7 +84,8 @@ class Changer(unittest.TestCase):
             {"execute": "set_link", "arguments": {"name": "net1", "up": True}}])
 
     def test_bounded_and_never_raises(self):
-        text = "garbage\n{\"type\": \"note\"}\n" + notes(*[("02.0", "blk-resize")] * (qmp.MAX_ACTIONS + 5))
+        odd = '{"type": "note", "want": ["blk-resize"], "slot_path": {"a": 1}}\n' + "[" * 5000 + '"note"\n'
+        text = "garbage\n{\"type\": \"note\"}\n" + odd + notes(*[("02.0", "blk-resize")] * (qmp.MAX_ACTIONS + 5))
         actions, _ = self.run_changer(text, {"02.0": ("blk", 2)}, server=False)
         self.assertEqual(len(actions), qmp.MAX_ACTIONS)
         self.assertTrue(all(a[2].startswith(("failed", "refused")) for a in actions))
