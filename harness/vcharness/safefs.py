@@ -63,9 +63,6 @@ class RunDir:
                 self._dirs.add(path)
         return path
 
-    def owns(self, path):
-        return path in self._dirs or path in self._files
-
     def open(self, rel, mode="w", **kw):
         """A new file inside the run folder, opened for writing; never an
         existing name (a planted link or file makes this fail)."""

@@ -14,6 +14,9 @@ import unittest
 import xml.etree.ElementTree as ET
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "hostile"))
+import fake_build  # noqa: E402
+
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
 RUNNER = os.path.join(ROOT, "harness", "vconform-run")
 FAKE = os.path.join(HERE, "hostile", "fake_qemu.py")
@@ -36,15 +39,7 @@ class Hostile(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory(prefix="vc-hostile-")
         d = self.tmp.name
-        self.build = os.path.join(d, "build")
-        os.makedirs(os.path.join(self.build, "guest-probe"))
-        probe = os.path.join(self.build, "guest-probe", "vconform-probe")
-        with open(probe, "w") as fh:
-            fh.write("#!/bin/sh\nexit 0\n")
-        os.chmod(probe, 0o755)
-        self.kernel = os.path.join(d, "vmlinuz")
-        with open(self.kernel, "wb") as fh:  # a bzImage header is all the runner checks
-            fh.write(b"\0" * 0x202 + b"HdrS" + b"\0" * 64)
+        self.build, self.kernel = fake_build.make(d)
         self.results = os.path.join(d, "results")
 
     def tearDown(self):

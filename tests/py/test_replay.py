@@ -12,6 +12,9 @@ import tempfile
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "hostile"))
+import fake_build  # noqa: E402
+
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "harness"))
 from vcharness import hostile, parse  # noqa: E402
@@ -26,15 +29,7 @@ class Replay(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory(prefix="vc-replay-")
         d = self.tmp.name
-        self.build = os.path.join(d, "build")
-        os.makedirs(os.path.join(self.build, "guest-probe"))
-        probe = os.path.join(self.build, "guest-probe", "vconform-probe")
-        with open(probe, "w") as fh:
-            fh.write("#!/bin/sh\nexit 0\n")
-        os.chmod(probe, 0o755)
-        self.kernel = os.path.join(d, "vmlinuz")
-        with open(self.kernel, "wb") as fh:
-            fh.write(b"\0" * 0x202 + b"HdrS" + b"\0" * 64)
+        self.build, self.kernel = fake_build.make(d)
         self.suite = os.path.join(d, "suite")
         os.makedirs(self.suite)
         for n in NAMES:
