@@ -40,7 +40,7 @@ INPUT_EXTRA = ["virtio-mouse-pci", "virtio-tablet-pci"]
 # default first; device_args builds them. The "none" choices and nopeer (a
 # datagram socket sending to an address nobody has) leave a device without
 # what the probe's request checks use.
-BACKENDS = {"net": ("loopback", "none", "nopeer"), "blk": ("disk",), "console": ("port", "none"),
+BACKENDS = {"net": ("loopback", "none", "nopeer"), "blk": ("disk", "disk-ro"), "console": ("port", "none"),
             "rng": ("builtin",), "balloon": (), "scsi": ("disk", "none"), "input": ()}
 
 
@@ -176,7 +176,8 @@ def device_args(config, device, index, disk, workdir, sockdir=None, name=None, p
         args += ["-object", f"rng-builtin,id=rng{index}"]
         props.append(f"rng=rng{index}")
     elif device == "blk":
-        args += ["-drive", f"file={qopt(disk)},if=none,id=blk{index},format=raw,snapshot=on"]
+        ro = ",readonly=on" if d.backend == "disk-ro" else ""  # disk-ro: the device offers RO
+        args += ["-drive", f"file={qopt(disk)},if=none,id=blk{index},format=raw,snapshot=on{ro}"]
         props += [f"drive=blk{index}", f"serial={BLK_SERIAL}"]
     elif device == "net" and d.backend != "none":
         sock = os.path.join(sockdir or workdir, f"net{index}.sock")
