@@ -171,6 +171,6 @@ void vp_devtest_blk(vp_drv *v, vp_seen *seen)
         vp_check(r, "blk.get_id", "", st == S_OK || st == S_UNSUPP ? VP_INFO : VP_FAIL, "status 0 or 2", id,
                  "status %d", st);
     /* device semantics once per interface: the split ring of each */
-    if (!strcmp(v->who, "modern") || !strcmp(v->who, "legacy"))
+    if (v->c->opt.semantics && (!strcmp(v->who, "modern") || !strcmp(v->who, "legacy")))
         vp_blk_semantics(v, cap);
 }

@@ -219,7 +219,7 @@ void vp_devtest_net(vp_drv *v, vp_seen *seen)
             vp_expect(r, "net.rx.hdr.num_buffers", REQ_DEV_NET_RX_1, nb == 1, "1", ob, "without MRG_RXBUF");
         }
         /* device semantics once per interface: the split ring of each */
-        if (ctrl && (!strcmp(v->who, "modern") || !strcmp(v->who, "legacy")))
+        if (ctrl && v->c->opt.semantics && (!strcmp(v->who, "modern") || !strcmp(v->who, "legacy")))
             vp_net_semantics(v, &pool, mac, q_ctrl, pairs);
         return;
     }
