@@ -349,13 +349,19 @@ static txf frame(const char *id, const char *reqs, const uint8_t dst[6], uint16_
     return t;
 }
 
-/* Session 1, as the round-trip left it: the filter through the control
- * queue. Returns whether the device filters by the MAC table at all (the
- * reset check after it means nothing otherwise). */
+/* Session 1, as the round-trip left it (promiscuous on): the filter in
+ * three states, one batch each. Returns whether the device filters by the
+ * MAC table at all (the reset check after it means nothing otherwise). */
 static bool filters(ns *s)
 {
     vp_drv *v = s->v;
     bool vlan = has(v, VIRTIO_NET_F_CTRL_VLAN_BIT), addr = has(v, VIRTIO_NET_F_CTRL_MAC_ADDR_BIT);
+    bool came[BATCH_MAX];
+    /* promiscuous: an address nobody has passes */
+    txf a[1] = {frame("net.filter.promisc", REQ_DEV_NET_CTRL_RX_2, U2, 0, true)};
+    if (!run(s, a, 1, came))
+        return false;
+    /* a MAC table of one unicast and one multicast address, VLAN id 5 added */
     if (!ctrl_byte(s, "net.ctrl.promisc_off", RX_PROMISC, 0) || !ctrl_byte(s, "net.ctrl.allmulti_off", RX_ALLMULTI, 0))
         return false;
     uint8_t tbl[8 + 12];
@@ -364,40 +370,25 @@ static bool filters(ns *s)
     memcpy(tbl + 4, U1, 6);
     tbl[10] = 1;
     memcpy(tbl + 14, M1, 6);
-    if (!ctrl_ok(s, "net.ctrl.mac_table_set", REQ_DEV_NET_CTRL_MAC_2, CL_MAC, MAC_TABLE_SET, tbl, sizeof tbl))
+    if (!ctrl_ok(s, "net.ctrl.mac_table_set", REQ_DEV_NET_CTRL_MAC_2, CL_MAC, MAC_TABLE_SET, tbl, sizeof tbl) ||
+        (vlan && !ctrl_vlan(s, "net.ctrl.vlan_add", VLAN_ADD, VID_IN)))
         return false;
-    txf a[6] = {
+    txf b[7] = {
         frame("net.filter.table_unicast", REQ_DEV_NET_CTRL_MAC_2, U1, 0, true),
         frame("net.filter.foreign_unicast", REQ_DEV_NET_CTRL_MAC_4, U2, 0, false),
         frame("net.filter.table_multicast", REQ_DEV_NET_CTRL_MAC_2, M1, 0, true),
         frame("net.filter.foreign_multicast", REQ_DEV_NET_CTRL_MAC_4, M2, 0, false),
         frame("net.filter.own_mac", "", s->mac, 0, true),
-        frame("net.vlan.absent", REQ_DEV_NET_CTRL_VLAN_2, s->mac, VID_IN, false),
-    };
-    a[4].junk = true; /* and it must come back as sent (dev.net_tx.2, dev.net_tx.7) */
-    bool came[BATCH_MAX];
-    if (!run(s, a, vlan ? 6 : 5, came))
-        return false;
-    bool filtering = came[0] && !came[1];
-    /* all-multicast, and VLAN ids in the table */
-    if (!ctrl_byte(s, "net.ctrl.allmulti_on", RX_ALLMULTI, 1) ||
-        (vlan && !ctrl_vlan(s, "net.ctrl.vlan_add", VLAN_ADD, VID_IN)))
-        return filtering;
-    txf b[3] = {
-        frame("net.filter.allmulti", REQ_DEV_NET_CTRL_RX_4, M2, 0, true),
         frame("net.vlan.added", REQ_DEV_NET_CTRL_VLAN_2, s->mac, VID_IN, true),
         frame("net.vlan.other", REQ_DEV_NET_CTRL_VLAN_2, s->mac, VID_OUT, false),
     };
-    if (!run(s, b, vlan ? 3 : 1, came))
-        return filtering;
-    /* promiscuous: everything passes */
-    if (!ctrl_byte(s, "net.ctrl.allmulti_off2", RX_ALLMULTI, 0) || !ctrl_byte(s, "net.ctrl.promisc_on", RX_PROMISC, 1))
-        return filtering;
-    txf c[1] = {frame("net.filter.promisc", REQ_DEV_NET_CTRL_RX_2, U2, 0, true)};
-    if (!run(s, c, 1, came) || !ctrl_byte(s, "net.ctrl.promisc_off2", RX_PROMISC, 0))
-        return filtering;
-    /* the id deleted, and the default address moved */
-    if (vlan && !ctrl_vlan(s, "net.ctrl.vlan_del", VLAN_DEL, VID_IN))
+    b[4].junk = true; /* and it must come back as sent (dev.net_tx.2, dev.net_tx.7) */
+    if (!run(s, b, vlan ? 7 : 5, came))
+        return false;
+    bool filtering = came[0] && !came[1];
+    /* all-multicast on, the id deleted, the default address moved */
+    if (!ctrl_byte(s, "net.ctrl.allmulti_on", RX_ALLMULTI, 1) ||
+        (vlan && !ctrl_vlan(s, "net.ctrl.vlan_del", VLAN_DEL, VID_IN)))
         return filtering;
     uint8_t old[6];
     memcpy(old, s->mac, 6);
@@ -415,19 +406,16 @@ static bool filters(ns *s)
                   "config mac once ADDR_SET completed");
         memcpy(s->mac, A1, 6);
     }
-    txf d[3] = {
-        frame("net.filter.new_mac", "", A1, 0, true),
-        frame("net.filter.old_mac", REQ_DEV_NET_CTRL_MAC_4, old, 0, false),
-        frame("net.vlan.deleted", REQ_DEV_NET_CTRL_VLAN_2, s->mac, VID_IN, false),
-    };
-    unsigned nd = 0;
-    txf dd[3];
-    if (moved)
-        dd[nd++] = d[0], dd[nd++] = d[1];
+    txf c[4];
+    unsigned n = 0;
+    c[n++] = frame("net.filter.allmulti", REQ_DEV_NET_CTRL_RX_4, M2, 0, true);
+    if (moved) {
+        c[n++] = frame("net.filter.new_mac", "", A1, 0, true);
+        c[n++] = frame("net.filter.old_mac", REQ_DEV_NET_CTRL_MAC_4, old, 0, false);
+    }
     if (vlan)
-        dd[nd++] = d[2];
-    if (nd)
-        run(s, dd, nd, came);
+        c[n++] = frame("net.vlan.deleted", REQ_DEV_NET_CTRL_VLAN_2, s->mac, VID_IN, false);
+    run(s, c, n, came);
     return filtering;
 }
 
