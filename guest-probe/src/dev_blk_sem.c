@@ -18,7 +18,7 @@
 #include "vc/spec_features.h"
 
 #define SECTOR 512u
-#define DATA_SECTORS 8u
+#define DATA_SECTORS 64u /* room for max_write_zeroes_seg + 1 one-sector ranges */
 #define ID_BYTES 20u
 #define DWZ_SEG 16u    /* struct virtio_blk_discard_write_zeroes */
 #define DWZ_MAX 64u    /* segments the probe sends at most */
@@ -264,7 +264,7 @@ static void write_zeroes(bs *s)
     if (v->t->device.len < C_MAX_WZ_SEG + 4)
         return; /* a legacy BAR0 too short for the field */
     unsigned max = (unsigned)vp_tp_cfg(v->t, C_MAX_WZ_SEG, 4);
-    if (max == 0 || max + 1 > DWZ_MAX || s->cap < W_MANY + max + 1)
+    if (max == 0 || max + 1 > DWZ_MAX || max + 1 > DATA_SECTORS || s->cap < W_MANY + max + 1)
         return;
     if (!scribble(s, "blk.write_zeroes.many.prepare", W_MANY, max + 1))
         return;

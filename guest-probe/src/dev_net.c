@@ -123,6 +123,8 @@ void vp_devtest_net(vp_drv *v, vp_seen *seen)
         snprintf(ob, sizeof ob, "%u", max_pairs);
         vp_expect(r, "net.cfg.max_pairs", REQ_DEV_NET_CFG_1, max_pairs >= 1 && max_pairs <= 0x8000, "1 to 0x8000",
                   ob, "max_virtqueue_pairs with MQ");
+        if (max_pairs < 1)
+            ctrl = false; /* no place for the control queue that is not a receive queue */
     }
     /* two pairs where there are two, so the semantics checks can steer */
     unsigned pairs = max_pairs >= 2 && q_ctrl < VP_DRV_QUEUES ? 2 : 1;

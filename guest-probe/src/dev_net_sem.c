@@ -199,6 +199,8 @@ static int recv_frame(ns *s, uint8_t *f, unsigned timeout_ms)
     uint32_t n = len > p->hl ? len - p->hl : 0;
     if (n > room)
         n = room;
+    if (n > FRAME_MAX) /* someone else's long frame: its start is enough */
+        n = FRAME_MAX;
     memcpy(f, vp_drv_host(v, vp_net_pool_data(p, (unsigned)i), n), n);
     got = n;
     if (!vp_net_pool_repost(v, p, (unsigned)i))
