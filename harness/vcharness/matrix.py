@@ -189,6 +189,8 @@ def device_args(config, device, index, disk, workdir, sockdir=None, name=None, p
         props.append(f"id=scsi{index}")
     elif device == "console":
         props.append(f"id=vser{index}")
+    elif device == "balloon":  # its statistics are read and polled by QOM path (qmp.py)
+        props.append(f"id=balloon{index}")
     dev = ",".join([name] + props)
     args += ["-device", dev]
     if config.vhost:
