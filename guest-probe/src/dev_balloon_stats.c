@@ -62,11 +62,11 @@ static bool poll_once(vp_drv *v, const char *id, uint32_t token, unsigned round)
 
 void vp_balloon_stats_poll(vp_drv *v, uint64_t buf, uint32_t token)
 {
-    static const vp_dev *done; /* one device's personalities run in a row: once per device */
+    static char done[sizeof v->d->fn->addr]; /* one device's personalities run in a row: once per device */
     char err[128], ob[128];
-    if (done == v->d)
+    if (!strcmp(done, v->d->fn->addr))
         return;
-    done = v->d;
+    snprintf(done, sizeof done, "%s", v->d->fn->addr);
     if (!poll_once(v, "balloon.stats.request", token, 0))
         return;
     vp_balloon_stats_fill(vp_drv_host(v, buf, VP_BAL_STATS_LEN), 1);

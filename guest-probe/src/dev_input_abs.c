@@ -158,12 +158,12 @@ static unsigned judge(const batch *b, unsigned from, unsigned to, unsigned *na, 
 
 void vp_input_batches(vp_drv *v)
 {
-    static const vp_dev *done; /* one device's personalities run in a row: once per device */
+    static char done[sizeof v->d->fn->addr]; /* one device's personalities run in a row: once per device */
     vp_report *r = v->c->rep;
     char ob[256], ex[96];
-    if (done == v->d)
+    if (!strcmp(done, v->d->fn->addr))
         return;
-    done = v->d;
+    snprintf(done, sizeof done, "%s", v->d->fn->addr);
     batch b = {.v = v, .buf = vp_drv_alloc(v, EV_SIZE * BATCH_BUFS, 8)};
     if (!b.buf) {
         vp_check(r, "input.arena", "", VP_ERROR, NULL, NULL, "DMA arena exhausted");

@@ -237,4 +237,5 @@ void vp_devtest_scsi(vp_drv *v, vp_seen *seen)
     bad_target(&s, &a);
     vp_scsi_tmf(&s);
     vp_scsi_events_quiet(&s);
+    vp_scsi_hotplug(&s);
 }

@@ -39,5 +39,9 @@ void vp_scsi_tmf(vp_scsi *s);
 /* dev_scsi_tmf.c: no event came back on the event queue (nothing was
  * plugged), after the rest of the test. */
 void vp_scsi_events_quiet(vp_scsi *s);
+/* dev_scsi_events.c: events across a disk plugged and unplugged by the
+ * runner, without and then with HOTPLUG (the session is reset and set up
+ * again: s describes the new one afterwards). */
+void vp_scsi_hotplug(vp_scsi *s);
 
 #endif

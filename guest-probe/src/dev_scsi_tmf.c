@@ -19,7 +19,7 @@
 enum { T_TMF = 0 };
 enum { TMF_ABORT_TASK = 0, TMF_LUN_RESET = 5, TMF_BOGUS = 99 };
 enum { TARGET_ABSENT = 77 };
-enum { EV_TRANSPORT_RESET = 1, REASON_REMOVED = 1, REASON_RESCAN = 2 };
+enum { EV_TRANSPORT_RESET = 1, REASON_RESCAN = 1, REASON_REMOVED = 2 };
 
 typedef struct tmf_bufs {
     uint64_t tmf;                 /* TMF_OUT readable, then the response byte at +32 */
