@@ -80,6 +80,9 @@ uint64_t vc_balloon_hinted_bytes(const vc_dev *d, uint64_t *ignored);
 /* scsi: sends one event (false when no buffer: the loss is flagged on the
  * next event, or when the event needs a feature not negotiated). */
 bool vc_scsi_send_event(vc_dev *d, uint32_t event, uint32_t reason);
+/* scsi: with hold, requests stay in flight (taken from the ring, not
+ * answered) until released, or cancelled by task management. */
+void vc_scsi_hold(vc_dev *d, bool hold);
 
 /* net */
 typedef struct vc_net_stats {
