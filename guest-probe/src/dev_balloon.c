@@ -87,4 +87,5 @@ void vp_devtest_balloon(vp_drv *v, vp_seen *seen)
     seen->ok = true;
     if (stats)
         vp_balloon_stats_poll(v, sbuf, stok);
+    vp_balloon_free_pages(v);
 }

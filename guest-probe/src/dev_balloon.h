@@ -16,5 +16,8 @@ void vp_balloon_stats_fill(uint8_t *buf, unsigned round);
  * at buf, asks the runner to poll twice: the device gives the buffer back
  * each time, takes the next, and the host reads what the driver sent. */
 void vp_balloon_stats_poll(vp_drv *v, uint64_t buf, uint32_t token);
+/* dev_balloon_free.c: free page hinting and reporting where offered (the
+ * session is reset and set up again with them). */
+void vp_balloon_free_pages(vp_drv *v);
 
 #endif
