@@ -19,7 +19,7 @@ enum { Q_CTRL = VP_SCSI_Q_CTRL, Q_EVENT = VP_SCSI_Q_EVENT, Q_REQ = VP_SCSI_Q_REQ
 enum { C_SENSE_SIZE = 20, C_CDB_SIZE = 24 };
 enum { R_OK = VP_SCSI_S_OK, R_BAD_TARGET = VP_SCSI_S_BAD_TARGET };
 /* after reset (dev.scsi_cfg.1), and what the probe writes instead */
-enum { SENSE_DEFAULT = 96, CDB_DEFAULT = 32, SENSE_PROBE = 40, CDB_PROBE = 16 };
+enum { SENSE_DEFAULT = 96, CDB_DEFAULT = 32, SENSE_PROBE = 40, CDB_PROBE = 16, SENSE_SMALL = 8 };
 
 typedef vp_scsi scsi;
 typedef vp_scsi_answer answer;
@@ -111,6 +111,34 @@ static void bad_target(scsi *s, answer *a)
     snprintf(ob, sizeof ob, "response %u, status 0x%02x", a->response, a->status);
     vp_expect(s->v->c->rep, "scsi.bad_target", REQ_DEV_SCSI_REQ_2, a->response == R_BAD_TARGET,
               "response 3 (BAD_TARGET)", ob, "target 77");
+}
+
+/* sense_size bounds the sense the device writes, whatever room the driver
+ * gave: with 8 set and the probe's 40 bytes offered, an error's sense must
+ * stop at 8 (the rest of the buffer is data-in, and nothing moves there). */
+static void sense_bound(scsi *s)
+{
+    static const uint8_t bogus[6] = {0xc7};
+    char err[128], ob[96];
+    uint32_t used, resp_len = 12 + s->sense_size;
+    vp_tp_cfg_write(s->v->t, C_SENSE_SIZE, 4, SENSE_SMALL);
+    vp_scsi_build(s, s->req, s->resp, 0, 0x5e45e, bogus, sizeof bogus);
+    vc_seg sg[2] = {{s->req, 19 + s->cdb_size, false}, {s->resp, resp_len, true}};
+    vp_rt rt = vp_drv_roundtrip(s->v, Q_REQ, sg, 1, 1, false, &used, err, sizeof err);
+    vp_tp_cfg_write(s->v->t, C_SENSE_SIZE, 4, s->sense_size);
+    if (!vp_report_rt(s->v, "scsi.sense.bounded", REQ_DRV_IMPLIED_SCSI_REQ_LAYOUT, rt, err))
+        return;
+    const uint8_t *p = vp_drv_host(s->v, s->resp, resp_len);
+    uint32_t sense_len = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+    unsigned past = 0;
+    for (uint32_t i = 12 + SENSE_SMALL; i < resp_len; i++)
+        past += p[i] != 0xee;
+    snprintf(ob, sizeof ob, "response %u, status 0x%02x, sense_len %u, %u byte(s) written past it", p[11], p[10],
+             sense_len, past);
+    vp_expect(s->v->c->rep, "scsi.sense.bounded", REQ_DEV_SCSI_REQ_1 "," REQ_DEV_SCSI_REQ_2,
+              p[11] == R_OK && p[10] == 2 && sense_len <= SENSE_SMALL && !past,
+              "CHECK CONDITION, sense_len <= 8, nothing past 8 bytes of sense", ob,
+              "sense_size 8, 40 bytes of sense room offered");
 }
 
 static uint32_t be32(const uint8_t *b)
@@ -234,6 +262,7 @@ void vp_devtest_scsi(vp_drv *v, vp_seen *seen)
     vp_expect(r, "scsi.unknown_opcode", REQ_DEV_SCSI_REQ_1 "," REQ_DEV_SCSI_REQ_2,
               a.response == R_OK && a.status == 2 && a.key == 5 && a.sense_len > 0 && a.sense_len <= s.sense_size,
               "response OK, CHECK CONDITION, ILLEGAL REQUEST sense within sense_size", ob, NULL);
+    sense_bound(&s);
     bad_target(&s, &a);
     vp_scsi_tmf(&s);
     vp_scsi_events_quiet(&s);
