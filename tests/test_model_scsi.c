@@ -324,6 +324,70 @@ VC_TEST(task_management_in_flight)
     rig_free(&r);
 }
 
+/* The next event: its event field, reason and target; false when none. */
+static bool next_event(rig *r, uint32_t *event, uint32_t *reason, uint8_t *target)
+{
+    uint32_t tok, len;
+    if (!vc_th_used(&r->t, 1, &tok, &len))
+        return false;
+    uint8_t e[16];
+    vc_gmem_read(&r->t.tm.mem, r->data + 8192 + tok * 16, e, 16);
+    memcpy(event, e, 4);
+    memcpy(reason, e + 12, 4);
+    *target = e[5];
+    return len == 16;
+}
+
+static void post_event_buf(rig *r, uint32_t token)
+{
+    vc_seg ev = { r->data + 8192 + token * 16, 16, true };
+    VC_CHECK(vc_th_post(&r->t, 1, &ev, 0, 1, token));
+}
+
+VC_TEST(hotplug_target)
+{
+    rig r;
+    rig_init(&r, F_V1, false);
+    uint8_t tur[6] = { 0 };
+    post_event_buf(&r, 0);
+    VC_CHECK_EQ(cmd(&r, tur, 6, 1, 0, 0, false).response, 3); /* nothing at target 1 yet */
+    VC_CONFORMS(REQ_DEV_SCSI_EVENT_2);
+    VC_CHECK(vc_scsi_hotplug(r.d, true));
+    VC_CHECK(!vc_scsi_hotplug(r.d, true));
+    uint32_t ev, reason;
+    uint8_t target;
+    VC_CHECK(!next_event(&r, &ev, &reason, &target)); /* no HOTPLUG: no event */
+    VC_CONFORMS(NULL);
+    result x = cmd(&r, tur, 6, 1, 0, 0, false);
+    VC_CHECK_EQ(x.response, 0);
+    VC_CHECK_EQ(x.status, 0);
+    uint8_t wr[10] = { 0x2a, 0, 0, 0, 0, 1, 0, 0, 1, 0 };
+    VC_CHECK_EQ(cmd(&r, wr, 10, 1, 0, 512, true).key, 7); /* the view is read-only */
+    VC_CHECK(vc_scsi_hotplug(r.d, false));
+    VC_CHECK_EQ(cmd(&r, tur, 6, 1, 0, 0, false).response, 3);
+    rig_free(&r);
+
+    rig_init(&r, F_V1 | F_HOTPLUG, false);
+    VC_CHECK(vc_scsi_hotplug(r.d, true)); /* no buffer: lost */
+    VC_CONFORMS(REQ_DEV_SCSI_EVENT_1);
+    post_event_buf(&r, 0);
+    VC_CHECK(next_event(&r, &ev, &reason, &target));
+    VC_CHECK_EQ(ev, 0x80000000u); /* NO_EVENT | EVENTS_MISSED */
+    VC_CONFORMS(NULL);
+    post_event_buf(&r, 1);
+    VC_CHECK(vc_scsi_hotplug(r.d, false));
+    VC_CHECK(next_event(&r, &ev, &reason, &target));
+    VC_CHECK_EQ(ev, 1u); /* TRANSPORT_RESET */
+    VC_CHECK_EQ(reason, 2u); /* REMOVED */
+    VC_CHECK_EQ(target, 1);
+    post_event_buf(&r, 2);
+    VC_CHECK(vc_scsi_hotplug(r.d, true));
+    VC_CHECK(next_event(&r, &ev, &reason, &target));
+    VC_CHECK_EQ(reason, 1u); /* RESCAN */
+    VC_CHECK_EQ(r.d->nfaults, 0);
+    rig_free(&r);
+}
+
 VC_TEST(no_hotplug_events_without_feature)
 {
     rig r;

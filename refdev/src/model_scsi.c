@@ -4,7 +4,9 @@
  * fixed-format sense for the rest. Task management and async notification
  * on the control queue; an event queue for hotplug events. The host can
  * hold requests in flight (vc_scsi_hold): task management then aborts or
- * resets them, each completed before the function's own answer. */
+ * resets them, each completed before the function's own answer. The host
+ * can also plug a second, read-only view of the disk at target 1
+ * (vc_scsi_hotplug), with transport reset events when HOTPLUG is on. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,6 +56,8 @@ typedef struct scsi {
     vc_held events;
     bool events_lost;
     bool hold; /* requests stay in flight until released or cancelled */
+    bool target1; /* the hot-plugged read-only view at target 1 */
+    bool on_target1; /* the request being served addresses it */
     struct inflight {
         bool live;
         unsigned q;
@@ -133,7 +137,7 @@ static void rw(scsi *s, vc_chain *c, uint64_t dout_off, uint64_t din_off, uint64
         check(o, K_ILLEGAL_REQUEST, 0x21); /* LBA out of range */
         return;
     }
-    if (write && s->read_only) {
+    if (write && (s->read_only || s->on_target1)) {
         check(o, K_DATA_PROTECT, 0x27); /* write protected */
         return;
     }
@@ -205,7 +209,8 @@ static void execute(scsi *s, vc_chain *c, const uint8_t *cdb, bool lun_ok, uint6
 /* lun[0] = 1, lun[1] = target, then a flat single-level LUN. */
 static uint8_t address(const scsi *s, const uint8_t *lun, bool *lun_ok)
 {
-    if (s->detached || lun[0] != 1 || lun[1] != 0)
+    bool target0 = !s->detached && lun[1] == 0, target1 = s->target1 && lun[1] == 1;
+    if (lun[0] != 1 || !(target0 || target1))
         return R_BAD_TARGET;
     *lun_ok = ((lun[2] & 0x3f) << 8 | lun[3]) == 0;
     return R_OK;
@@ -229,6 +234,7 @@ static uint32_t serve_req(vc_dev *d, unsigned q, vc_chain *c)
     outcome o = { 0 };
     bool lun_ok = false;
     o.response = address(s, hdr, &lun_ok);
+    s->on_target1 = hdr[1] == 1;
     bool has_out = c->out_bytes > req_len, has_in = c->in_bytes > resp_len;
     if (o.response == R_OK && has_out && has_in && !vc_dev_has(d, F_INOUT)) {
         vc_dev_fault(d, "SCSI_INOUT", REQ_DRV_IMPLIED_SCSI_REQ_LAYOUT, (int)q, false,
@@ -368,13 +374,15 @@ static bool event_buf_ok(vc_dev *d, unsigned q, const vc_chain *c)
 }
 
 /* Fills the oldest held event buffer; lost events before it are flagged. */
-static void push_event(scsi *s, uint32_t event, uint32_t reason)
+static void push_event(scsi *s, uint32_t event, uint32_t reason, uint8_t target)
 {
     vc_dev *d = &s->dev;
     uint8_t e[EVENT_SIZE] = { 0 };
     vc_put32(e, event | (s->events_lost ? EVENTS_MISSED : 0));
-    if (event != EV_NO_EVENT)
-        e[4] = 1; /* target 0, LUN 0 */
+    if (event != EV_NO_EVENT) {
+        e[4] = 1; /* the target, LUN 0 */
+        e[5] = target;
+    }
     vc_put32(e + 12, reason);
     uint32_t w = (uint32_t)vc_chain_write(d->mem, vc_held_at(&s->events, 0), 0, e, EVENT_SIZE);
     vc_held_push(&s->events, d, Q_EVENT, w);
@@ -389,7 +397,7 @@ static void notify(vc_dev *d, unsigned q)
     } else if (q == Q_EVENT) {
         /* a buffer after lost events: say so at once (dev.scsi_event.1) */
         if (vc_held_fill(&s->events, d, q, event_buf_ok) && s->events_lost)
-            push_event(s, EV_NO_EVENT, 0);
+            push_event(s, EV_NO_EVENT, 0, 0);
     } else if (s->hold) {
         take(s, q);
     } else {
@@ -482,9 +490,9 @@ vc_dev *vc_scsi_create(const vc_gmem *mem, const vc_model_opts *o)
     return &s->dev;
 }
 
-bool vc_scsi_send_event(vc_dev *d, uint32_t event, uint32_t reason)
+static bool send_event(scsi *s, uint32_t event, uint32_t reason, uint8_t target)
 {
-    scsi *s = d->model;
+    vc_dev *d = &s->dev;
     /* transport reset events only with HOTPLUG (dev.scsi_event.2) */
     if (event == 1 && !vc_dev_has(d, F_HOTPLUG))
         return false;
@@ -494,7 +502,23 @@ bool vc_scsi_send_event(vc_dev *d, uint32_t event, uint32_t reason)
         s->events_lost = true; /* flagged on the next buffer (dev.scsi_event.1) */
         return false;
     }
-    push_event(s, event, reason);
+    push_event(s, event, reason, target);
+    return true;
+}
+
+bool vc_scsi_send_event(vc_dev *d, uint32_t event, uint32_t reason)
+{
+    return send_event(d->model, event, reason, 0);
+}
+
+bool vc_scsi_hotplug(vc_dev *d, bool present)
+{
+    scsi *s = d->model;
+    if (s->detached || s->target1 == present)
+        return false;
+    s->target1 = present;
+    /* RESCAN or REMOVED for target 1, only with HOTPLUG (dev.scsi_event.2) */
+    send_event(s, 1, present ? 1 : 2, 1);
     return true;
 }
 

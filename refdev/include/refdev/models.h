@@ -90,6 +90,9 @@ bool vc_scsi_send_event(vc_dev *d, uint32_t event, uint32_t reason);
 /* scsi: with hold, requests stay in flight (taken from the ring, not
  * answered) until released, or cancelled by task management. */
 void vc_scsi_hold(vc_dev *d, bool hold);
+/* scsi: the host plugs (present) or unplugs a read-only view of the disk at
+ * target 1, LUN 0; false when nothing changed. */
+bool vc_scsi_hotplug(vc_dev *d, bool present);
 
 /* net */
 typedef struct vc_net_stats {
