@@ -190,6 +190,11 @@ def device_args(config, device, index, disk, workdir, sockdir=None, name=None, p
         props.append(f"id=scsi{index}")
     elif device == "console":
         props.append(f"id=vser{index}")
+    elif device == "balloon":  # its statistics are read and polled by QOM path (qmp.py)
+        props.append(f"id=balloon{index}")
+        for p in props:  # free-page-hint=on needs an iothread: the one its props name
+            if p.startswith("iothread="):
+                args += ["-object", "iothread,id=" + p.split("=", 1)[1]]
     dev = ",".join([name] + props)
     args += ["-device", dev]
     if config.vhost:
