@@ -128,7 +128,7 @@ static void serve(vd_back *b, int conn, char *why, size_t cap)
             snprintf(why, cap, "signal %d", (int)stop_signal);
             return;
         }
-        if (poll(p, n, -1) < 0) {
+        if (poll(p, n, vd_back_tick_ms(b)) < 0) {
             if (errno == EINTR)
                 continue;
             snprintf(why, cap, "poll: %s", strerror(errno));
@@ -151,6 +151,7 @@ static void serve(vd_back *b, int conn, char *why, size_t cap)
                     vd_back_kick(b, q);
             }
         }
+        vd_back_tick(b, vu_now_ms());
     }
 }
 
