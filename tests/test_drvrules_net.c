@@ -163,4 +163,32 @@ VC_TEST(rx_mergeable_left_to_rxbuf_3)
     rig_free(&r);
 }
 
+VC_TEST(rx_mtu_buffer_held)
+{
+    rig r;
+    rig_init(&r, F_V1 | 1ull << VIRTIO_NET_F_MTU_BIT, false);
+    post_rx(&r, 1526); /* header, Ethernet header and a 1500-byte mtu */
+    VC_CHECK_EQ(obs_kept(&r.o, REQ_DRV_NET_CFG_7), 1);
+    post_rx(&r, 200); /* small, but the first one is still held */
+    VC_CHECK_EQ(obs_kept(&r.o, REQ_DRV_NET_CFG_7), 2);
+    VC_CHECK_EQ(faults_of(r.d, REQ_DRV_NET_CFG_7), 0);
+    xmit(&r, 0, 0); /* takes the big buffer */
+    uint32_t tok, len;
+    VC_CHECK(vc_th_used(&r.t, 0, &tok, &len));
+    xmit(&r, 0, 0); /* and the small one */
+    VC_CHECK(vc_th_used(&r.t, 0, &tok, &len));
+    post_rx(&r, 200); /* nothing held takes an mtu-sized packet */
+    VC_CHECK_EQ(faults_of(r.d, REQ_DRV_NET_CFG_7), 1);
+    rig_free(&r);
+}
+
+VC_TEST(rx_mtu_small_only_breaks_cfg7)
+{
+    rig r;
+    rig_init(&r, F_V1 | 1ull << VIRTIO_NET_F_MTU_BIT, false);
+    post_rx(&r, 1525);
+    VC_CHECK_EQ(faults_of(r.d, REQ_DRV_NET_CFG_7), 1);
+    rig_free(&r);
+}
+
 int main(void) { return vc_test_main(); }

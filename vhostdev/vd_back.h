@@ -70,6 +70,9 @@ typedef struct vd_back {
     uint64_t chains;   /* taken in the session */
     uint64_t faults;   /* driver faults in all sessions */
     uint64_t faults_seen; /* the core's faults_total already drained */
+    /* what the front-end offers the guest beyond the back-end's features,
+     * as the runner configured it (vd_opts.h) */
+    bool modern_only, offers_packed;
 } vd_back;
 
 /* Creates the model; false when its options are refused. */

@@ -295,6 +295,27 @@ void vd_ring_attach(vd_back *b)
 
 /* ---- sessions ---- */
 
+/* Features the guest saw offered must be accepted: VERSION_1 on a device
+ * with no legacy interface, RING_PACKED (should) by a modern driver when the
+ * front-end offers it. Both bits reach the back-end as the guest acked them
+ * (every vhost-user front-end passes them through). */
+static void offered_rules(vd_back *b, uint64_t f)
+{
+    bool v1 = f & (1ull << VC_F_VERSION_1);
+    if (b->modern_only && !v1)
+        vc_dev_fault(b->dev, "DRV_REFUSED_VERSION_1", REQ_DRV_RESERVED_FEATURES_1, -1, false,
+                     "features 0x%llx on a device with no legacy interface", (unsigned long long)f);
+    else if (b->modern_only)
+        vd_rules_seen(&b->rules, REQ_DRV_RESERVED_FEATURES_1);
+    if (!b->offers_packed || !v1 || !(b->dev->offered & (1ull << VC_F_RING_PACKED)))
+        return;
+    if (f & (1ull << VC_F_RING_PACKED))
+        vd_rules_seen(&b->rules, REQ_DRV_RESERVED_FEATURES_5);
+    else
+        vc_dev_fault(b->dev, "DRV_REFUSED_RING_PACKED", REQ_DRV_RESERVED_FEATURES_5, -1, false,
+                     "features 0x%llx: RING_PACKED offered and not taken", (unsigned long long)f);
+}
+
 static void begin_session(vd_back *b)
 {
     vc_dev *d = b->dev;
@@ -323,6 +344,7 @@ static void begin_session(vd_back *b)
      * chooses could break it */
     if (!d->legacy)
         vc_dev_set_status(d, s |= VC_STATUS_FEATURES_OK);
+    offered_rules(b, f);
     vc_dev_set_status(d, s | VC_STATUS_DRIVER_OK);
     b->running = (vc_dev_status(d) & VC_STATUS_DRIVER_OK) != 0;
     vd_drain_faults(b);

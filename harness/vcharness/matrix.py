@@ -339,6 +339,12 @@ def vhost_backends(parts, binary, disk, workdir, sockdir=None):
             cmd += ["--image", disk]
         if p.device == "blk":
             cmd += ["--serial", BLK_SERIAL]
+        # what QEMU offers the guest beyond the back-end's features: the
+        # back-end judges the driver's acceptance (drv.reserved_features.1, .5)
+        if expected(p.config, p.device)[0] == "modern":
+            cmd.append("--modern-only")
+        if p.config.dev(p.device).prop("packed") == "on":
+            cmd.append("--offers-packed")
         out.append(Backend(p.index, p.config, p.device, sock, log, cmd))
     return out
 

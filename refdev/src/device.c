@@ -376,6 +376,7 @@ void vc_dev_push(vc_dev *d, unsigned qi, const vc_chain *c, uint32_t written)
     vc_dev_queue *q = &d->q[qi];
     if (d->on_chain)
         d->on_chain(d->chain_opaque, qi, c, true);
+    vc_drvrules_used(d, qi, c);
     vc_err e = vc_vq_dev_push(&q->vq, c, written);
     if (e != VC_OK) {
         vc_dev_fault(d, vc_err_name(e), vc_err_req(e, q->vq.packed), (int)qi, true, "%s",

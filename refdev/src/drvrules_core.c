@@ -38,6 +38,12 @@ void vc_drvrules_chain(vc_dev *d, unsigned q, const vc_chain *c)
     }
 }
 
+void vc_drvrules_used(vc_dev *d, unsigned q, const vc_chain *c)
+{
+    if (d->ops->device_id == VC_DEV_ID_NET)
+        vc_drvrules_net_used(d, q, c);
+}
+
 bool vc_drv_ring_has_avail(const vc_dev *d, unsigned qi)
 {
     const vc_dev_queue *dq = &d->q[qi];

@@ -12,6 +12,8 @@ enum { GSO_TCPV4 = 1, GSO_UDP = 3, GSO_TCPV6 = 4, GSO_UDP_L4 = 5 };
 #define GSO_TUNNEL_V6 0x40u
 #define GSO_TUNNEL (GSO_TUNNEL_V4 | GSO_TUNNEL_V6)
 #define GSO_ECN 0x80u
+#define ETH_HLEN 14u
+#define C_MTU 10u         /* config: mtu */
 #define ETH_FRAME 1514u   /* the largest frame without segmentation offloads */
 #define GSO_FRAME 65589u  /* with them: Ethernet, IPv6 header, 64 KiB payload */
 
@@ -73,8 +75,16 @@ static void tx(vc_dev *d, unsigned q, const vc_chain *c, unsigned hs)
     tunnel(d, q, h[0], h[1]);
 }
 
+/* Bytes a receive buffer needs for one packet of mtu bytes (drv.net_cfg.7),
+ * 0 when MTU is not negotiated. */
+static uint64_t mtu_fit(const vc_dev *d, unsigned hs)
+{
+    return has(d, VIRTIO_NET_F_MTU_BIT) ? (uint64_t)hs + ETH_HLEN + vc_get16(d->config + C_MTU) : 0;
+}
+
 /* Receive buffers without MRG_RXBUF: one buffer per packet, so each holds
- * the whole header and should hold the largest packet. */
+ * the whole header and should hold the largest packet; with MTU, some
+ * buffer the device holds takes an mtu-sized packet. */
 static void rx(vc_dev *d, unsigned q, const vc_chain *c, unsigned hs)
 {
     if (c->out_bytes > 0 || c->in_bytes == 0 || has(d, VIRTIO_NET_F_MRG_RXBUF_BIT))
@@ -90,6 +100,25 @@ static void rx(vc_dev *d, unsigned q, const vc_chain *c, unsigned hs)
     vc_drv_rule(d, n >= want, "NET_RX_BUFFER_SMALL_FRAME", gso ? REQ_DRV_NET_RXBUF_1 : REQ_DRV_NET_RXBUF_2,
                 (int)q, "receive buffer of %llu bytes, a full packet takes %llu", (unsigned long long)n,
                 (unsigned long long)want);
+    uint64_t fit = mtu_fit(d, hs);
+    unsigned p = q / 2;
+    if (!fit || p >= VC_DRV_NET_PAIRS)
+        return;
+    if (n >= fit)
+        d->drv.net_rx_fit[p]++;
+    vc_drv_rule(d, d->drv.net_rx_fit[p] > 0, "NET_RX_NO_MTU_BUFFER", REQ_DRV_NET_CFG_7, (int)q,
+                "no receive buffer held takes %llu bytes (mtu %u); this one has %llu", (unsigned long long)fit,
+                vc_get16(d->config + C_MTU), (unsigned long long)n);
+}
+
+void vc_drvrules_net_used(vc_dev *d, unsigned q, const vc_chain *c)
+{
+    unsigned p = q / 2, hs = hdr_size(d);
+    uint64_t fit = mtu_fit(d, hs);
+    if (q % 2 || p >= VC_DRV_NET_PAIRS || !fit || has(d, VIRTIO_NET_F_MRG_RXBUF_BIT) || c->out_bytes > 0 ||
+        c->in_bytes < fit || d->drv.net_rx_fit[p] == 0)
+        return;
+    d->drv.net_rx_fit[p]--;
 }
 
 void vc_drvrules_net(vc_dev *d, unsigned q, const vc_chain *c)

@@ -27,9 +27,14 @@ bool vc_drv_rule(vc_dev *d, bool ok, const char *code, const char *req, int q, c
  * the device's type. */
 void vc_drvrules_chain(vc_dev *d, unsigned q, const vc_chain *c);
 
-/* Per type (dispatched by vc_drvrules_chain). */
+/* Called by the device core just before it returns a chain (vc_dev_push):
+ * for rules that follow what the device holds. */
+void vc_drvrules_used(vc_dev *d, unsigned q, const vc_chain *c);
+
+/* Per type (dispatched by vc_drvrules_chain and vc_drvrules_used). */
 void vc_drvrules_blk(vc_dev *d, unsigned q, const vc_chain *c);
 void vc_drvrules_net(vc_dev *d, unsigned q, const vc_chain *c);
+void vc_drvrules_net_used(vc_dev *d, unsigned q, const vc_chain *c);
 void vc_drvrules_scsi(vc_dev *d, unsigned q, const vc_chain *c);
 
 /* True when queue q has a buffer the driver made available and the device
