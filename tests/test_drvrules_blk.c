@@ -152,4 +152,40 @@ VC_TEST(read_is_not_judged_by_these_rules)
     rig_free(&r);
 }
 
+/* Packed lists and indirect tables within seg_max (set to 2 here): the
+ * header, up to two data segments, the status. */
+static void seg_limit_case(bool indirect)
+{
+    vc_th t;
+    vc_th_mem(&t);
+    static uint8_t disk[DISK_BYTES];
+    vc_model_opts mo = { .disk = disk, .disk_bytes = DISK_BYTES };
+    vc_dev *d = vc_blk_create(&t.tm.mem, &mo);
+    uint64_t f = 1ull << VC_F_VERSION_1 | 1ull << VC_F_RING_PACKED | 1ull << VC_F_INDIRECT_DESC |
+                 1ull << VIRTIO_BLK_F_SEG_MAX_BIT;
+    VC_CHECK(vc_th_start(&t, d, f, 1, 64));
+    obs o;
+    obs_attach(&o, d);
+    const uint8_t two[4] = { 2, 0, 0, 0 };
+    memcpy(d->config + 12, two, 4); /* seg_max */
+    uint64_t hdr = vc_testmem_alloc(&t.tm, 16, 16), data = vc_testmem_alloc(&t.tm, 4096, 4096),
+             st = vc_testmem_alloc(&t.tm, 1, 1);
+    vc_gmem_fill(&t.tm.mem, hdr, 0, 16); /* a read of sector 0 */
+    const char *req = indirect ? REQ_DRV_PACKED_INDIRECT_3 : REQ_DRV_PACKED_SG_1;
+    for (unsigned nd = 2; nd <= 3; nd++) {
+        vc_seg sg[5] = { { hdr, 16, false } };
+        for (unsigned i = 0; i < nd; i++)
+            sg[1 + i] = (vc_seg){ data + 512 * i, 512, true };
+        sg[1 + nd] = (vc_seg){ st, 1, true };
+        VC_CHECK(vc_th_roundtrip(&t, 0, sg, 1, nd + 1, indirect) >= 0);
+        VC_CHECK_EQ(faults_of(d, req), nd == 3 ? 1u : 0u);
+        VC_CHECK_EQ(obs_kept(&o, req), 1);
+    }
+    vc_model_free(d);
+    vc_th_free(&t);
+}
+
+VC_TEST(packed_list_within_seg_max) { seg_limit_case(false); }
+VC_TEST(packed_indirect_within_seg_max) { seg_limit_case(true); }
+
 int main(void) { return vc_test_main(); }

@@ -55,7 +55,7 @@ static void msg_u64(rig *r, uint32_t req, uint64_t v, int fd)
 
 /* A back-end for device type, rings 0..nq-1 set up with features f, the
  * driver side initialised on the same memory. */
-static void rig_init(rig *r, const char *type, uint64_t f, unsigned nq)
+static void rig_init_as(rig *r, const char *type, uint64_t f, unsigned nq, bool modern_only, bool offers_packed)
 {
     memset(r, 0, sizeof(*r));
     r->null = fopen("/dev/null", "w");
@@ -63,6 +63,8 @@ static void rig_init(rig *r, const char *type, uint64_t f, unsigned nq)
     static uint8_t disk[1 << 16];
     vc_model_opts o = { .disk = disk, .disk_bytes = sizeof(disk) };
     VC_CHECK(vd_back_init(&r->b, vd_type_find(type), &o, &r->log));
+    r->b.modern_only = modern_only;
+    r->b.offers_packed = offers_packed;
     r->memfd = memfd_create("drvrules", MFD_CLOEXEC);
     VC_CHECK(r->memfd >= 0 && ftruncate(r->memfd, MEM) == 0);
     vu_msg m = { .request = VU_SET_MEM_TABLE, .nfds = 1 };
@@ -91,6 +93,11 @@ static void rig_init(rig *r, const char *type, uint64_t f, unsigned nq)
         msg_u64(r, VU_SET_VRING_KICK, qi, dup(r->kick[qi]));
     }
     VC_CHECK(r->b.running);
+}
+
+static void rig_init(rig *r, const char *type, uint64_t f, unsigned nq)
+{
+    rig_init_as(r, type, f, nq, false, false);
 }
 
 static void rig_free(rig *r)
@@ -225,5 +232,37 @@ static void packed_table_case(uint16_t extra)
 
 VC_TEST(packed_table_write_only_kept) { packed_table_case(0); }
 VC_TEST(packed_table_next_breaks_indirect2) { packed_table_case(VC_DESC_F_NEXT); }
+
+/* What the front-end offered the guest, as the runner says: VERSION_1 on a
+ * modern-only device, RING_PACKED with packed=on. */
+static void offered_case(uint64_t f, bool modern_only, bool offers_packed, const char *req, bool ok)
+{
+    rig r;
+    rig_init_as(&r, "rng", f, 1, modern_only, offers_packed);
+    VC_CHECK_EQ(kept(&r, req), ok ? 1u : 0u);
+    VC_CHECK_EQ(broken(&r, req), ok ? 0u : 1u);
+    rig_free(&r);
+}
+
+VC_TEST(version_1_on_modern_only)
+{
+    offered_case(1ull << VC_F_VERSION_1, true, false, REQ_DRV_RESERVED_FEATURES_1, true);
+    offered_case(0, true, false, REQ_DRV_RESERVED_FEATURES_1, false);
+    rig r; /* a transitional device: a legacy driver is no fault */
+    rig_init_as(&r, "rng", 0, 1, false, false);
+    VC_CHECK_EQ(broken(&r, REQ_DRV_RESERVED_FEATURES_1) + kept(&r, REQ_DRV_RESERVED_FEATURES_1), 0);
+    rig_free(&r);
+}
+
+VC_TEST(ring_packed_when_offered)
+{
+    uint64_t v1 = 1ull << VC_F_VERSION_1;
+    offered_case(v1 | 1ull << VC_F_RING_PACKED, false, true, REQ_DRV_RESERVED_FEATURES_5, true);
+    offered_case(v1, false, true, REQ_DRV_RESERVED_FEATURES_5, false);
+    rig r; /* not offered: nothing to judge */
+    rig_init_as(&r, "rng", v1, 1, false, false);
+    VC_CHECK_EQ(broken(&r, REQ_DRV_RESERVED_FEATURES_5) + kept(&r, REQ_DRV_RESERVED_FEATURES_5), 0);
+    rig_free(&r);
+}
 
 int main(void) { return vc_test_main(); }

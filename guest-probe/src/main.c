@@ -40,6 +40,8 @@ static void usage(FILE *o)
           "  --quiet-ms N       how long an interrupt that must not come is waited for after\n"
           "                     the register read that orders the device's work (default 0)\n"
           "  --no-irq           leave out the interrupt and lifecycle checks\n"
+          "  --prefer-packed    a device offering packed rings gets only the packed-ring personality\n"
+          "                     (a driver should take RING_PACKED: a judging back-end counts it)\n"
           "  --irq-modules DIR  load uio and uio_pci_generic from DIR to count INTx\n"
           "  --config-change    a runner answers note records with configuration changes\n"
           "                     (blk capacity, net link; PROTOCOL.md)\n"
@@ -174,7 +176,7 @@ int main(int argc, char **argv)
     c.opt.quiet_ms = 0; /* the register read before it orders QEMU (irq.h) */
     c.opt.irq = true;
     const char *irq_modules = NULL;
-    enum { O_QUIETMS = 512, O_NOIRQ, O_IRQMOD, O_CFGCHG };
+    enum { O_QUIETMS = 512, O_NOIRQ, O_IRQMOD, O_CFGCHG, O_PREFPACKED };
     const char *scenarios = NULL;
     vp_scnlist scn = {0};
     const char *json = NULL, *sim = NULL, *kdrv = NULL;
@@ -187,7 +189,7 @@ int main(int argc, char **argv)
            O_SCNSKIP, O_SCNCOUNT, O_QUIET_MS, O_STRICT, O_OMIT };
     static const struct option lo[] = {
         {"quiet-ms", 1, 0, O_QUIETMS}, {"no-irq", 0, 0, O_NOIRQ}, {"irq-modules", 1, 0, O_IRQMOD},
-        {"config-change", 0, 0, O_CFGCHG},
+        {"config-change", 0, 0, O_CFGCHG}, {"prefer-packed", 0, 0, O_PREFPACKED},
         {"json", 1, 0, O_JSON}, {"quiet", 0, 0, O_QUIET}, {"verbose", 0, 0, O_VERBOSE},
         {"list", 0, 0, O_LIST}, {"device", 1, 0, O_DEVICE}, {"timeout-ms", 1, 0, O_TIMEOUT},
         {"no-legacy", 0, 0, O_NOLEG}, {"no-modern", 0, 0, O_NOMOD}, {"blk-pattern", 0, 0, O_PATTERN},
@@ -211,6 +213,7 @@ int main(int argc, char **argv)
             }
             break;
         case O_NOIRQ: c.opt.irq = false; break;
+        case O_PREFPACKED: c.opt.prefer_packed = true; break;
         case O_IRQMOD: irq_modules = optarg; break;
         case O_CFGCHG: c.opt.config_change = true; break;
         case O_JSON: json = optarg; break;

@@ -266,6 +266,9 @@ def vm_command(qemu, config, devices, kernel, initrd, disk, workdir, timeout_ms=
         # trick does not see, and their interrupt checks break driver rules
         # on purpose, which the back-end judging the probe's driver counts
         args.append("--no-irq")
+        # and a split-ring personality declines RING_PACKED where it is
+        # offered, which a driver should accept (drv.reserved_features.5)
+        args.append("--prefer-packed")
     elif config.profile == "probe":
         args += ["--irq-modules", "/" + guest.IRQ_DIR]  # INTx counted when the modules are there
         args += ["--config-change"] if monitor else []  # the runner answers its notes (qmp.py)

@@ -6,7 +6,7 @@
 #include "vc/spec_features.h"
 
 enum { T_FLUSH = 4, T_DISCARD = 11, T_WRITE_ZEROES = 13 };
-enum { C_CAPACITY = 0 };
+enum { C_CAPACITY = 0, C_SEG_MAX = 12 };
 #define HDR 16u
 #define RANGE 16u /* struct virtio_blk_discard_write_zeroes */
 #define RANGE_F_UNMAP 1u
@@ -34,6 +34,13 @@ static void ranges(vc_dev *d, unsigned q, const vc_chain *c, uint32_t type)
                          "discard range %llu with the unmap flag", (unsigned long long)i))
             return;
     }
+}
+
+bool vc_drvrules_blk_segs_ok(const vc_dev *d, const vc_chain *c, uint32_t *seg_max)
+{
+    /* seg_max counts data segments: the header and the status come on top */
+    *seg_max = vc_dev_has(d, VIRTIO_BLK_F_SEG_MAX_BIT) ? vc_get32(d->config + C_SEG_MAX) : 0;
+    return c->nseg <= (uint64_t)*seg_max + 2;
 }
 
 void vc_drvrules_blk(vc_dev *d, unsigned q, const vc_chain *c)

@@ -8,7 +8,7 @@
 #include "vc/spec_features.h"
 
 enum { Q_EVENT = 1, Q_REQUEST = 2 };
-enum { C_CMD_PER_LUN = 12, C_CDB_SIZE = 24 };
+enum { C_SEG_MAX = 4, C_CMD_PER_LUN = 12, C_CDB_SIZE = 24 };
 #define REQ_FIXED 19u /* lun[8], id, task_attr, prio, crn */
 #define CDB_MAX 32u
 #define CDB_LINK 1u   /* control byte: the command is linked to the next */
@@ -68,6 +68,14 @@ static void stocked(vc_dev *d, unsigned q)
     if (!vc_drv_rule(d, ok, "SCSI_EVENTQ_EMPTY", REQ_DRV_SCSI_EVENT_1, (int)q,
                      "a request while the event queue has no buffer"))
         d->drv.scsi_unstocked = true;
+}
+
+bool vc_drvrules_scsi_segs_ok(const vc_dev *d, unsigned q, const vc_chain *c, uint32_t *seg_max)
+{
+    /* requests: seg_max data segments each way (a bidirectional command
+     * has both), besides the request header and the response */
+    *seg_max = q >= Q_REQUEST ? vc_get32(d->config + C_SEG_MAX) : 0;
+    return c->n_out <= (uint64_t)*seg_max + 1 && c->nseg - c->n_out <= (uint64_t)*seg_max + 1;
 }
 
 void vc_drvrules_scsi(vc_dev *d, unsigned q, const vc_chain *c)

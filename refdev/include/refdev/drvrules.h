@@ -37,6 +37,12 @@ void vc_drvrules_net(vc_dev *d, unsigned q, const vc_chain *c);
 void vc_drvrules_net_used(vc_dev *d, unsigned q, const vc_chain *c);
 void vc_drvrules_scsi(vc_dev *d, unsigned q, const vc_chain *c);
 
+/* Whether chain c keeps to the device's own limit on segments (seg_max
+ * data segments besides the headers); *seg_max is 0 when the device sets
+ * none for that queue. */
+bool vc_drvrules_blk_segs_ok(const vc_dev *d, const vc_chain *c, uint32_t *seg_max);
+bool vc_drvrules_scsi_segs_ok(const vc_dev *d, unsigned q, const vc_chain *c, uint32_t *seg_max);
+
 /* True when queue q has a buffer the driver made available and the device
  * has not taken yet (read-only: nothing is popped). */
 bool vc_drv_ring_has_avail(const vc_dev *d, unsigned q);
