@@ -126,4 +126,26 @@ VC_TEST(event_queue_stock)
     rig_free(&r);
 }
 
+/* A packed request keeps seg_max (1 here) data segments each way. */
+VC_TEST(packed_request_within_seg_max)
+{
+    rig r;
+    rig_init(&r, 1ull << VC_F_RING_PACKED, 16);
+    const uint8_t one[4] = { 1, 0, 0, 0 };
+    memcpy(r.d->config + 4, one, 4); /* seg_max */
+    uint8_t q[REQ_LEN] = { 1, 0, 0x40, 0 };
+    q[19] = 0x28; /* READ(10) of one sector */
+    q[19 + 8] = 1;
+    vc_gmem_write(&r.t.tm.mem, r.req, q, sizeof(q));
+    uint64_t data = vc_testmem_alloc(&r.t.tm, 1024, 512);
+    for (unsigned nd = 1; nd <= 2; nd++) {
+        vc_seg sg[4] = { { r.req, REQ_LEN, false }, { r.resp, RESP_LEN, true },
+                         { data, 512 / nd, true }, { data + 256, 256, true } };
+        VC_CHECK(vc_th_roundtrip(&r.t, 2, sg, 1, 1 + nd, false) >= 0);
+        VC_CHECK_EQ(faults_of(r.d, REQ_DRV_PACKED_SG_1), nd == 2 ? 1u : 0u);
+        VC_CHECK_EQ(obs_kept(&r.o, REQ_DRV_PACKED_SG_1), 1);
+    }
+    rig_free(&r);
+}
+
 int main(void) { return vc_test_main(); }

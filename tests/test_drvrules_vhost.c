@@ -265,4 +265,24 @@ VC_TEST(ring_packed_when_offered)
     rig_free(&r);
 }
 
+/* net offers GUEST_TSO4, which needs GUEST_CSUM: a legacy driver's set is
+ * judged at DRIVER_OK (a modern one's at FEATURES_OK by the core). */
+VC_TEST(feature_dependencies)
+{
+    uint64_t csum = 1ull << VIRTIO_NET_F_GUEST_CSUM_BIT, tso4 = 1ull << VIRTIO_NET_F_GUEST_TSO4_BIT;
+    rig r;
+    rig_init(&r, "net", tso4, 2);
+    VC_CHECK_EQ(broken(&r, REQ_DRV_FEATURES_1), 1);
+    rig_free(&r);
+    rig_init(&r, "net", tso4 | csum, 2);
+    VC_CHECK_EQ(kept(&r, REQ_DRV_FEATURES_1), 1);
+    rig_free(&r);
+    rig_init(&r, "net", 1ull << VC_F_VERSION_1 | tso4 | csum, 2);
+    VC_CHECK_EQ(kept(&r, REQ_DRV_FEATURES_1), 1);
+    rig_free(&r);
+    rig_init(&r, "rng", 1ull << VC_F_VERSION_1, 1); /* nothing rng offers depends on anything */
+    VC_CHECK_EQ(kept(&r, REQ_DRV_FEATURES_1) + broken(&r, REQ_DRV_FEATURES_1), 0);
+    rig_free(&r);
+}
+
 int main(void) { return vc_test_main(); }

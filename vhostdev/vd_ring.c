@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "refdev/features.h"
 #include "vc/req_ids.h"
 #include "vc/ring.h"
 #include "vd_back.h"
@@ -295,6 +296,32 @@ void vd_ring_attach(vd_back *b)
 
 /* ---- sessions ---- */
 
+/* drv.features.1 as far as vhost-user shows it: the front-end drops bits
+ * it did not offer (a front-end fault when it does not), so what is left is
+ * the dependencies, judged only when some offered bit has one (otherwise no
+ * choice of the driver could break the rule). The core checked them at
+ * FEATURES_OK; a legacy driver has none, its set is final at DRIVER_OK. */
+static void features_rule(vd_back *b, uint64_t f)
+{
+    vc_dev *d = b->dev;
+    bool deps = false;
+    for (unsigned bit = 0; bit < 64 && !deps; bit++)
+        deps = (d->offered >> bit & 1) && vc_features_missing_deps(d->ops->device_id, 1ull << bit);
+    if (!deps)
+        return;
+    uint64_t missing = vc_features_missing_deps(d->ops->device_id, f);
+    if (!d->legacy) {
+        if (!missing) /* refused at FEATURES_OK otherwise, with the fault */
+            vd_rules_seen(&b->rules, REQ_DRV_FEATURES_1);
+    } else if (missing) {
+        vc_dev_fault(d, "DRV_FEATURES_DEPS", REQ_DRV_FEATURES_1, -1, false,
+                     "features 0x%llx: 0x%llx without a feature they need", (unsigned long long)f,
+                     (unsigned long long)missing);
+    } else {
+        vd_rules_seen(&b->rules, REQ_DRV_FEATURES_1);
+    }
+}
+
 /* Features the guest saw offered must be accepted: VERSION_1 on a device
  * with no legacy interface, RING_PACKED (should) by a modern driver when the
  * front-end offers it. Both bits reach the back-end as the guest acked them
@@ -338,12 +365,9 @@ static void begin_session(vd_back *b)
     vc_dev_set_status(d, s |= VC_STATUS_DRIVER);
     vc_dev_set_driver_features(d, 0, (uint32_t)f);
     vc_dev_set_driver_features(d, 1, (uint32_t)(f >> 32));
-    /* drv.features.1 is not counted here: the front-end drops bits it did
-     * not offer (a front-end fault when it does not), and no bit a model
-     * offers through vhost-user depends on another, so nothing the driver
-     * chooses could break it */
     if (!d->legacy)
         vc_dev_set_status(d, s |= VC_STATUS_FEATURES_OK);
+    features_rule(b, f);
     offered_rules(b, f);
     vc_dev_set_status(d, s | VC_STATUS_DRIVER_OK);
     b->running = (vc_dev_status(d) & VC_STATUS_DRIVER_OK) != 0;
