@@ -150,10 +150,21 @@ static bool read_pattern(vp_report *r, const char *id, const char *dev, unsigned
                                               : "short read", dev);
 }
 
+/* Writes text to a sysfs attribute; false when it is not writable (cache_type
+ * without CONFIG_WCE) or the write is refused. */
+static bool write_sysfs(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return false;
+    bool ok = fputs(text, f) >= 0;
+    return (fclose(f) == 0) && ok;
+}
+
 /* The driver's range requests and its cache-mode write: a discard and a
  * write zeroes of sectors 8..15 (their bytes are put back afterwards, so a
- * disk shared with other VMs is unchanged), and cache_type written to the
- * mode it already has (the driver writes the config writeback field). A
+ * disk shared with other VMs is unchanged), and cache_type switched to the
+ * other mode and back (the driver writes the config writeback field). A
  * device that does not take them is a skip: these only make the driver
  * send what a vhost-user judge checks (discard ranges, the config write). */
 static void exercise_blk_ranges(vp_report *r, const char *dev, int fd)
@@ -181,13 +192,12 @@ static void exercise_blk_ranges(vp_report *r, const char *dev, int fd)
     bool got = f && fgets(mode, sizeof mode, f);
     if (f)
         fclose(f);
-    f = got ? fopen(path, "w") : NULL; /* read-only without CONFIG_WCE */
-    bool wrote = f && fputs(mode, f) >= 0;
-    if (f)
-        wrote &= fclose(f) == 0;
     mode[strcspn(mode, "\n")] = 0;
+    /* the other mode, then back: a front-end may pass on only a change */
+    const char *other = strcmp(mode, "write back") ? "write back" : "write through";
+    bool wrote = got && write_sysfs(path, other) && write_sysfs(path, mode);
     vp_check(r, "kdrv.op.blk.cache_type", "", wrote ? VP_PASS : VP_SKIP, "written", wrote ? "written" : NULL,
-             "%s: %s", path, wrote ? mode : "not writable");
+             "%s: %s and back to %s", path, wrote ? other : "not writable", mode);
 }
 
 /* More of the driver's request types: a write and its flush (the same bytes
