@@ -95,8 +95,12 @@ typedef enum vc_ctl_iface {
  *   common notify isr device  the modern structures found by capability
  *   legacy    legacy I/O BAR0 (the whole BAR)
  *   pci       PCI configuration space
- *   bar       BAR aux, from offset 0 */
-#define VC_CTL_SPACES(X) X(common) X(notify) X(isr) X(device) X(legacy) X(pci) X(bar)
+ *   bar       BAR aux, from offset 0
+ *   ring      the player's ring area in guest memory (what named ring
+ *             address registers point into)
+ *   used      the device area (split: used ring) of the ring QSETUP made for
+ *             queue q: e.g. off 2 width 2 is the split used index */
+#define VC_CTL_SPACES(X) X(common) X(notify) X(isr) X(device) X(legacy) X(pci) X(bar) X(ring) X(used)
 typedef enum vc_ctl_space {
 #define VC_CTL_SPACE_ENUM(n) VC_CTL_S_##n,
     VC_CTL_SPACES(VC_CTL_SPACE_ENUM)

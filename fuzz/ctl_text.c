@@ -488,6 +488,11 @@ static bool op_check(ctx *c, const vc_ctl_seq *s, const vc_ctl_op *o, uint32_t s
         bool modern_only = o->target == VC_CTL_S_common || o->target == VC_CTL_S_notify ||
                            o->target == VC_CTL_S_isr || o->target == VC_CTL_S_device ||
                            (o->flags & VC_CTL_OF_WINDOW);
+        bool memory = o->target == VC_CTL_S_ring || o->target == VC_CTL_S_used;
+        if (memory && (o->flags & VC_CTL_OF_WINDOW))
+            return fail(c, "space %s is guest memory: not through the window", vc_ctl_space_name(o->target));
+        if (o->width == 3 && !(o->flags & VC_CTL_OF_WINDOW) && !memory)
+            return fail(c, "no CPU access is 3 bytes wide: width=3 goes through via=window");
         if ((need & 1) && modern_only)
             return fail(c, "space %s%s is modern, but this sequence plays through legacy",
                         vc_ctl_space_name(o->target), o->flags & VC_CTL_OF_WINDOW ? " via window" : "");
