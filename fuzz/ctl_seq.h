@@ -168,6 +168,15 @@ typedef enum vc_ctl_expect {
 /* Op flags. */
 #define VC_CTL_OF_WINDOW 1u /* through the pci_cfg capability window (modern) */
 #define VC_CTL_OF_SOFT 2u   /* WAIT: running out of time is not a violation */
+/* The value (written, or expected) is relative to a fact of the device the
+ * player knows, so one sequence fits every type: */
+#define VC_CTL_OF_PLUS_TQ 4u  /* + the index of the type's request queue */
+#define VC_CTL_OF_PLUS_NQ 8u  /* + the number of queues (num_queues; legacy: counted) */
+#define VC_CTL_OF_PLUS_NV 16u /* + the MSI-X table size */
+#define VC_CTL_OF_ALL 31u
+/* Queue index meaning the device type's request queue (where the
+ * known-good request goes): q=target in the text form. */
+#define VC_CTL_Q_TARGET 0xffu
 
 /* Operations:
  *   RD      named register read (target reg), with an expectation
