@@ -41,7 +41,9 @@
  * Addresses a sequence gives to ring address registers (queue_desc/driver/
  * device, legacy queue_pfn) are offsets into the player's ring area, never
  * guest-physical addresses: a player adds its own base, so no sequence can
- * point a device at memory outside the player's arena. */
+ * point a device at memory outside the player's arena (the value ALL
+ * writes 0: no ring). Reads of them give the offset back when the address
+ * is inside the ring area. */
 #ifndef VC_CTL_SEQ_H
 #define VC_CTL_SEQ_H
 
@@ -93,6 +95,7 @@ typedef enum vc_ctl_iface {
 
 /* Structures a raw access addresses (offsets are relative to their start):
  *   common notify isr device  the modern structures found by capability
+ *   device    (also legacy: BAR0 from 20, or 24 while MSI-X is on)
  *   legacy    legacy I/O BAR0 (the whole BAR)
  *   pci       PCI configuration space
  *   bar       BAR aux, from offset 0
@@ -110,8 +113,8 @@ typedef enum vc_ctl_space {
 
 /* Named registers, transport-neutral where the two interfaces share one:
  * X(name, modern common offset, modern width, legacy BAR0 offset, legacy
- * width, is a ring address). -1: not in that interface. isr is the ISR
- * structure (modern) or BAR0 19 (legacy); msix_config and queue_vector sit
+ * width, is a ring address). -1: not in that interface. isr is offset 0 of
+ * the ISR structure (modern) or BAR0 19 (legacy); msix_config and queue_vector sit
  * at 20/22 in legacy BAR0 (MSI-X on). Offsets within the modern common
  * configuration are those of the virtio 1.x layout. */
 #define VC_CTL_REGS(X)                                                         \
@@ -134,7 +137,7 @@ typedef enum vc_ctl_space {
     X(qnotifydata, 56, 2, -1, 0, 0)                                            \
     X(qreset, 58, 2, -1, 0, 0)                                                 \
     X(qpfn, -1, 0, 8, 4, 1)                                                    \
-    X(isr, -1, 0, 19, 1, 0)
+    X(isr, 0, 1, 19, 1, 0)
 typedef enum vc_ctl_reg {
 #define VC_CTL_REG_ENUM(n, mo, mw, lo, lw, addr) VC_CTL_R_##n,
     VC_CTL_REGS(VC_CTL_REG_ENUM)
@@ -177,6 +180,10 @@ typedef enum vc_ctl_expect {
 /* Queue index meaning the device type's request queue (where the
  * known-good request goes): q=target in the text form. */
 #define VC_CTL_Q_TARGET 0xffu
+
+/* Requirement ids: "-" names none: an expectation citing it that fails
+ * means the device stopped answering (wedged), not a rule broken. */
+#define VC_CTL_REQ_NONE "-"
 
 /* Operations:
  *   RD      named register read (target reg), with an expectation

@@ -47,7 +47,7 @@ typedef struct cp {
     const char *checked[VC_CTL_MAX_REQS];
     unsigned nchecked, evaluated;
     uint32_t at;           /* op being played */
-    char skip[240], detail[300], wedged[240];
+    char skip[240], detail[300], wedged[340];
     char expected[96], observed[96];
     const char *vreq;      /* violated requirement, NULL none */
     bool stop;
@@ -69,7 +69,7 @@ static __attribute__((format(printf, 2, 3))) void skip(cp *p, const char *fmt, .
 static void checked(cp *p, const char *req)
 {
     p->evaluated++;
-    if (!req || !*req)
+    if (!req || !*req || !strcmp(req, VC_CTL_REQ_NONE))
         return;
     for (unsigned i = 0; i < p->nchecked; i++)
         if (!strcmp(p->checked[i], req))
@@ -81,7 +81,8 @@ static void checked(cp *p, const char *req)
 static __attribute__((format(printf, 5, 6))) void violate(cp *p, const vc_ctl_op *o, const char *expected,
                                                           const char *observed, const char *fmt, ...)
 {
-    p->vreq = vc_ctl_op_req(p->s, o);
+    const char *req = vc_ctl_op_req(p->s, o);
+    p->vreq = *req && strcmp(req, VC_CTL_REQ_NONE) != 0 ? req : NULL;
     snprintf(p->expected, sizeof p->expected, "%s", expected);
     snprintf(p->observed, sizeof p->observed, "%s", observed);
     int n = snprintf(p->detail, sizeof p->detail, "op %u (%s", p->at + 1, vc_ctl_op_name(o->op));
@@ -97,6 +98,8 @@ static __attribute__((format(printf, 5, 6))) void violate(cp *p, const vc_ctl_op
     if (n >= 0 && (size_t)n < sizeof p->detail)
         vsnprintf(p->detail + n, sizeof p->detail - (size_t)n, fmt, ap);
     va_end(ap);
+    if (!p->vreq) /* no rule named: the device stopped doing its job */
+        snprintf(p->wedged, sizeof p->wedged, "during the sequence: %s", p->detail);
     p->stop = true;
 }
 
@@ -217,13 +220,16 @@ static bool window(cp *p, bool write, unsigned bar, uint64_t off, unsigned w, ui
     bool ok = f->ops->cfg_write(f, (unsigned)pos + 4, 1, bar) && f->ops->cfg_write(f, (unsigned)pos + 8, 4, (uint32_t)off) &&
               f->ops->cfg_write(f, (unsigned)pos + 12, 4, w);
     uint32_t x = 0;
-    if (ok)
-        ok = write ? f->ops->cfg_write(f, (unsigned)pos + 16, 4, (uint32_t)*v)
-                   : f->ops->cfg_read(f, (unsigned)pos + 16, 4, &x);
     if (!ok) {
-        skip(p, "a config space access to the window failed");
+        skip(p, "the window's capability fields could not be written");
         return false;
     }
+    /* the data access reaches the device whatever it makes of it: a write
+     * it drops is its answer, not a failure of the probe */
+    if (write)
+        f->ops->cfg_write(f, (unsigned)pos + 16, 4, (uint32_t)*v);
+    else if (!f->ops->cfg_read(f, (unsigned)pos + 16, 4, &x))
+        x = UINT32_MAX;
     if (!write)
         *v = w < 4 ? x & ((1u << (8 * w)) - 1) : x;
     return true;
@@ -241,7 +247,13 @@ static bool place(cp *p, const vc_ctl_op *o, unsigned *bar, uint64_t *off, bool 
     case VC_CTL_S_common: l = m ? &m->common : NULL; break;
     case VC_CTL_S_notify: l = m ? &m->notify : NULL; break;
     case VC_CTL_S_isr: l = m ? &m->isr : NULL; break;
-    case VC_CTL_S_device: l = m ? &m->device : NULL; break;
+    case VC_CTL_S_device:
+        l = p->t->legacy ? &p->t->device : m ? &m->device : NULL; /* legacy: after the registers */
+        if (l && !l->len) {
+            skip(p, "the device has no device-specific configuration");
+            return false;
+        }
+        break;
     case VC_CTL_S_legacy:
         if (!p->d->fn->bar[0].present || !p->d->fn->bar[0].io || !strcmp(p->d->mode, "modern")) {
             skip(p, "the device has no legacy I/O BAR0");
@@ -262,7 +274,7 @@ static bool place(cp *p, const vc_ctl_op *o, unsigned *bar, uint64_t *off, bool 
         return true;
     default: { /* used */
         unsigned q = queue_of(p, o);
-        if (q >= VP_DRV_QUEUES || !p->qset[q]) {
+        if (q >= VP_DRV_QUEUES || !p->v.q_live[q]) {
             skip(p, "space used needs QSETUP of queue %u first", q);
             return false;
         }
@@ -442,8 +454,8 @@ static bool rings_safe(cp *p, unsigned q, bool enabling, char *why, size_t n)
         snprintf(why, n, "common configuration access failed");
         return false;
     }
-    if (!en && !enabling)
-        return true; /* an idle queue: the device must leave it alone */
+    if ((!en && !enabling) || !size)
+        return true; /* an idle queue (the device must leave it alone), or none at all */
     /* the larger of the split and packed extents */
     uint64_t len[3] = {16 * size, 6 + 2 * size, 6 + 8 * size};
     for (unsigned i = 0; i < 3; i++)
@@ -512,8 +524,8 @@ static seen *find_seen(cp *p, const vc_ctl_op *o)
     for (unsigned i = 0; i < p->nseen; i++) {
         seen *s = &p->seen[i];
         if (s->op == (vc_ctl_op_named(o->op) ? 1 : 2) && s->target == o->target && s->width == o->width &&
-            s->off == o->off && s->aux == o->aux && s->queue == o->queue &&
-            (s->flags & VC_CTL_OF_WINDOW) == (o->flags & VC_CTL_OF_WINDOW))
+            s->off == o->off && s->aux == o->aux && s->queue == o->queue)
+            /* a place, whichever way it is reached: direct or through the window */
             return s;
     }
     return NULL;
@@ -523,6 +535,9 @@ static void judge_read(cp *p, const vc_ctl_op *o, uint64_t v)
 {
     seen *s = find_seen(p, o);
     uint64_t m = vc_ctl_op_mask(o), want = rel(p, o, o->value);
+    unsigned rw = vc_ctl_op_named(o->op) ? vc_ctl_reg_width(o->target, p->t->legacy) : 8;
+    if (rw < 8)
+        m &= (1ull << (8 * rw)) - 1; /* a named register is as wide as it is */
     char ex[96], ob[96];
     snprintf(ob, sizeof ob, "0x%" PRIx64, v);
     switch (o->expect) {
@@ -666,7 +681,7 @@ static void op_request(cp *p, const vc_ctl_op *o)
         skip(p, "the known-good request goes to the %s (queue %u), not queue %u", p->tg->what, p->tq, q);
         return;
     }
-    if (!p->qset[q]) {
+    if (!p->v.q_live[q]) { /* the player's ring; whether the device still knows it is the test's business */
         skip(p, "REQUEST needs QSETUP of queue %u first", q);
         return;
     }
@@ -949,6 +964,7 @@ bool vp_ctl_play_file(vp_ctx *c, vp_dev *d, vp_tp *tm, vp_tp *tl, const char *na
 {
     static vc_ctl_seq s;
     static cp p;
+    bool dead = false; /* not even a reset and one request after it: the device is not judged further */
     memset(&p, 0, sizeof p);
     p.c = c, p.d = d, p.tm = tm, p.name = name;
     p.tg = rp_target_find(d->type);
@@ -981,10 +997,12 @@ bool vp_ctl_play_file(vp_ctx *c, vp_dev *d, vp_tp *tm, vp_tp *tl, const char *na
             msix_restore(&p);
             vp_drv_done(&p.v);
             char why[160];
-            if (!rp_alive(c, d, p.t, p.tg, why, sizeof why))
+            if (!rp_alive(c, d, p.t, p.tg, why, sizeof why)) {
                 snprintf(p.wedged, sizeof p.wedged, "after the sequence: %s", why);
+                dead = true;
+            }
         }
     }
     emit(&p);
-    return p.wedged[0] != 0;
+    return dead;
 }
