@@ -433,6 +433,54 @@ seq("legacy-past-registers", "l", "safe", "reads and writes past the device conf
     lambda i: [*init(i), "READ space=legacy off=0x1c width=4", "READ space=legacy off=0x1e width=2",
                "READ space=legacy off=0x1f width=1", *ready(i), OK])
 
+seq("legacy-queue-size-fixed", "l", "accept", "the legacy queue size stays the same through init and a reset",
+    lambda i: [sel_target(), "RD reg=qsize", *ready(i), sel_target(),
+               "RD reg=qsize expect=unchanged req=dev.implied.legacy_queue", "RESET ms=500 expect=eq req=dev.reset.1",
+               sel_target(), "RD reg=qsize expect=unchanged req=dev.implied.legacy_queue"])
+seq("legacy-pfn-readback", "l", "accept", "the queue PFN reads back the page written",
+    lambda i: [*init(i), sel_target(), "WR reg=qpfn value=0x4000",
+               "RD reg=qpfn expect=eq value=0x4000 req=dev.implied.legacy_queue", "WR reg=qpfn value=ALL",
+               "RD reg=qpfn expect=eq value=0 req=dev.implied.legacy_queue"])
+seq("legacy-ring-layout", "l", "accept",
+    "a request on a ring laid out the legacy way (used ring on the next 4096-byte boundary) completes",
+    lambda i: [*ready(i), "REQUEST q=target expect=eq ms=1000 req=dev.implied.legacy_queue", OK])
+seq("legacy-pfn-unaligned", "l", "safe", "a ring offset inside a page: the PFN names its page",
+    lambda i: [*init(i), sel_target(), "WR reg=qpfn value=0x4800", "RD reg=qpfn", "WR reg=qpfn value=ALL",
+               "QSETUP q=target", f"WR reg=status value={DOK[i]}", OK])
+seq("legacy-notify-no-ring", "l", "ignore", "a queue with no ring (PFN 0) notified",
+    lambda i: [*init(i), "NOTIFY q=target", "NOTIFY q=target", "QSETUP q=target",
+               f"WR reg=status value={DOK[i]}", OK])
+seq("legacy-queue-after-driver-ok", "l", "accept",
+    "DRIVER_OK first, the queue set up after it (as old legacy drivers did)",
+    lambda i: [*init(i), f"WR reg=status value={DOK[i]}", "QSETUP q=target", OK])
+seq("legacy-features-ok-bit", "l", "safe", "the modern FEATURES_OK bit written through the legacy status",
+    lambda i: [*init(i), "WR reg=status value=ACKNOWLEDGE|DRIVER|FEATURES_OK", "RD reg=status", "QSETUP q=target",
+               "WR reg=status value=ACKNOWLEDGE|DRIVER|FEATURES_OK|DRIVER_OK", OK])
+seq("legacy-all-queues-pfn", "l", "safe", "every queue given the same page, then torn down",
+    lambda i: [*init(i), *[line for q in range(4) for line in
+                           (f"WR reg=qselect value={q}", "WR reg=qpfn value=0x8000")],
+               f"WR reg=status value={DOK[i]}", "NOTIFY q=target",
+               *[line for q in range(4) for line in (f"WR reg=qselect value={q}", "WR reg=qpfn value=ALL")],
+               *ready(i), OK])
+seq("legacy-isr-odd", "l", "safe", "the legacy ISR read as part of wider accesses",
+    lambda i: [*ready(i), OK, "READ space=legacy off=18 width=2", "READ space=legacy off=16 width=4",
+               "RD reg=isr", "RD reg=isr expect=eq value=0 req=dev.pci_isr.5", OK])
+
+seq("legacy-reset-then-notify", "l", "refuse", "legacy: a reset, then the old queue notified with a request in it",
+    lambda i: [*ready(i), OK, "RESET ms=500 expect=eq req=dev.reset.1", "NOTIFY q=target",
+               "REQUEST q=target expect=ne ms=150 req=dev.reset.2"])
+seq("legacy-queue-before-features", "l", "accept", "legacy: the queue set up before the features are written",
+    lambda i: ["RESET ms=500 expect=eq req=dev.reset.1", "WR reg=status value=ACKNOWLEDGE",
+               "WR reg=status value=ACKNOWLEDGE|DRIVER", "QSETUP q=target", "FEATURES value=0",
+               f"WR reg=status value={DOK[i]}", OK])
+seq("legacy-config-sub-word", "l", "safe", "legacy device configuration read by byte, word and dword at odd offsets",
+    lambda i: ["READ space=device off=1 width=1", "READ space=device off=1 width=2", "READ space=device off=3 width=4",
+               "READ space=device off=0 width=4", "READ space=device off=0 width=4 expect=unchanged req=-",
+               *ready(i), OK], types="net,blk,console,scsi")
+seq("legacy-select-sweep", "l", "safe", "legacy: every queue index up to past the last selected and its size read",
+    lambda i: [*[line for q in range(6) for line in (f"WR reg=qselect value={q}", "RD reg=qsize")],
+               "WR reg=qselect value=0xffff", "RD reg=qsize", *ready(i), OK])
+
 
 def valid_ids():
     return {r["short"] for r in specs.requirements()}

@@ -300,10 +300,20 @@ static bool lg_write(vc_front *s, uint64_t off, unsigned len, uint64_t val)
 }
 
 /* ---- modern BAR4 ---- */
+/* The queue queue_select names; with the planted qselpast fault, one past
+ * the last names the last (an off-by-one bound check). */
+static unsigned selected_queue(const vc_front *s)
+{
+    unsigned q = s->qsel;
+    if ((s->faults & VC_FRONT_QSELPAST) && q == s->dev->nqueues && q)
+        q--;
+    return q;
+}
+
 static bool cc_read(vc_front *s, uint64_t off, unsigned len, uint64_t *val)
 {
     vc_dev *d = s->dev;
-    unsigned q = s->qsel;
+    unsigned q = selected_queue(s);
     bool qok = q < d->nqueues && d->q[q].max_size;
     (void)len;
     if (off >= VC_CC_QDESC && off < VC_CC_QNOTIFDATA) {
@@ -334,7 +344,7 @@ static bool cc_read(vc_front *s, uint64_t off, unsigned len, uint64_t *val)
 static bool cc_write(vc_front *s, uint64_t off, unsigned len, uint64_t val)
 {
     vc_dev *d = s->dev;
-    unsigned q = s->qsel;
+    unsigned q = selected_queue(s);
     bool qok = q < d->nqueues && d->q[q].max_size;
     (void)len;
     if (off >= VC_CC_QDESC && off < VC_CC_QNOTIFDATA) {
