@@ -294,6 +294,8 @@ seq("msix-map-unmap", "m", "accept", "any event mapped to the first and last vec
                "WR reg=qvector value=ALL plus=nvectors",
                "RD reg=qvector expect=eq value=ALL plus=nvectors mask=0xffff req=dev.pci_msix.4",
                "WR reg=qvector value=NO_VECTOR", "RD reg=qvector expect=eq value=NO_VECTOR req=dev.pci_msix.5",
+               "WR reg=msix_config value=ALL plus=nvectors",
+               "RD reg=msix_config expect=eq value=ALL plus=nvectors mask=0xffff req=dev.pci_msix.8",
                "WR reg=msix_config value=NO_VECTOR",
                "RD reg=msix_config expect=eq value=NO_VECTOR req=dev.pci_msix.5"])
 seq("msix-reset-unmaps", "m", "accept", "a reset leaves every queue and config event unmapped",
@@ -314,7 +316,9 @@ seq("msix-legacy-map-unmap", "l", "accept", "legacy, MSI-X on: vectors mapped an
                "RD reg=msix_config expect=eq value=0 req=dev.pci_msix.6", sel_target(),
                "WR reg=qvector value=ALL plus=nvectors",
                "RD reg=qvector expect=eq value=ALL plus=nvectors mask=0xffff req=dev.pci_msix.4",
-               "WR reg=qvector value=NO_VECTOR", "RD reg=qvector expect=eq value=NO_VECTOR req=dev.pci_msix.5"])
+               "WR reg=qvector value=NO_VECTOR", "RD reg=qvector expect=eq value=NO_VECTOR req=dev.pci_msix.5",
+               "WR reg=msix_config value=ALL plus=nvectors",
+               "RD reg=msix_config expect=eq value=ALL plus=nvectors mask=0xffff req=dev.pci_msix.8"])
 seq("msix-legacy-config-moves", "l", "accept", "legacy: device configuration moves from 20 to 24 with MSI-X on",
     lambda i: ["READ space=device off=0 width=4", "MSIX value=1",
                "READ space=device off=0 width=4 expect=unchanged req=dev.implied.legacy_io_layout",
@@ -480,6 +484,32 @@ seq("legacy-config-sub-word", "l", "safe", "legacy device configuration read by 
 seq("legacy-select-sweep", "l", "safe", "legacy: every queue index up to past the last selected and its size read",
     lambda i: [*[line for q in range(6) for line in (f"WR reg=qselect value={q}", "RD reg=qsize")],
                "WR reg=qselect value=0xffff", "RD reg=qsize", *ready(i), OK])
+
+seq("legacy-reset-before-driver-ok", "l", "accept", "legacy: a PFN given, then a reset before DRIVER_OK forgets it",
+    lambda i: [*init(i), sel_target(), "WR reg=qpfn value=0x4000", "RESET ms=500 expect=eq req=dev.reset.1",
+               sel_target(), "RD reg=qpfn expect=eq value=0 req=dev.implied.legacy_queue", *ready(i), OK])
+seq("legacy-notify-every-queue", "l", "safe", "legacy: queue notify written with every index up to past the last",
+    lambda i: [*ready(i), *[f"NOTIFY q=target value={q}" for q in range(1, 8)], "NOTIFY q=target value=0xffff",
+               "REQUEST q=target expect=eq ms=1000 req=dev.vq_avail_supp.5"])
+
+# ---- device configuration the control plane reaches ----
+
+seq("blk-config-padding", "ml", "accept", "virtio-blk: the padding byte after writeback reads 0, before and after init",
+    lambda i: ["READ space=device off=33 width=1 expect=eq value=0 req=dev.blk_init.3", *ready(i),
+               "READ space=device off=33 width=1 expect=eq value=0 req=dev.blk_init.3", OK], types="blk")
+seq("blk-wce-without-flush", "ml", "accept",
+    "virtio-blk: CONFIG_WCE negotiated without FLUSH: writeback reads 0 once running",
+    lambda i: [*init(i, "VERSION_1|0x800"), "QSETUP q=target", f"WR reg=status value={DOK[i]}",
+               "READ space=device off=32 width=1 expect=eq value=0 req=dev.blk_init.2", OK] if i == "m" else
+              ["INIT value=0x800 ms=1000", "QSETUP q=target", f"WR reg=status value={DOK[i]}",
+               "READ space=device off=32 width=1 expect=eq value=0 req=dev.blk_init.2", OK],
+    features="0x800", types="blk")
+seq("scsi-sizes-after-reset", "ml", "accept", "virtio-scsi: sense and CDB sizes written, then a reset: 96 and 32 again",
+    lambda i: [*init(i), "WRITE space=device off=20 width=4 value=64", "WRITE space=device off=24 width=4 value=16",
+               "READ space=device off=20 width=4", "RESET ms=500 expect=eq req=dev.reset.1",
+               "READ space=device off=20 width=4 expect=eq value=96 req=dev.scsi_cfg.1",
+               "READ space=device off=24 width=4 expect=eq value=32 req=dev.scsi_cfg.1", *ready(i), OK],
+    types="scsi")
 
 
 def valid_ids():
