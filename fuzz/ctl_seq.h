@@ -181,8 +181,9 @@ typedef enum vc_ctl_expect {
  * known-good request goes): q=target in the text form. */
 #define VC_CTL_Q_TARGET 0xffu
 
-/* Requirement ids: "-" names none: an expectation citing it that fails
- * means the device stopped answering (wedged), not a rule broken. */
+/* Requirement ids: "-" names none. A REQUEST, RESET or INIT citing it that
+ * fails means the device stopped answering (wedged), not a rule broken;
+ * other expectations citing none give no verdict when they fail. */
 #define VC_CTL_REQ_NONE "-"
 
 /* Operations:

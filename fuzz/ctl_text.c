@@ -541,8 +541,8 @@ static bool op_check(ctx *c, const vc_ctl_seq *s, const vc_ctl_op *o, uint32_t s
         return fail(c, "%s needs a bound (ms=)", name);
     bool judged = o->expect != VC_CTL_E_none || (o->op == VC_CTL_WAIT && !(o->flags & VC_CTL_OF_SOFT));
     if (judged && !(seen & 1u << K_REQ))
-        return fail(c, "%s judges the device: name the requirement (req=ID, or req=- when a failure "
-                       "only means the device stopped answering)", name);
+        return fail(c, "%s judges the device: name the requirement (req=ID, or req=- on a request or "
+                       "reset whose failure only means the device stopped answering)", name);
     if (o->op == VC_CTL_REQUEST && o->expect != VC_CTL_E_eq && o->expect != VC_CTL_E_ne &&
         o->expect != VC_CTL_E_none)
         return fail(c, "REQUEST takes expect=eq (must complete), ne (must not) or none (sent, not waited for)");

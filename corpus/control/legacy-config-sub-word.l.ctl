@@ -5,7 +5,7 @@ READ space=device off=1 width=1
 READ space=device off=1 width=2
 READ space=device off=3 width=4
 READ space=device off=0 width=4
-READ space=device off=0 width=4 expect=unchanged req=-
+READ space=device off=0 width=4
 INIT value=0 ms=1000
 QSETUP q=target
 WR reg=status value=ACKNOWLEDGE|DRIVER|DRIVER_OK

@@ -7,4 +7,5 @@ WR reg=status value=ACKNOWLEDGE|DRIVER|FEATURES_OK|DRIVER_OK
 WR reg=status value=ACKNOWLEDGE|DRIVER|FEATURES_OK|DRIVER_OK
 WR reg=status value=ACKNOWLEDGE|DRIVER|FEATURES_OK|DRIVER_OK
 REQUEST q=target expect=eq ms=1000 req=-
-RD reg=status expect=eq value=DRIVER_OK mask=DRIVER_OK req=-
+RD reg=status
+REQUEST q=target expect=eq ms=1000 req=-
