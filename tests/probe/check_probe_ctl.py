@@ -3,20 +3,24 @@
 reference device: every sequence of corpus/control conforms on every device
 type in all three modes (or is skipped for a reason the suite accepts),
 at least 40 are judged per mode on each type, the binary form plays like
-the text form, and each planted fault changes the verdicts it must, naming
+the text form, random binary sequences each get a verdict without a crash,
+and each planted fault changes the verdicts it must, naming
 the requirement it breaks, and no others.
 
 usage: check_probe_ctl.py PATH/TO/vconform-probe PATH/TO/vconform-ctl SOURCE_DIR
 """
 import json
 import os
+import random
 import subprocess
 import sys
 import tempfile
+import time
 
 TYPES = ["rng", "blk", "net", "console", "balloon", "scsi"]
 MODES = ("legacy", "transitional", "modern")
 MIN_PER_MODE = 40
+RANDOM_SEQS = 40
 # reasons a clean reference device may give for not playing a sequence
 OK_SKIPS = ("is not for", "no MSI-X capability", "does not offer feature bit",
             "has no device-specific configuration")
@@ -94,6 +98,26 @@ def main():
             got = [c.get("outcome") for c in checks]
             if got != [want]:
                 problems.append(f"binary sequence on blk:modern{fault}: {got}, want [{want}]")
+    # untrusted input: seeded random binary sequences (every byte string is
+    # one) play to a verdict each, within the per-sequence budget, no crash
+    rnd = random.Random(16)
+    with tempfile.TemporaryDirectory() as tmp:
+        for i in range(RANDOM_SEQS):
+            n = rnd.randrange(96, 64 + 32 * 30)
+            b = bytearray(rnd.randrange(256) for _ in range(n))
+            b[1], b[3], b[4:15] = 7, rnd.randrange(2), bytes(11)  # every mode, any feature, any type
+            for off in range(64 + 32 * b[3], n - 31, 32):  # small bounds and offsets, so ops land
+                b[off + 12:off + 16] = bytes([rnd.randrange(60), 0, 0, 0])
+                if rnd.random() < 0.7:
+                    b[off + 8:off + 12] = bytes([rnd.randrange(64), 0, 0, 0])
+            with open(os.path.join(tmp, f"r{i:03d}.ctl"), "wb") as fh:
+                fh.write(bytes(b))
+        t0 = time.monotonic()
+        rc, checks, recs = run(probe, "blk:transitional,rng:modern,net:legacy", tmp)
+        secs = time.monotonic() - t0
+        if rc not in (0, 1) or len(checks) < 3 * RANDOM_SEQS or secs > 3 * RANDOM_SEQS * 4:
+            problems.append(f"random sequences: exit {rc}, {len(checks)} records for {3 * RANDOM_SEQS}, {secs:.0f} s")
+        print(f"random: {RANDOM_SEQS} binary sequences x 3 devices in {secs:.1f} s, exit {rc}")
     # planted faults: exactly the sequences they must break, naming the requirement
     for fault, (spec, want) in FAULTS.items():
         base_spec = ",".join(d.rsplit(":", 1)[0] for d in spec.split(","))
