@@ -23,6 +23,17 @@ from vcharness import specs  # noqa: E402
 
 OUT = os.path.join(ROOT, "corpus", "control")
 
+
+def feature_bit(name):
+    """A feature's bit mask, from specs/features.tsv (its only home)."""
+    bits = [int(f["bit"]) for f in specs.features() if f["name"] == name]
+    if len(bits) != 1:
+        sys.exit(f"gen_control.py: specs/features.tsv has no single {name}")
+    return f"0x{1 << bits[0]:x}"
+
+
+CONFIG_WCE = feature_bit("VIRTIO_BLK_F_CONFIG_WCE")
+
 DOK = {"m": "ACKNOWLEDGE|DRIVER|FEATURES_OK|DRIVER_OK", "l": "ACKNOWLEDGE|DRIVER|DRIVER_OK"}
 MODES = {"m": "modes=transitional,modern", "l": "modes=legacy,transitional iface=legacy"}
 OK = "REQUEST q=target expect=eq ms=1000 req=-"
@@ -499,11 +510,11 @@ seq("blk-config-padding", "ml", "accept", "virtio-blk: the padding byte after wr
                "READ space=device off=33 width=1 expect=eq value=0 req=dev.blk_init.3", OK], types="blk")
 seq("blk-wce-without-flush", "ml", "accept",
     "virtio-blk: CONFIG_WCE negotiated without FLUSH: writeback reads 0 once running",
-    lambda i: [*init(i, "VERSION_1|0x800"), "QSETUP q=target", f"WR reg=status value={DOK[i]}",
+    lambda i: [*init(i, f"VERSION_1|{CONFIG_WCE}"), "QSETUP q=target", f"WR reg=status value={DOK[i]}",
                "READ space=device off=32 width=1 expect=eq value=0 req=dev.blk_init.2", OK] if i == "m" else
-              ["INIT value=0x800 ms=1000", "QSETUP q=target", f"WR reg=status value={DOK[i]}",
+              [f"INIT value={CONFIG_WCE} ms=1000", "QSETUP q=target", f"WR reg=status value={DOK[i]}",
                "READ space=device off=32 width=1 expect=eq value=0 req=dev.blk_init.2", OK],
-    features="0x800", types="blk")
+    features=CONFIG_WCE, types="blk")
 seq("scsi-sizes-after-reset", "ml", "accept", "virtio-scsi: sense and CDB sizes written, then a reset: 96 and 32 again",
     lambda i: [*init(i), "WRITE space=device off=20 width=4 value=64", "WRITE space=device off=24 width=4 value=16",
                "READ space=device off=20 width=4", "RESET ms=500 expect=eq req=dev.reset.1",

@@ -6,7 +6,8 @@ usage: check_ctl_text.py VCONFORM_CTL [CORPUS_DIR]
   bytes (600 seeded random inputs, and edge lengths);
 - a sequence written by hand survives text -> binary -> text;
 - malformed text is refused with a message naming the line;
-- every file of CORPUS_DIR (corpus/control) parses strictly.
+- every file of CORPUS_DIR (corpus/control) parses strictly, and the folder
+  is what tools/gen_control.py writes.
 """
 import os
 import random
@@ -115,6 +116,16 @@ def main():
         r = run(tool, "check", *files) if files else None
         if r and r.returncode != 0:
             fails.append("corpus sequences refused:\n" + r.stderr)
+        # the folder is what tools/gen_control.py writes: no hand edits lost
+        gen = os.path.join(corpus, "..", "..", "tools", "gen_control.py")
+        with tempfile.TemporaryDirectory() as tmp:
+            g = subprocess.run([sys.executable, gen, tmp], capture_output=True, text=True, timeout=60)
+            fresh = sorted(f for f in os.listdir(tmp) if f.endswith(".ctl"))
+            stale = [f for f in fresh if f not in [os.path.basename(x) for x in files] or
+                     open(os.path.join(tmp, f), "rb").read() != open(os.path.join(corpus, f), "rb").read()]
+            if g.returncode != 0 or stale or len(fresh) != len(files):
+                fails.append(f"corpus/control differs from tools/gen_control.py's output: {stale[:5]} "
+                             f"({len(fresh)} generated, {len(files)} in the folder) {g.stderr[-200:]}")
     for f in fails:
         print("FAIL", f)
     print("ctl_text: %d failures" % len(fails))
