@@ -41,7 +41,7 @@ typedef struct ctl_player {
     const char *checked[VC_CTL_MAX_REQS];
     unsigned nchecked, evaluated;
     uint32_t at;           /* op being played */
-    char skip[240], detail[300], wedged[340];
+    char skip[360], detail[300], wedged[340];
     char expected[96], observed[96];
     const char *vreq;      /* violated requirement, NULL none */
     bool stop;
