@@ -159,7 +159,8 @@ const vc_ctl_reg_info *vc_ctl_reg_get(unsigned reg); /* NULL when out of range *
  *   ne         (v & mask) != value
  *   oneof      (v & mask) is value or the value of a following ALSO op
  *   unchanged  v equals the previous read of the same place in the sequence
- * REQUEST: eq means the request must complete, ne that it must not. */
+ * REQUEST: eq means the request must complete, ne that it must not. A
+ * player may skip what it cannot play (the reason is its verdict). */
 #define VC_CTL_EXPECTS(X) X(none) X(eq) X(ne) X(oneof) X(unchanged)
 typedef enum vc_ctl_expect {
 #define VC_CTL_EXPECT_ENUM(n) VC_CTL_E_##n,
@@ -203,10 +204,11 @@ typedef enum vc_ctl_expect {
  *           have, ne: it must not have)
  *   QSETUP  sets queue q up at the player's ring area for q (size value, 0
  *           for the device's maximum; legacy: the device's size) and enables it
- *   NOTIFY  kicks queue q through the real notify mechanism (value: data
- *           written, when flag-less it is the queue index)
- *   REQUEST sends one known-good request of the device type on queue q and
- *           waits at most aux ms: eq it must complete, ne it must not
+ *   NOTIFY  kicks queue q through the real notify mechanism (value: the data
+ *           written; 0 writes the queue index)
+ *   REQUEST sends one known-good request of the device type on queue q (the
+ *           type's request queue: q=target) and waits at most aux ms: eq it
+ *           must complete, ne it must not, none: sent, not waited for
  *   MSIX    value 1: enables MSI-X with every vector masked (function
  *           mask), 0: disables it; the legacy register layout follows
  *   FEATURES writes value as the driver features (both 32-bit halves in the
