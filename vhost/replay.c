@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "adapter_vhost.h"
@@ -114,7 +115,7 @@ int vh_replay(const char *sock, const char **paths, unsigned n, const vh_replay_
         fprintf(stderr, "vconform-vhost: no scenario files in what was given\n");
         return 2;
     }
-    vu_adapter_configure(&(vu_adapter_opts){ sock, o->timeout_ms, o->settle_ms });
+    vu_adapter_configure(&(vu_adapter_opts){ sock, o->timeout_ms, o->settle_us });
     vc_fz *fz = vc_fz_new(&vc_adapter_vhost, false);
     if (!fz) {
         fprintf(stderr, "vconform-vhost: cannot set up the executor\n");
@@ -131,9 +132,24 @@ int vh_replay(const char *sock, const char **paths, unsigned n, const vh_replay_
     double secs = (double)(vu_now_ms() - t0) / 1000.0;
     const vu_adapter_stats *st = vu_adapter_stats_get();
     printf("vconform-vhost replay: %u scenarios (%u files), %u with findings, %.0f scenarios/s; "
-           "%lu kicks (%lu settled), %lu connections, %lu disconnects, %lu late bytes\n",
-           runs, in.n, with, secs > 0 ? runs / secs : 0.0, st->kicks, st->settled, st->connects,
+           "%lu kicks (%lu settled), %lu connections (%lu in one round trip), %lu disconnects, %lu late bytes\n",
+           runs, in.n, with, secs > 0 ? runs / secs : 0.0, st->kicks, st->settled, st->connects, st->reopens,
            st->disconnects, st->late_bytes);
+    printf("vconform-vhost replay: connections ended: %lu hang-ups, %lu runs with chains left out, "
+           "%lu runs not followed, %lu fences unanswered, %lu restarts finding chains held\n",
+           st->end_hangup, st->end_dropped, st->end_lost, st->end_silent, st->end_held);
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    double cpu = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e6 + ru.ru_utime.tv_usec + ru.ru_stime.tv_usec;
+    if (o->bench_s && runs)
+        printf("vconform-vhost replay: cpu (this process) %.0f us per scenario\n", cpu / runs);
+    if (o->bench_s && runs)
+        printf("vconform-vhost replay: per scenario, us: connect %.0f, rings %.0f, memory compare %.0f, "
+               "kick waits %.0f, end waits %.0f, other %.0f\n",
+               (double)st->us_connect / runs, (double)st->us_ring / runs, (double)st->us_mirror / runs,
+               (double)st->us_wait / runs, (double)st->us_end / runs,
+               (secs * 1e6 - (double)(st->us_connect + st->us_ring + st->us_mirror + st->us_wait + st->us_end)) /
+                   runs);
     bool dead = vu_adapter_gone();
     if (dead)
         printf("vconform-vhost replay: the back-end cannot be reached any more (crash tier)\n");

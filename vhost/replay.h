@@ -4,7 +4,7 @@
 #define VH_REPLAY_H
 
 typedef struct vh_replay_opts {
-    int timeout_ms, settle_ms;
+    int timeout_ms, settle_us;
     int bench_s; /* > 0: replay the inputs round-robin this long and print scenarios/s */
 } vh_replay_opts;
 
