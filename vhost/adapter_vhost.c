@@ -353,8 +353,7 @@ static bool start_ring(vh_be *b, uint64_t features, const vu_ring *r, uint16_t h
         b->live = restarted = false;
     }
     if (e == VU_OK)
-        e = b->live ? vu_front_vring_restart(&b->f, r, &base)
-                    : vu_front_vring_start(&b->f, r->q, r->size, r->desc, r->avail, r->used);
+        e = b->live ? vu_front_vring_restart(&b->f, r, &base) : vu_front_ring_start(&b->f, r);
     lap(&t0, &stats.us_ring);
     if ((e == VU_OK && restarted && (b->packed || (uint16_t)base != held_used)) || e == VU_E_MISMATCH) {
         /* packed: the base carries a wrap counter; played safe */
@@ -368,6 +367,11 @@ static bool start_ring(vh_be *b, uint64_t features, const vu_ring *r, uint16_t h
         stats.end_hangup++;
         disconnect(b);
         return start_ring(b, features, r, 0);
+    }
+    if (e == VU_E_NACK) { /* a geometry it refuses (a queue too big): not played */
+        stats.nacked++;
+        disconnect(b);
+        return false;
     }
     if (e != VU_OK) {
         note(b, "backend-left", NULL, "starting the ring: %s", b->f.why);
@@ -423,7 +427,7 @@ static bool vh_setup(void *be, uint64_t features, uint16_t size, uint64_t desc, 
     uint64_t al = packed ? VC_PACKED_EVENT_SIZE : vc_split_avail_bytes(size);
     uint64_t ul = packed ? VC_PACKED_EVENT_SIZE : vc_split_used_bytes(size);
     vu_ring r = { 0, size, vu_mem_uva(&b->mem, desc, dl), vu_mem_uva(&b->mem, driver, al),
-                  vu_mem_uva(&b->mem, device, ul) };
+                  vu_mem_uva(&b->mem, device, ul), packed };
     if (!r.desc || !r.avail || !r.used)
         return false;
     vc_vq_dev_free(&b->shadow);

@@ -36,6 +36,7 @@ typedef struct vu_adapter_stats {
     unsigned long kicks, settled;  /* kicks, and those that ended by settling, not with every chain back */
     unsigned long disconnects, connects, reopens; /* reopens: connections made in one round trip */
     unsigned long late_bytes;      /* bytes the back-end wrote between runs (discarded) */
+    unsigned long nacked;          /* ring set-ups the back-end refused (REPLY_ACK): not played */
     /* why connections ended: the back-end hung up, chains left out (it may
      * count them in flight), a forbidden chain taken or the used ring
      * overwritten (state not followed), no answer to the fence, the ring

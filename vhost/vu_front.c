@@ -184,13 +184,16 @@ static void add(batch *b, vu_msg m)
     b->m[b->n++] = m;
 }
 
-/* Sends them all, the last one acknowledged (REPLY_ACK, else a GET_FEATURES
- * behind it), then reads every reply into b->m[i] (replies carry no fds). */
+/* Sends them all, each acknowledged with REPLY_ACK (so a back-end can
+ * refuse any one of them), else a GET_FEATURES behind the last, then reads
+ * every reply into b->m[i] (replies carry no fds). */
 static vu_err run_batch(vu_front *f, batch *b)
 {
-    if (f->proto & (1ull << VU_PF_REPLY_ACK))
-        b->m[b->n - 1].flags |= VU_FLAG_NEED_REPLY;
-    else if (!has_reply(&b->m[b->n - 1]))
+    if (f->proto & (1ull << VU_PF_REPLY_ACK)) {
+        for (unsigned i = 0; i < b->n; i++)
+            if (!vu_request_replies(b->m[i].request))
+                b->m[i].flags |= VU_FLAG_NEED_REPLY;
+    } else if (!has_reply(&b->m[b->n - 1]))
         add(b, (vu_msg){ .request = VU_GET_FEATURES });
     for (unsigned i = 0; i < b->n; i++) {
         vu_err e = vu_send(f->sock, &b->m[i], false, f->timeout_ms);
@@ -222,7 +225,7 @@ static vu_err ring_msgs(vu_front *f, batch *b, const vu_ring *r)
         return fail(f, VU_E_IO, "eventfd");
     drain(v->kick);
     add(b, (vu_msg){ .request = VU_SET_VRING_NUM, .u.state = { r->q, r->size } });
-    add(b, (vu_msg){ .request = VU_SET_VRING_BASE, .u.state = { r->q, 0 } });
+    add(b, (vu_msg){ .request = VU_SET_VRING_BASE, .u.state = { r->q, r->packed ? 1u << 15 : 0 } });
     add(b, (vu_msg){ .request = VU_SET_VRING_ADDR,
                      .u.addr = { .index = r->q, .desc = r->desc, .used = r->used, .avail = r->avail } });
     add(b, (vu_msg){ .request = VU_SET_VRING_KICK, .u.u64 = r->q, .nfds = 1, .fds = { v->kick } });
@@ -244,17 +247,22 @@ static void ring_started(vu_front *f, unsigned q)
     drain(f->vq[q].err);
 }
 
-vu_err vu_front_vring_start(vu_front *f, unsigned q, uint16_t size, uint64_t desc, uint64_t avail,
-                            uint64_t used)
+vu_err vu_front_ring_start(vu_front *f, const vu_ring *r)
 {
     batch b = { .n = 0 };
-    vu_ring r = { q, size, desc, avail, used };
-    vu_err e = ring_msgs(f, &b, &r);
+    vu_err e = ring_msgs(f, &b, r);
     if (e == VU_OK)
         e = run_batch(f, &b);
     if (e == VU_OK)
-        ring_started(f, q);
+        ring_started(f, r->q);
     return e;
+}
+
+vu_err vu_front_vring_start(vu_front *f, unsigned q, uint16_t size, uint64_t desc, uint64_t avail,
+                            uint64_t used)
+{
+    vu_ring r = { q, size, desc, avail, used, false };
+    return vu_front_ring_start(f, &r);
 }
 
 vu_err vu_front_vring_restart(vu_front *f, const vu_ring *r, uint32_t *base)

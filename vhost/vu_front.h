@@ -46,7 +46,8 @@ vu_err vu_front_set_mem(vu_front *f, const vu_guest_mem *m);
 typedef struct vu_ring {
     unsigned q;
     uint16_t size;
-    uint64_t desc, avail, used;
+    uint64_t desc, avail, used; /* packed: descriptor ring, driver and device event areas */
+    bool packed; /* the base then carries the wrap counter (bit 15), 1 at the start */
 } vu_ring;
 /* SET_VRING_NUM, BASE 0, ADDR, KICK, CALL, ERR and ENABLE, then waits until
  * the back-end has taken them all in. */
@@ -54,6 +55,9 @@ vu_err vu_front_vring_start(vu_front *f, unsigned q, uint16_t size, uint64_t des
                             uint64_t used);
 /* GET_VRING_BASE: stops the ring, gives the back-end's next avail index. */
 vu_err vu_front_vring_stop(vu_front *f, unsigned q, uint32_t *base);
+
+/* The same for any ring (split or packed). */
+vu_err vu_front_ring_start(vu_front *f, const vu_ring *r);
 
 /* The same in one round trip each: the requests go out together and their
  * replies are read after (back-ends handle messages in order). */
