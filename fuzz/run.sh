@@ -4,10 +4,12 @@
 # findings). Engines: libFuzzer in fork mode (ASan+UBSan build), or AFL++
 # (one main and N-1 secondary instances, persistent mode through its
 # libFuzzer driver, the structure-aware custom mutator).
-# usage: fuzz/run.sh [-e libfuzzer|afl|vhost] [-j N] [-t SECONDS] [-o DIR] [-f FLAGS] TARGET
+# usage: fuzz/run.sh [-e libfuzzer|afl|vhost] [-j N] [-t SECONDS] [-o DIR] [-f FLAGS] [-d MODEL] TARGET
 #   -e vhost: black-box fuzzing of a vhost-user back-end process (TARGET:
 #       the back-end command, default vhost/backends/qemu-storage-daemon.sh,
 #       given the socket path; restarted after a crash), through libFuzzer
+#   -d MODEL (with -e vhost): differential mode, every scenario also played
+#       on the reference device's model (blk, net, rng, ...) and compared
 #   TARGET: chain, model_blk, model_net, ... (fuzz/target_<name>.c)
 #   -f: more libFuzzer options (default for chain: -use_counters=0, edges
 #       without hit counts; -f -use_counters=1 brings them back)
@@ -18,11 +20,12 @@
 # replay it with build/plain/fuzz/replay-<target> FILE.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-engine=libfuzzer jobs=$(nproc) secs=300 out= flags=
-while getopts "e:j:t:o:f:h" o; do
+engine=libfuzzer jobs=$(nproc) secs=300 out= flags= diff=
+while getopts "e:j:t:o:f:d:h" o; do
   case $o in
     e) engine=$OPTARG ;; j) jobs=$OPTARG ;; t) secs=$OPTARG ;; o) out=$OPTARG ;; f) flags=$OPTARG ;;
-    *) sed -n 2,13p "$0"; exit 2 ;;
+    d) diff=$OPTARG ;;
+    *) sed -n 2,15p "$0"; exit 2 ;;
   esac
 done
 shift $((OPTIND - 1))
@@ -31,6 +34,10 @@ if [ "$engine" = vhost ]; then
   # the target is the back-end command; the fuzz binary is fuzz-vhost
   export VC_VHOST_BACKEND=${1:-$PWD/vhost/backends/qemu-storage-daemon.sh}
   set -- vhost
+  # the differential mode: the scratch disk as big as the blk model's (64 sectors)
+  if [ -n "$diff" ]; then export VC_VHOST_DIFF=$diff VC_QSD_SIZE=32K; fi
+elif [ -n "$diff" ]; then
+  echo "fuzz/run.sh: -d goes with -e vhost" >&2; exit 2
 fi
 target=${1:-}
 # the tree's targets, and backends added with vc_add_backend_target (README)
@@ -121,7 +128,7 @@ if [ "$engine" = vhost ]; then
     d=$(mktemp -d -p "$TMPDIR")
     $VC_VHOST_BACKEND "$d/s.sock" >/dev/null 2>&1 & bpid=$!
     for _ in $(seq 100); do [ -S "$d/s.sock" ] && break; sleep 0.1; done
-    timeout 60 build/plain/vhost/vconform-vhost replay "$d/s.sock" "$out/findings/$f" |
+    timeout 60 build/plain/vhost/vconform-vhost replay "$d/s.sock" "$out/findings/$f" ${diff:+--diff "$diff"} |
       grep -v '^vconform-vhost replay' || true
     kill -9 $bpid 2>/dev/null || true; wait $bpid 2>/dev/null || true; rm -rf "$d"
   done | sed -E 's/^[^:]*: ([^:]*): .*/\1/' | sort | uniq -c | sort -rn

@@ -77,6 +77,7 @@ typedef struct vh_be {
     unsigned nout;
     unsigned nlost; /* of those, presumed dropped: a kick settled without them */
     bool forbidden; /* a chain the ring layer refuses was reported taken */
+    bool reused;    /* the driver made a head available again that the back-end may hold */
     bool refused;   /* the ring was refused (the executor was told): chains out need not come back */
     bool untracked; /* the run lost track of the back-end (it hung up, timed out or took a
                      * forbidden chain): late writes are not judged */
@@ -118,6 +119,16 @@ const vu_adapter_stats *vu_adapter_stats_get(void)
 bool vu_adapter_gone(void)
 {
     return gone;
+}
+
+static uint64_t device_bits(uint64_t offered)
+{
+    return offered & DEVICE_BITS & (opts.device_mask ? opts.device_mask : DEVICE_BITS);
+}
+
+uint64_t vu_adapter_device_features(void)
+{
+    return current && current->have_known ? device_bits(current->known.dev_features) : 0;
 }
 
 uint64_t vu_adapter_offered(void)
@@ -321,7 +332,7 @@ static void mark_rings(vh_be *b)
  * played. */
 static bool start_ring(vh_be *b, uint64_t features, const vu_ring *r, uint16_t held_used)
 {
-    uint64_t want = features | (b->have_known ? b->known.dev_features & DEVICE_BITS : 0);
+    uint64_t want = features | (b->have_known ? device_bits(b->known.dev_features) : 0);
     long long t0 = vu_now_us();
     if (!b->connected && b->have_known) {
         vu_err e = reopen(b, want, r);
@@ -336,7 +347,7 @@ static bool start_ring(vh_be *b, uint64_t features, const vu_ring *r, uint16_t h
         lap(&t0, &stats.us_connect);
         if (!ok)
             return false;
-        want = features | (b->f.dev_features & DEVICE_BITS);
+        want = features | device_bits(b->f.dev_features);
     }
     if (features & ~b->f.dev_features)
         return false;
@@ -384,7 +395,7 @@ static bool start_ring(vh_be *b, uint64_t features, const vu_ring *r, uint16_t h
 static void reset_run_state(vh_be *b)
 {
     b->nout = b->nlost = 0;
-    b->forbidden = b->used_lost = b->untracked = b->refused = false;
+    b->forbidden = b->used_lost = b->untracked = b->refused = b->reused = false;
     b->ncuts = 0;
     b->cuts_lost = false;
     b->used_seen = 0;
@@ -452,6 +463,25 @@ static void add_cut(vh_be *b, uint64_t at)
         b->cut[b->ncuts++] = at;
     else
         b->cuts_lost = true;
+}
+
+/* Split: the driver made a head available again that the back-end may
+ * still hold (presumed dropped, never used: the driver's fault). A used
+ * entry with that id could then be either chain's: what the back-end did
+ * is no longer followed. */
+static bool head_reused(vh_be *b)
+{
+    uint16_t idx;
+    vc_gmem_ld16(&b->exec_view, b->driver + VC_SPLIT_AVAIL_IDX, &idx);
+    uint16_t n = (uint16_t)(idx - b->shadow.last_avail);
+    for (uint16_t k = 0; k < n && k < b->size && b->nout; k++) {
+        uint16_t head;
+        vc_gmem_ld16(&b->exec_view, b->driver + VC_SPLIT_AVAIL_RING + 2ull * ((b->shadow.last_avail + k) % b->size),
+                     &head);
+        if (head < b->size && b->out[head])
+            return true;
+    }
+    return false;
 }
 
 /* Reads the chains the driver offers (up to the first the ring layer
@@ -784,9 +814,21 @@ static void vh_kick(void *be, const vc_adapter_events *ev, vc_used_policy policy
     }
     long long t0 = vu_now_us();
     push(b, driver_wrote, b);
+    if (!b->packed && b->nlost && head_reused(b))
+        b->used_lost = b->reused = true;
     offer_all(b);
     lap(&t0, &stats.us_mirror);
     unsigned want = b->nout - b->nlost + b->off_n;
+    if (b->offer_err != VC_OK && !b->packed) {
+        /* chains published past the one the ring layer refuses: the
+         * back-end may take them all the same, and is waited for */
+        uint16_t idx;
+        vc_gmem_ld16(&b->exec_view, b->driver + VC_SPLIT_AVAIL_IDX, &idx);
+        uint16_t more = (uint16_t)(idx - b->shadow.last_avail);
+        want += more < b->size ? more : b->size;
+    } else if (b->offer_err != VC_OK) {
+        want++;
+    }
     uint16_t old = b->used_seen, old_pos = b->upos;
     bool old_wrap = b->uwrap;
     vu_front_kick(&b->f, 0);
@@ -814,12 +856,16 @@ static void vh_kick(void *be, const vc_adapter_events *ev, vc_used_policy policy
          * (whether it took that chain in and dropped it, the next ring
          * restart tells) */
         ev->rejected(ev->ctx, vc_err_name(e));
-        b->refused = true;
+        /* what it wrote for a chain it took after all and used too late
+         * is not judged either */
+        b->refused = b->untracked = true;
     }
     apply_ctx a = { b, b->mirror.exec };
     /* after a forbidden chain the writes of this kick are not judged: the
      * executor knows no buffers for that chain, and already has a finding */
-    vh_mirror_fn fn = b->forbidden ? NULL : apply_write;
+    /* nor after a head reused while the back-end may hold it: whose chain
+     * a used entry is, is not known (undone, the executor sees nothing) */
+    vh_mirror_fn fn = b->forbidden || b->reused ? NULL : apply_write;
     if (b->full_mirror)
         vh_mirror_pull(&b->mirror, fn, &a);
     else

@@ -30,6 +30,9 @@ typedef struct vu_adapter_opts {
      * share its loop); chains still out are waited for until the used index
      * has stood still this long after the answer. */
     int settle_us;
+    /* device feature bits (0-23) the back-end may get; 0: all it offers
+     * (the differential mode gives only those the reference model offers) */
+    uint64_t device_mask;
 } vu_adapter_opts;
 
 typedef struct vu_adapter_stats {
@@ -59,6 +62,8 @@ unsigned vu_adapter_end_run(vc_fz_finding *out, unsigned cap);
 bool vu_adapter_gone(void);
 /* The ring features (VC_F_* bits) the back-end offers, once connected. */
 uint64_t vu_adapter_offered(void);
+/* The device feature bits (0-23) the back-end gets. */
+uint64_t vu_adapter_device_features(void);
 const vu_adapter_stats *vu_adapter_stats_get(void);
 
 #endif

@@ -15,6 +15,7 @@
 #include "adapter_vhost.h"
 #include "exec.h"
 #include "scenario.h"
+#include "vh_diff.h"
 #include "vu_sock.h"
 
 #define VH_MAX_INPUT (1u << 20)
@@ -70,6 +71,8 @@ static bool add_arg(inputs *in, const char *path)
 
 static const char *tier(const vc_fz_finding *x)
 {
+    if (!strcmp(x->kind, "divergence"))
+        return "differential";
     if (x->req && !strncmp(x->req, "drv.", 4))
         return "tolerated";
     if (!strcmp(x->kind, "backend-unreachable"))
@@ -87,8 +90,9 @@ static void print(const char *path, const vc_fz_finding *x)
     printf("%s: %s [%s] (%s): %s\n", path, x->kind, x->req ? x->req : "-", tier(x), x->detail);
 }
 
-/* One scenario: the executor's findings, then the adapter's. */
-static unsigned run_one(vc_fz *fz, const input *in, bool quiet)
+/* One scenario: the executor's findings, then the adapter's, then (with a
+ * reference model) the divergence. */
+static unsigned run_one(vc_fz *fz, vh_diff *diff, const input *in, bool quiet)
 {
     static vc_scenario s;
     static vc_fz_report r;
@@ -100,6 +104,12 @@ static unsigned run_one(vc_fz *fz, const input *in, bool quiet)
     unsigned k = vu_adapter_end_run(notes, 8);
     for (unsigned i = 0; i < k && !quiet; i++)
         print(in->path, &notes[i]);
+    vc_fz_finding dv;
+    if (diff && vh_diff_run(diff, &s, vu_adapter_device_features(), &r, k, &dv)) {
+        if (!quiet)
+            print(in->path, &dv);
+        k++;
+    }
     return n + k;
 }
 
@@ -115,7 +125,12 @@ int vh_replay(const char *sock, const char **paths, unsigned n, const vh_replay_
         fprintf(stderr, "vconform-vhost: no scenario files in what was given\n");
         return 2;
     }
-    vu_adapter_configure(&(vu_adapter_opts){ sock, o->timeout_ms, o->settle_us });
+    static vh_diff diff;
+    if (o->diff && !vh_diff_init(&diff, o->diff)) {
+        fprintf(stderr, "vconform-vhost: no reference model '%s'\n", o->diff);
+        return 2;
+    }
+    vu_adapter_configure(&(vu_adapter_opts){ sock, o->timeout_ms, o->settle_us, o->diff ? diff.device_bits : 0 });
     vc_fz *fz = vc_fz_new(&vc_adapter_vhost, false);
     if (!fz) {
         fprintf(stderr, "vconform-vhost: cannot set up the executor\n");
@@ -126,7 +141,7 @@ int vh_replay(const char *sock, const char **paths, unsigned n, const vh_replay_
     for (unsigned i = 0; !vu_adapter_gone(); i++) {
         if (o->bench_s ? vu_now_ms() >= until : i >= in.n)
             break;
-        with += run_one(fz, &in.v[i % in.n], o->bench_s > 0 && i >= in.n) > 0 && i < in.n;
+        with += run_one(fz, o->diff ? &diff : NULL, &in.v[i % in.n], o->bench_s > 0 && i >= in.n) > 0 && i < in.n;
         runs++;
     }
     double secs = (double)(vu_now_ms() - t0) / 1000.0;
@@ -154,6 +169,8 @@ int vh_replay(const char *sock, const char **paths, unsigned n, const vh_replay_
     if (dead)
         printf("vconform-vhost replay: the back-end cannot be reached any more (crash tier)\n");
     vc_fz_free(fz);
+    if (o->diff)
+        vh_diff_free(&diff);
     for (unsigned i = 0; i < in.n; i++) {
         free(in.v[i].path);
         free(in.v[i].data);

@@ -49,7 +49,8 @@ set +e
 timeout 60 "$tool" roundtrip "$sock" --device blk --image "$dir/disk.img" --json "$dir/rt.jsonl"
 rt=$?
 seeds=(split-1desc split-4desc split-16desc split-indirect-4 split-indirect-16 split-wrap split-used-none)
-timeout 120 "$tool" replay "$sock" "${seeds[@]/#/$corpus/}" >"$dir/replay.txt"
+# and the notification seeds (vhost/corpus/notify: the driver asks for no call)
+timeout 120 "$tool" replay "$sock" "${seeds[@]/#/$corpus/}" "$(dirname "$0")/corpus/notify" >"$dir/replay.txt"
 rp=$?
 set -e
 cat "$dir/replay.txt"

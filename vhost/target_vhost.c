@@ -20,6 +20,7 @@
 #include "adapter_vhost.h"
 #include "exec.h"
 #include "target.h"
+#include "vh_diff.h"
 #include "vu_sock.h"
 
 const char *const vc_target_name = "vhost";
@@ -96,13 +97,19 @@ unsigned vc_target_run(const uint8_t *data, size_t size, char *msg, size_t cap)
     static vc_fz *fz;
     static vc_scenario s;
     static vc_fz_report r;
+    static vh_diff diff; /* $VC_VHOST_DIFF names a reference model: the differential mode */
+    const char *model = getenv("VC_VHOST_DIFF");
     msg[0] = 0;
+    if (model && *model && !diff.model && !vh_diff_init(&diff, model)) {
+        snprintf(msg, cap, "no reference model '%s'", model);
+        return 1;
+    }
     if (!backend || vu_adapter_gone()) {
         stop_backend();
         if (!start_backend(msg, cap))
             return 1;
         vc_fz_free(fz);
-        vu_adapter_configure(&(vu_adapter_opts){sock, 2000, settle_us()});
+        vu_adapter_configure(&(vu_adapter_opts){sock, 2000, settle_us(), diff.model ? diff.device_bits : 0});
         fz = NULL;
     }
     if (!fz && !(fz = vc_fz_new(&vc_adapter_vhost, false))) {
@@ -115,6 +122,9 @@ unsigned vc_target_run(const uint8_t *data, size_t size, char *msg, size_t cap)
     unsigned k = vu_adapter_end_run(notes, 8);
     for (unsigned i = 0; i < k && r.nfindings < VC_FZ_MAX_FINDINGS; i++)
         r.finding[r.nfindings++] = notes[i];
+    if (diff.model && !vu_adapter_gone() && r.nfindings < VC_FZ_MAX_FINDINGS &&
+        vh_diff_run(&diff, &s, vu_adapter_device_features(), &r, k, &r.finding[r.nfindings]))
+        r.nfindings++;
     if (vu_adapter_gone() && r.nfindings < VC_FZ_MAX_FINDINGS)
         r.finding[r.nfindings++] = (vc_fz_finding){.kind = "backend-crash", .req = NULL,
                                                    .detail = "the back-end left and cannot be reached"};
