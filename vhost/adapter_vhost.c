@@ -35,6 +35,7 @@
 #include "vc/ring.h"
 #include "vc/req_ids.h"
 #include "vc/vq_dev.h"
+#include "scenario.h"
 #include "vh_mirror.h"
 #include "vu_front.h"
 #include "vu_sock.h"
@@ -287,12 +288,46 @@ static bool connect_backend(vh_be *b)
     return true;
 }
 
+/* The queues below the one played, set up empty (a back-end may wait for
+ * a whole queue pair, as DPDK's vhost library does before it polls): split
+ * rings of 16 entries at the end of the rings region, which scenarios do
+ * not reach, and which stay zero. */
+#define IDLE_RING_SIZE 16
+#define IDLE_RING_STRIDE 1024u
+
+static uint64_t idle_lo(void)
+{
+    return VC_SCN_RINGS + VC_SCN_RINGS_SIZE - IDLE_RING_STRIDE * opts.queue;
+}
+
+/* [gpa, gpa+len) lies in the idle rings' memory, which the executor does
+ * not know: what the back-end writes there is its own business. */
+static bool in_idle(uint64_t gpa, uint64_t len)
+{
+    return opts.queue && gpa >= idle_lo() && gpa + len <= VC_SCN_RINGS + VC_SCN_RINGS_SIZE;
+}
+
+static vu_err start_idle_rings(vh_be *b)
+{
+    for (unsigned q = 0; q < opts.queue; q++) {
+        uint64_t gpa = VC_SCN_RINGS + VC_SCN_RINGS_SIZE - IDLE_RING_STRIDE * (q + 1);
+        vu_ring r = { q, IDLE_RING_SIZE, vu_mem_uva(&b->mem, gpa, 256), vu_mem_uva(&b->mem, gpa + 256, 64),
+                      vu_mem_uva(&b->mem, gpa + 512, 256), false };
+        vu_err e = vu_front_ring_start(&b->f, &r);
+        if (e != VU_OK)
+            return e;
+    }
+    return VU_OK;
+}
+
 /* Connects again in one round trip, the ring started as r says. VU_OK,
  * or a reason to try the slow way (the offers changed), or the end. */
 static vu_err reopen(vh_be *b, uint64_t want, const vu_ring *r)
 {
     vu_front_init(&b->f, opts.timeout_ms);
     vu_err e = vu_front_reopen(&b->f, opts.socket, opts.timeout_ms, &b->known, want, &b->mem, r);
+    if (e == VU_OK)
+        e = start_idle_rings(b);
     if (e == VU_OK) {
         stats.connects++;
         stats.reopens++;
@@ -314,6 +349,8 @@ static vu_err reopen(vh_be *b, uint64_t want, const vu_ring *r)
 static void mark_rings(vh_be *b)
 {
     uint64_t *s = b->dev;
+    if (opts.queue)
+        vh_mirror_mark(&b->mirror, s, idle_lo(), IDLE_RING_STRIDE * opts.queue);
     if (b->packed) {
         vh_mirror_mark(&b->mirror, s, b->desc, vc_packed_desc_bytes(b->size));
         vh_mirror_mark(&b->mirror, s, b->driver, VC_PACKED_EVENT_SIZE);
@@ -342,6 +379,7 @@ static bool start_ring(vh_be *b, uint64_t features, const vu_ring *r, uint16_t h
         if (b->have_known || gone)
             return false;
     }
+    bool fresh = !b->connected;
     if (!b->connected) {
         bool ok = connect_backend(b);
         lap(&t0, &stats.us_connect);
@@ -356,13 +394,15 @@ static bool start_ring(vh_be *b, uint64_t features, const vu_ring *r, uint16_t h
     bool was_live = b->live, restarted = b->live;
     if (want != (b->f.features & ~(1ull << VU_F_PROTOCOL_FEATURES))) {
         if (b->live)
-            e = vu_front_vring_stop(&b->f, 0, &base);
+            e = vu_front_vring_stop(&b->f, opts.queue, &base);
         if (e == VU_OK && was_live && (b->packed || (uint16_t)base != held_used))
             e = VU_E_MISMATCH; /* chains held: a new connection below */
         if (e == VU_OK)
             e = vu_front_set_features(&b->f, want);
         b->live = restarted = false;
     }
+    if (e == VU_OK && fresh)
+        e = start_idle_rings(b);
     if (e == VU_OK)
         e = b->live ? vu_front_vring_restart(&b->f, r, &base) : vu_front_ring_start(&b->f, r);
     lap(&t0, &stats.us_ring);
@@ -437,7 +477,7 @@ static bool vh_setup(void *be, uint64_t features, uint16_t size, uint64_t desc, 
     uint64_t dl = packed ? vc_packed_desc_bytes(size) : 16ull * size;
     uint64_t al = packed ? VC_PACKED_EVENT_SIZE : vc_split_avail_bytes(size);
     uint64_t ul = packed ? VC_PACKED_EVENT_SIZE : vc_split_used_bytes(size);
-    vu_ring r = { 0, size, vu_mem_uva(&b->mem, desc, dl), vu_mem_uva(&b->mem, driver, al),
+    vu_ring r = { opts.queue, size, vu_mem_uva(&b->mem, desc, dl), vu_mem_uva(&b->mem, driver, al),
                   vu_mem_uva(&b->mem, device, ul), packed };
     if (!r.desc || !r.avail || !r.used)
         return false;
@@ -640,7 +680,7 @@ static uint64_t wait_used(vh_be *b, unsigned want, bool *hung_up, bool *timed_ou
     *timed_out = false;
     uint16_t last = b->used_seen;
     while (!*hung_up) {
-        calls += vu_front_calls(&b->f, 0);
+        calls += vu_front_calls(&b->f, opts.queue);
         uint16_t n = used_count(b);
         bool done = (uint16_t)(n - b->used_seen) >= want;
         long long now = vu_now_us();
@@ -661,7 +701,7 @@ static uint64_t wait_used(vh_be *b, unsigned want, bool *hung_up, bool *timed_ou
         long long wait = fence_out ? limit - (now - start) : opts.settle_us - (now - quiet);
         if (wait > POLL_SLICE_US)
             wait = POLL_SLICE_US;
-        struct pollfd p[2] = { { .fd = b->f.vq[0].call, .events = POLLIN },
+        struct pollfd p[2] = { { .fd = b->f.vq[opts.queue].call, .events = POLLIN },
                                { .fd = b->f.sock, .events = POLLIN } };
         ppoll(p, 2, &(struct timespec){ 0, wait * 1000 }, NULL);
         if (!(p[1].revents & (POLLIN | POLLHUP | POLLERR)))
@@ -682,7 +722,7 @@ static uint64_t wait_used(vh_be *b, unsigned want, bool *hung_up, bool *timed_ou
         stats.end_silent++;
         disconnect(b);
     } /* the answer may still come: the stream is out of step */
-    return calls + vu_front_calls(&b->f, 0);
+    return calls + vu_front_calls(&b->f, opts.queue);
 }
 
 typedef struct apply_ctx {
@@ -696,6 +736,8 @@ static void apply_write(void *ctx, uint64_t gpa, const uint8_t *bytes, uint64_t 
 {
     apply_ctx *a = ctx;
     vh_be *b = a->b;
+    if (in_idle(gpa, len))
+        return; /* taken into the snapshot, not the executor's business */
     uint64_t end = gpa + len, at = gpa;
     uint64_t lo = b->packed ? b->desc : b->device;
     uint64_t hi = b->packed ? b->desc + vc_packed_desc_bytes(b->size) : b->device + vc_split_used_bytes(b->size);
@@ -757,9 +799,9 @@ static void check_calls(vh_be *b, uint16_t old_seen, uint16_t old_pos, bool old_
     const char *req, *quiet;
     bool need = call_required(b, b->packed ? old_pos : old_seen, old_wrap, &req, &quiet);
     if (need && !calls) { /* the call may trail the used entry: give it the settle time */
-        struct pollfd p = { .fd = b->f.vq[0].call, .events = POLLIN };
+        struct pollfd p = { .fd = b->f.vq[opts.queue].call, .events = POLLIN };
         if (poll(&p, 1, (opts.settle_us + 999) / 1000) > 0)
-            calls = vu_front_calls(&b->f, 0);
+            calls = vu_front_calls(&b->f, opts.queue);
     }
     if (need && !calls)
         note(b, "missed-notification", req, "%u used entries without a call", (uint16_t)(b->used_seen - old_seen));
@@ -801,6 +843,52 @@ static void driver_wrote(void *ctx, uint64_t gpa, const uint8_t *bytes, uint64_t
         b->used_lost = true;
 }
 
+/* The driver's changes go across in address order, but a back-end that
+ * polls (DPDK) must not see a ring's publishing words before what they
+ * publish: the split ring's available index, and the packed ring's
+ * descriptor flags (in reverse ring order from the device's position, so
+ * each chain's head comes after the rest of it), are held back and written
+ * last, after a release fence. */
+#define MAX_HELD 1024
+
+static void push_ordered(vh_be *b)
+{
+    static uint64_t held[MAX_HELD];
+    static uint16_t value[MAX_HELD];
+    unsigned n = 0;
+    if (!b->packed) {
+        held[n++] = b->driver + VC_SPLIT_AVAIL_IDX;
+    } else {
+        for (unsigned k = 0; k < b->size && n < MAX_HELD; k++) {
+            unsigned pos = (b->shadow.avail_pos + b->size - 1u - k) % b->size;
+            held[n++] = b->desc + (uint64_t)pos * VC_PACKED_DESC_SIZE + VC_PACKED_DESC_FLAGS;
+        }
+    }
+    unsigned m = 0; /* the ones that changed, in order */
+    for (unsigned i = 0; i < n; i++) {
+        const uint8_t *was = vh_mirror_snap_at(&b->mirror, held[i], 2);
+        uint16_t now, old;
+        if (!was || !vc_gmem_ld16(&b->exec_view, held[i], &now))
+            continue;
+        memcpy(&old, was, 2);
+        if (now == old)
+            continue;
+        /* the old value back in the executor's copy while the rest goes
+         * across (its view, no observer), the new one after */
+        vc_gmem_st16(&b->exec_view, held[i], old);
+        held[m] = held[i];
+        value[m++] = now;
+    }
+    push(b, driver_wrote, b);
+    for (unsigned i = 0; i < m; i++) {
+        vc_gmem_st16(&b->exec_view, held[i], value[i]);
+        uint8_t bytes[2];
+        vc_gmem_read(&b->exec_view, held[i], bytes, 2);
+        vh_mirror_put(&b->mirror, held[i], bytes, 2);
+        driver_wrote(b, held[i], bytes, 2);
+    }
+}
+
 static void vh_kick(void *be, const vc_adapter_events *ev, vc_used_policy policy)
 {
     vh_be *b = be;
@@ -813,7 +901,7 @@ static void vh_kick(void *be, const vc_adapter_events *ev, vc_used_policy policy
         b->cuts_lost = false;
     }
     long long t0 = vu_now_us();
-    push(b, driver_wrote, b);
+    push_ordered(b);
     if (!b->packed && b->nlost && head_reused(b))
         b->used_lost = b->reused = true;
     offer_all(b);
@@ -831,7 +919,7 @@ static void vh_kick(void *be, const vc_adapter_events *ev, vc_used_policy policy
     }
     uint16_t old = b->used_seen, old_pos = b->upos;
     bool old_wrap = b->uwrap;
-    vu_front_kick(&b->f, 0);
+    vu_front_kick(&b->f, opts.queue);
     bool hung_up, timed_out;
     /* with the used ring overwritten, only settling tells the back-end is done */
     uint64_t calls = wait_used(b, b->used_lost ? UINT16_MAX : want, &hung_up, &timed_out);
@@ -888,6 +976,8 @@ static void end_change(void *ctx, uint64_t gpa, const uint8_t *bytes, uint64_t l
 {
     stray_ctx *s = ctx;
     (void)bytes;
+    if (in_idle(gpa, len))
+        return;
     uint64_t off = 0;
     for (unsigned i = 0; i < s->b->mem.n; i++)
         if (gpa >= s->b->mem.r[i].gpa && gpa - s->b->mem.r[i].gpa < s->b->mem.r[i].size)

@@ -33,6 +33,9 @@ typedef struct vu_adapter_opts {
     /* device feature bits (0-23) the back-end may get; 0: all it offers
      * (the differential mode gives only those the reference model offers) */
     uint64_t device_mask;
+    /* the queue played (net: 1 is the first transmit queue); the queues
+     * below it are set up empty */
+    unsigned queue;
 } vu_adapter_opts;
 
 typedef struct vu_adapter_stats {

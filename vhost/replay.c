@@ -130,7 +130,7 @@ int vh_replay(const char *sock, const char **paths, unsigned n, const vh_replay_
         fprintf(stderr, "vconform-vhost: no reference model '%s'\n", o->diff);
         return 2;
     }
-    vu_adapter_configure(&(vu_adapter_opts){ sock, o->timeout_ms, o->settle_us, o->diff ? diff.device_bits : 0 });
+    vu_adapter_configure(&(vu_adapter_opts){ sock, o->timeout_ms, o->settle_us, o->diff ? diff.device_bits : 0, o->queue });
     vc_fz *fz = vc_fz_new(&vc_adapter_vhost, false);
     if (!fz) {
         fprintf(stderr, "vconform-vhost: cannot set up the executor\n");

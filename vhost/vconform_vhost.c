@@ -1,7 +1,7 @@
 /* vconform-vhost: conformance checks of a vhost-user back-end process.
  *
  *   vconform-vhost roundtrip SOCKET --device blk|fs [--image FILE] [--json FILE]
- *   vconform-vhost replay SOCKET FILE|DIR... [--bench SECONDS] [--diff MODEL]
+ *   vconform-vhost replay SOCKET FILE|DIR... [--bench SECONDS] [--diff MODEL] [--queue N]
  *
  * Common options: --timeout-ms N (bound on every answer, default 2000),
  * --settle-ms N or --settle-us N (replay: how long the used ring may stand
@@ -20,7 +20,7 @@
 static int usage(void)
 {
     fprintf(stderr, "usage: vconform-vhost roundtrip SOCKET --device blk|fs [--image FILE] [--json FILE]\n"
-                    "       vconform-vhost replay SOCKET FILE|DIR... [--bench SECONDS] [--diff blk|net|rng|...]\n"
+                    "       vconform-vhost replay SOCKET FILE|DIR... [--bench SECONDS] [--diff blk|net|rng|...] [--queue N]\n"
                     "options: --timeout-ms N (default 2000), --settle-ms N | --settle-us N (replay, default 20 ms)\n");
     return 2;
 }
@@ -125,6 +125,9 @@ int main(int argc, char **argv)
             i++;
         } else if (!strcmp(a, "--settle-us") && next && number(next, 0, 60000000, &v)) {
             ro.settle_us = (int)v;
+            i++;
+        } else if (!strcmp(a, "--queue") && next && number(next, 0, 7, &v)) {
+            ro.queue = (unsigned)v;
             i++;
         } else if (!strcmp(a, "--diff") && next) {
             ro.diff = argv[++i];

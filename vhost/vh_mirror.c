@@ -175,3 +175,25 @@ void vh_mirror_trim(vh_mirror *m)
         if (vh_mirror_has(m->nz, p * PAGE) && memcmp(m->snap + p * PAGE, zero_page, PAGE) == 0)
             m->nz[p / 64] &= ~(1ull << (p % 64));
 }
+
+uint8_t *vh_mirror_snap_at(const vh_mirror *m, uint64_t gpa, uint64_t len)
+{
+    for (unsigned i = 0; i < m->shared->n; i++) {
+        const vu_region *r = &m->shared->r[i];
+        if (gpa >= r->gpa && gpa - r->gpa <= r->size && len <= r->size - (gpa - r->gpa))
+            return m->snap + r->mmap_offset + (gpa - r->gpa);
+    }
+    return NULL;
+}
+
+void vh_mirror_put(vh_mirror *m, uint64_t gpa, const void *src, uint64_t len)
+{
+    uint8_t *snap = vh_mirror_snap_at(m, gpa, len);
+    uint64_t uva = vu_mem_uva(m->shared, gpa, len);
+    if (!snap || !uva)
+        return;
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    memcpy((void *)(uintptr_t)uva, src, len);
+    memcpy(snap, src, len);
+    mark_nz(m, (uint64_t)(snap - m->snap));
+}

@@ -52,6 +52,11 @@ uint64_t vh_mirror_pull_pages(vh_mirror *m, const uint64_t *set, vh_mirror_fn fn
 /* The back-end's changes anywhere: each run goes to fn (may be NULL), then
  * is undone in the shared copy. Returns the bytes that had changed. */
 uint64_t vh_mirror_undo(vh_mirror *m, vh_mirror_fn fn, void *ctx);
+/* The snapshot's bytes at [gpa, gpa+len) (in one region), or NULL. */
+uint8_t *vh_mirror_snap_at(const vh_mirror *m, uint64_t gpa, uint64_t len);
+/* Writes bytes into the shared copy and the snapshot, after a release
+ * fence: for the words that publish a ring's contents, written last. */
+void vh_mirror_put(vh_mirror *m, uint64_t gpa, const void *src, uint64_t len);
 /* Forgets the snapshot pages that went back to zero (cheaper to compare). */
 void vh_mirror_trim(vh_mirror *m);
 

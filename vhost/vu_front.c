@@ -184,14 +184,15 @@ static void add(batch *b, vu_msg m)
     b->m[b->n++] = m;
 }
 
-/* Sends them all, each acknowledged with REPLY_ACK (so a back-end can
- * refuse any one of them), else a GET_FEATURES behind the last, then reads
- * every reply into b->m[i] (replies carry no fds). */
+/* Sends them all, the last one and the ring's size acknowledged with
+ * REPLY_ACK (a back-end may refuse a queue size), else a GET_FEATURES behind
+ * the last, then reads every reply into b->m[i] (replies carry no fds).
+ * Acknowledging every message would cost the back-end a send each. */
 static vu_err run_batch(vu_front *f, batch *b)
 {
     if (f->proto & (1ull << VU_PF_REPLY_ACK)) {
         for (unsigned i = 0; i < b->n; i++)
-            if (!vu_request_replies(b->m[i].request))
+            if (i + 1 == b->n || b->m[i].request == VU_SET_VRING_NUM)
                 b->m[i].flags |= VU_FLAG_NEED_REPLY;
     } else if (!has_reply(&b->m[b->n - 1]))
         add(b, (vu_msg){ .request = VU_GET_FEATURES });
