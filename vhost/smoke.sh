@@ -4,7 +4,10 @@
 # split-ring seeds; what fails must be what vhost/known/ lists for this
 # version. Then QEMU's C virtiofsd (as root, when installed) serves a scratch
 # folder and the fs round trip must pass. Daemons are killed on every way
-# out. Exit 77: skipped.
+# out. Then, when dpdk-testpmd is installed (scripts/deps.sh dpdk) and
+# there are two CPUs, a DPDK net_vhost port without hugepages: a few seeds
+# on its transmit queue (queue 1), one fresh testpmd each, split and packed,
+# against vhost/known/dpdk-VERSION.txt. Exit 77: skipped.
 # usage: vhost/smoke.sh VCONFORM-VHOST CORPUS-DIR KNOWN-DIR
 set -euo pipefail
 tool=$1 corpus=$2 known_dir=$3
@@ -14,6 +17,7 @@ if ! command -v qemu-storage-daemon >/dev/null; then
 fi
 dir=$(mktemp -d)
 pid= fspid=
+dpid= dsleep=
 stop() { # pid: TERM, then KILL after 5 s
   [ -n "$1" ] || return 0
   kill "$1" 2>/dev/null || true
@@ -23,6 +27,8 @@ stop() { # pid: TERM, then KILL after 5 s
 cleanup() {
   stop "$pid"
   stop "$fspid"
+  stop "$dpid"
+  stop "$dsleep"
   rm -rf "$dir"
 }
 trap cleanup EXIT
@@ -83,6 +89,40 @@ elif ! diff <(grep -v '^#' "$known" | sort) <(sort "$dir/seen.txt"); then
   echo "differs from $known (< known, > seen)"; exit 1
 else
   echo "as known for qemu-storage-daemon $version"
+fi
+
+# DPDK: testpmd keeps running while its standard input stays open
+if command -v dpdk-testpmd >/dev/null && [ "$(nproc)" -ge 2 ]; then
+  dversion=$(dpkg-query -W -f='${Version}' dpdk 2>/dev/null | sed -n 's/^\([0-9]*\.[0-9]*\).*/\1/p')
+  : >"$dir/dpdk-seen.txt"
+  for seed in split-4desc packed-4desc packed-indirect; do
+    rm -f "$dir/dp.sock"
+    exec 3< <(sleep 600)
+    dsleep=$!
+    dpdk-testpmd --no-huge -m 1024 --no-pci -l 0-1 --file-prefix="vc$$" \
+      --vdev "net_vhost0,iface=$dir/dp.sock,queues=1" -- --no-mlockall --total-num-mbufs=2048 \
+      --forward-mode=io --auto-start --stats-period 0 <&3 >"$dir/dpdk.log" 2>&1 &
+    dpid=$!
+    exec 3<&-
+    for _ in $(seq 100); do [ -S "$dir/dp.sock" ] && break; sleep 0.1; done
+    [ -S "$dir/dp.sock" ] || { echo "dpdk-testpmd did not listen:"; cat "$dir/dpdk.log"; exit 1; }
+    set +e
+    timeout 60 "$tool" replay "$dir/dp.sock" "$corpus/$seed" --queue 1 >"$dir/dpdk-replay.txt"
+    rc=$?
+    set -e
+    [ $rc -le 1 ] || { echo "vconform-vhost could not run against DPDK:"; cat "$dir/dpdk-replay.txt"; exit 1; }
+    grep -v '^vconform-vhost replay' "$dir/dpdk-replay.txt" | sed -E 's|^[^:]*/([^/:]*): ([^ ]*) \[([^]]*)\].*|replay \1 \2 \3|' >>"$dir/dpdk-seen.txt" || true
+    kill -0 "$dpid" 2>/dev/null || { echo "dpdk-testpmd died on $seed:"; tail "$dir/dpdk.log"; exit 1; }
+    stop "$dpid"; stop "$dsleep"; dpid= dsleep=
+  done
+  echo "--- DPDK $dversion findings:"; cat "$dir/dpdk-seen.txt"
+  dknown=$known_dir/dpdk-$dversion.txt
+  if [ -f "$dknown" ] && ! diff <(grep -v '^#' "$dknown" | sort) <(sort "$dir/dpdk-seen.txt"); then
+    echo "differs from $dknown (< known, > seen)"; exit 1
+  fi
+  echo "DPDK net_vhost: as known"
+else
+  echo "DPDK part skipped: needs dpdk-testpmd (scripts/deps.sh dpdk) and two CPUs"
 fi
 
 virtiofsd=/usr/lib/qemu/virtiofsd
