@@ -17,7 +17,7 @@ if ! command -v qemu-storage-daemon >/dev/null; then
 fi
 dir=$(mktemp -d)
 pid= fspid=
-dpid= dsleep=
+dpid=
 stop() { # pid: TERM, then KILL after 5 s
   [ -n "$1" ] || return 0
   kill "$1" 2>/dev/null || true
@@ -28,7 +28,6 @@ cleanup() {
   stop "$pid"
   stop "$fspid"
   stop "$dpid"
-  stop "$dsleep"
   rm -rf "$dir"
 }
 trap cleanup EXIT
@@ -55,8 +54,11 @@ set +e
 timeout 60 "$tool" roundtrip "$sock" --device blk --image "$dir/disk.img" --json "$dir/rt.jsonl"
 rt=$?
 seeds=(split-1desc split-4desc split-16desc split-indirect-4 split-indirect-16 split-wrap split-used-none)
-# and the notification seeds (vhost/corpus/notify: the driver asks for no call)
-timeout 120 "$tool" replay "$sock" "${seeds[@]/#/$corpus/}" "$(dirname "$0")/corpus/notify" >"$dir/replay.txt"
+# and the notification seeds (vhost/corpus/notify: the driver asks for no
+# call) and the fuzzers' finds that replay the same every time (vhost/corpus/qsd)
+own=$(dirname "$0")/corpus
+timeout 120 "$tool" replay "$sock" "${seeds[@]/#/$corpus/}" "$own/notify" "$own/qsd/split-indirect-nested" \
+  "$own/qsd/split-indirect-unnegotiated" "$own/qsd/split-indirect-with-next" >"$dir/replay.txt"
 rp=$?
 set -e
 cat "$dir/replay.txt"
@@ -91,29 +93,24 @@ else
   echo "as known for qemu-storage-daemon $version"
 fi
 
-# DPDK: testpmd keeps running while its standard input stays open
+# DPDK: testpmd with a net_vhost port (vhost/backends/dpdk-testpmd.sh)
 if command -v dpdk-testpmd >/dev/null && [ "$(nproc)" -ge 2 ]; then
   dversion=$(dpkg-query -W -f='${Version}' dpdk 2>/dev/null | sed -n 's/^\([0-9]*\.[0-9]*\).*/\1/p')
   : >"$dir/dpdk-seen.txt"
   for seed in split-4desc packed-4desc packed-indirect; do
     rm -f "$dir/dp.sock"
-    exec 3< <(sleep 600)
-    dsleep=$!
-    dpdk-testpmd --no-huge -m 1024 --no-pci -l 0-1 --file-prefix="vc$$" \
-      --vdev "net_vhost0,iface=$dir/dp.sock,queues=1" -- --no-mlockall --total-num-mbufs=2048 \
-      --forward-mode=io --auto-start --stats-period 0 <&3 >"$dir/dpdk.log" 2>&1 &
+    "$(dirname "$0")/backends/dpdk-testpmd.sh" "$dir/dp.sock" >"$dir/dpdk.log" 2>&1 &
     dpid=$!
-    exec 3<&-
     for _ in $(seq 100); do [ -S "$dir/dp.sock" ] && break; sleep 0.1; done
     [ -S "$dir/dp.sock" ] || { echo "dpdk-testpmd did not listen:"; cat "$dir/dpdk.log"; exit 1; }
     set +e
-    timeout 60 "$tool" replay "$dir/dp.sock" "$corpus/$seed" --queue 1 >"$dir/dpdk-replay.txt"
+    timeout 60 "$tool" replay "$dir/dp.sock" "$corpus/$seed" --queue 1 --settle-ms 200 >"$dir/dpdk-replay.txt"
     rc=$?
     set -e
     [ $rc -le 1 ] || { echo "vconform-vhost could not run against DPDK:"; cat "$dir/dpdk-replay.txt"; exit 1; }
     grep -v '^vconform-vhost replay' "$dir/dpdk-replay.txt" | sed -E 's|^[^:]*/([^/:]*): ([^ ]*) \[([^]]*)\].*|replay \1 \2 \3|' >>"$dir/dpdk-seen.txt" || true
     kill -0 "$dpid" 2>/dev/null || { echo "dpdk-testpmd died on $seed:"; tail "$dir/dpdk.log"; exit 1; }
-    stop "$dpid"; stop "$dsleep"; dpid= dsleep=
+    stop "$dpid"; dpid=
   done
   echo "--- DPDK $dversion findings:"; cat "$dir/dpdk-seen.txt"
   dknown=$known_dir/dpdk-$dversion.txt
