@@ -132,6 +132,11 @@ uint64_t vu_adapter_device_features(void)
     return current && current->have_known ? device_bits(current->known.dev_features) : 0;
 }
 
+bool vu_adapter_followed(void)
+{
+    return current && !current->forbidden && !current->used_lost && !current->reused;
+}
+
 uint64_t vu_adapter_offered(void)
 {
     return current && current->have_known ? current->known.dev_features & RING_BITS : 0;

@@ -61,6 +61,10 @@ void vu_adapter_configure(const vu_adapter_opts *o);
 /* After each vc_fz_run: waits (bounded) for chains still out, then hands
  * over the adapter's findings for that run; returns their number. */
 unsigned vu_adapter_end_run(vc_fz_finding *out, unsigned cap);
+/* After vu_adapter_end_run: the last run's back-end was followed to the
+ * end (no forbidden chain taken, used ring not overwritten, no head reused
+ * while it may be held): its used entries say what it did. */
+bool vu_adapter_followed(void);
 /* The back-end cannot be reached any more (it died): nothing else will run. */
 bool vu_adapter_gone(void);
 /* The ring features (VC_F_* bits) the back-end offers, once connected. */

@@ -105,7 +105,7 @@ static unsigned run_one(vc_fz *fz, vh_diff *diff, const input *in, bool quiet)
     for (unsigned i = 0; i < k && !quiet; i++)
         print(in->path, &notes[i]);
     vc_fz_finding dv;
-    if (diff && vh_diff_run(diff, &s, vu_adapter_device_features(), &r, k, &dv)) {
+    if (diff && vu_adapter_followed() && vh_diff_run(diff, &s, vu_adapter_device_features(), &r, k, &dv)) {
         if (!quiet)
             print(in->path, &dv);
         k++;

@@ -124,12 +124,17 @@ unsigned vc_target_run(const uint8_t *data, size_t size, char *msg, size_t cap)
     unsigned k = vu_adapter_end_run(notes, 8);
     for (unsigned i = 0; i < k && r.nfindings < VC_FZ_MAX_FINDINGS; i++)
         r.finding[r.nfindings++] = notes[i];
-    if (diff.model && !vu_adapter_gone() && r.nfindings < VC_FZ_MAX_FINDINGS &&
-        vh_diff_run(&diff, &s, vu_adapter_device_features(), &r, k, &r.finding[r.nfindings]))
+    /* a divergence the back-end's own findings explain adds nothing to them
+     * (replay --diff prints it all the same) */
+    unsigned d = 0;
+    if (diff.model && !vu_adapter_gone() && r.nfindings == 0 && vu_adapter_followed() &&
+        vh_diff_run(&diff, &s, vu_adapter_device_features(), &r, k, &r.finding[r.nfindings])) {
         r.nfindings++;
+        d = 1;
+    }
     if (vu_adapter_gone() && r.nfindings < VC_FZ_MAX_FINDINGS)
         r.finding[r.nfindings++] = (vc_fz_finding){.kind = "backend-crash", .req = NULL,
                                                    .detail = "the back-end left and cannot be reached"};
     vc_fz_format(&r, NULL, msg, cap);
-    return n + k + (vu_adapter_gone() ? 1 : 0);
+    return n + k + d + (vu_adapter_gone() ? 1 : 0);
 }

@@ -77,7 +77,6 @@ static bool next_kick(const vc_fz_report *r, unsigned end, unsigned *at, kick_se
             k->overflow = true;
     }
     qsort(k->took, k->ntook, sizeof(k->took[0]), cmp32);
-    qsort(k->used, k->nused, sizeof(k->used[0]), cmp64);
     return true;
 }
 
@@ -91,7 +90,7 @@ static unsigned cut(const vc_fz_report *a, const vc_fz_report *b)
     return n;
 }
 
-/* The first difference between two kicks, in words. */
+/* The first difference between two kicks' takes and refusals, in words. */
 static bool differ(const kick_set *x, const kick_set *y, char *what, size_t cap)
 {
     if (x->refused != y->refused) {
@@ -100,11 +99,20 @@ static bool differ(const kick_set *x, const kick_set *y, char *what, size_t cap)
     }
     for (unsigned i = 0; i < x->ntook || i < y->ntook; i++)
         if (i >= x->ntook || i >= y->ntook || x->took[i] != y->took[i]) {
+            bool ref = i >= x->ntook || (i < y->ntook && y->took[i] < x->took[i]);
             snprintf(what, cap, "took %u chains, reference %u (first difference: %s chain %u)", x->ntook, y->ntook,
-                     i >= x->ntook || (i < y->ntook && y->took[i] < x->took[i]) ? "reference took" : "back-end took",
-                     i >= x->ntook || (i < y->ntook && y->took[i] < x->took[i]) ? y->took[i] : x->took[i]);
+                     ref ? "reference took" : "back-end took", ref ? y->took[i] : x->took[i]);
             return true;
         }
+    return false;
+}
+
+/* Used entries of the whole compared part (a black-box back-end may
+ * complete a chain after the kick that offered it was judged settled). */
+static bool differ_used(kick_set *x, kick_set *y, char *what, size_t cap)
+{
+    qsort(x->used, x->nused, sizeof(x->used[0]), cmp64);
+    qsort(y->used, y->nused, sizeof(y->used[0]), cmp64);
     for (unsigned i = 0; i < x->nused || i < y->nused; i++) {
         if (i < x->nused && i < y->nused && x->used[i] == y->used[i])
             continue;
@@ -118,6 +126,13 @@ static bool differ(const kick_set *x, const kick_set *y, char *what, size_t cap)
     return false;
 }
 
+static void add_used(kick_set *all, const kick_set *k)
+{
+    for (unsigned i = 0; i < k->nused && all->nused < 256; i++)
+        all->used[all->nused++] = k->used[i];
+    all->overflow = all->overflow || k->overflow || all->nused == 256;
+}
+
 unsigned vh_diff_run(vh_diff *d, const vc_scenario *s, uint64_t device_features, const vc_fz_report *back,
                      unsigned back_notes, vc_fz_finding *out)
 {
@@ -125,24 +140,41 @@ unsigned vh_diff_run(vh_diff *d, const vc_scenario *s, uint64_t device_features,
     vc_fz_run(d->model, s, &d->rep);
     if (!back->nev || !d->rep.nev)
         return 0; /* one side did not set the queue up (a geometry it refuses) */
-    unsigned end = cut(back, &d->rep), at_b = 0, at_m = 0;
-    static kick_set x, y;
+    unsigned end = cut(back, &d->rep), at_b = 0, at_m = 0, kick = 0;
+    static kick_set x, y, ux, uy;
+    memset(&ux, 0, sizeof(ux));
+    memset(&uy, 0, sizeof(uy));
     char what[96];
-    for (unsigned kick = 0;; kick++) {
+    bool found = false;
+    for (;; kick++) {
         bool more_b = next_kick(back, end, &at_b, &x), more_m = next_kick(&d->rep, end, &at_m, &y);
         if (!more_b || !more_m || x.overflow || y.overflow)
-            return 0; /* compared as far as both went */
-        if (!differ(&x, &y, what, sizeof(what)))
-            continue;
-        bool theirs = back->nfindings + back_notes > 0, ours = d->rep.nfindings > 0;
-        out->kind = "divergence";
-        out->req = strstr(what, "length") ? "dev.vq_used.2" : NULL;
-        snprintf(out->detail, sizeof(out->detail), "kick %u: %.96s; %s%.24s", kick, what,
-                 theirs && !ours ? "the back-end is wrong (its own findings)"
-                 : ours && !theirs ? "the reference model is wrong: "
-                 : theirs && ours ? "both have findings"
-                                  : "no oracle finding on either side: judge by the requirement",
-                 ours && !theirs ? d->rep.finding[0].kind : "");
-        return 1;
+            break; /* compared as far as both went */
+        add_used(&ux, &x);
+        add_used(&uy, &y);
+        ux.refused |= x.refused; /* a device that refused need not return what it took */
+        uy.refused |= y.refused;
+        if ((found = differ(&x, &y, what, sizeof(what))))
+            break;
     }
+    if (!found && !ux.overflow && !uy.overflow && !ux.refused && !uy.refused &&
+        (found = differ_used(&ux, &uy, what, sizeof(what))))
+        kick = UINT_MAX;
+    if (!found)
+        return 0;
+    bool theirs = back->nfindings + back_notes > 0, ours = d->rep.nfindings > 0;
+    out->kind = "divergence";
+    out->req = strstr(what, "length") ? "dev.vq_used.2" : NULL;
+    char where[24];
+    if (kick == UINT_MAX)
+        snprintf(where, sizeof(where), "the run");
+    else
+        snprintf(where, sizeof(where), "kick %u", kick);
+    snprintf(out->detail, sizeof(out->detail), "%s: %.96s; %s%.24s", where, what,
+             theirs && !ours ? "the back-end is wrong (its own findings)"
+             : ours && !theirs ? "the reference model is wrong: "
+             : theirs && ours ? "both have findings"
+                              : "no oracle finding on either side: judge by the requirement",
+             ours && !theirs ? d->rep.finding[0].kind : "");
+    return 1;
 }
