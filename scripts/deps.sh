@@ -16,7 +16,7 @@ libvirt=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients)
 # scripts/guest-disk.sh: a bootable FAT disk without loop devices
 guest_disk=(syslinux syslinux-common mtools dosfstools)
 # vhost/smoke.sh's DPDK back-end: dpdk-testpmd with a net_vhost port
-dpdk=(dpdk)
+dpdk=(dpdk dpdk-dev) # dpdk-testpmd is in dpdk-dev
 
 want=()
 [ $# -eq 0 ] && set -- build test fuzz matrix libvirt
