@@ -78,6 +78,7 @@ typedef struct vh_be {
     unsigned nout;
     unsigned nlost; /* of those, presumed dropped: a kick settled without them */
     bool forbidden; /* a chain the ring layer refuses was reported taken */
+    bool hangup;    /* the back-end hung up during the run */
     bool reused;    /* the driver made a head available again that the back-end may hold */
     bool refused;   /* the ring was refused (the executor was told): chains out need not come back */
     bool untracked; /* the run lost track of the back-end (it hung up, timed out or took a
@@ -130,6 +131,11 @@ static uint64_t device_bits(uint64_t offered)
 uint64_t vu_adapter_device_features(void)
 {
     return current && current->have_known ? device_bits(current->known.dev_features) : 0;
+}
+
+bool vu_adapter_hung_up(void)
+{
+    return current && current->hangup;
 }
 
 bool vu_adapter_followed(void)
@@ -440,7 +446,7 @@ static bool start_ring(vh_be *b, uint64_t features, const vu_ring *r, uint16_t h
 static void reset_run_state(vh_be *b)
 {
     b->nout = b->nlost = 0;
-    b->forbidden = b->used_lost = b->untracked = b->refused = b->reused = false;
+    b->forbidden = b->used_lost = b->untracked = b->refused = b->reused = b->hangup = false;
     b->ncuts = 0;
     b->cuts_lost = false;
     b->used_seen = 0;
@@ -936,6 +942,7 @@ static void vh_kick(void *be, const vc_adapter_events *ev, vc_used_policy policy
     if (timed_out)
         note(b, "hang", NULL, "%u of %u chains back after %d ms", (unsigned)(uint16_t)(b->used_seen - old),
              want, opts.timeout_ms);
+    b->hangup = b->hangup || hung_up;
     b->untracked = b->untracked || hung_up || timed_out || b->forbidden || b->used_lost;
     vc_err e = VC_OK;
     if (hung_up && b->forbidden) { /* the executor has its finding: nothing more to say */
@@ -1007,6 +1014,7 @@ unsigned vu_adapter_end_run(vc_fz_finding *out, unsigned cap)
         if (b->nout || b->off_n)
             wait_used(b, b->nout + b->off_n, &hung_up, &timed_out);
         b->untracked = b->untracked || hung_up || timed_out;
+        b->hangup = b->hangup || hung_up;
         if (!b->used_lost && b->connected)
             match_used(b, NULL);
         b->nout += b->off_n; /* offered and never used: out all the same */

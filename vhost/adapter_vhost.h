@@ -65,6 +65,9 @@ unsigned vu_adapter_end_run(vc_fz_finding *out, unsigned cap);
  * end (no forbidden chain taken, used ring not overwritten, no head reused
  * while it may be held): its used entries say what it did. */
 bool vu_adapter_followed(void);
+/* The last run saw the back-end hang up (a refusal, or its death: the
+ * caller who owns the process can tell). */
+bool vu_adapter_hung_up(void);
 /* The back-end cannot be reached any more (it died): nothing else will run. */
 bool vu_adapter_gone(void);
 /* The ring features (VC_F_* bits) the back-end offers, once connected. */

@@ -11,11 +11,13 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "adapter_vhost.h"
 #include "exec.h"
 #include "scenario.h"
 #include "vh_diff.h"
+#include "vu_front.h"
 #include "vu_sock.h"
 
 #define VH_MAX_INPUT (1u << 20)
@@ -90,6 +92,25 @@ static void print(const char *path, const vc_fz_finding *x)
     printf("%s: %s [%s] (%s): %s\n", path, x->kind, x->req ? x->req : "-", tier(x), x->detail);
 }
 
+static const char *sock_path;
+
+/* Somebody accepts connections on the socket (a back-end that died does
+ * not: its socket refuses or is gone). Bounded: a few tries over 50 ms. */
+static bool backend_listens(void)
+{
+    for (int i = 0; i < 5; i++) {
+        vu_front f;
+        vu_front_init(&f, 10);
+        vu_err e = vu_front_connect(&f, sock_path, 0);
+        vu_front_close(&f);
+        if (e == VU_OK)
+            return true;
+        struct timespec ts = { 0, 10 * 1000 * 1000 };
+        nanosleep(&ts, NULL);
+    }
+    return false;
+}
+
 /* One scenario: the executor's findings, then the adapter's, then (with a
  * reference model) the divergence. */
 static unsigned run_one(vc_fz *fz, vh_diff *diff, const input *in, bool quiet)
@@ -105,6 +126,14 @@ static unsigned run_one(vc_fz *fz, vh_diff *diff, const input *in, bool quiet)
     for (unsigned i = 0; i < k && !quiet; i++)
         print(in->path, &notes[i]);
     vc_fz_finding dv;
+    if (!quiet && vu_adapter_hung_up() && !backend_listens()) {
+        /* it hung up and nobody listens any more: it died on this input */
+        dv = (vc_fz_finding){ .kind = "backend-unreachable", .req = NULL };
+        snprintf(dv.detail, sizeof(dv.detail), "the back-end hung up and no longer accepts connections");
+        if (!quiet)
+            print(in->path, &dv);
+        return n + k + 1;
+    }
     if (diff && vu_adapter_followed() && vh_diff_run(diff, &s, vu_adapter_device_features(), &r, k, &dv)) {
         if (!quiet)
             print(in->path, &dv);
@@ -126,6 +155,7 @@ int vh_replay(const char *sock, const char **paths, unsigned n, const vh_replay_
         return 2;
     }
     static vh_diff diff;
+    sock_path = sock;
     if (o->diff && !vh_diff_init(&diff, o->diff)) {
         fprintf(stderr, "vconform-vhost: no reference model '%s'\n", o->diff);
         return 2;

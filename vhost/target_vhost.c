@@ -126,6 +126,26 @@ unsigned vc_target_run(const uint8_t *data, size_t size, char *msg, size_t cap)
         r.finding[r.nfindings++] = notes[i];
     /* a divergence the back-end's own findings explain adds nothing to them
      * (replay --diff prints it all the same) */
+    /* a hang-up may be the back-end's death: told apart here, where the
+     * process is ours, so the input that killed it gets the finding */
+    if (vu_adapter_hung_up() && backend > 0 && r.nfindings < VC_FZ_MAX_FINDINGS) {
+        int st = 0;
+        pid_t w = 0;
+        for (int i = 0; i < 50 && (w = waitpid(backend, &st, WNOHANG)) == 0; i++)
+            usleep(1000);
+        if (w == backend) {
+            backend = 0;
+            vc_fz_finding *x = &r.finding[r.nfindings++];
+            *x = (vc_fz_finding){ .kind = "backend-crash", .req = NULL };
+            if (WIFSIGNALED(st))
+                snprintf(x->detail, sizeof(x->detail), "the back-end died of signal %d (%s)", WTERMSIG(st),
+                         strsignal(WTERMSIG(st)));
+            else
+                snprintf(x->detail, sizeof(x->detail), "the back-end exited with status %d", WEXITSTATUS(st));
+            vc_fz_format(&r, NULL, msg, cap);
+            return n + k + 1;
+        }
+    }
     unsigned d = 0;
     if (diff.model && !vu_adapter_gone() && r.nfindings == 0 && vu_adapter_followed() &&
         vh_diff_run(&diff, &s, vu_adapter_device_features(), &r, k, &r.finding[r.nfindings])) {
