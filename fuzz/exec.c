@@ -93,6 +93,7 @@ static void finding(vc_fz *f, const char *kind, const char *req, const char *fmt
 static void ring_written(void *ctx, uint64_t gpa, uint64_t len);
 static void uc_finding(void *ctx, const char *kind, const char *req, const char *detail);
 static void uc_used(void *ctx, uint16_t id, uint32_t len);
+static bool used_now(vc_fz *f, uint32_t *pos);
 
 static void finding(vc_fz *f, const char *kind, const char *req, const char *fmt, ...)
 {
@@ -293,6 +294,10 @@ static void ev_took(void *ctx, uint16_t id)
         finding(f, "took-wrong-chain", f->oracle.packed ? REQ_DEV_PACKED_1 : REQ_DEV_IMPLIED_AVAIL_ORDER,
                 "took chain %u, the next available one is %u", id, c->id);
     check_reads(f, c);
+    /* the driver's view first: an id used and taken again is not a second
+     * copy in flight, however late the backend's decisions have it read */
+    uint32_t pos;
+    used_now(f, &pos);
     vc_usedchk_took(&f->uc, id, c->writable, c->slots);
     /* What a backend writes into a buffer over descriptor memory decides
      * what it sees next: from here on backends may legitimately differ. */
@@ -517,7 +522,9 @@ static void ev_notify(void *ctx, bool sent)
  * of them in the kick kept. */
 static void kick_done(vc_fz *f)
 {
-    for (unsigned i = 0; i < f->npend; i++)
+    /* a kick that made the used ring unreadable logs none of its entries,
+     * whenever the backend's decisions had them read */
+    for (unsigned i = 0; i < f->npend && !f->uc.lost; i++)
         event(f, 'U', f->pend[i].id, f->pend[i].len);
     if (f->pend_lost)
         f->r->ev_lost = true;
