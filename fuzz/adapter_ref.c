@@ -93,8 +93,8 @@ static bool ref_complete(ref_backend *b, const vc_adapter_events *ev, vc_chain *
 }
 
 /* Takes up to ev->batch chains (at least one), then returns them in the
- * order taken, a notification decision after each. The chains of a batch
- * share buf: each gets cap segments of its own when they fit. */
+ * order taken, a notification decision after each. Each chain of a batch
+ * gets cap segments of its own in buf, the first one at its end. */
 static void ref_kick(void *be, const vc_adapter_events *ev, vc_used_policy policy)
 {
     ref_backend *b = be;
