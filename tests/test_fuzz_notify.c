@@ -109,6 +109,7 @@ VC_TEST(packed_event_offset_and_wrap_counter)
     vc_gmem_st16(&r.tm.mem, ow, 9);
     VC_CHECK_STR(decide(&r, vc_notifychk_pos_packed(8, 4, false), true), "");
     /* DESC without EVENT_IDX is the driver's fault: no rule either way */
+    vc_testmem_free(&r.tm);
     rig_init(&r, F(VC_F_RING_PACKED), 8);
     vc_gmem_st16(&r.tm.mem, r.driver + VC_PACKED_EVENT_FLAGS, VC_PACKED_EVENT_F_DESC);
     VC_CHECK_STR(decide(&r, vc_notifychk_pos_packed(8, 3, true), false), "");
