@@ -26,6 +26,18 @@ typedef struct vc_adapter_events {
      * in this run; a backend may then end the kick before its next chain
      * (a queue of 1024 chains of 1024 descriptors would take 60 ms). */
     bool (*enough)(void *ctx);
+    /* Optional for the backend: each used buffer notification decision it
+     * makes (after every push, or once after a batch), sent or not, for the
+     * used entries published since its previous decision. The harness checks
+     * it against the driver's suppression: split flags or used_event, the
+     * packed driver event structure. A backend that only sees its own
+     * notifications go out sets vc_adapter.notify_sent_only instead. */
+    void (*notify)(void *ctx, bool sent);
+    /* Set by the harness: how many chains the backend should take before it
+     * uses them (0 or 1: each one at once). A hint; backends that complete
+     * as they go ignore it. Batches leave the device's available position
+     * ahead of its used one, where position and event bugs show. */
+    uint32_t batch;
 } vc_adapter_events;
 
 /* How much of a chain's writable space the backend should fill, so that the
@@ -48,6 +60,14 @@ typedef struct vc_adapter {
     /* Serves the queue: takes available chains, writes into their writable
      * buffers per policy, publishes used entries. */
     void (*kick)(void *be, const vc_adapter_events *ev, vc_used_policy policy);
+    /* The backend reports only the notifications it sends (an observed
+     * interrupt or call), not the decisions not to: the harness then checks
+     * that each one was allowed and that none is missing at the end of a
+     * kick, instead of judging every decision. */
+    bool notify_sent_only;
+    /* Every chain the backend takes comes back (a used entry) before its
+     * kick returns: a chain still out after a kick is then a finding. */
+    bool returns_all;
 } vc_adapter;
 
 extern const vc_adapter vc_adapter_ref; /* the reference device's ring layer */

@@ -6,6 +6,8 @@
 #include "adapter.h"
 #include "vc/vq_dev.h"
 
+#define REF_MAX_BATCH 16
+
 typedef struct ref_backend {
     const vc_gmem *mem;
     vc_vq_dev q;
@@ -39,10 +41,12 @@ static bool ref_setup(void *be, uint64_t features, uint16_t size, uint64_t desc,
                       uint64_t device)
 {
     ref_backend *b = be;
-    if (b->nbuf < size) {
+    /* room for a batch of chains of up to size segments each */
+    uint32_t want = (uint32_t)size * REF_MAX_BATCH;
+    if (b->nbuf < want) {
         free(b->buf);
-        b->buf = malloc(sizeof(*b->buf) * size);
-        b->nbuf = b->buf ? size : 0;
+        b->buf = malloc(sizeof(*b->buf) * want);
+        b->nbuf = b->buf ? want : 0;
     }
     /* Exactly the queue size, ending where the allocation ends: an off-by-one
      * in the chain limit writes past it (ASan sees it whatever queues came
@@ -63,39 +67,71 @@ static uint32_t used_len(const vc_chain *c, vc_used_policy p)
     }
 }
 
+/* Fills what we report as written (capped at the real space, and at 4 KiB:
+ * chains may hold gigabytes of buffers), returns the chain, and asks the ring
+ * layer whether to notify; false when the ring layer refused the push. */
+static bool ref_complete(ref_backend *b, const vc_adapter_events *ev, vc_chain *c,
+                         vc_used_policy policy)
+{
+    uint32_t len = used_len(c, policy);
+    for (uint64_t off = 0; off < len && off < c->in_bytes && off < sizeof(b->fill);
+         off += sizeof(b->fill)) {
+        uint64_t n2 = c->in_bytes - off < sizeof(b->fill) ? c->in_bytes - off : sizeof(b->fill);
+        vc_chain_write(b->mem, c, off, b->fill, n2);
+    }
+    vc_err e = vc_vq_dev_push(&b->q, c, len);
+    if (e == VC_E_USED_LEN) /* the ring layer caught the over-long length */
+        e = vc_vq_dev_push(&b->q, c, (uint32_t)c->in_bytes);
+    if (e != VC_OK) {
+        ev->rejected(ev->ctx, vc_err_name(e));
+        return false;
+    }
+    bool sent = vc_vq_dev_should_notify(&b->q);
+    if (ev->notify)
+        ev->notify(ev->ctx, sent);
+    return true;
+}
+
+/* Takes up to ev->batch chains (at least one), then returns them in the
+ * order taken, a notification decision after each. Each chain of a batch
+ * gets cap segments of its own in buf, the first one at its end. */
 static void ref_kick(void *be, const vc_adapter_events *ev, vc_used_policy policy)
 {
     ref_backend *b = be;
     if (!b->ready)
         return;
-    for (uint32_t n = 0; n < b->q.size; n++) {
-        if (ev->enough && ev->enough(ev->ctx))
-            return;
-        vc_chain c = { .seg = b->segs, .cap = b->cap };
-        bool got;
-        vc_err e = vc_vq_dev_pop(&b->q, &c, &got);
-        if (e != VC_OK) {
-            ev->rejected(ev->ctx, vc_err_name(e));
-            return;
+    uint32_t batch = ev->batch > 1 ? ev->batch : 1;
+    if (batch > REF_MAX_BATCH)
+        batch = REF_MAX_BATCH;
+    for (uint32_t n = 0; n < b->q.size;) {
+        vc_chain c[REF_MAX_BATCH];
+        uint32_t k = 0;
+        bool stop = false;
+        for (; k < batch && n < b->q.size; k++, n++) {
+            if (ev->enough && ev->enough(ev->ctx)) {
+                stop = true;
+                break;
+            }
+            /* the first chain keeps the segments at the allocation's end
+             * (ASan catches an overrun of exactly the queue size there) */
+            c[k] = (vc_chain){ .seg = b->segs ? b->segs - (uint64_t)k * b->cap : NULL, .cap = b->cap };
+            bool got;
+            vc_err e = vc_vq_dev_pop(&b->q, &c[k], &got);
+            if (e != VC_OK) {
+                ev->rejected(ev->ctx, vc_err_name(e));
+                return; /* the queue is broken: nothing taken comes back */
+            }
+            if (!got) {
+                stop = true;
+                break;
+            }
+            ev->took(ev->ctx, c[k].id);
         }
-        if (!got)
+        for (uint32_t i = 0; i < k; i++)
+            if (!ref_complete(b, ev, &c[i], policy))
+                return;
+        if (stop || k == 0)
             return;
-        ev->took(ev->ctx, c.id);
-        uint32_t len = used_len(&c, policy);
-        /* fill what we report as written (capped at the real space, and
-         * at 4 KiB: chains may hold gigabytes of buffers) */
-        for (uint64_t off = 0; off < len && off < c.in_bytes && off < sizeof(b->fill);
-             off += sizeof(b->fill)) {
-            uint64_t n2 = c.in_bytes - off < sizeof(b->fill) ? c.in_bytes - off : sizeof(b->fill);
-            vc_chain_write(b->mem, &c, off, b->fill, n2);
-        }
-        e = vc_vq_dev_push(&b->q, &c, len);
-        if (e == VC_E_USED_LEN) /* the ring layer caught the over-long length */
-            e = vc_vq_dev_push(&b->q, &c, (uint32_t)c.in_bytes);
-        if (e != VC_OK) {
-            ev->rejected(ev->ctx, vc_err_name(e));
-            return;
-        }
     }
 }
 
@@ -105,4 +141,5 @@ const vc_adapter vc_adapter_ref = {
     .destroy = ref_destroy,
     .setup = ref_setup,
     .kick = ref_kick,
+    .returns_all = true,
 };

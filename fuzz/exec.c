@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "notifychk.h"
 #include "oracle.h"
 #include "scn_play.h"
 #include "usedchk.h"
@@ -50,11 +51,19 @@ struct vc_fz {
     vc_oracle oracle;
     bool backend_live; /* set up and not refused */
     bool in_device;    /* accesses now are the backend's */
+    bool in_kick;      /* a kick runs (in_device is off while the oracles read) */
     uint64_t kick_accesses, budget; /* accesses since the last chain event, and the bound */
     uint64_t chain_bytes; /* buffer bytes of the chain taken last: a backend that parses
                            * requests may touch each once more before the next event */
     vc_scn_play play; /* the driver's side (fuzz/scn_play.c) */
     vc_usedchk uc;    /* chains taken and the used ring (fuzz/usedchk.c) */
+    vc_notifychk nc;  /* notification decisions (fuzz/notifychk.c) */
+    /* used entries read during a kick (at notification decisions), logged
+     * as events after it: the event log then does not depend on when a
+     * backend decides (differential runs compare it) */
+    vc_fz_event pend[VC_FZ_MAX_EVENTS];
+    unsigned npend;
+    bool pend_lost;
     bool trace; /* VC_FZ_TRACE set: log device events to stderr (debugging reproducers) */
     /* writable ranges of chains in flight (for the write oracle) */
     span wr[512];
@@ -84,6 +93,7 @@ static void finding(vc_fz *f, const char *kind, const char *req, const char *fmt
 static void ring_written(void *ctx, uint64_t gpa, uint64_t len);
 static void uc_finding(void *ctx, const char *kind, const char *req, const char *detail);
 static void uc_used(void *ctx, uint16_t id, uint32_t len);
+static bool used_now(vc_fz *f, uint32_t *pos);
 
 static void finding(vc_fz *f, const char *kind, const char *req, const char *fmt, ...)
 {
@@ -196,6 +206,8 @@ static void observe(void *opaque, uint64_t gpa, uint64_t len, bool is_write)
     if (is_write) {
         if (!write_allowed(f, gpa, len))
             bad_write(f, gpa, len);
+        else if (vc_usedchk_in_used_area(&f->uc, gpa))
+            vc_usedchk_device_wrote(&f->uc, gpa, len);
     } else if (is_descriptor_memory(f, gpa, len)) {
         if (f->nreads < READ_LOG)
             f->reads[f->nreads++] = (span){ gpa, len };
@@ -223,7 +235,8 @@ static void check_reads(vc_fz *f, const vc_oracle_chain *c)
                         (f->features & (1ull << VC_F_RING_PACKED)));
             if (!ok) {
                 finding(f, "read-unavailable-descriptor",
-                        (f->features & (1ull << VC_F_RING_PACKED)) ? REQ_DEV_PACKED_DESC_2 : NULL,
+                        (f->features & (1ull << VC_F_RING_PACKED)) ? REQ_DEV_PACKED_DESC_2
+                                                                   : REQ_DEV_IMPLIED_AVAIL_ORDER,
                         "read of %llu bytes at 0x%llx outside the chain being taken",
                         (unsigned long long)f->reads[i].len, (unsigned long long)f->reads[i].gpa);
                 break;
@@ -272,14 +285,19 @@ static void ev_took(void *ctx, uint16_t id)
         return;
     }
     if (!got) {
-        finding(f, "took-unavailable-chain", f->oracle.packed ? REQ_DEV_PACKED_DESC_2 : NULL,
+        finding(f, "took-unavailable-chain",
+                f->oracle.packed ? REQ_DEV_PACKED_DESC_2 : REQ_DEV_IMPLIED_AVAIL_ORDER,
                 "took chain %u while none was available", id);
         return;
     }
     if (c->id != id)
-        finding(f, "took-wrong-chain", f->oracle.packed ? REQ_DEV_PACKED_1 : NULL,
+        finding(f, "took-wrong-chain", f->oracle.packed ? REQ_DEV_PACKED_1 : REQ_DEV_IMPLIED_AVAIL_ORDER,
                 "took chain %u, the next available one is %u", id, c->id);
     check_reads(f, c);
+    /* the driver's view first: an id used and taken again is not a second
+     * copy in flight, however late the backend's decisions have it read */
+    uint32_t pos;
+    used_now(f, &pos);
     vc_usedchk_took(&f->uc, id, c->writable, c->slots);
     /* What a backend writes into a buffer over descriptor memory decides
      * what it sees next: from here on backends may legitimately differ. */
@@ -381,6 +399,8 @@ vc_fz *vc_fz_new(const vc_adapter *ad, bool strict_codes)
     f->uc.finding = uc_finding;
     f->uc.used = uc_used;
     f->uc.ctx = f;
+    f->nc.finding = uc_finding;
+    f->nc.ctx = f;
     f->play.ring_write = ring_written;
     f->play.ctx = f;
     return f;
@@ -412,6 +432,7 @@ static void start_queue(vc_fz *f, bool clear_rings)
     if (clear_rings)
         vc_gmem_fill(&f->mem, VC_SCN_RINGS, 0, f->device + 4096 - VC_SCN_RINGS);
     vc_oracle_init(&f->oracle, &f->mem, f->features, f->size, f->desc, f->driver, f->device);
+    vc_notifychk_start(&f->nc, &f->mem, f->features, f->size, f->driver);
     f->backend_live = f->ad->setup(f->be, f->features, f->size, f->desc, f->driver, f->device);
 }
 
@@ -436,7 +457,14 @@ static void uc_finding(void *ctx, const char *kind, const char *req, const char 
 static void uc_used(void *ctx, uint16_t id, uint32_t len)
 {
     vc_fz *f = ctx;
-    event(f, 'U', id, len);
+    if (f->in_kick) {
+        if (f->npend < VC_FZ_MAX_EVENTS)
+            f->pend[f->npend++] = (vc_fz_event){ 'U', id, len };
+        else
+            f->pend_lost = true;
+    } else {
+        event(f, 'U', id, len);
+    }
     if (f->trace)
         fprintf(stderr, "trace: used id %u len %u\n", id, len);
 }
@@ -458,6 +486,60 @@ static bool ev_enough(void *ctx)
     return true;
 }
 
+/* The used ring as the driver sees it now: reads what the backend published
+ * (unobserved: these reads are the driver's) and checks where the backend
+ * wrote it. False when the used ring can no longer be read. */
+static bool used_now(vc_fz *f, uint32_t *pos)
+{
+    bool dev = f->in_device;
+    f->in_device = false;
+    vc_usedchk_poll(&f->uc);
+    vc_usedchk_slots(&f->uc);
+    f->in_device = dev;
+    *pos = f->uc.packed ? vc_notifychk_pos_packed(f->size, f->uc.pos, f->uc.wrap)
+                        : vc_notifychk_pos_split(f->uc.seen);
+    return !f->uc.lost;
+}
+
+static void ev_notify(void *ctx, bool sent)
+{
+    vc_fz *f = ctx;
+    uint32_t now;
+    if (f->trace)
+        fprintf(stderr, "trace: notification %s\n", sent ? "sent" : "not sent");
+    if (!used_now(f, &now))
+        return;
+    bool dev = f->in_device;
+    f->in_device = false; /* the oracle's reads of the driver area are not the backend's */
+    if (!f->ad->notify_sent_only)
+        vc_notifychk_decision(&f->nc, now, sent);
+    else if (sent)
+        vc_notifychk_sent(&f->nc, now);
+    f->in_device = dev;
+}
+
+/* After a kick: notifications owed, and chains a backend that returns all
+ * of them in the kick kept. */
+static void kick_done(vc_fz *f)
+{
+    /* a kick that made the used ring unreadable logs none of its entries,
+     * whenever the backend's decisions had them read */
+    for (unsigned i = 0; i < f->npend && !f->uc.lost; i++)
+        event(f, 'U', f->pend[i].id, f->pend[i].len);
+    if (f->pend_lost)
+        f->r->ev_lost = true;
+    f->npend = 0;
+    f->pend_lost = false;
+    uint32_t now;
+    if (!used_now(f, &now))
+        return;
+    vc_notifychk_kick_end(&f->nc, now, f->ad->notify_sent_only);
+    if (f->ad->returns_all && f->backend_live && f->uc.ninflight > 0)
+        finding(f, "chain-not-returned", REQ_DEV_IMPLIED_USED_SLOT,
+                "%u chains taken in this kick have no used entry where the driver reads them",
+                f->uc.ninflight);
+}
+
 static void op_kick(vc_fz *f)
 {
     if (!f->backend_live)
@@ -466,14 +548,15 @@ static void op_kick(vc_fz *f)
     event(f, 'K', 0, 0);
     if (f->trace)
         fprintf(stderr, "trace: kick\n");
-    vc_adapter_events ev = { .ctx = f, .took = ev_took, .rejected = ev_rejected, .enough = ev_enough };
+    vc_adapter_events ev = { .ctx = f, .took = ev_took, .rejected = ev_rejected, .enough = ev_enough,
+                             .notify = ev_notify, .batch = vc_scn_batch(f->s) };
     f->kick_accesses = 0;
     f->chain_bytes = 0;
     f->nreads = 0;
-    f->in_device = true;
+    f->in_device = f->in_kick = true;
     f->ad->kick(f->be, &ev, (vc_used_policy)f->s->used_policy);
-    f->in_device = false;
-    vc_usedchk_poll(&f->uc);
+    f->in_device = f->in_kick = false;
+    kick_done(f);
     if (f->uc.ninflight == 0) {
         f->nwr = 0;
         f->wr_unknown = false;
@@ -523,14 +606,28 @@ unsigned vc_fz_run(vc_fz *f, const vc_scenario *s, vc_fz_report *r)
     return r->nfindings;
 }
 
+const char *vc_fz_tier(const vc_fz_finding *x)
+{
+    if (!strcmp(x->kind, "wrong-refusal-code"))
+        return "reference"; /* the reference device's own contract: the oracle's code */
+    if (x->req && !strncmp(x->req, "drv.", 4))
+        return "tolerated";
+    if (!strcmp(x->kind, "unneeded-notification"))
+        return "should";
+    if (!x->req)
+        return "liveness"; /* a hang, a valid ring refused: no statement names these */
+    return "device";
+}
+
 size_t vc_fz_format(const vc_fz_report *r, const char *who, char *msg, size_t cap)
 {
     size_t used = 0;
     if (cap)
         msg[0] = 0;
     for (unsigned i = 0; i < r->nfindings && used + 1 < cap; i++) {
-        int n = snprintf(msg + used, cap - used, "%s%s%s [%s]: %s\n", who ? who : "", who ? ": " : "",
-                         r->finding[i].kind, r->finding[i].req ? r->finding[i].req : "-",
+        int n = snprintf(msg + used, cap - used, "%s%s%s [%s] (%s): %s\n", who ? who : "",
+                         who ? ": " : "", r->finding[i].kind,
+                         r->finding[i].req ? r->finding[i].req : "-", vc_fz_tier(&r->finding[i]),
                          r->finding[i].detail);
         used += n > 0 ? (size_t)n : 0;
     }

@@ -77,8 +77,16 @@ void vc_fz_data_reads(vc_fz *f, bool on);
 bool vc_fz_big_memory(vc_fz *f);
 /* Runs one scenario; returns the number of findings (details in *r). */
 unsigned vc_fz_run(vc_fz *f, const vc_scenario *s, vc_fz_report *r);
-/* Describes r's findings in msg, one per line, each after "who: " when who
- * is given; returns the length written (NUL-terminated, within cap). */
+/* The finding's tier: "device" (a device MUST broken), "should" (a device
+ * SHOULD / SHOULD NOT), "tolerated" (the backend accepted what a driver must
+ * not do: legitimate, kept apart), "liveness" (a hang or a valid ring
+ * refused: no statement to name), "reference" (the reference device refused
+ * with another code than the oracle). Sanitizer reports are the
+ * "memory" tier (fuzz/findings.py). */
+const char *vc_fz_tier(const vc_fz_finding *x);
+/* Describes r's findings in msg, one per line, "kind [requirement] (tier):
+ * detail", each after "who: " when who is given; returns the length written
+ * (NUL-terminated, within cap). */
 size_t vc_fz_format(const vc_fz_report *r, const char *who, char *msg, size_t cap);
 
 #endif

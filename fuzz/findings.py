@@ -10,23 +10,37 @@ import re
 import subprocess
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-# "kind [req]: detail", or "who: kind [req]: detail" from the differential target
-FINDING_RE = re.compile(r"^(?:([a-z0-9_]+): )?([a-z0-9][a-z0-9-]*) \[([a-z0-9_.-]+)\]: ", re.M)
+# "kind [req] (tier): detail", or "who: kind [req] (tier): detail" from the
+# differential target (older output has no tier)
+FINDING_RE = re.compile(
+    r"^(?:([a-z0-9_]+): )?([a-z0-9][a-z0-9-]*) \[([a-z0-9_.-]+)\](?: \(([a-z-]+)\))?: ", re.M)
 SANITIZER_RE = re.compile(r"^SUMMARY: (\w+Sanitizer): ([\w-]+) (?:\S*/)?([^\s/]+:\d+)", re.M)
+# Tiers, most serious first (fuzz/exec.h vc_fz_tier; "memory" is a sanitizer's)
+TIERS = ("device", "memory", "liveness", "should", "tolerated", "reference")
+
+
+def classified(text):
+    """(signature, tier) for each finding in a replay's output, in order, each
+    signature once. A line without a tier gets 'tolerated' for a driver rule,
+    else 'device', as vc_fz_tier would."""
+    out, seen = [], set()
+    for m in FINDING_RE.finditer(text):
+        sig = (m.group(2), m.group(3), m.group(1) or "-")
+        tier = m.group(4) or ("tolerated" if sig[1].startswith("drv.") else "device")
+        if sig not in seen:
+            seen.add(sig)
+            out.append((sig, tier))
+    for m in SANITIZER_RE.finditer(text):
+        sig = (m.group(2), m.group(1), m.group(3))
+        if sig not in seen:
+            seen.add(sig)
+            out.append((sig, "memory"))
+    return out
 
 
 def signatures(text):
     """The signatures in a replay's output, in order, each once."""
-    out = []
-    for m in FINDING_RE.finditer(text):
-        sig = (m.group(2), m.group(3), m.group(1) or "-")
-        if sig not in out:
-            out.append(sig)
-    for m in SANITIZER_RE.finditer(text):
-        sig = (m.group(2), m.group(1), m.group(3))
-        if sig not in out:
-            out.append(sig)
-    return out
+    return [sig for sig, _ in classified(text)]
 
 
 def show(sig):
@@ -54,11 +68,19 @@ def is_known(sig, known):
     return sig in known or (sig[0], sig[1], "*") in known
 
 
-def replay(binary, path, timeout=60):
-    """(signatures, output) of one input replayed by a replay-<target> binary."""
+def replay_text(binary, path, timeout=60):
+    """Output of one input replayed by a replay-<target> binary, or None when
+    it timed out."""
     try:
         p = subprocess.run([binary, path], capture_output=True, timeout=timeout)
-        text = (p.stdout + p.stderr).decode("utf-8", "replace")
     except subprocess.TimeoutExpired:
+        return None
+    return (p.stdout + p.stderr).decode("utf-8", "replace")
+
+
+def replay(binary, path, timeout=60):
+    """(signatures, output) of one input replayed by a replay-<target> binary."""
+    text = replay_text(binary, path, timeout)
+    if text is None:
         return [("timeout", "-", "-")], "replay timed out"
     return signatures(text), text

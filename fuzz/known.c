@@ -12,13 +12,21 @@ typedef struct sig { char kind[WORD], req[WORD], who[WORD]; } sig;
 static sig known[MAX_KNOWN];
 static unsigned nknown;
 
-/* "[who: ]kind [req]: detail" -> sig; false for a line of another form */
+/* "[who: ]kind [req] (tier): detail" -> sig (the tier is not part of it;
+ * older output has none); false for a line of another form */
 static bool parse_finding(const char *line, sig *s)
 {
     const char *open = strstr(line, " [");
-    const char *close = open ? strstr(open, "]: ") : NULL;
+    const char *close = open ? strchr(open, ']') : NULL;
     if (!open || !close)
         return false;
+    if (!strncmp(close, "] (", 3)) {
+        const char *end = strstr(close, "): ");
+        if (!end || memchr(close + 3, ' ', (size_t)(end - close - 3)))
+            return false;
+    } else if (strncmp(close, "]: ", 3)) {
+        return false;
+    }
     const char *kind = line;
     const char *colon = memchr(line, ':', (size_t)(open - line));
     strcpy(s->who, "-");

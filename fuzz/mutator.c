@@ -84,12 +84,88 @@ static vc_scn_op random_op(rng *r, const vc_scenario *s)
     return o;
 }
 
+/* Where the driver stands before op at: split, heads published so far;
+ * packed, the next slot to make available and its wrap counter. */
+static void driver_at(const vc_scenario *s, uint32_t at, uint16_t *pos, bool *wrap)
+{
+    uint32_t p = 0;
+    bool w = true;
+    for (uint32_t i = 0; i < at && i < s->nops; i++) {
+        const vc_scn_op *o = &s->ops[i];
+        if (o->op == VC_SCN_RESET) {
+            p = 0;
+            w = true;
+        } else if (o->op == VC_SCN_WRAP) {
+            w = !w;
+        } else if (o->op == VC_SCN_AVAIL) {
+            p += (s->features & VC_SCN_F_PACKED) ? o->a16 % s->qsize + 1u : 1u;
+            for (; (s->features & VC_SCN_F_PACKED) && p >= s->qsize; p -= s->qsize)
+                w = !w;
+        }
+    }
+    *pos = (uint16_t)(p % s->qsize);
+    *wrap = w;
+}
+
+/* A run of well-formed chains of n descriptors each, from where the driver
+ * stands, kicked every `every` chains: long enough to wrap a small ring, so
+ * used positions and notification events get to laps and wrap counters. */
+static bool chain_run(vc_scenario *s, rng *r, uint32_t at)
+{
+    uint16_t pos;
+    bool wrap, packed = s->features & VC_SCN_F_PACKED;
+    driver_at(s, at, &pos, &wrap);
+    uint32_t n = 1 + rnd(r, 3), chains = 1 + rnd(r, 2u * s->qsize / n + 2), every = 1 + rnd(r, 4);
+    if (n > s->qsize)
+        n = 1;
+    if (chains > 10)
+        chains = 10; /* wraps a ring of 8 (the seeds'); longer runs slow every execution */
+    uint8_t write = rnd(r, 4) ? VC_DESC_F_WRITE : 0;
+    for (uint32_t k = 0; k < chains; k++) {
+        /* split: heads spread so a batch's chains do not share descriptors */
+        uint16_t first = packed ? pos : (uint16_t)((k * n) % s->qsize);
+        vc_scn_op fill = { VC_SCN_FILL, (uint8_t)(0x80 | write), first, n | 16u << 16,
+                           VC_SCN_DATA_A + 64ull * k * n };
+        vc_scn_op avail = { VC_SCN_AVAIL, 0, (uint16_t)(packed ? n - 1 : first), 0, 0 };
+        if (!insert(s, at++, fill) || !insert(s, at++, avail))
+            return false;
+        if (((k + 1) % every == 0 || k + 1 == chains) && !insert(s, at++, (vc_scn_op){ .op = VC_SCN_KICK }))
+            return false;
+        pos = (uint16_t)((pos + n) % s->qsize);
+    }
+    return true;
+}
+
+/* The driver's notification suppression: flags, used_event, the packed
+ * event structure, or an event a few entries ahead (scenario.h, EVENT). */
+static bool event_op(vc_scenario *s, rng *r, uint32_t at)
+{
+    static const uint16_t flags[] = { 0, 1, VC_PACKED_EVENT_F_DESC, 3 };
+    vc_scn_op o = { .op = VC_SCN_EVENT, .a8 = (uint8_t)rnd(r, 5) };
+    switch (o.a8) {
+    case 0: o.a16 = (uint16_t)rnd(r, 2); break;
+    case 3: o.a16 = flags[rnd(r, 4)]; break;
+    case 4: o.a16 = (uint16_t)rnd(r, 4); break;
+    default: o.a16 = (uint16_t)(rnd(r, s->qsize) | (rnd(r, 2) ? 0x8000 : 0)); break;
+    }
+    if (rnd(r, 2))
+        s->features |= VC_SCN_F_EVENT_IDX;
+    return insert(s, at, o);
+}
+
 /* One structural change; returns false when it did not apply. */
 static bool mutate_once(vc_scenario *s, rng *r)
 {
     uint32_t pos = s->nops ? rnd(r, s->nops + 1) : 0;
     int k;
-    switch (rnd(r, 16)) {
+    switch (rnd(r, 19)) {
+    case 16:
+        return event_op(s, r, pos);
+    case 17:
+        return chain_run(s, r, pos);
+    case 18: /* how many chains the backend takes before using them */
+        s->reserved[9] = (uint8_t)((s->reserved[9] & 0xf0) | rnd(r, 16));
+        return true;
     case 0: /* insert a plausible operation */
         return insert(s, pos, random_op(r, s));
     case 1: /* delete one */

@@ -43,7 +43,7 @@ target=${1:-}
 # the tree's targets, and backends added with vc_add_backend_target (README)
 targets=$( (ls fuzz/target_*.c | sed 's|fuzz/target_||; s|\.c$||'
             grep -ho 'vc_add_backend_target([A-Za-z0-9_]*' fuzz/CMakeLists.txt | sed 's|.*(||'
-            [ "$engine" = vhost ] && echo vhost) | sort -u)
+            [ "$engine" != vhost ] || echo vhost) | sort -u)
 if [ -z "$target" ] || ! printf '%s\n' "$targets" | grep -qx "$target"; then
   echo "fuzz/run.sh: unknown target '${target}'; have: $(echo $targets)" >&2
   exit 2

@@ -12,7 +12,9 @@
  *   [4]     used-length policy: 0 all writable bytes, 1 none, 2 half, 3 one more
  *   [5]     model targets: which of the model's queues (modulo their count)
  *   [6..13] model targets: device feature bits to accept (LE, masked by offer)
- *   [14..15] reserved (kept, ignored)
+ *   [14]    ring-layer targets: bits 0-3, chains the backend takes before it
+ *           uses them (0 or 1: one at a time; a hint, fuzz/adapter.h)
+ *   [15]    reserved (kept, ignored)
  *
  * Guest memory (fixed map, so scenarios are position-independent):
  *   rings    0x00010000 .. +256 KiB  descriptor table, driver and device areas
@@ -36,8 +38,9 @@
  *   KICK   the device serves the queue
  *   RESET  queue reset: device and driver state back to the start
  *   WRAP   packed: flip the driver's wrap counter (confusion on purpose)
- *   EVENT  [1] which (0 avail flags / 1 used_event / 2 packed driver event)
- *          [2..3] value
+ *   EVENT  [1] which, modulo 5: 0 avail flags / 1 used_event / 2 packed
+ *          driver event off_wrap / 3 packed driver event flags / 4 an event
+ *          value entries ahead of the driver (scn_play.c)  [2..3] value
  *   MEM    [1] len (1..8)  [4..7] gpa  [8..15] bytes: raw guest write
  *   FILL   [1] flags: bits 1-2 WRITE/INDIRECT, bits 3-5 length shift,
  *          bit 6 same address for all, bit 7 main table  [2..3] first index
@@ -111,6 +114,8 @@ const char *vc_scn_op_name(unsigned op);
 uint64_t vc_scn_ring_features(const vc_scenario *s);
 /* Model targets: the queue selector and device feature bits (header 5..13). */
 static inline unsigned vc_scn_model_queue(const vc_scenario *s) { return s->reserved[0]; }
+/* Chains the backend should take before using them (header byte 14). */
+static inline unsigned vc_scn_batch(const vc_scenario *s) { return s->reserved[9] & 15u; }
 static inline uint64_t vc_scn_model_features(const vc_scenario *s)
 {
     uint64_t v = 0;

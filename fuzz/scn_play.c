@@ -162,9 +162,29 @@ static void packed_avail(vc_scn_play *p, unsigned n)
     vc_gmem_st16_release(p->mem, fl, avail_flags(flags, first_wrap));
 }
 
+/* which 4 names an event relative to where the driver stands, as drivers
+ * do (the next used entry, or a few further): split, used_event at the
+ * available index plus value (the entry of the value-th chain made available
+ * from now, when every earlier one has come back); packed, the slot value
+ * places past the next one to make available, on its lap, with flags DESC. */
+static void op_event_relative(vc_scn_play *p, uint16_t ahead)
+{
+    if (!p->packed) {
+        vc_gmem_st16(p->mem, p->driver + vc_split_used_event_off(p->size),
+                     (uint16_t)(p->avail_idx + ahead));
+        return;
+    }
+    uint32_t at = p->pos + ahead % (2u * p->size);
+    bool wrap = p->wrap;
+    for (; at >= p->size; at -= p->size)
+        wrap = !wrap;
+    vc_gmem_st16(p->mem, p->driver + VC_PACKED_EVENT_OFF_WRAP, (uint16_t)(at | (uint32_t)wrap << 15));
+    vc_gmem_st16(p->mem, p->driver + VC_PACKED_EVENT_FLAGS, VC_PACKED_EVENT_F_DESC);
+}
+
 static void op_event(vc_scn_play *p, const vc_scn_op *o)
 {
-    switch (o->a8 % 3) {
+    switch (o->a8 % 5) {
     case 0:
         vc_gmem_st16(p->mem, p->driver + VC_SPLIT_AVAIL_FLAGS, o->a16);
         break;
@@ -172,9 +192,16 @@ static void op_event(vc_scn_play *p, const vc_scn_op *o)
         if (!p->packed)
             vc_gmem_st16(p->mem, p->driver + vc_split_used_event_off(p->size), o->a16);
         break;
-    default:
+    case 2:
         if (p->packed)
             vc_gmem_st16(p->mem, p->driver + VC_PACKED_EVENT_OFF_WRAP, o->a16);
+        break;
+    case 3:
+        if (p->packed)
+            vc_gmem_st16(p->mem, p->driver + VC_PACKED_EVENT_FLAGS, o->a16);
+        break;
+    default:
+        op_event_relative(p, o->a16);
         break;
     }
 }

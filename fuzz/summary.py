@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Groups a fuzz run's reproducers by finding signature (fuzz/findings.py):
 each is replayed with the plain build's replay-TARGET; one line per
-signature with its count, whether fuzz/known/TARGET.txt lists it, and the
-smallest reproducer (the one to minimise and read first).
+signature with its count, whether fuzz/known/TARGET.txt lists it, its tier
+(device, memory, liveness, should, tolerated, reference: most serious first)
+and the smallest reproducer (the one to minimise and read first).
 usage: summary.py [-b BUILD] TARGET FILE_OR_DIR..."""
 import argparse
 import os
@@ -33,17 +34,22 @@ def main(argv):
     if not os.access(replay, os.X_OK):
         ap.error(f"{replay} is not built")
     known = findings.load_known(os.path.join(findings.ROOT, "fuzz", "known", f"{a.target}.txt"))
-    groups, clean = {}, []
+    groups, tiers, clean = {}, {}, []
     for path in reproducers(a.paths):
-        sigs, _ = findings.replay(replay, path)
-        if not sigs:
+        text = findings.replay_text(replay, path)
+        found = findings.classified(text) if text is not None else [(("timeout", "-", "-"), "liveness")]
+        if not found:
             clean.append(path)  # found under sanitizers or by chance: replays clean in the plain build
             continue
-        groups.setdefault(sigs[0], []).append(path)
-    for sig, files in sorted(groups.items(), key=lambda kv: -len(kv[1])):
+        sig, tier = found[0]
+        groups.setdefault(sig, []).append(path)
+        tiers[sig] = tier
+    # most serious tier first, then the most frequent
+    order = {t: i for i, t in enumerate(findings.TIERS)}
+    for sig, files in sorted(groups.items(), key=lambda kv: (order.get(tiers[kv[0]], 99), -len(kv[1]))):
         smallest = min(files, key=os.path.getsize)
         tag = "known" if findings.is_known(sig, known) else "NEW"
-        print(f"{len(files):5} {tag:5} {findings.show(sig)}  e.g. {smallest}")
+        print(f"{len(files):5} {tag:5} {tiers[sig]:9} {findings.show(sig)}  e.g. {smallest}")
     if clean:
         print(f"{len(clean):5} clean  replay without a finding in the plain build (sanitizer-only?): "
               f"e.g. {min(clean, key=os.path.getsize)}")

@@ -40,6 +40,8 @@ void vc_usedchk_start(vc_usedchk *u, const vc_gmem *mem, uint16_t size, bool pac
     u->lost = false;
     u->seen = u->pos = 0;
     u->wrap = true;
+    u->nwrote = u->nread = 0;
+    u->slots_lost = false;
 }
 
 bool vc_usedchk_took(vc_usedchk *u, uint16_t id, uint64_t writable, uint16_t slots)
@@ -106,6 +108,48 @@ static void entry(vc_usedchk *u, uint32_t id, uint32_t len)
     u->ninflight--;
 }
 
+static void note_slot(vc_usedchk *u, uint16_t *list, unsigned *n, uint16_t slot)
+{
+    if (*n && list[*n - 1] == slot)
+        return;
+    if (*n < VC_USEDCHK_SLOTS)
+        list[(*n)++] = slot;
+    else
+        u->slots_lost = true;
+}
+
+void vc_usedchk_device_wrote(vc_usedchk *u, uint64_t gpa, uint64_t len)
+{
+    uint64_t base = u->packed ? u->desc : u->device + 4, unit = u->packed ? 16 : 8;
+    uint64_t end = base + unit * u->size;
+    if (gpa + len < gpa || gpa < base || gpa + len > end) {
+        /* only partly over the used area: a buffer of the driver's making */
+        if (gpa < end && gpa + len > base)
+            u->slots_lost = true;
+        return;
+    }
+    for (uint64_t s = (gpa - base) / unit; s <= (gpa + len - 1 - base) / unit; s++)
+        note_slot(u, u->wrote, &u->nwrote, (uint16_t)s);
+}
+
+void vc_usedchk_slots(vc_usedchk *u)
+{
+    uint16_t next = u->packed ? u->pos : (uint16_t)(u->seen % u->size);
+    for (unsigned i = 0; i < u->nwrote && !u->lost && !u->slots_lost; i++) {
+        bool ok = u->wrote[i] == next;
+        for (unsigned k = 0; k < u->nread && !ok; k++)
+            ok = u->wrote[i] == u->read[k];
+        if (!ok) {
+            finding(u, "used-wrong-slot", REQ_DEV_IMPLIED_USED_SLOT,
+                    "the device wrote used ring slot %u; the driver reads used entries from slot %u on",
+                    u->wrote[i], next);
+            break;
+        }
+    }
+    u->nwrote = u->nread = 0;
+    u->slots_lost = false;
+}
+
 static void poll_split(vc_usedchk *u)
 {
     uint16_t idx;
@@ -122,6 +166,7 @@ static void poll_split(vc_usedchk *u)
         uint32_t id, len;
         vc_gmem_ld32(u->mem, e, &id);
         vc_gmem_ld32(u->mem, e + 4, &len);
+        note_slot(u, u->read, &u->nread, (uint16_t)(u->seen % u->size));
         entry(u, id, len);
     }
 }
@@ -141,6 +186,7 @@ static void poll_packed(vc_usedchk *u)
         vc_gmem_ld16(u->mem, d + VC_PACKED_DESC_ID, &id);
         vc_gmem_ld32(u->mem, d + VC_PACKED_DESC_LEN, &len);
         uint16_t slots = id < u->size && u->count[id] ? u->slots[id] : 1;
+        note_slot(u, u->read, &u->nread, u->pos);
         entry(u, id, len);
         u->pos = (uint16_t)(u->pos + slots);
         if (u->pos >= u->size) {

@@ -13,6 +13,8 @@
 
 #include "vc/gmem.h"
 
+#define VC_USEDCHK_SLOTS 64
+
 typedef struct vc_usedchk {
     const vc_gmem *mem;
     uint16_t size;
@@ -28,6 +30,11 @@ typedef struct vc_usedchk {
     uint64_t *wr;       /* per id: writable bytes */
     uint16_t *slots;    /* per id: packed ring slots */
     uint16_t *count;    /* per id: times taken and not yet used */
+    /* slot oracle, per kick: used-area slots the device wrote, and the slots
+     * the driver read used entries from (overflow: not judged this time) */
+    uint16_t wrote[VC_USEDCHK_SLOTS], read[VC_USEDCHK_SLOTS];
+    unsigned nwrote, nread;
+    bool slots_lost;
     /* a used entry that breaks a rule: kind (stable name), requirement, text */
     void (*finding)(void *ctx, const char *kind, const char *req, const char *detail);
     void (*used)(void *ctx, uint16_t id, uint32_t len); /* every entry read (may be NULL) */
@@ -51,5 +58,17 @@ void vc_usedchk_driver_wrote(vc_usedchk *u, uint64_t gpa, uint64_t len);
 void vc_usedchk_writable(vc_usedchk *u, uint64_t gpa, uint64_t len);
 /* Reads what the device published since the last call. */
 void vc_usedchk_poll(vc_usedchk *u);
+/* The device wrote [gpa, gpa+len): into a used ring entry (split) or a
+ * descriptor ring slot (packed), the slot is noted for vc_usedchk_slots. */
+static inline bool vc_usedchk_in_used_area(const vc_usedchk *u, uint64_t gpa)
+{
+    return u->packed ? gpa - u->desc < 16ull * u->size : gpa - (u->device + 4) < 8ull * u->size;
+}
+void vc_usedchk_device_wrote(vc_usedchk *u, uint64_t gpa, uint64_t len);
+/* After a poll: every slot the device wrote since the last call must be one
+ * the driver read a used entry from, or the next one it will read (written,
+ * not yet published); anything else is a used entry where the driver does
+ * not look. Then starts a new round. */
+void vc_usedchk_slots(vc_usedchk *u);
 
 #endif

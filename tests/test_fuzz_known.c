@@ -27,6 +27,11 @@ VC_TEST(known_findings_are_matched_by_kind_requirement_and_who)
     VC_CHECK(!vc_known_all("rng: used-length-too-large [dev.vq_used.2]: chain 0\n"));
     VC_CHECK(!vc_known_all("wrong-refusal-code [drv.vq_indirect.2]: x\n"));
     VC_CHECK(!vc_known_all("wrong-refusal-code [drv.packed_indirect.2]: x\nread-unavailable-descriptor [-]: y\n"));
+    /* the executor's lines carry a tier, which is not part of the signature */
+    VC_CHECK(vc_known_all("wrong-refusal-code [drv.packed_indirect.2] (reference): refused with X\n"));
+    VC_CHECK(vc_known_all("ref: used-length-too-large [dev.vq_used.2] (device): chain 0\n"));
+    VC_CHECK(!vc_known_all("rng: used-length-too-large [dev.vq_used.2] (device): chain 0\n"));
+    VC_CHECK(!vc_known_all("wrong-refusal-code [drv.packed_indirect.2] (two words): x\n"));
     VC_CHECK(!vc_known_all("not a finding line\n"));
     VC_CHECK(!vc_known_all(""));
 }

@@ -139,13 +139,15 @@ vc_err vc_packed_dev_push(vc_vq_dev *q, const vc_chain *c, uint32_t written)
     vc_gmem_st32(q->mem, d + VC_PACKED_DESC_LEN, written);
     uint16_t flags = q->used_wrap ? (VC_DESC_F_AVAIL | VC_DESC_F_USED) : 0;
     vc_gmem_st16_release(q->mem, d + VC_PACKED_DESC_FLAGS, flags); /* flags last */
-    uint32_t next = (uint32_t)q->used_pos + (c->ndesc ? c->ndesc : 1);
+    /* one used descriptor per list, the list's other slots skipped */
+    uint16_t step = c->ndesc && !VC_MUTANT_IS(PACKED_USED_STEP) ? c->ndesc : 1;
+    uint32_t next = (uint32_t)q->used_pos + step;
     if (next >= q->size) {
         next -= q->size;
         q->used_wrap = !q->used_wrap;
     }
     q->used_pos = (uint16_t)next;
-    q->signalled_used = (uint16_t)(q->signalled_used + (c->ndesc ? c->ndesc : 1));
+    q->signalled_used = (uint16_t)(q->signalled_used + step);
     q->inflight[c->id]--;
     q->ninflight--;
     return VC_OK;
@@ -169,7 +171,8 @@ bool vc_packed_dev_should_notify(vc_vq_dev *q)
         if (q->event_idx) {
             uint16_t now = q->used_pos, old = (uint16_t)(now - added);
             uint16_t event = off_wrap & 0x7fff;
-            if (!!(off_wrap >> 15) != q->used_wrap)
+            bool wrap = VC_MUTANT_IS(PACKED_EVENT_WRAP) ? q->avail_wrap : q->used_wrap;
+            if (!!(off_wrap >> 15) != wrap)
                 event = (uint16_t)(event - q->size);
             return vc_need_event(event, now, old);
         }

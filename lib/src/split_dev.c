@@ -150,15 +150,18 @@ vc_err vc_split_dev_push(vc_vq_dev *q, const vc_chain *c, uint32_t written)
 
 bool vc_split_dev_should_notify(vc_vq_dev *q)
 {
+    /* signalled_used starts at 0 with the used index: the first decision
+     * needs no special case (notifying regardless would break .6) */
     uint16_t old = q->signalled_used, now = q->used_idx;
-    bool first = !q->signalled_valid;
     q->signalled_used = now;
     q->signalled_valid = true;
     __atomic_thread_fence(__ATOMIC_SEQ_CST); /* used idx visible before reading suppression */
     if (q->event_idx) {
         uint16_t used_event;
         vc_gmem_ld16(q->mem, q->driver + vc_split_used_event_off(q->size), &used_event);
-        return (first && now != old) || vc_need_event(used_event, now, old);
+        if (VC_MUTANT_IS(USED_EVENT_OFF1)) /* the classic slip: event in (old, now] */
+            return (uint16_t)(now - used_event) < (uint16_t)(now - old);
+        return vc_need_event(used_event, now, old);
     }
     uint16_t flags;
     vc_gmem_ld16(q->mem, q->driver + VC_SPLIT_AVAIL_FLAGS, &flags);

@@ -27,6 +27,17 @@ class Signatures(unittest.TestCase):
             ("used-length-too-large", "dev.vq_used.2", "rng"),
             ("heap-buffer-overflow", "AddressSanitizer", "split_dev.c:88")])
 
+    def test_tiers(self):
+        text = ("missed-notification [dev.vq_used_supp.5] (device): no notification\n"
+                "refdev: unneeded-notification [dev.vq_used_supp.6] (should): a notification\n"
+                "accepted-forbidden-chain [drv.vq_avail.1] (tolerated): took chain 0\n"
+                "hang [-] (liveness): more than 4096 accesses\n"
+                "used-wrong-slot [dev.implied.used_slot]: a line of older output\n"
+                "SUMMARY: AddressSanitizer: stack-buffer-overflow /w/fuzz/x.c:9 in f\n")
+        self.assertEqual([t for _, t in findings.classified(text)],
+                         ["device", "should", "tolerated", "liveness", "device", "memory"])
+        self.assertEqual(findings.signatures(text)[1], ("unneeded-notification", "dev.vq_used_supp.6", "refdev"))
+
     def test_known_files(self):
         with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as fh:
             fh.write("# comment\nwrong-refusal-code drv.packed_indirect.2\nx dev.vq_used.2 ref\n")

@@ -26,7 +26,10 @@
     X(10, WRITE_BEFORE_READ, "readable descriptor after writable accepted")    \
     X(11, PACKED_WRAP, "packed avail wrap counter not toggled on ring wrap")   \
     X(12, USED_LEN, "used length not bounded by the writable space")           \
-    X(13, LONG_CHAIN, "chain limit check off by one (segment array overflow)")
+    X(13, LONG_CHAIN, "chain limit check off by one (segment array overflow)") \
+    X(14, USED_EVENT_OFF1, "split used_event test off by one (new - event < new - old)") \
+    X(15, PACKED_EVENT_WRAP, "packed event offset compared against the avail wrap counter") \
+    X(16, PACKED_USED_STEP, "packed used position advanced one slot per buffer, not per list")
 
 enum {
 #define VC_MUT_ENUM(n, name, text) VC_MUT_##name = n,
