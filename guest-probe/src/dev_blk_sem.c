@@ -332,7 +332,9 @@ typedef struct planted_ctx {
     unsigned seen, other;
 } planted_ctx;
 
-static const char *const PLANTED[] = {"BLK_BEYOND_CAPACITY", "BLK_GET_ID_LEN", "BLK_FLUSH_SECTOR", "BLK_DWZ_TOO_MANY"};
+/* the judge's codes for them (refdev/src/drvrules_blk.c names the range ones) */
+static const char *const PLANTED[] = {"BLK_BEYOND_CAPACITY", "BLK_GET_ID_LEN",   "BLK_FLUSH_SECTOR",
+                                      "BLK_DWZ_TOO_MANY",    "BLK_RANGE_BEYOND_CAPACITY", "BLK_DISCARD_UNMAP"};
 
 static void planted_one(void *ctx, const char *code, const char *req, int queue, const char *detail)
 {
