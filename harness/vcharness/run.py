@@ -5,13 +5,14 @@ so one bad device cannot hide the others. Every cell's verdict is appended
 to cells.jsonl the moment it is known."""
 import os
 import re
+import signal
 import subprocess
 import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from . import matrix, outcap, parse, plan, procs, qmp, report_safe, vhost
+from . import matrix, outcap, parse, plan, procs, pvh, qmp, report_safe, ringdrain, vhost
 
 MAX_OUTPUT = parse.MAX_TOTAL
 CONSOLE_MARK = b"vconform-console-ok"  # guest-probe/src/kdrv.h
@@ -25,12 +26,13 @@ def _read(path, limit=MAX_OUTPUT):
         return b""
 
 
-def run_vm(qemu, parts, guest, workdir, timeout, probe_timeout_ms, group):
+def run_vm(qemu, parts, guest, workdir, timeout, probe_timeout_ms, group, ring=False):
     """Boots one VM for parts, (config, device types) sharing a machine type
     and profile; returns (vm outcome dict, parsed probe output). workdir
     exists and belongs to this run; group: the runner's procs.Procs.
     guest["image"]: a user's disk image (--guest-image) boots instead of
-    the probe, and runs until it powers off or timeout passes."""
+    the probe, and runs until it powers off or timeout passes. ring: the
+    results come through QEMU's ring buffer (ringdrain.py), not a file."""
     names = ["console.log", "probe.jsonl", "qemu.stderr", "qemu.cmdline", "qmp.log"] + \
         [n for n in os.listdir(workdir) if re.match(r"^vhost\d+\.(jsonl|stderr)$", n)]
     for name in names:
@@ -42,22 +44,26 @@ def run_vm(qemu, parts, guest, workdir, timeout, probe_timeout_ms, group):
     initrd = guest["initrd"] if config.profile == "probe" else guest["initrd_kdrv"]
     # unix socket paths must stay short: backends' sockets live in /tmp
     with tempfile.TemporaryDirectory(prefix="vconform-") as sockdir:
-        return _boot(qemu, parts, guest, workdir, timeout, probe_timeout_ms, initrd, sockdir, group)
+        return _boot(qemu, parts, guest, workdir, timeout, probe_timeout_ms, initrd, sockdir, group, ring)
 
 
-def _boot(qemu, parts, guest, workdir, timeout, probe_timeout_ms, initrd, sockdir, group):
+def _boot(qemu, parts, guest, workdir, timeout, probe_timeout_ms, initrd, sockdir, group, ring=False):
     config = parts[0][0]
     if guest.get("image"):
         cmd = matrix.image_command(qemu, config, parts, guest["image"], workdir, sockdir=sockdir)
     else:
-        cmd = matrix.vm_command(qemu, config, None, guest["kernel"], initrd, guest["disk"],
-                                workdir, probe_timeout_ms, sockdir=sockdir, bios=guest.get("bios"), parts=parts)
+        # the PVH ELF where the machine type starts it (pvh.py): no setup code, no decompressor
+        kernel = guest["kernel_pvh"] if guest.get("kernel_pvh") and pvh.machine_ok(config.machine) else guest["kernel"]
+        cmd = matrix.vm_command(qemu, config, None, kernel, initrd, guest["disk"],
+                                workdir, probe_timeout_ms, sockdir=sockdir, bios=guest.get("bios"), parts=parts,
+                                ring=ring)
     with _new(os.path.join(workdir, "qemu.cmdline"), "w") as fh:
         fh.write(" ".join(cmd) + "\n")
     t0 = time.monotonic()
     backends = matrix.vhost_backends(parts, guest.get("vhostdev", ""), guest["disk"], workdir, sockdir)
     procs, ended = [], {}
     changer = None  # answers the probe's configuration-change notes (qmp.py)
+    drain, drained = None, None  # the results ring's copier (ringdrain.py) and its file
 
     def early(status, why):
         return {"status": status, "stderr": why, "seconds": 0, "rc": None, "panic": False,
@@ -70,7 +76,13 @@ def _boot(qemu, parts, guest, workdir, timeout, probe_timeout_ms, initrd, sockdi
                 if not_ready:  # no QEMU without its back-ends
                     ended = vhost.stop(group, procs, grace=0)
                     return early("backend-error", not_ready)
+                if ring:  # the file the drain fills, before QEMU can write into its ring
+                    drained = _new(os.path.join(workdir, "probe.jsonl"), "wb")
                 p = group.spawn(cmd, stdout=err, stderr=err)
+                if ring:
+                    drain = ringdrain.Drain(ringdrain.sock_path(sockdir), drained, lambda: _kill(p),
+                                            lambda: p.poll() is None)
+                    drain.start()
             except InterruptedError:
                 return early("interrupted", "")
             except OSError as e:
@@ -84,6 +96,8 @@ def _boot(qemu, parts, guest, workdir, timeout, probe_timeout_ms, initrd, sockdi
                                          watchdogs=not guest.get("image"))
             finally:
                 group.end(p)  # the whole process group, whatever happened
+                if drain:
+                    drain.stop()
                 if changer:  # what the probe asked the monitor for, and how it went
                     changer.stop()
                     with _new(os.path.join(workdir, "qmp.log"), "w") as fh:
@@ -91,6 +105,8 @@ def _boot(qemu, parts, guest, workdir, timeout, probe_timeout_ms, initrd, sockdi
     finally:
         if procs and not ended:
             ended = vhost.stop(group, procs)
+        if drained:
+            drained.close()
     secs = time.monotonic() - t0
     stderr = _read(os.path.join(workdir, "qemu.stderr"), 64 << 10).decode("utf-8", "replace")
     console = _read(os.path.join(workdir, "console.log")).decode("utf-8", "replace")
@@ -103,9 +119,22 @@ def _boot(qemu, parts, guest, workdir, timeout, probe_timeout_ms, initrd, sockdi
           "panic": "Kernel panic" in console, "workdir": workdir, "backends": ended}
     if hang:
         vm["hang"] = hang
+    if ring:
+        vm["channel"] = "ring"
+        if drain and drain.error:
+            vm["drain_error"] = drain.error
     if cut:
         vm["cut"] = cut
     return vm, out
+
+
+def _kill(p):
+    """Ends p's process group at once (from the drain's thread: the main
+    thread reaps it)."""
+    try:
+        os.killpg(p.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 def _new(path, mode):
@@ -227,7 +256,7 @@ class Runner:
         with self.lock:
             self.vms.append({"config": vp.name, "configs": [cfg.name for cfg, _ in vp.parts],
                              "devices": [c.device for c in vp.cells], **{k: vm.get(k) for k in (
-                                 "status", "rc", "seconds", "panic", "workdir", "hang", "cut", "backends")},
+                                 "status", "rc", "seconds", "panic", "workdir", "hang", "cut", "backends", "channel")},
                              "stderr": vm["stderr"][-2000:]})
 
     def _workdir(self, vp):
@@ -241,9 +270,17 @@ class Runner:
         parts = [(cfg, [c.device for c in cs]) for cfg, cs in vp.parts]
         workdir = self._workdir(vp)
         attempt = 0
+        # the ring channel where QEMU has it, but not for a VM known to hang or crash
+        ring = bool(self.guest.get("ring")) and not vp.alone and not self.guest.get("image")
         while True:
             vm, out = run_vm(self.qemu, parts, self.guest, workdir, self.timeout, self.probe_timeout_ms,
-                             self.procs)
+                             self.procs, ring)
+            if ring and not self.interrupted and (vm.get("drain_error") or vm["status"] == "crash" or
+                                                  (vm["status"] == "ok" and out.end is None)):
+                # a crash, a broken drain or a cut-short result: again through
+                # the file channel, which keeps every byte up to the end
+                ring = False
+                continue
             flaky = vm["status"] in ("timeout", "crash") or (vm["status"] == "ok" and out.end is None)
             c0 = vp.cells[0]
             known_hang = len(vp.cells) == 1 and vm["status"] == "timeout" and \
