@@ -173,10 +173,10 @@ def _write_initramfs(probe, dest, libs, extra_files):
 
 def pattern_disk(path, sectors=2048):
     """Raw disk image carrying the probe's known pattern (PROTOCOL.md)."""
+    ramp = bytes(range(256)) * 3  # byte i of sector s is (s + i) & 0xFF: a slice of the ramp
     with open(path, "wb") as fh:
-        for s in range(sectors):
-            fh.write(b"vconform" + s.to_bytes(8, "little") +
-                     bytes((s + i) & 0xFF for i in range(16, 512)))
+        fh.write(b"".join(b"vconform" + s.to_bytes(8, "little") + ramp[(s + 16) % 256:(s + 16) % 256 + 496]
+                          for s in range(sectors)))
     return path
 
 

@@ -114,10 +114,10 @@ class Ring(unittest.TestCase):
                 self.returncode, self.stdout = 0, out
 
         def run(cmd, **kw):
-            return P(b"Available chardev backend types:\n  ringbuf\n  file\n" if "-chardev" in cmd
-                     else b"usage\n-action reboot=reset|shutdown\n")
-        self.assertTrue(ringdrain.usable("q", run))
-        self.assertFalse(ringdrain.usable("q", lambda cmd, **kw: P(b"file\n")))
+            return P(b"Available chardev backend types:\n  ringbuf\n  file\n")
+        self.assertTrue(ringdrain.usable("q", "7.2.22 (Debian)", run))
+        self.assertFalse(ringdrain.usable("q", "5.2.0", run))  # no -action before 6.0
+        self.assertFalse(ringdrain.usable("q", "7.2.0", lambda cmd, **kw: P(b"file\n")))
 
 
 def elf_with_pvh_note(pvh_note=True):
