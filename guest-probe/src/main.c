@@ -40,6 +40,7 @@ static void usage(FILE *o)
           "  --quiet-ms N       how long an interrupt that must not come is waited for after\n"
           "                     the register read that orders the device's work (default 0)\n"
           "  --no-irq           leave out the interrupt and lifecycle checks\n"
+          "  --no-semantics     leave out the net and blk semantics checks (some break driver rules)\n"
           "  --irq-modules DIR  load uio and uio_pci_generic from DIR to count INTx\n"
           "  --config-change    a runner answers note records with configuration changes\n"
           "                     (blk capacity, net link; PROTOCOL.md)\n"
@@ -173,8 +174,10 @@ int main(int argc, char **argv)
                                      .replay_quiet_ms = 10}};
     c.opt.quiet_ms = 0; /* the register read before it orders QEMU (irq.h) */
     c.opt.irq = true;
+    c.opt.semantics = true;
     const char *irq_modules = NULL;
     enum { O_QUIETMS = 512, O_NOIRQ, O_IRQMOD, O_CFGCHG };
+    enum { O_NOSEM = 600 };
     const char *scenarios = NULL;
     vp_scnlist scn = {0};
     const char *json = NULL, *sim = NULL, *kdrv = NULL;
@@ -187,7 +190,7 @@ int main(int argc, char **argv)
            O_SCNSKIP, O_SCNCOUNT, O_QUIET_MS, O_STRICT, O_OMIT };
     static const struct option lo[] = {
         {"quiet-ms", 1, 0, O_QUIETMS}, {"no-irq", 0, 0, O_NOIRQ}, {"irq-modules", 1, 0, O_IRQMOD},
-        {"config-change", 0, 0, O_CFGCHG},
+        {"config-change", 0, 0, O_CFGCHG}, {"no-semantics", 0, 0, O_NOSEM},
         {"json", 1, 0, O_JSON}, {"quiet", 0, 0, O_QUIET}, {"verbose", 0, 0, O_VERBOSE},
         {"list", 0, 0, O_LIST}, {"device", 1, 0, O_DEVICE}, {"timeout-ms", 1, 0, O_TIMEOUT},
         {"no-legacy", 0, 0, O_NOLEG}, {"no-modern", 0, 0, O_NOMOD}, {"blk-pattern", 0, 0, O_PATTERN},
@@ -211,6 +214,7 @@ int main(int argc, char **argv)
             }
             break;
         case O_NOIRQ: c.opt.irq = false; break;
+        case O_NOSEM: c.opt.semantics = false; break;
         case O_IRQMOD: irq_modules = optarg; break;
         case O_CFGCHG: c.opt.config_change = true; break;
         case O_JSON: json = optarg; break;

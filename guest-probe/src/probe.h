@@ -58,6 +58,7 @@ typedef struct vp_opts {
     unsigned timeout_ms;    /* per wait on the device */
     unsigned quiet_ms;      /* per wait for an interrupt that must not come */
     bool irq;               /* run the interrupt and lifecycle checks */
+    bool semantics;         /* run the net and blk semantics checks (dev_*_sem.c) */
     bool config_change;     /* a runner answers note records with configuration changes */
     bool legacy, modern;    /* driver personalities to run */
     bool blk_pattern;       /* the runner's disk carries the known pattern */
