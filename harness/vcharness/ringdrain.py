@@ -90,7 +90,7 @@ class Drain(threading.Thread):
                     return
                 nap = POLL_BUSY if data else min(2 * nap, POLL_IDLE)
                 self.stopping.wait(nap)
-        except (OSError, ValueError, KeyError, TypeError, binascii.Error) as e:
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError, binascii.Error) as e:
             # QEMU closing the monitor as it exits (a refusal, a crash) is
             # QEMU's outcome, not the drain's
             end = time.monotonic() + 1.0

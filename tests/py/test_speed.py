@@ -98,6 +98,11 @@ class Ring(unittest.TestCase):
         self.assertFalse(dr.finished)
         self.assertNotIn("quit", srv.seen)
 
+    def test_a_reply_that_is_no_object_kills_the_vm(self):
+        data, dr, srv, killed = self.drain([b"x"], bad=b'[1, 2]\n')
+        self.assertTrue(killed)
+        self.assertIn("AttributeError", dr.error)
+
     def test_command_line(self):
         c = next(c for c in configs.load([configs.DEFAULT_FILE]) if c.name == "q35")
         ring = matrix.vm_command("qemu", c, c.devices, "K", "I", "D", "/w", sockdir="/s", ring=True)
