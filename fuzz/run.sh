@@ -4,10 +4,12 @@
 # findings). Engines: libFuzzer in fork mode (ASan+UBSan build), or AFL++
 # (one main and N-1 secondary instances, persistent mode through its
 # libFuzzer driver, the structure-aware custom mutator).
-# usage: fuzz/run.sh [-e libfuzzer|afl|vhost] [-j N] [-t SECONDS] [-o DIR] [-f FLAGS] TARGET
+# usage: fuzz/run.sh [-e libfuzzer|afl|vhost] [-j N] [-t SECONDS] [-o DIR] [-f FLAGS] [-d MODEL] TARGET
 #   -e vhost: black-box fuzzing of a vhost-user back-end process (TARGET:
 #       the back-end command, default vhost/backends/qemu-storage-daemon.sh,
 #       given the socket path; restarted after a crash), through libFuzzer
+#   -d MODEL (with -e vhost): differential mode, every scenario also played
+#       on the reference device's model (blk, net, rng, ...) and compared
 #   TARGET: chain, model_blk, model_net, ... (fuzz/target_<name>.c)
 #   -f: more libFuzzer options (default for chain: -use_counters=0, edges
 #       without hit counts; -f -use_counters=1 brings them back)
@@ -18,11 +20,12 @@
 # replay it with build/plain/fuzz/replay-<target> FILE.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-engine=libfuzzer jobs=$(nproc) secs=300 out= flags=
-while getopts "e:j:t:o:f:h" o; do
+engine=libfuzzer jobs=$(nproc) secs=300 out= flags= diff=
+while getopts "e:j:t:o:f:d:h" o; do
   case $o in
     e) engine=$OPTARG ;; j) jobs=$OPTARG ;; t) secs=$OPTARG ;; o) out=$OPTARG ;; f) flags=$OPTARG ;;
-    *) sed -n 2,13p "$0"; exit 2 ;;
+    d) diff=$OPTARG ;;
+    *) sed -n 2,15p "$0"; exit 2 ;;
   esac
 done
 shift $((OPTIND - 1))
@@ -31,6 +34,10 @@ if [ "$engine" = vhost ]; then
   # the target is the back-end command; the fuzz binary is fuzz-vhost
   export VC_VHOST_BACKEND=${1:-$PWD/vhost/backends/qemu-storage-daemon.sh}
   set -- vhost
+  # the differential mode: the scratch disk as big as the blk model's (64 sectors)
+  if [ -n "$diff" ]; then export VC_VHOST_DIFF=$diff VC_QSD_SIZE=32K; fi
+elif [ -n "$diff" ]; then
+  echo "fuzz/run.sh: -d goes with -e vhost" >&2; exit 2
 fi
 target=${1:-}
 # the tree's targets, and backends added with vc_add_backend_target (README)
@@ -57,13 +64,19 @@ if [ -f "$known" ]; then export VC_FZ_KNOWN=$PWD/$known; fi
 
 case $engine in
 libfuzzer|vhost)
-  CC=clang cmake -S . -B build/fuzz -DVC_FUZZ=ON -DVC_SANITIZE=ON -DVC_PROBE=OFF \
+  # -e vhost: what is fuzzed is the back-end process, so the harness runs
+  # without sanitizers (ASan checks every byte of the front-end's memory
+  # comparisons: twice the harness's time per scenario, for nothing the
+  # plain replay of each finding at the end would not show)
+  fbuild=build/fuzz san=ON
+  if [ "$engine" = vhost ]; then fbuild=build/fuzz-vhost san=OFF; fi
+  CC=clang cmake -S . -B $fbuild -DVC_FUZZ=ON -DVC_SANITIZE=$san -DVC_PROBE=OFF \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-  cmake --build build/fuzz -j "$(nproc)" --target "fuzz-$target" >/dev/null
+  cmake --build $fbuild -j "$(nproc)" --target "fuzz-$target" >/dev/null
   mkdir -p "$out/findings" "$out/tmp"
   bin=build/fuzz/fuzz/fuzz-$target
   if [ "$engine" = vhost ]; then
-    bin=build/fuzz/vhost/fuzz-vhost
+    bin=$fbuild/vhost/fuzz-vhost
     TMPDIR=$(cd "$out/tmp" && pwd); export TMPDIR  # the back-ends' sockets and scratch images
     [ -d "corpus/$target" ] || cp -rn corpus/chain/. "$out/corpus/"
   fi
@@ -121,7 +134,7 @@ if [ "$engine" = vhost ]; then
     d=$(mktemp -d -p "$TMPDIR")
     $VC_VHOST_BACKEND "$d/s.sock" >/dev/null 2>&1 & bpid=$!
     for _ in $(seq 100); do [ -S "$d/s.sock" ] && break; sleep 0.1; done
-    timeout 60 build/plain/vhost/vconform-vhost replay "$d/s.sock" "$out/findings/$f" |
+    timeout 60 build/plain/vhost/vconform-vhost replay "$d/s.sock" "$out/findings/$f" ${diff:+--diff "$diff"} |
       grep -v '^vconform-vhost replay' || true
     kill -9 $bpid 2>/dev/null || true; wait $bpid 2>/dev/null || true; rm -rf "$d"
   done | sed -E 's/^[^:]*: ([^:]*): .*/\1/' | sort | uniq -c | sort -rn

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the project needs, only when something is
 # missing (so a second run is quick and needs no network).
-# usage: scripts/deps.sh [build|test|matrix|fuzz|libvirt|guest-disk]...   (default: all but guest-disk)
+# usage: scripts/deps.sh [build|test|matrix|fuzz|libvirt|guest-disk|dpdk]...   (default: all but guest-disk, dpdk)
 set -euo pipefail
 
 build=(cmake make gcc python3 pkg-config libpci-dev)
@@ -16,6 +16,8 @@ matrix=(qemu-system-x86 cpio pciutils lz4)
 libvirt=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients)
 # scripts/guest-disk.sh: a bootable FAT disk without loop devices
 guest_disk=(syslinux syslinux-common mtools dosfstools)
+# vhost/smoke.sh's DPDK back-end: dpdk-testpmd with a net_vhost port
+dpdk=(dpdk dpdk-dev) # dpdk-testpmd is in dpdk-dev
 
 want=()
 [ $# -eq 0 ] && set -- build test fuzz matrix libvirt
@@ -27,7 +29,8 @@ for part in "$@"; do
     matrix) want+=("${build[@]}" "${matrix[@]}") ;;
     libvirt) want+=("${build[@]}" "${matrix[@]}" "${libvirt[@]}") ;;
     guest-disk) want+=("${guest_disk[@]}") ;;
-    *) echo "deps.sh: unknown part '$part' (build, test, fuzz, matrix, libvirt, guest-disk)" >&2; exit 2 ;;
+    dpdk) want+=("${dpdk[@]}") ;;
+    *) echo "deps.sh: unknown part '$part' (build, test, fuzz, matrix, libvirt, guest-disk, dpdk)" >&2; exit 2 ;;
   esac
 done
 

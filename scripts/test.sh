@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 quick=0
 [ "${1:-}" = "--quick" ] && quick=1
 
-scripts/deps.sh test fuzz libvirt
+scripts/deps.sh test fuzz libvirt dpdk # dpdk: vhost/smoke.sh fuzzes a DPDK net_vhost port too
 jobs=$(nproc)
 
 step() { printf '\n=== %s\n' "$*"; }

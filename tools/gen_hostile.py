@@ -357,6 +357,7 @@ PLACEMENTS = {
     "after-valid": "a valid chain before it, in the same kick",
     "later-kick": "a valid chain in an earlier kick",
     "then-reset": "then a queue reset and a valid chain, which must come back",
+    "after-wrap": "valid chains first, each kicked, until the rings went round once",
 }
 
 # Codes a chain cannot express, and why (listed in the README).
@@ -373,6 +374,12 @@ NOT_EXPRESSIBLE = {
 
 def bad_scenario(name, packed, indirect, build, code, extra, placement):
     s = Scn(packed, indirect, **extra)
+    if placement == "after-wrap":  # a refusal must not depend on where the rings stand
+        for _ in range(s.qsize // 2 + 1):
+            if s.next_desc + 2 > s.qsize:
+                s.next_desc = 0
+            s.good()
+            s.kick()
     if placement in ("after-valid", "later-kick"):
         s.good()
         if placement == "later-kick":
@@ -589,7 +596,7 @@ def main(argv):
     n = 0
     for name, packed, indirect, build, code, extra in BAD:
         for placement, what in PLACEMENTS.items():
-            if placement == "after-valid" and packed and name == "chain-too-long":
+            if placement in ("after-valid", "after-wrap") and packed and name == "chain-too-long":
                 continue  # the list (or queue of 2) takes every slot of the ring: nothing can come before it
             ring = ("packed" if packed else "split") + ("-indirect" if indirect else "")
             fname = f"{ring}-{name}-{placement}"

@@ -12,7 +12,8 @@
  *
  * The adapter interface has no context pointer, so the options are set
  * once beforehand and the adapter's own findings (notifications, chains
- * never returned, the back-end leaving) are collected after each run. */
+ * never returned, the back-end leaving, writes found only at the end of a
+ * run) are collected after each run. */
 #ifndef VU_ADAPTER_VHOST_H
 #define VU_ADAPTER_VHOST_H
 
@@ -24,13 +25,33 @@
 typedef struct vu_adapter_opts {
     const char *socket;
     int timeout_ms; /* bound on every answer, and on a kick's wait for used entries */
-    int settle_ms;  /* a used index standing still this long after a kick: the back-end is done */
+    /* After a kick the back-end is asked a question on its socket (a
+     * fence: it answers after handling the kick, when kicks and messages
+     * share its loop); chains still out are waited for until the used index
+     * has stood still this long after the answer. */
+    int settle_us;
+    /* device feature bits (0-23) the back-end may get; 0: all it offers
+     * (the differential mode gives only those the reference model offers) */
+    uint64_t device_mask;
+    /* the queue played (net: 1 is the first transmit queue); the queues
+     * below it are set up empty */
+    unsigned queue;
 } vu_adapter_opts;
 
 typedef struct vu_adapter_stats {
     unsigned long kicks, settled;  /* kicks, and those that ended by settling, not with every chain back */
-    unsigned long disconnects, connects;
+    unsigned long disconnects, connects, reopens; /* reopens: connections made in one round trip */
     unsigned long late_bytes;      /* bytes the back-end wrote between runs (discarded) */
+    unsigned long nacked;          /* ring set-ups the back-end refused (REPLY_ACK): not played */
+    /* why connections ended: the back-end hung up, chains left out (it may
+     * count them in flight), a forbidden chain taken or the used ring
+     * overwritten (state not followed), no answer to the fence, the ring
+     * restart found chains taken in and never used */
+    unsigned long end_hangup, end_dropped, end_lost, end_silent, end_held;
+    /* where the time went, in microseconds: connecting (hello, memory
+     * table), ring set-up and stop, memory comparisons, waiting after
+     * kicks, waiting at the end of runs */
+    unsigned long long us_connect, us_ring, us_mirror, us_wait, us_end;
 } vu_adapter_stats;
 
 extern const vc_adapter vc_adapter_vhost;
@@ -40,8 +61,19 @@ void vu_adapter_configure(const vu_adapter_opts *o);
 /* After each vc_fz_run: waits (bounded) for chains still out, then hands
  * over the adapter's findings for that run; returns their number. */
 unsigned vu_adapter_end_run(vc_fz_finding *out, unsigned cap);
+/* After vu_adapter_end_run: the last run's back-end was followed to the
+ * end (no forbidden chain taken, used ring not overwritten, no head reused
+ * while it may be held): its used entries say what it did. */
+bool vu_adapter_followed(void);
+/* The last run saw the back-end hang up (a refusal, or its death: the
+ * caller who owns the process can tell). */
+bool vu_adapter_hung_up(void);
 /* The back-end cannot be reached any more (it died): nothing else will run. */
 bool vu_adapter_gone(void);
+/* The ring features (VC_F_* bits) the back-end offers, once connected. */
+uint64_t vu_adapter_offered(void);
+/* The device feature bits (0-23) the back-end gets. */
+uint64_t vu_adapter_device_features(void);
 const vu_adapter_stats *vu_adapter_stats_get(void);
 
 #endif

@@ -9,11 +9,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "adapter_vhost.h"
 #include "exec.h"
 #include "scenario.h"
+#include "vh_diff.h"
+#include "vu_front.h"
 #include "vu_sock.h"
 
 #define VH_MAX_INPUT (1u << 20)
@@ -69,6 +73,8 @@ static bool add_arg(inputs *in, const char *path)
 
 static const char *tier(const vc_fz_finding *x)
 {
+    if (!strcmp(x->kind, "divergence"))
+        return "differential";
     if (x->req && !strncmp(x->req, "drv.", 4))
         return "tolerated";
     if (!strcmp(x->kind, "backend-unreachable"))
@@ -86,8 +92,28 @@ static void print(const char *path, const vc_fz_finding *x)
     printf("%s: %s [%s] (%s): %s\n", path, x->kind, x->req ? x->req : "-", tier(x), x->detail);
 }
 
-/* One scenario: the executor's findings, then the adapter's. */
-static unsigned run_one(vc_fz *fz, const input *in, bool quiet)
+static const char *sock_path;
+
+/* Somebody accepts connections on the socket (a back-end that died does
+ * not: its socket refuses or is gone). Bounded: a few tries over 50 ms. */
+static bool backend_listens(void)
+{
+    for (int i = 0; i < 5; i++) {
+        vu_front f;
+        vu_front_init(&f, 10);
+        vu_err e = vu_front_connect(&f, sock_path, 0);
+        vu_front_close(&f);
+        if (e == VU_OK)
+            return true;
+        struct timespec ts = { 0, 10 * 1000 * 1000 };
+        nanosleep(&ts, NULL);
+    }
+    return false;
+}
+
+/* One scenario: the executor's findings, then the adapter's, then (with a
+ * reference model) the divergence. */
+static unsigned run_one(vc_fz *fz, vh_diff *diff, const input *in, bool quiet)
 {
     static vc_scenario s;
     static vc_fz_report r;
@@ -99,6 +125,20 @@ static unsigned run_one(vc_fz *fz, const input *in, bool quiet)
     unsigned k = vu_adapter_end_run(notes, 8);
     for (unsigned i = 0; i < k && !quiet; i++)
         print(in->path, &notes[i]);
+    vc_fz_finding dv;
+    if (!quiet && vu_adapter_hung_up() && !backend_listens()) {
+        /* it hung up and nobody listens any more: it died on this input */
+        dv = (vc_fz_finding){ .kind = "backend-unreachable", .req = NULL };
+        snprintf(dv.detail, sizeof(dv.detail), "the back-end hung up and no longer accepts connections");
+        if (!quiet)
+            print(in->path, &dv);
+        return n + k + 1;
+    }
+    if (diff && vu_adapter_followed() && vh_diff_run(diff, &s, vu_adapter_device_features(), &r, k, &dv)) {
+        if (!quiet)
+            print(in->path, &dv);
+        k++;
+    }
     return n + k;
 }
 
@@ -114,7 +154,13 @@ int vh_replay(const char *sock, const char **paths, unsigned n, const vh_replay_
         fprintf(stderr, "vconform-vhost: no scenario files in what was given\n");
         return 2;
     }
-    vu_adapter_configure(&(vu_adapter_opts){ sock, o->timeout_ms, o->settle_ms });
+    static vh_diff diff;
+    sock_path = sock;
+    if (o->diff && !vh_diff_init(&diff, o->diff)) {
+        fprintf(stderr, "vconform-vhost: no reference model '%s'\n", o->diff);
+        return 2;
+    }
+    vu_adapter_configure(&(vu_adapter_opts){ sock, o->timeout_ms, o->settle_us, o->diff ? diff.device_bits : 0, o->queue });
     vc_fz *fz = vc_fz_new(&vc_adapter_vhost, false);
     if (!fz) {
         fprintf(stderr, "vconform-vhost: cannot set up the executor\n");
@@ -125,19 +171,36 @@ int vh_replay(const char *sock, const char **paths, unsigned n, const vh_replay_
     for (unsigned i = 0; !vu_adapter_gone(); i++) {
         if (o->bench_s ? vu_now_ms() >= until : i >= in.n)
             break;
-        with += run_one(fz, &in.v[i % in.n], o->bench_s > 0 && i >= in.n) > 0 && i < in.n;
+        with += run_one(fz, o->diff ? &diff : NULL, &in.v[i % in.n], o->bench_s > 0 && i >= in.n) > 0 && i < in.n;
         runs++;
     }
     double secs = (double)(vu_now_ms() - t0) / 1000.0;
     const vu_adapter_stats *st = vu_adapter_stats_get();
     printf("vconform-vhost replay: %u scenarios (%u files), %u with findings, %.0f scenarios/s; "
-           "%lu kicks (%lu settled), %lu connections, %lu disconnects, %lu late bytes\n",
-           runs, in.n, with, secs > 0 ? runs / secs : 0.0, st->kicks, st->settled, st->connects,
+           "%lu kicks (%lu settled), %lu connections (%lu in one round trip), %lu disconnects, %lu late bytes\n",
+           runs, in.n, with, secs > 0 ? runs / secs : 0.0, st->kicks, st->settled, st->connects, st->reopens,
            st->disconnects, st->late_bytes);
+    printf("vconform-vhost replay: connections ended: %lu hang-ups, %lu runs with chains left out, "
+           "%lu runs not followed, %lu fences unanswered, %lu restarts finding chains held\n",
+           st->end_hangup, st->end_dropped, st->end_lost, st->end_silent, st->end_held);
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    double cpu = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e6 + ru.ru_utime.tv_usec + ru.ru_stime.tv_usec;
+    if (o->bench_s && runs)
+        printf("vconform-vhost replay: cpu (this process) %.0f us per scenario\n", cpu / runs);
+    if (o->bench_s && runs)
+        printf("vconform-vhost replay: per scenario, us: connect %.0f, rings %.0f, memory compare %.0f, "
+               "kick waits %.0f, end waits %.0f, other %.0f\n",
+               (double)st->us_connect / runs, (double)st->us_ring / runs, (double)st->us_mirror / runs,
+               (double)st->us_wait / runs, (double)st->us_end / runs,
+               (secs * 1e6 - (double)(st->us_connect + st->us_ring + st->us_mirror + st->us_wait + st->us_end)) /
+                   runs);
     bool dead = vu_adapter_gone();
     if (dead)
         printf("vconform-vhost replay: the back-end cannot be reached any more (crash tier)\n");
     vc_fz_free(fz);
+    if (o->diff)
+        vh_diff_free(&diff);
     for (unsigned i = 0; i < in.n; i++) {
         free(in.v[i].path);
         free(in.v[i].data);

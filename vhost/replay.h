@@ -4,8 +4,10 @@
 #define VH_REPLAY_H
 
 typedef struct vh_replay_opts {
-    int timeout_ms, settle_ms;
+    int timeout_ms, settle_us;
     int bench_s; /* > 0: replay the inputs round-robin this long and print scenarios/s */
+    unsigned queue;   /* the queue played (the ones below set up empty) */
+    const char *diff; /* a reference model's name: each scenario is also played on it and compared */
 } vh_replay_opts;
 
 /* Plays every file given (directories: their files, one level, in name

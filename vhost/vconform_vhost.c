@@ -1,11 +1,12 @@
 /* vconform-vhost: conformance checks of a vhost-user back-end process.
  *
  *   vconform-vhost roundtrip SOCKET --device blk|fs [--image FILE] [--json FILE]
- *   vconform-vhost replay SOCKET FILE|DIR... [--bench SECONDS]
+ *   vconform-vhost replay SOCKET FILE|DIR... [--bench SECONDS] [--diff MODEL] [--queue N]
  *
  * Common options: --timeout-ms N (bound on every answer, default 2000),
- * --settle-ms N (replay: how long a kick's used index may stand still
- * before the back-end counts as done, default 20).
+ * --settle-ms N or --settle-us N (replay: how long the used ring may stand
+ * still, after the back-end answered a message sent behind the kick, before
+ * the chains still out count as dropped; default 20 ms).
  * Exit status: 0 no failure or finding, 1 some, 2 could not run. */
 #include <errno.h>
 #include <stdio.h>
@@ -19,8 +20,8 @@
 static int usage(void)
 {
     fprintf(stderr, "usage: vconform-vhost roundtrip SOCKET --device blk|fs [--image FILE] [--json FILE]\n"
-                    "       vconform-vhost replay SOCKET FILE|DIR... [--bench SECONDS]\n"
-                    "options: --timeout-ms N (default 2000), --settle-ms N (replay, default 20)\n");
+                    "       vconform-vhost replay SOCKET FILE|DIR... [--bench SECONDS] [--diff blk|net|rng|...] [--queue N]\n"
+                    "options: --timeout-ms N (default 2000), --settle-ms N | --settle-us N (replay, default 20 ms)\n");
     return 2;
 }
 
@@ -101,7 +102,7 @@ int main(int argc, char **argv)
         return usage();
     const char *mode = argv[1], *sock = argv[2], *device = NULL, *json = NULL;
     static rt_opts o;
-    vh_replay_opts ro = { .timeout_ms = 2000, .settle_ms = 20 };
+    vh_replay_opts ro = { .timeout_ms = 2000, .settle_us = 20000 };
     const char **files = calloc((size_t)argc, sizeof(*files));
     unsigned nfiles = 0;
     long v;
@@ -120,8 +121,16 @@ int main(int argc, char **argv)
             ro.timeout_ms = (int)v;
             i++;
         } else if (!strcmp(a, "--settle-ms") && next && number(next, 0, 60000, &v)) {
-            ro.settle_ms = (int)v;
+            ro.settle_us = (int)v * 1000;
             i++;
+        } else if (!strcmp(a, "--settle-us") && next && number(next, 0, 60000000, &v)) {
+            ro.settle_us = (int)v;
+            i++;
+        } else if (!strcmp(a, "--queue") && next && number(next, 0, 7, &v)) {
+            ro.queue = (unsigned)v;
+            i++;
+        } else if (!strcmp(a, "--diff") && next) {
+            ro.diff = argv[++i];
         } else if (!strcmp(a, "--bench") && next && number(next, 1, 3600, &v)) {
             ro.bench_s = (int)v;
             i++;

@@ -17,6 +17,11 @@
 
 static vu_err fail(vu_front *f, vu_err e, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+static bool has_reply(const vu_msg *m)
+{
+    return (m->flags & VU_FLAG_NEED_REPLY) || vu_request_replies(m->request);
+}
+
 static vu_err fail(vu_front *f, vu_err e, const char *fmt, ...)
 {
     char what[160];
@@ -67,21 +72,9 @@ vu_err vu_front_request(vu_front *f, vu_msg *m, vu_msg *reply)
     vu_err e = vu_send(f->sock, m, false, f->timeout_ms);
     if (e != VU_OK)
         return fail(f, e, "sending %s", name ? name : "?");
-    bool has_reply = (m->flags & VU_FLAG_NEED_REPLY) || vu_request_replies(m->request);
-    if (!has_reply)
+    if (!has_reply(m))
         return VU_OK;
-    e = vu_recv(f->sock, reply, true, f->timeout_ms);
-    if (e != VU_OK)
-        return fail(f, e, "reply to %s", name);
-    if (reply->request != m->request) {
-        vu_msg_close_fds(reply);
-        return fail(f, VU_E_MISMATCH, "reply to %s", name);
-    }
-    if (reply->nfds) { /* no reply we ask for carries fds */
-        vu_msg_close_fds(reply);
-        return fail(f, VU_E_FDS, "reply to %s", name);
-    }
-    return VU_OK;
+    return vu_front_recv_reply(f, m->request, reply);
 }
 
 /* A request without a payload of its own, answered with a u64. */
@@ -177,35 +170,183 @@ static uint64_t drain(int fd)
     return v;
 }
 
-vu_err vu_front_vring_start(vu_front *f, unsigned q, uint16_t size, uint64_t desc, uint64_t avail,
-                            uint64_t used)
+/* Requests sent together; the replies are read after, in order. */
+#define BATCH_MAX 24
+
+typedef struct batch {
+    vu_msg m[BATCH_MAX];
+    unsigned n;
+} batch;
+
+static void add(batch *b, vu_msg m)
 {
-    if (q >= VU_FRONT_MAX_QUEUES)
-        return fail(f, VU_E_VALUE, "queue %u", q);
-    vu_front_vq *v = &f->vq[q];
+    m.flags |= VU_VERSION;
+    b->m[b->n++] = m;
+}
+
+/* Sends them all, the last one and the ring's size acknowledged with
+ * REPLY_ACK (a back-end may refuse a queue size), else a GET_FEATURES behind
+ * the last, then reads every reply into b->m[i] (replies carry no fds).
+ * Acknowledging every message would cost the back-end a send each. */
+static vu_err run_batch(vu_front *f, batch *b)
+{
+    if (f->proto & (1ull << VU_PF_REPLY_ACK)) {
+        for (unsigned i = 0; i < b->n; i++)
+            if (i + 1 == b->n || b->m[i].request == VU_SET_VRING_NUM)
+                b->m[i].flags |= VU_FLAG_NEED_REPLY;
+    } else if (!has_reply(&b->m[b->n - 1]))
+        add(b, (vu_msg){ .request = VU_GET_FEATURES });
+    for (unsigned i = 0; i < b->n; i++) {
+        vu_err e = vu_send(f->sock, &b->m[i], false, f->timeout_ms);
+        if (e != VU_OK)
+            return fail(f, e, "sending %s", vu_request_name(b->m[i].request));
+    }
+    for (unsigned i = 0; i < b->n; i++) {
+        if (!has_reply(&b->m[i]))
+            continue;
+        bool ack = !vu_request_replies(b->m[i].request);
+        vu_msg r;
+        vu_err e = vu_front_recv_reply(f, b->m[i].request, &r);
+        if (e != VU_OK)
+            return e;
+        if (ack && r.u.u64 != 0)
+            return fail(f, VU_E_NACK, "%s", vu_request_name(b->m[i].request));
+        b->m[i] = r;
+    }
+    return VU_OK;
+}
+
+/* The queue's set-up messages (see vu_front_vring_start). */
+static vu_err ring_msgs(vu_front *f, batch *b, const vu_ring *r)
+{
+    if (r->q >= VU_FRONT_MAX_QUEUES)
+        return fail(f, VU_E_VALUE, "queue %u", r->q);
+    vu_front_vq *v = &f->vq[r->q];
     if (!make_eventfd(&v->kick) || !make_eventfd(&v->call) || !make_eventfd(&v->err))
         return fail(f, VU_E_IO, "eventfd");
     drain(v->kick);
-    drain(v->call);
-    drain(v->err);
-    vu_msg m[7] = {
-        { .request = VU_SET_VRING_NUM, .u.state = { q, size } },
-        { .request = VU_SET_VRING_BASE, .u.state = { q, 0 } },
-        { .request = VU_SET_VRING_ADDR, .u.addr = { .index = q, .desc = desc, .used = used, .avail = avail } },
-        { .request = VU_SET_VRING_KICK, .u.u64 = q, .nfds = 1, .fds = { v->kick } },
-        { .request = VU_SET_VRING_CALL, .u.u64 = q, .nfds = 1, .fds = { v->call } },
-        { .request = VU_SET_VRING_ERR, .u.u64 = q, .nfds = 1, .fds = { v->err } },
-        { .request = VU_SET_VRING_ENABLE, .u.state = { q, 1 } },
-    };
+    add(b, (vu_msg){ .request = VU_SET_VRING_NUM, .u.state = { r->q, r->size } });
+    add(b, (vu_msg){ .request = VU_SET_VRING_BASE, .u.state = { r->q, r->packed ? 1u << 15 : 0 } });
+    add(b, (vu_msg){ .request = VU_SET_VRING_ADDR,
+                     .u.addr = { .index = r->q, .desc = r->desc, .used = r->used, .avail = r->avail } });
+    add(b, (vu_msg){ .request = VU_SET_VRING_KICK, .u.u64 = r->q, .nfds = 1, .fds = { v->kick } });
+    add(b, (vu_msg){ .request = VU_SET_VRING_CALL, .u.u64 = r->q, .nfds = 1, .fds = { v->call } });
+    add(b, (vu_msg){ .request = VU_SET_VRING_ERR, .u.u64 = r->q, .nfds = 1, .fds = { v->err } });
     /* rings start enabled unless protocol features are in use */
-    unsigned n = (f->features & (1ull << VU_F_PROTOCOL_FEATURES)) ? 7 : 6;
-    for (unsigned i = 0; i < n; i++) {
-        m[i].flags = VU_VERSION;
-        vu_err e = post(f, &m[i], i + 1 == n);
-        if (e != VU_OK)
-            return e;
+    if (f->features & (1ull << VU_F_PROTOCOL_FEATURES))
+        add(b, (vu_msg){ .request = VU_SET_VRING_ENABLE, .u.state = { r->q, 1 } });
+    return VU_OK;
+}
+
+/* After the ring is set up: libvhost-user signals the call eventfd when it
+ * gets it (against a hang after a reconnection), which is no used-buffer
+ * notification; nor is anything the last connection left there. */
+static void ring_started(vu_front *f, unsigned q)
+{
+    f->vq[q].started = true;
+    drain(f->vq[q].call);
+    drain(f->vq[q].err);
+}
+
+vu_err vu_front_ring_start(vu_front *f, const vu_ring *r)
+{
+    batch b = { .n = 0 };
+    vu_err e = ring_msgs(f, &b, r);
+    if (e == VU_OK)
+        e = run_batch(f, &b);
+    if (e == VU_OK)
+        ring_started(f, r->q);
+    return e;
+}
+
+vu_err vu_front_vring_start(vu_front *f, unsigned q, uint16_t size, uint64_t desc, uint64_t avail,
+                            uint64_t used)
+{
+    vu_ring r = { q, size, desc, avail, used, false };
+    return vu_front_ring_start(f, &r);
+}
+
+vu_err vu_front_vring_restart(vu_front *f, const vu_ring *r, uint32_t *base)
+{
+    batch b = { .n = 0 };
+    add(&b, (vu_msg){ .request = VU_GET_VRING_BASE, .u.state = { r->q, 0 } });
+    vu_err e = ring_msgs(f, &b, r);
+    if (e == VU_OK)
+        e = run_batch(f, &b);
+    if (e == VU_OK && b.m[0].u.state.index != r->q)
+        e = fail(f, VU_E_MISMATCH, "GET_VRING_BASE answered for queue %u", b.m[0].u.state.index);
+    if (e != VU_OK)
+        return e;
+    *base = b.m[0].u.state.num;
+    ring_started(f, r->q);
+    return VU_OK;
+}
+
+vu_err vu_front_reopen(vu_front *f, const char *path, int timeout_ms, const vu_front *known, uint64_t features,
+                       const vu_guest_mem *mem, const vu_ring *r)
+{
+    vu_err e = vu_front_connect(f, path, timeout_ms);
+    if (e != VU_OK)
+        return e;
+    f->dev_features = known->dev_features;
+    f->proto_offered = known->proto_offered;
+    f->proto = known->proto;
+    f->max_queues = known->max_queues;
+    uint64_t proto_bit = f->dev_features & (1ull << VU_F_PROTOCOL_FEATURES);
+    if ((features | proto_bit) & ~f->dev_features)
+        return fail(f, VU_E_VALUE, "features 0x%llx not all offered", (unsigned long long)features);
+    f->features = features | proto_bit;
+    batch b = { .n = 0 };
+    add(&b, (vu_msg){ .request = VU_GET_FEATURES });
+    if (proto_bit) {
+        add(&b, (vu_msg){ .request = VU_GET_PROTOCOL_FEATURES });
+        add(&b, (vu_msg){ .request = VU_SET_PROTOCOL_FEATURES, .u.u64 = f->proto });
     }
-    v->started = true;
+    add(&b, (vu_msg){ .request = VU_SET_OWNER });
+    unsigned nq = b.n;
+    if (f->proto & (1ull << VU_PF_MQ))
+        add(&b, (vu_msg){ .request = VU_GET_QUEUE_NUM });
+    add(&b, (vu_msg){ .request = VU_SET_FEATURES, .u.u64 = f->features });
+    vu_msg mt = { .request = VU_SET_MEM_TABLE, .nfds = mem->n };
+    mt.u.mem.nregions = mem->n;
+    for (unsigned i = 0; i < mem->n; i++) {
+        mt.u.mem.region[i] = mem->r[i];
+        mt.fds[i] = mem->fd;
+    }
+    add(&b, mt);
+    if (r && (e = ring_msgs(f, &b, r)) != VU_OK)
+        return e;
+    if ((e = run_batch(f, &b)) != VU_OK)
+        return e;
+    if (b.m[0].u.u64 != known->dev_features || (proto_bit && b.m[1].u.u64 != known->proto_offered) ||
+        ((f->proto & (1ull << VU_PF_MQ)) && b.m[nq].u.u64 != known->max_queues))
+        return fail(f, VU_E_MISMATCH, "the back-end's offers changed since the first connection");
+    if (r)
+        ring_started(f, r->q);
+    return VU_OK;
+}
+
+vu_err vu_front_send_only(vu_front *f, vu_msg *m)
+{
+    m->flags |= VU_VERSION;
+    vu_err e = vu_send(f->sock, m, false, f->timeout_ms);
+    return e == VU_OK ? e : fail(f, e, "sending %s", vu_request_name(m->request));
+}
+
+vu_err vu_front_recv_reply(vu_front *f, uint32_t request, vu_msg *reply)
+{
+    const char *name = vu_request_name(request);
+    vu_err e = vu_recv(f->sock, reply, true, f->timeout_ms);
+    if (e != VU_OK)
+        return fail(f, e, "reply to %s", name);
+    if (reply->request != request) {
+        vu_msg_close_fds(reply);
+        return fail(f, VU_E_MISMATCH, "reply to %s", name);
+    }
+    if (reply->nfds) { /* no reply we ask for carries fds */
+        vu_msg_close_fds(reply);
+        return fail(f, VU_E_FDS, "reply to %s", name);
+    }
     return VU_OK;
 }
 

@@ -42,12 +42,37 @@ vu_err vu_front_hello(vu_front *f);
 /* SET_FEATURES: device and ring bits, all offered (else VU_E_VALUE). */
 vu_err vu_front_set_features(vu_front *f, uint64_t features);
 vu_err vu_front_set_mem(vu_front *f, const vu_guest_mem *m);
+/* One queue's geometry; addresses are user addresses (vu_mem_uva). */
+typedef struct vu_ring {
+    unsigned q;
+    uint16_t size;
+    uint64_t desc, avail, used; /* packed: descriptor ring, driver and device event areas */
+    bool packed; /* the base then carries the wrap counter (bit 15), 1 at the start */
+} vu_ring;
 /* SET_VRING_NUM, BASE 0, ADDR, KICK, CALL, ERR and ENABLE, then waits until
- * the back-end has taken them all in. Addresses are user addresses. */
+ * the back-end has taken them all in. */
 vu_err vu_front_vring_start(vu_front *f, unsigned q, uint16_t size, uint64_t desc, uint64_t avail,
                             uint64_t used);
 /* GET_VRING_BASE: stops the ring, gives the back-end's next avail index. */
 vu_err vu_front_vring_stop(vu_front *f, unsigned q, uint32_t *base);
+
+/* The same for any ring (split or packed). */
+vu_err vu_front_ring_start(vu_front *f, const vu_ring *r);
+
+/* The same in one round trip each: the requests go out together and their
+ * replies are read after (back-ends handle messages in order). */
+/* Stops the ring (its base in *base) and starts it again as r describes. */
+vu_err vu_front_vring_restart(vu_front *f, const vu_ring *r, uint32_t *base);
+/* Connects again to a back-end that made the offers 'known' recorded
+ * (vu_front_hello), negotiates features, hands over the memory and, when r
+ * is given, starts that ring. VU_E_MISMATCH: the offers changed. */
+vu_err vu_front_reopen(vu_front *f, const char *path, int timeout_ms, const vu_front *known, uint64_t features,
+                       const vu_guest_mem *m, const vu_ring *r);
+
+/* A request whose reply is read later (a fence: the back-end has handled
+ * everything sent before it when the reply comes), and that reply. */
+vu_err vu_front_send_only(vu_front *f, vu_msg *m);
+vu_err vu_front_recv_reply(vu_front *f, uint32_t request, vu_msg *reply);
 /* GET_CONFIG of len bytes at off (needs the CONFIG protocol feature). */
 vu_err vu_front_get_config(vu_front *f, uint32_t off, uint32_t len, uint8_t *out);
 /* Sends one request and, when it has a reply, receives and checks it. */

@@ -16,6 +16,13 @@ long long vu_now_ms(void)
     return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
+long long vu_now_us(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000000 + t.tv_nsec / 1000;
+}
+
 void vu_msg_close_fds(vu_msg *m)
 {
     for (unsigned i = 0; i < m->nfds; i++)

@@ -20,5 +20,7 @@ void vu_msg_close_fds(vu_msg *m);
 
 /* Milliseconds on a monotonic clock, for deadlines. */
 long long vu_now_ms(void);
+/* Microseconds on the same clock, for profiles. */
+long long vu_now_us(void);
 
 #endif

@@ -26,6 +26,13 @@
 
 #define VD_MAX_RINGS 8
 
+/* A chain the device holds, as the driver left it: split, by head index;
+ * packed, by buffer id, with the ring slots it took. */
+typedef struct vd_snap {
+    uint64_t hash; /* of its descriptors and indirect table; 0: none held */
+    uint16_t first, n; /* packed: first slot and slots taken */
+} vd_snap;
+
 typedef struct vd_ring {
     uint32_t num;              /* SET_VRING_NUM, 0 until given */
     bool addr_set;
@@ -37,7 +44,11 @@ typedef struct vd_ring {
     bool live;                 /* a queue of the device core */
     bool err_signalled, flags_faulted; /* once a session each */
     bool call_missed;          /* a notification came before the call fd */
-    uint64_t *snap;            /* per head index: hash of a taken chain's descriptors, 0 none */
+    vd_snap *snap;             /* per head index (split) or buffer id (packed) */
+    /* missed kicks (split): the device emptied the ring and asked for the
+     * next kick; buffers seen since then without one, and since when */
+    bool waiting, kick_faulted;
+    long long pending_since; /* ms, 0: none pending */
     uint32_t nsnap;
 } vd_ring;
 
@@ -59,6 +70,9 @@ typedef struct vd_back {
     uint64_t chains;   /* taken in the session */
     uint64_t faults;   /* driver faults in all sessions */
     uint64_t faults_seen; /* the core's faults_total already drained */
+    /* what the front-end offers the guest beyond the back-end's features,
+     * as the runner configured it (vd_opts.h) */
+    bool modern_only, offers_packed;
 } vd_back;
 
 /* Creates the model; false when its options are refused. */
@@ -74,6 +88,12 @@ uint64_t vd_back_proto_offered(const vd_back *b);
 bool vd_back_handle(vd_back *b, vu_msg *m, vu_msg *reply, bool *has_reply);
 /* The kick eventfd of ring q fired (already drained). */
 void vd_back_kick(vd_back *b, unsigned q);
+/* Every poll round: a split ring the device waits on that has buffers no
+ * kick announced within VD_KICK_GRACE_MS is a missed notification. */
+void vd_back_tick(vd_back *b, long long now_ms);
+/* The poll timeout the ticks need (-1: none waiting). */
+int vd_back_tick_ms(const vd_back *b);
+#define VD_KICK_GRACE_MS 3000
 /* A kick fd that hung up or errs: dropped, recorded. */
 void vd_back_kick_gone(vd_back *b, unsigned q);
 /* The connection is over: every ring stops, the session's rules and the

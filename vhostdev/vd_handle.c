@@ -36,6 +36,7 @@ bool vd_back_init(vd_back *b, const vd_type *t, const vc_model_opts *o, vd_log *
     b->dev = vc_model_create(t->name, &b->mem.gmem, &opts);
     if (!b->dev)
         return false;
+    b->dev->offered |= t->features_on;
     b->nrings = b->dev->nqueues < VD_MAX_RINGS ? b->dev->nqueues : VD_MAX_RINGS;
     vd_ring_attach(b);
     return true;

@@ -128,7 +128,7 @@ static void serve(vd_back *b, int conn, char *why, size_t cap)
             snprintf(why, cap, "signal %d", (int)stop_signal);
             return;
         }
-        if (poll(p, n, -1) < 0) {
+        if (poll(p, n, vd_back_tick_ms(b)) < 0) {
             if (errno == EINTR)
                 continue;
             snprintf(why, cap, "poll: %s", strerror(errno));
@@ -151,6 +151,7 @@ static void serve(vd_back *b, int conn, char *why, size_t cap)
                     vd_back_kick(b, q);
             }
         }
+        vd_back_tick(b, vu_now_ms());
     }
 }
 
@@ -164,6 +165,8 @@ static bool one_connection(const vd_opts *o, int ls, vd_log *log, uint64_t *faul
         vd_back_destroy(&b);
         return false;
     }
+    b.modern_only = o->modern_only;
+    b.offers_packed = o->offers_packed;
     int conn = accept_one(ls, o->accept_timeout_ms);
     char why[200] = "no front-end connected";
     if (conn >= 0)

@@ -23,7 +23,11 @@ static void usage(void)
             "  --seed N              rng: the generator's seed\n"
             "  --accept-timeout-ms N give up when no front-end connects in time (default: wait)\n"
             "  --trace               every request on standard error\n"
-            "  --connections N       serve N connections, each on a fresh device (default 1, 0: no limit)\n",
+            "  --connections N       serve N connections, each on a fresh device (default 1, 0: no limit)\n"
+            "  --modern-only         the front-end gives the guest no legacy interface: its driver\n"
+            "                        must accept VIRTIO_F_VERSION_1 (drv.reserved_features.1)\n"
+            "  --offers-packed       the front-end offers VIRTIO_F_RING_PACKED to the guest (packed=on):\n"
+            "                        a modern driver should accept it (drv.reserved_features.5)\n",
             vd_type_names());
 }
 
@@ -81,7 +85,8 @@ bool vd_opts_parse(vd_opts *o, int argc, char **argv)
     long v;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-        bool takes = strcmp(a, "--read-only") && strcmp(a, "--detached") && strcmp(a, "--trace");
+        bool takes = strcmp(a, "--read-only") && strcmp(a, "--detached") && strcmp(a, "--trace") &&
+                     strcmp(a, "--modern-only") && strcmp(a, "--offers-packed");
         if (takes && !val) {
             fprintf(stderr, "vconform-vhost-dev: %s wants a value\n", a);
             usage();
@@ -102,6 +107,10 @@ bool vd_opts_parse(vd_opts *o, int argc, char **argv)
             o->model.serial = val;
         else if (!strcmp(a, "--read-only"))
             o->model.read_only = true;
+        else if (!strcmp(a, "--modern-only"))
+            o->modern_only = true;
+        else if (!strcmp(a, "--offers-packed"))
+            o->offers_packed = true;
         else if (!strcmp(a, "--trace"))
             o->trace = true;
         else if (!strcmp(a, "--detached"))

@@ -14,6 +14,8 @@ typedef struct vd_opts {
     int accept_timeout_ms;
     bool trace;
     long connections; /* served one after the other; 0: no limit */
+    bool modern_only;   /* the front-end gives the guest no legacy interface */
+    bool offers_packed; /* the front-end offers RING_PACKED to the guest */
 } vd_opts;
 
 /* false after printing why (usage errors, an unreadable image). */

@@ -5,10 +5,12 @@
 #define _GNU_SOURCE
 #include <stdarg.h>
 #include <stdio.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "refdev/features.h"
 #include "vc/req_ids.h"
 #include "vc/ring.h"
 #include "vd_back.h"
@@ -70,6 +72,24 @@ static uint64_t fnv(uint64_t h, const uint8_t *p, size_t n)
     return h;
 }
 
+/* Hashes an indirect table the descriptor raw points at (at most a queue's
+ * worth: a longer table was refused). */
+static uint64_t table_hash(const vc_vq_dev *q, uint64_t h, const uint8_t *raw)
+{
+    uint64_t addr, len = (uint32_t)(raw[8] | raw[9] << 8 | raw[10] << 16 | (uint32_t)raw[11] << 24);
+    memcpy(&addr, raw, 8); /* little-endian hosts only, as the rest of the tree */
+    if (len > (uint64_t)q->size * VC_SPLIT_DESC_SIZE)
+        len = (uint64_t)q->size * VC_SPLIT_DESC_SIZE;
+    uint8_t t[VC_SPLIT_DESC_SIZE];
+    for (uint64_t off = 0; off < len; off += sizeof(t)) {
+        uint64_t k = len - off < sizeof(t) ? len - off : sizeof(t);
+        if (!vc_gmem_read(q->mem, addr + off, t, k))
+            break;
+        h = fnv(h, t, k);
+    }
+    return h;
+}
+
 /* Hash of the descriptors of the split chain at head (and of its indirect
  * table), read as the driver left them; never 0. */
 static uint64_t chain_hash(const vc_vq_dev *q, uint16_t head)
@@ -83,16 +103,7 @@ static uint64_t chain_hash(const vc_vq_dev *q, uint16_t head)
         h = fnv(h, raw, sizeof(raw));
         uint16_t flags = (uint16_t)(raw[12] | raw[13] << 8), next = (uint16_t)(raw[14] | raw[15] << 8);
         if (flags & VC_DESC_F_INDIRECT) {
-            uint64_t addr, len = (uint32_t)(raw[8] | raw[9] << 8 | raw[10] << 16 | (uint32_t)raw[11] << 24);
-            memcpy(&addr, raw, 8); /* little-endian hosts only, as the rest of the tree */
-            if (len > (uint64_t)q->size * VC_SPLIT_DESC_SIZE)
-                len = (uint64_t)q->size * VC_SPLIT_DESC_SIZE; /* a longer table was refused */
-            for (uint64_t off = 0; off < len; off += sizeof(raw)) {
-                uint64_t k = len - off < sizeof(raw) ? len - off : sizeof(raw);
-                if (!vc_gmem_read(q->mem, addr + off, raw, k))
-                    break;
-                h = fnv(h, raw, k);
-            }
+            h = table_hash(q, h, raw);
             break;
         }
         if (!(flags & VC_DESC_F_NEXT))
@@ -102,17 +113,73 @@ static uint64_t chain_hash(const vc_vq_dev *q, uint16_t head)
     return h ? h : 1;
 }
 
+/* Hash of the n packed ring slots from first (and of an indirect table the
+ * first names), read as the driver left them; never 0. */
+static uint64_t packed_hash(const vc_vq_dev *q, uint16_t first, uint16_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (uint16_t i = 0; i < n && i < q->size; i++) {
+        uint8_t raw[VC_PACKED_DESC_SIZE];
+        uint32_t slot = (first + i) % q->size;
+        if (!vc_gmem_read(q->mem, q->desc + (uint64_t)slot * VC_PACKED_DESC_SIZE, raw, sizeof(raw)))
+            break;
+        h = fnv(h, raw, sizeof(raw));
+        uint16_t flags = (uint16_t)(raw[VC_PACKED_DESC_FLAGS] | raw[VC_PACKED_DESC_FLAGS + 1] << 8);
+        if (n == 1 && (flags & VC_DESC_F_INDIRECT))
+            h = table_hash(q, h, raw);
+    }
+    return h ? h : 1;
+}
+
+/* The ring slot where a packed chain just taken begins. */
+static uint16_t packed_first(const vc_vq_dev *q, const vc_chain *c)
+{
+    return (uint16_t)((q->avail_pos + q->size - c->ndesc % q->size) % q->size);
+}
+
+/* A packed indirect table carries no flag but WRITE. The walk tolerates
+ * others (a device ignores them), so this is the check. */
+static void packed_table_flags(vd_back *b, const vc_vq_dev *q, uint64_t head, const vc_chain *c)
+{
+    uint8_t raw[VC_PACKED_DESC_SIZE];
+    if (!vc_gmem_read(q->mem, head, raw, sizeof(raw)))
+        return;
+    uint64_t addr;
+    memcpy(&addr, raw + VC_PACKED_DESC_ADDR, 8);
+    for (uint32_t i = 0; i < c->nseg; i++) { /* the walk took one segment per entry */
+        uint16_t f;
+        if (!vc_gmem_ld16(q->mem, addr + (uint64_t)i * VC_PACKED_DESC_SIZE + VC_PACKED_DESC_FLAGS, &f))
+            return;
+        if (f & ~VC_DESC_F_WRITE) {
+            vc_dev_fault(b->dev, "DRV_PACKED_TABLE_FLAGS", REQ_DRV_PACKED_INDIRECT_2, -1, false,
+                         "buffer %u: indirect entry %u has flags 0x%x", c->id, i, f);
+            return;
+        }
+    }
+    vd_rules_seen(&b->rules, REQ_DRV_PACKED_INDIRECT_2);
+}
+
 /* Ring-level rules the walk evaluated on a chain it took. */
 static void ring_rules(vd_back *b, const vc_vq_dev *q, const vc_chain *c)
 {
     vd_rules *r = &b->rules;
     vd_rules_seen(r, REQ_DRV_RESERVED_FEATURES_4); /* every buffer in guest memory */
+    uint16_t flags;
     if (q->packed) {
         vd_rules_seen(r, REQ_DRV_PACKED_SG_2);
         vd_rules_seen(r, REQ_DRV_PACKED_SG_3);
         vd_rules_seen(r, REQ_DRV_IMPLIED_BUFFER_ID_RANGE);
         if (c->ndesc > 1)
             vd_rules_seen(r, REQ_DRV_PACKED_SG_6);
+        uint64_t at = q->desc + (uint64_t)packed_first(q, c) * VC_PACKED_DESC_SIZE;
+        if (c->ndesc == 1 && vc_gmem_ld16(q->mem, at + VC_PACKED_DESC_FLAGS, &flags) &&
+            (flags & VC_DESC_F_INDIRECT)) {
+            /* the walk refuses INDIRECT unnegotiated or with NEXT */
+            vd_rules_seen(r, REQ_DRV_PACKED_INDIRECT_1);
+            vd_rules_seen(r, REQ_DRV_PACKED_INDIRECT_4);
+            vd_rules_seen(r, REQ_DRV_IMPLIED_INDIRECT_LEN);
+            packed_table_flags(b, q, at, c);
+        }
         return;
     }
     vd_rules_seen(r, REQ_DRV_VQ_AVAIL_1);
@@ -122,13 +189,39 @@ static void ring_rules(vd_back *b, const vc_vq_dev *q, const vc_chain *c)
     vd_rules_seen(r, REQ_DRV_VQ_INDIRECT_3);
     if (c->nseg > 1)
         vd_rules_seen(r, REQ_DRV_IMPLIED_NEXT_RANGE);
-    uint16_t flags;
     if (vc_gmem_ld16(q->mem, q->desc + (uint64_t)c->id * VC_SPLIT_DESC_SIZE + VC_SPLIT_DESC_FLAGS, &flags) &&
         (flags & VC_DESC_F_INDIRECT)) {
         vd_rules_seen(r, REQ_DRV_VQ_INDIRECT_1);
         vd_rules_seen(r, REQ_DRV_VQ_INDIRECT_2);
         vd_rules_seen(r, REQ_DRV_VQ_INDIRECT_4);
         vd_rules_seen(r, REQ_DRV_IMPLIED_INDIRECT_LEN);
+    }
+}
+
+/* A packed chain the device returns: its slots as taken; the used
+ * descriptor about to be written at used_pos ends the watch of any other
+ * held chain that slot belongs to (the device, not the driver, changes it). */
+static void packed_used(vd_back *b, unsigned qi, vd_ring *ring, const vc_vq_dev *q, const vc_chain *c)
+{
+    vd_snap *s = &ring->snap[c->id];
+    if (s->hash) {
+        if (packed_hash(q, s->first, s->n) == s->hash) {
+            vd_rules_seen(&b->rules, REQ_DRV_PACKED_DESC_TYPO_1);
+            vd_rules_seen(&b->rules, REQ_DRV_PACKED_DESC_TYPO_2);
+        } else {
+            /* one observation, two statements: changed before USED was
+             * seen, and after AVAIL was set */
+            vc_dev_fault(b->dev, "DRV_DESC_CHANGED", REQ_DRV_PACKED_DESC_TYPO_2, (int)qi, false,
+                         "descriptors of buffer %u changed while the device held it", c->id);
+            vc_dev_fault(b->dev, "DRV_DESC_CHANGED", REQ_DRV_PACKED_DESC_TYPO_1, (int)qi, false,
+                         "descriptors of buffer %u rewritten before it was used", c->id);
+        }
+        s->hash = 0;
+    }
+    for (uint32_t i = 0; i < ring->nsnap; i++) {
+        vd_snap *o = &ring->snap[i];
+        if (o->hash && (uint16_t)((q->used_pos + q->size - o->first) % q->size) < o->n)
+            o->hash = 0;
     }
 }
 
@@ -139,24 +232,34 @@ static void on_chain(void *opaque, unsigned qi, const vc_chain *c, bool used)
         return;
     vd_ring *ring = &b->ring[qi];
     const vc_vq_dev *q = &b->dev->q[qi].vq;
-    bool snap = !q->packed && ring->snap && c->id < ring->nsnap;
+    bool snap = ring->snap && c->id < ring->nsnap;
     if (!used) {
         b->chains++;
         ring_rules(b, q, c);
         b->type->classify(&b->rules, b->dev, qi, c);
-        if (snap)
-            ring->snap[c->id] = chain_hash(q, c->id);
+        if (snap && q->packed) {
+            vd_snap *s = &ring->snap[c->id];
+            s->first = packed_first(q, c);
+            s->n = c->ndesc;
+            s->hash = packed_hash(q, s->first, s->n);
+        } else if (snap) {
+            ring->snap[c->id].hash = chain_hash(q, c->id);
+        }
+        return;
+    }
+    if (snap && q->packed) {
+        packed_used(b, qi, ring, q, c);
         return;
     }
     /* the driver must leave an exposed chain alone until it is used */
-    if (!snap || !ring->snap[c->id])
+    if (!snap || !ring->snap[c->id].hash)
         return;
-    if (chain_hash(q, c->id) == ring->snap[c->id])
+    if (chain_hash(q, c->id) == ring->snap[c->id].hash)
         vd_rules_seen(&b->rules, REQ_DRV_CLEANUP_1);
     else
         vc_dev_fault(b->dev, "DRV_DESC_CHANGED", REQ_DRV_CLEANUP_1, (int)qi, false,
                      "descriptors of chain %u changed while the device held it", c->id);
-    ring->snap[c->id] = 0;
+    ring->snap[c->id].hash = 0;
 }
 
 static void on_irq(void *opaque, uint16_t vector)
@@ -171,6 +274,15 @@ static void on_irq(void *opaque, uint16_t vector)
 
 static bool ring_enabled(const vd_back *b, const vd_ring *r);
 static void serve_queue(vd_back *b, unsigned qi);
+static void note_waiting(vd_back *b, unsigned qi);
+
+/* A rule the device type's checks evaluated and the driver kept
+ * (refdev/drvrules.h); broken ones arrive as faults. */
+static void on_rule(void *opaque, const char *req)
+{
+    vd_back *b = opaque;
+    vd_rules_seen(&b->rules, req);
+}
 
 void vd_ring_attach(vd_back *b)
 {
@@ -178,9 +290,58 @@ void vd_ring_attach(vd_back *b)
     b->dev->irq_opaque = b;
     b->dev->on_chain = on_chain;
     b->dev->chain_opaque = b;
+    b->dev->on_rule = on_rule;
+    b->dev->rule_opaque = b;
 }
 
 /* ---- sessions ---- */
+
+/* drv.features.1 as far as vhost-user shows it: the front-end drops bits
+ * it did not offer (a front-end fault when it does not), so what is left is
+ * the dependencies, judged only when some offered bit has one (otherwise no
+ * choice of the driver could break the rule). The core checked them at
+ * FEATURES_OK; a legacy driver has none, its set is final at DRIVER_OK. */
+static void features_rule(vd_back *b, uint64_t f)
+{
+    vc_dev *d = b->dev;
+    bool deps = false;
+    for (unsigned bit = 0; bit < 64 && !deps; bit++)
+        deps = (d->offered >> bit & 1) && vc_features_missing_deps(d->ops->device_id, 1ull << bit);
+    if (!deps)
+        return;
+    uint64_t missing = vc_features_missing_deps(d->ops->device_id, f);
+    if (!d->legacy) {
+        if (!missing) /* refused at FEATURES_OK otherwise, with the fault */
+            vd_rules_seen(&b->rules, REQ_DRV_FEATURES_1);
+    } else if (missing) {
+        vc_dev_fault(d, "DRV_FEATURES_DEPS", REQ_DRV_FEATURES_1, -1, false,
+                     "features 0x%llx: 0x%llx without a feature they need", (unsigned long long)f,
+                     (unsigned long long)missing);
+    } else {
+        vd_rules_seen(&b->rules, REQ_DRV_FEATURES_1);
+    }
+}
+
+/* Features the guest saw offered must be accepted: VERSION_1 on a device
+ * with no legacy interface, RING_PACKED (should) by a modern driver when the
+ * front-end offers it. Both bits reach the back-end as the guest acked them
+ * (every vhost-user front-end passes them through). */
+static void offered_rules(vd_back *b, uint64_t f)
+{
+    bool v1 = f & (1ull << VC_F_VERSION_1);
+    if (b->modern_only && !v1)
+        vc_dev_fault(b->dev, "DRV_REFUSED_VERSION_1", REQ_DRV_RESERVED_FEATURES_1, -1, false,
+                     "features 0x%llx on a device with no legacy interface", (unsigned long long)f);
+    else if (b->modern_only)
+        vd_rules_seen(&b->rules, REQ_DRV_RESERVED_FEATURES_1);
+    if (!b->offers_packed || !v1 || !(b->dev->offered & (1ull << VC_F_RING_PACKED)))
+        return;
+    if (f & (1ull << VC_F_RING_PACKED))
+        vd_rules_seen(&b->rules, REQ_DRV_RESERVED_FEATURES_5);
+    else
+        vc_dev_fault(b->dev, "DRV_REFUSED_RING_PACKED", REQ_DRV_RESERVED_FEATURES_5, -1, false,
+                     "features 0x%llx: RING_PACKED offered and not taken", (unsigned long long)f);
+}
 
 static void begin_session(vd_back *b)
 {
@@ -206,6 +367,8 @@ static void begin_session(vd_back *b)
     vc_dev_set_driver_features(d, 1, (uint32_t)(f >> 32));
     if (!d->legacy)
         vc_dev_set_status(d, s |= VC_STATUS_FEATURES_OK);
+    features_rule(b, f);
+    offered_rules(b, f);
     vc_dev_set_status(d, s | VC_STATUS_DRIVER_OK);
     b->running = (vc_dev_status(d) & VC_STATUS_DRIVER_OK) != 0;
     vd_drain_faults(b);
@@ -290,11 +453,13 @@ static void ring_live(vd_back *b, unsigned qi)
     }
     dq->msix_vector = (uint16_t)qi; /* on_irq's vector is the ring */
     free(r->snap);
-    r->nsnap = packed ? 0 : r->num;
-    r->snap = packed ? NULL : calloc(r->num, sizeof(*r->snap));
+    r->snap = calloc(r->num, sizeof(*r->snap)); /* ids and head indexes are below the size */
+    r->nsnap = r->snap ? r->num : 0;
     r->live = true;
     r->err_signalled = r->flags_faulted = false;
+    r->kick_faulted = false;
     serve_queue(b, qi); /* buffers made available before the kick fd came */
+    note_waiting(b, qi);
     vd_drain_faults(b);
 }
 
@@ -332,7 +497,7 @@ uint32_t vd_ring_stop(vd_back *b, unsigned qi)
         vc_dev_queue_reset(b->dev, qi); /* held chains are dropped, as a reset would */
         r->live = false;
     }
-    r->started = r->call_missed = false;
+    r->started = r->call_missed = r->waiting = false;
     r->base = base;
     if (r->kick >= 0)
         close(r->kick);
@@ -401,6 +566,25 @@ static void serve_queue(vd_back *b, unsigned qi)
     }
 }
 
+/* The kick rule of a split ring: with EVENT_IDX the driver kicks when its
+ * new entry passes avail_event (the device wrote the index it stopped at),
+ * without it whenever the used ring's flags are 0 (the device never sets
+ * them). */
+static const char *kick_rule(const vc_vq_dev *q)
+{
+    return q->event_idx ? REQ_DRV_VQ_AVAIL_SUPP_6 : REQ_DRV_VQ_AVAIL_SUPP_4;
+}
+
+/* After serving: the device waits for a kick when it emptied the ring. */
+static void note_waiting(vd_back *b, unsigned qi)
+{
+    vd_ring *r = &b->ring[qi];
+    const vc_dev_queue *q = &b->dev->q[qi];
+    r->waiting = r->live && !q->vq.packed && q->enabled && q->vq.broken == VC_OK &&
+                 !(b->dev->status & VC_STATUS_NEEDS_RESET) && !more_available(&q->vq);
+    r->pending_since = 0;
+}
+
 void vd_back_kick(vd_back *b, unsigned qi)
 {
     if (qi >= b->nrings)
@@ -412,9 +596,59 @@ void vd_back_kick(vd_back *b, unsigned qi)
     }
     if (!b->running || !ring_enabled(b, r))
         return; /* a disabled ring's buffers wait for SET_VRING_ENABLE */
+    const vc_vq_dev *q = &b->dev->q[qi].vq;
+    if (r->waiting && more_available(q))
+        vd_rules_seen(&b->rules, kick_rule(q)); /* new buffers, and the kick they needed */
     check_avail_flags(b, qi, r);
     serve_queue(b, qi);
+    note_waiting(b, qi);
     vd_drain_faults(b);
+}
+
+int vd_back_tick_ms(const vd_back *b)
+{
+    for (unsigned i = 0; i < b->nrings; i++)
+        if (b->ring[i].waiting)
+            return VD_KICK_GRACE_MS / 4;
+    return -1;
+}
+
+/* True when ring r's kick fd has a kick not read yet. */
+static bool kick_queued(const vd_ring *r)
+{
+    struct pollfd p = { .fd = r->kick, .events = POLLIN };
+    return r->kick >= 0 && poll(&p, 1, 0) > 0 && (p.revents & POLLIN);
+}
+
+void vd_back_tick(vd_back *b, long long now)
+{
+    if (!b->running)
+        return;
+    for (unsigned qi = 0; qi < b->nrings; qi++) {
+        vd_ring *r = &b->ring[qi];
+        if (!r->waiting || !r->live || !ring_enabled(b, r))
+            continue;
+        const vc_vq_dev *q = &b->dev->q[qi].vq;
+        if (!more_available(q)) {
+            r->pending_since = 0;
+            continue;
+        }
+        if (!r->pending_since)
+            r->pending_since = now ? now : 1;
+        if (now - r->pending_since < VD_KICK_GRACE_MS || kick_queued(r))
+            continue;
+        if (!r->kick_faulted) { /* once a session: the rest follow from it */
+            r->kick_faulted = true;
+            uint16_t idx = 0;
+            vc_gmem_ld16(q->mem, q->driver + VC_SPLIT_AVAIL_IDX, &idx);
+            vc_dev_fault(b->dev, "DRV_KICK_MISSED", kick_rule(q), (int)qi, false,
+                         "available index %u (device at %u) for %lld ms without a kick", idx, q->last_avail,
+                         now - r->pending_since);
+        }
+        serve_queue(b, qi); /* the driver still gets its buffers served */
+        note_waiting(b, qi);
+        vd_drain_faults(b);
+    }
 }
 
 void vd_back_kick_gone(vd_back *b, unsigned qi)

@@ -84,15 +84,24 @@ static void net(vd_rules *r, vc_dev *d, unsigned q, const vc_chain *c)
      1ull << VIRTIO_NET_F_CTRL_MAC_ADDR_BIT | 1ull << VIRTIO_NET_F_STATUS_BIT |             \
      1ull << VIRTIO_NET_F_MAC_BIT)
 
+/* net: the receive offloads QEMU's virtio-net offers by default. The
+ * model never sends a segmented or partly checksummed packet, which a
+ * device may always do; offered, they shape the driver's receive buffers
+ * (drv.net_rxbuf.1) and bring feature dependencies a driver could break
+ * (GUEST_TSO4 needs GUEST_CSUM: drv.features.1). */
+#define NET_GUEST_OFFLOADS                                                                   \
+    (1ull << VIRTIO_NET_F_GUEST_CSUM_BIT | 1ull << VIRTIO_NET_F_GUEST_TSO4_BIT |             \
+     1ull << VIRTIO_NET_F_GUEST_TSO6_BIT)
+
 /* Queue sizes: QEMU 7.2's defaults (blk queue-size, scsi virtqueue_size,
  * net rx/tx_queue_size); rng and input get the largest QEMU allows, so a
  * size QEMU picks is never above the model's. */
 static const vd_type types[] = {
-    { "rng", 1024, 0, false, NULL, rng },
-    { "blk", 128, 0, true, REQ_DRV_CFGSPACE_2, blk },
-    { "scsi", 128, 0, false, NULL, scsi },
-    { "input", 1024, 0, true, REQ_DRV_INPUT_INIT_2, input },
-    { "net", 1024, NET_FRONT_END_OWNED, false, NULL, net },
+    { "rng", 1024, 0, 0, false, NULL, rng },
+    { "blk", 128, 0, 0, true, REQ_DRV_CFGSPACE_2, blk },
+    { "scsi", 128, 0, 0, false, NULL, scsi },
+    { "input", 1024, 0, 0, true, REQ_DRV_INPUT_INIT_2, input },
+    { "net", 1024, NET_FRONT_END_OWNED, NET_GUEST_OFFLOADS, false, NULL, net },
 };
 
 const vd_type *vd_type_find(const char *name)

@@ -18,6 +18,7 @@ typedef struct vd_type {
     const char *name; /* the refdev model's name */
     uint16_t queue_max;
     uint64_t features_off;
+    uint64_t features_on; /* offered beyond the model's (bits the device may leave unused) */
     bool config;
     const char *config_rule; /* the rule the model's config_write enforces */
     void (*classify)(vd_rules *r, vc_dev *d, unsigned q, const vc_chain *c);

@@ -251,7 +251,7 @@ void vp_devtest_console(vp_drv *v, vp_seen *seen)
     }
     if (got < 0)
         return;
-    snprintf(ob, sizeof ob, "name '%s', host side %s, %u message(s) for another port or of another kind", name,
+    snprintf(ob, sizeof ob, "name '%.64s', host side %s, %u message(s) for another port or of another kind", name,
              open ? "open" : "not open", stray);
     /* the runner's port has a name and a host end that is always open */
     if (v->c->opt.console_ports > 0)

@@ -209,15 +209,17 @@ void vp_run_drivers(vp_ctx *c, vp_dev *d)
     }
     if (c->opt.modern) {
         if (modern_ok) {
-            run_one(c, d, false, false, false, &sm);
             vp_tp t;
             char err[64];
-            if (vp_tp_modern(&t, d, err, sizeof err) &&
-                (vp_tp_device_features(&t) >> VC_F_RING_PACKED & 1)) {
+            bool packed = vp_tp_modern(&t, d, err, sizeof err) && (vp_tp_device_features(&t) >> VC_F_RING_PACKED & 1);
+            bool split = !(packed && c->opt.prefer_packed); /* a split ring declines RING_PACKED */
+            if (split)
+                run_one(c, d, false, false, false, &sm);
+            if (packed) {
                 vp_seen sp = {0};
                 run_one(c, d, false, true, false, &sp);
             }
-            if (d->pio_notify >= 0) {
+            if (split && d->pio_notify >= 0) {
                 vp_seen sp = {0};
                 run_one(c, d, false, false, true, &sp);
             }

@@ -276,6 +276,9 @@ def vm_command(qemu, config, devices, kernel, initrd, disk, workdir, timeout_ms=
         # the semantics checks break driver rules on purpose too, and QEMU's
         # vhost-user net front-end acks receive filters no back-end applies
         args.append("--no-semantics")
+        # and a split-ring personality declines RING_PACKED where it is
+        # offered, which a driver should accept (drv.reserved_features.5)
+        args.append("--prefer-packed")
     elif config.profile == "probe":
         args += ["--irq-modules", "/" + guest.IRQ_DIR]  # INTx counted when the modules are there
         args += ["--config-change"] if monitor else []  # the runner answers its notes (qmp.py)
@@ -350,6 +353,12 @@ def vhost_backends(parts, binary, disk, workdir, sockdir=None):
             cmd += ["--image", disk]
         if p.device == "blk":
             cmd += ["--serial", BLK_SERIAL]
+        # what QEMU offers the guest beyond the back-end's features: the
+        # back-end judges the driver's acceptance (drv.reserved_features.1, .5)
+        if expected(p.config, p.device)[0] == "modern":
+            cmd.append("--modern-only")
+        if p.config.dev(p.device).prop("packed") == "on":
+            cmd.append("--offers-packed")
         out.append(Backend(p.index, p.config, p.device, sock, log, cmd))
     return out
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "refdev/drvrules.h"
 #include "refdev/features.h"
 #include "vc/ring.h"
 
@@ -96,6 +97,7 @@ void vc_dev_reset(vc_dev *d)
         q->msix_vector = VC_NO_VECTOR; /* dev.pci_msix.7 */
     }
     d->config_msix_vector = VC_NO_VECTOR;
+    memset(&d->drv, 0, sizeof(d->drv));
     d->accepted = 0;
     d->features_locked = false;
     d->isr = 0;
@@ -364,6 +366,8 @@ bool vc_dev_pop(vc_dev *d, unsigned qi, vc_chain *c)
         d->on_pop(d->pop_opaque, qi, c->id, NULL);
     if (got && d->on_chain)
         d->on_chain(d->chain_opaque, qi, c, false);
+    if (got)
+        vc_drvrules_chain(d, qi, c); /* the device type's rules on what the driver wrote */
     return got;
 }
 
@@ -372,6 +376,7 @@ void vc_dev_push(vc_dev *d, unsigned qi, const vc_chain *c, uint32_t written)
     vc_dev_queue *q = &d->q[qi];
     if (d->on_chain)
         d->on_chain(d->chain_opaque, qi, c, true);
+    vc_drvrules_used(d, qi, c);
     vc_err e = vc_vq_dev_push(&q->vq, c, written);
     if (e != VC_OK) {
         vc_dev_fault(d, vc_err_name(e), vc_err_req(e, q->vq.packed), (int)qi, true, "%s",

@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "refdev/drvstate.h"
 #include "vc/gmem.h"
 #include "vc/vq_dev.h"
 
@@ -115,6 +116,11 @@ struct vc_dev {
      * takes a chain, true just before it returns one. May be NULL. */
     void (*on_chain)(void *opaque, unsigned q, const vc_chain *c, bool used);
     void *chain_opaque;
+    /* Observer of driver rules evaluated and kept (refdev/drvrules.h; a
+     * broken one is a fault). May be NULL. */
+    void (*on_rule)(void *opaque, const char *req);
+    void *rule_opaque;
+    vc_drvstate drv; /* what the driver-rule checks remember (cleared on reset) */
 
     unsigned nqueues;
     vc_dev_queue q[VC_DEV_MAX_QUEUES];

@@ -1,65 +1,58 @@
-/* The simulated front's interrupts: MSI-X table, message writes, INTx
- * count, and the planted interrupt and lifecycle faults. */
-#include "sim_irq.h"
+/* The PCI front's interrupts: MSI-X table, message writes, INTx count,
+ * and the planted interrupt and lifecycle faults. */
+#include "pci_front_irq.h"
 
 #include <string.h>
 
 #include "refdev/models.h"
 
 #define MSIX_CTRL_HI 3u /* the high byte of message control: enable 0x80, function mask 0x40 */
-#define PBA_OFF 0x800u
 
 static uint32_t get32(const uint8_t *p)
 {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-unsigned sim_irq_fault(const char *name)
-{
-    static const char *const names[] = {"nosuppress", "novector", "resetwrite", "noqreset", "nogen"};
-    for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (!strcmp(name, names[i]))
-            return 1u << i;
-    return 0;
-}
-
-static bool msix_on(const sim_irq *q)
+static bool msix_on(const front_irq *q)
 {
     return q->cfg[q->msix_pos + MSIX_CTRL_HI] & 0x80;
 }
 
 /* Sends vector v's message, or marks it pending while masked. */
-static void send(sim_irq *q, unsigned v)
+static void send(front_irq *q, unsigned v)
 {
     const uint8_t *e = q->table + 16 * v;
     if ((q->cfg[q->msix_pos + MSIX_CTRL_HI] & 0x40) || (get32(e + 12) & 1)) {
-        q->pba |= 1u << v;
+        q->stats.pending |= 1u << v;
         return;
     }
+    if (v < VC_FRONT_NVECTORS)
+        q->stats.msix[v]++;
     vc_gmem_st32(q->dev->mem, get32(e) | (uint64_t)get32(e + 4) << 32, get32(e + 8));
 }
 
 /* The reference device's interrupt line (vc_dev.irq). */
 static void raise(void *opaque, uint16_t vector)
 {
-    sim_irq *q = opaque;
+    front_irq *q = opaque;
     if (!msix_on(q)) {
+        q->stats.intx++;
         q->intx += q->counting;
         return;
     }
-    if (vector == VC_NO_VECTOR && (q->faults & SIM_NOVECTOR))
+    if (vector == VC_NO_VECTOR && (q->faults & VC_FRONT_NOVECTOR))
         vector = 0;
     if (vector < q->nvec)
         send(q, vector);
 }
 
-void sim_irq_init(sim_irq *q, vc_dev *dev, const uint8_t *cfg, unsigned msix_pos, unsigned nvec, unsigned faults)
+void front_irq_init(front_irq *q, vc_dev *dev, const uint8_t *cfg, unsigned msix_pos, unsigned nvec, unsigned faults)
 {
     memset(q, 0, sizeof *q);
     q->dev = dev;
     q->cfg = cfg;
     q->msix_pos = msix_pos;
-    q->nvec = nvec < SIM_IRQ_MAXVEC ? nvec : SIM_IRQ_MAXVEC;
+    q->nvec = nvec < FRONT_IRQ_MAXVEC ? nvec : FRONT_IRQ_MAXVEC;
     q->faults = faults;
     for (unsigned v = 0; v < q->nvec; v++)
         q->table[16 * v + 12] = 1; /* masked after reset, as PCI has it */
@@ -67,11 +60,11 @@ void sim_irq_init(sim_irq *q, vc_dev *dev, const uint8_t *cfg, unsigned msix_pos
     dev->irq_opaque = q;
 }
 
-bool sim_irq_bar_read(sim_irq *q, uint64_t off, unsigned len, uint64_t *val)
+bool front_irq_bar_read(front_irq *q, uint64_t off, unsigned len, uint64_t *val)
 {
     *val = 0;
-    if (off >= PBA_OFF) {
-        *val = off == PBA_OFF ? q->pba : 0;
+    if (off >= VC_FRONT_PBA) {
+        *val = off == VC_FRONT_PBA ? q->stats.pending : 0;
         return true;
     }
     for (unsigned i = 0; i < len && off + i < sizeof q->table; i++)
@@ -79,19 +72,19 @@ bool sim_irq_bar_read(sim_irq *q, uint64_t off, unsigned len, uint64_t *val)
     return true;
 }
 
-bool sim_irq_bar_write(sim_irq *q, uint64_t off, unsigned len, uint64_t val)
+bool front_irq_bar_write(front_irq *q, uint64_t off, unsigned len, uint64_t val)
 {
     for (unsigned i = 0; i < len && off + i < sizeof q->table; i++)
         q->table[off + i] = (uint8_t)(val >> (8 * i));
     unsigned v = (unsigned)(off / 16);
-    if (off < sizeof q->table && v < q->nvec && !(q->table[16 * v + 12] & 1) && (q->pba >> v & 1)) {
-        q->pba &= ~(1u << v); /* unmasked with a message pending: it goes now */
+    if (off < sizeof q->table && v < q->nvec && !(q->table[16 * v + 12] & 1) && (q->stats.pending >> v & 1)) {
+        q->stats.pending &= ~(1u << v); /* unmasked with a message pending: it goes now */
         send(q, v);
     }
     return true;
 }
 
-bool sim_irq_status(const sim_irq *q)
+bool front_irq_status(const front_irq *q)
 {
     return !msix_on(q) && q->dev->isr != 0;
 }
@@ -102,7 +95,7 @@ static uint32_t progress(const vc_dev *d, unsigned qi)
     return vq->packed ? (uint32_t)vq->used_pos | (uint32_t)vq->used_wrap << 16 : vq->used_idx;
 }
 
-void sim_irq_before_notify(sim_irq *q, unsigned qi, uint32_t *mark)
+void front_irq_before_notify(front_irq *q, unsigned qi, uint32_t *mark)
 {
     if (qi >= q->dev->nqueues)
         return;
@@ -110,10 +103,10 @@ void sim_irq_before_notify(sim_irq *q, unsigned qi, uint32_t *mark)
     mark[1] = (uint32_t)q->dev->notifications;
 }
 
-void sim_irq_after_notify(sim_irq *q, unsigned qi, const uint32_t *mark)
+void front_irq_after_notify(front_irq *q, unsigned qi, const uint32_t *mark)
 {
     vc_dev *d = q->dev;
-    if (!(q->faults & SIM_NOSUPPRESS) || qi >= d->nqueues)
+    if (!(q->faults & VC_FRONT_NOSUPPRESS) || qi >= d->nqueues)
         return;
     if (progress(d, qi) != mark[0] && (uint32_t)d->notifications == mark[1]) { /* suppressed: notify anyway */
         d->notifications++;
@@ -122,9 +115,9 @@ void sim_irq_after_notify(sim_irq *q, unsigned qi, const uint32_t *mark)
     }
 }
 
-void sim_irq_status_write(sim_irq *q, uint8_t val)
+void front_irq_status_write(front_irq *q, uint8_t val)
 {
-    if (!(q->faults & SIM_RESETWRITE))
+    if (!(q->faults & VC_FRONT_RESETWRITE))
         return;
     if (val) {
         q->nold = 0; /* set up again: the old rings are forgotten */
@@ -138,7 +131,7 @@ void sim_irq_status_write(sim_irq *q, uint8_t val)
         q->nold = n;
 }
 
-void sim_irq_tick(sim_irq *q)
+void front_irq_tick(front_irq *q)
 {
     for (unsigned i = 0; i < q->nold; i++) { /* the used index of a ring it no longer has */
         uint16_t idx = 0;
@@ -147,12 +140,12 @@ void sim_irq_tick(sim_irq *q)
     }
 }
 
-bool sim_irq_queue_reset_ok(const sim_irq *q)
+bool front_irq_queue_reset_ok(const front_irq *q)
 {
-    return !(q->faults & SIM_NOQRESET);
+    return !(q->faults & VC_FRONT_NOQRESET);
 }
 
-bool sim_irq_config_change(sim_irq *q, const char *type, const char *what)
+bool front_irq_config_change(front_irq *q, const char *type, const char *what)
 {
     vc_dev *d = q->dev;
     uint32_t gen = d->config_generation;
@@ -169,7 +162,7 @@ bool sim_irq_config_change(sim_irq *q, const char *type, const char *what)
     } else {
         return false;
     }
-    if (q->faults & SIM_NOGEN)
+    if (q->faults & VC_FRONT_NOGEN)
         d->config_generation = gen;
     return true;
 }
