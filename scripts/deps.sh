@@ -9,7 +9,8 @@ build=(cmake make gcc python3 pkg-config libpci-dev)
 # vhost/smoke.sh drives
 test=(clang libclang-rt-14-dev qemu-system-common)
 fuzz=(clang libclang-rt-14-dev afl++)
-matrix=(qemu-system-x86 cpio pciutils)
+# lz4: the guest kernel's payload, decompressed once for its PVH entry (harness/vcharness/pvh.py)
+matrix=(qemu-system-x86 cpio pciutils lz4)
 # vconform-run --libvirt: the daemon and virsh, without libvirt-daemon-system's
 # services (the runner starts a private daemon; see libvirt_daemon.py)
 libvirt=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients)

@@ -115,19 +115,38 @@ def _cpio_entry(out, name, mode, data=b"", ino=[1000]):
     out.write(b"\0" * ((4 - len(data) % 4) % 4))
 
 
+def _stripped(probe, tmpdir):
+    """The probe without its debug information (a quarter of the size: the
+    guest kernel unpacks every byte of the initramfs under TCG), or the
+    probe itself when strip(1) is not there."""
+    out = os.path.join(tmpdir, "init")
+    try:
+        p = subprocess.run(["strip", "--strip-debug", "-o", out, probe], capture_output=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return probe
+    return out if p.returncode == 0 and os.path.exists(out) else probe
+
+
 def build_initramfs(probe, dest, extra_files=()):
-    """Writes a newc cpio initramfs at dest: /init is the probe."""
+    """Writes a newc cpio initramfs at dest: /init is the probe (without
+    debug information), each shared library once, under its real path, with
+    a symbolic link for the path the loader asks for."""
     if not os.access(probe, os.X_OK):
         raise GuestError(f"probe binary {probe} is missing: build it first (cmake --build)")
-    files = [(probe, "init")]
-    for lib in shared_libs(probe):
-        files.append((lib, lib.lstrip("/")))
+    with tempfile.TemporaryDirectory() as tmpdir:
+        return _write_initramfs(_stripped(probe, tmpdir), dest, shared_libs(probe), extra_files)
+
+
+def _write_initramfs(probe, dest, libs, extra_files):
+    files, links = [(probe, "init")], {}
+    for lib in libs:
         real = os.path.realpath(lib)
-        if real != lib:  # the loader path is often a symlink; copy the content under both
-            files.append((real, real.lstrip("/")))
+        files.append((real, real.lstrip("/")))
+        if real != lib:  # the path the loader asks for is often a link (merged /usr)
+            links[lib.lstrip("/")] = real
     files.extend(extra_files)
     dirs = {"proc", "sys", "dev", "tmp"}
-    for _, arc in files:
+    for arc in [arc for _, arc in files] + list(links):
         parts = arc.split("/")[:-1]
         for i in range(1, len(parts) + 1):
             dirs.add("/".join(parts[:i]))
@@ -143,6 +162,10 @@ def build_initramfs(probe, dest, extra_files=()):
             with open(src, "rb") as fh:
                 data = fh.read()
             _cpio_entry(out, arc, stat.S_IFREG | 0o755, data)
+        for arc, target in sorted(links.items()):
+            if arc not in seen:
+                seen.add(arc)
+                _cpio_entry(out, arc, stat.S_IFLNK | 0o777, target.encode())
         _cpio_entry(out, "TRAILER!!!", 0)
     os.replace(tmp, dest)
     return dest
@@ -150,10 +173,10 @@ def build_initramfs(probe, dest, extra_files=()):
 
 def pattern_disk(path, sectors=2048):
     """Raw disk image carrying the probe's known pattern (PROTOCOL.md)."""
+    ramp = bytes(range(256)) * 3  # byte i of sector s is (s + i) & 0xFF: a slice of the ramp
     with open(path, "wb") as fh:
-        for s in range(sectors):
-            fh.write(b"vconform" + s.to_bytes(8, "little") +
-                     bytes((s + i) & 0xFF for i in range(16, 512)))
+        fh.write(b"".join(b"vconform" + s.to_bytes(8, "little") + ramp[(s + 16) % 256:(s + 16) % 256 + 496]
+                          for s in range(sectors)))
     return path
 
 

@@ -7,7 +7,7 @@ import re
 import subprocess
 from dataclasses import dataclass
 
-from . import guest, qmp, specs, topology
+from . import guest, qmp, ringdrain, specs, topology
 
 RESULTS_PORT = 0xE9  # isa-debugcon's port: the probe writes its JSON Lines there
 SEED_TYPES = ["net", "blk", "console", "rng", "balloon", "scsi", "input"]
@@ -258,10 +258,11 @@ def console_ports(parts):
 
 
 def vm_command(qemu, config, devices, kernel, initrd, disk, workdir, timeout_ms=2000, memory=256,
-               sockdir=None, bios=None, parts=None, probe_extra=(), input_extra=True):
+               sockdir=None, bios=None, parts=None, probe_extra=(), input_extra=True, ring=False):
     """The full QEMU command line for one VM: config's devices, or parts, a
     list of (config, devices) sharing config's machine type and profile;
-    probe_extra: more probe arguments (a scenario replay's)."""
+    probe_extra: more probe arguments (a scenario replay's); ring: the
+    results channel through a ring buffer (ringdrain.py), not a file."""
     parts = parts or [(config, devices)]
     args = probe_args(loops_back(parts), console_ports(parts), timeout_ms) + list(probe_extra)
     if config.drv_fault:
@@ -298,7 +299,8 @@ def vm_command(qemu, config, devices, kernel, initrd, disk, workdir, timeout_ms=
            "-serial", "chardev:console",
            # the results channel: QEMU's debug console, no virtio device (and
            # no UART: a serial port cost 0.5 s per VM under TCG)
-           "-chardev", "file,id=results,path=" + qopt(os.path.join(workdir, "probe.jsonl")),
+           ] + (ringdrain.qemu_args(ringdrain.sock_path(sockdir or workdir)) if ring else
+                ["-chardev", "file,id=results,path=" + qopt(os.path.join(workdir, "probe.jsonl"))]) + [
            "-device", f"isa-debugcon,iobase={RESULTS_PORT:#x},chardev=results"]
     if monitor:  # qmp.py answers the probe's notes on it
         cmd += ["-qmp", "unix:" + qopt(qmp_path(workdir, sockdir)) + ",server=on,wait=off"]

@@ -5,13 +5,14 @@ so one bad device cannot hide the others. Every cell's verdict is appended
 to cells.jsonl the moment it is known."""
 import os
 import re
+import signal
 import subprocess
 import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from . import matrix, outcap, parse, plan, procs, qmp, report_safe, vhost
+from . import matrix, outcap, parse, plan, procs, pvh, qmp, report_safe, ringdrain, vhost
 
 MAX_OUTPUT = parse.MAX_TOTAL
 CONSOLE_MARK = b"vconform-console-ok"  # guest-probe/src/kdrv.h
@@ -25,12 +26,13 @@ def _read(path, limit=MAX_OUTPUT):
         return b""
 
 
-def run_vm(qemu, parts, guest, workdir, timeout, probe_timeout_ms, group):
+def run_vm(qemu, parts, guest, workdir, timeout, probe_timeout_ms, group, ring=False):
     """Boots one VM for parts, (config, device types) sharing a machine type
     and profile; returns (vm outcome dict, parsed probe output). workdir
     exists and belongs to this run; group: the runner's procs.Procs.
     guest["image"]: a user's disk image (--guest-image) boots instead of
-    the probe, and runs until it powers off or timeout passes."""
+    the probe, and runs until it powers off or timeout passes. ring: the
+    results come through QEMU's ring buffer (ringdrain.py), not a file."""
     names = ["console.log", "probe.jsonl", "qemu.stderr", "qemu.cmdline", "qmp.log"] + \
         [n for n in os.listdir(workdir) if re.match(r"^vhost\d+\.(jsonl|stderr)$", n)]
     for name in names:
@@ -42,22 +44,26 @@ def run_vm(qemu, parts, guest, workdir, timeout, probe_timeout_ms, group):
     initrd = guest["initrd"] if config.profile == "probe" else guest["initrd_kdrv"]
     # unix socket paths must stay short: backends' sockets live in /tmp
     with tempfile.TemporaryDirectory(prefix="vconform-") as sockdir:
-        return _boot(qemu, parts, guest, workdir, timeout, probe_timeout_ms, initrd, sockdir, group)
+        return _boot(qemu, parts, guest, workdir, timeout, probe_timeout_ms, initrd, sockdir, group, ring)
 
 
-def _boot(qemu, parts, guest, workdir, timeout, probe_timeout_ms, initrd, sockdir, group):
+def _boot(qemu, parts, guest, workdir, timeout, probe_timeout_ms, initrd, sockdir, group, ring=False):
     config = parts[0][0]
     if guest.get("image"):
         cmd = matrix.image_command(qemu, config, parts, guest["image"], workdir, sockdir=sockdir)
     else:
-        cmd = matrix.vm_command(qemu, config, None, guest["kernel"], initrd, guest["disk"],
-                                workdir, probe_timeout_ms, sockdir=sockdir, bios=guest.get("bios"), parts=parts)
+        # the PVH ELF where the machine type starts it (pvh.py): no setup code, no decompressor
+        kernel = guest["kernel_pvh"] if guest.get("kernel_pvh") and pvh.machine_ok(config.machine) else guest["kernel"]
+        cmd = matrix.vm_command(qemu, config, None, kernel, initrd, guest["disk"],
+                                workdir, probe_timeout_ms, sockdir=sockdir, bios=guest.get("bios"), parts=parts,
+                                ring=ring)
     with _new(os.path.join(workdir, "qemu.cmdline"), "w") as fh:
         fh.write(" ".join(cmd) + "\n")
     t0 = time.monotonic()
     backends = matrix.vhost_backends(parts, guest.get("vhostdev", ""), guest["disk"], workdir, sockdir)
     procs, ended = [], {}
     changer = None  # answers the probe's configuration-change notes (qmp.py)
+    drain, drained = None, None  # the results ring's copier (ringdrain.py) and its file
     balloon_stats = {}  # what the host showed of each balloon's statistics (qmp.py)
 
     def early(status, why):
@@ -71,7 +77,13 @@ def _boot(qemu, parts, guest, workdir, timeout, probe_timeout_ms, initrd, sockdi
                 if not_ready:  # no QEMU without its back-ends
                     ended = vhost.stop(group, procs, grace=0)
                     return early("backend-error", not_ready)
+                if ring:  # the file the drain fills, before QEMU can write into its ring
+                    drained = _new(os.path.join(workdir, "probe.jsonl"), "wb")
                 p = group.spawn(cmd, stdout=err, stderr=err)
+                if ring:
+                    drain = ringdrain.Drain(ringdrain.sock_path(sockdir), drained, lambda: _kill(p),
+                                            lambda: p.poll() is None)
+                    drain.start()
             except InterruptedError:
                 return early("interrupted", "")
             except OSError as e:
@@ -85,6 +97,8 @@ def _boot(qemu, parts, guest, workdir, timeout, probe_timeout_ms, initrd, sockdi
                                          watchdogs=not guest.get("image"))
             finally:
                 group.end(p)  # the whole process group, whatever happened
+                if drain:
+                    drain.stop()
                 if changer:  # what the probe asked the monitor for, and how it went
                     changer.stop()
                     balloon_stats = changer.balloon_stats
@@ -93,6 +107,8 @@ def _boot(qemu, parts, guest, workdir, timeout, probe_timeout_ms, initrd, sockdi
     finally:
         if procs and not ended:
             ended = vhost.stop(group, procs)
+        if drained:
+            drained.close()
     secs = time.monotonic() - t0
     stderr = _read(os.path.join(workdir, "qemu.stderr"), 64 << 10).decode("utf-8", "replace")
     console = _read(os.path.join(workdir, "console.log")).decode("utf-8", "replace")
@@ -107,9 +123,22 @@ def _boot(qemu, parts, guest, workdir, timeout, probe_timeout_ms, initrd, sockdi
         vm["balloon_stats"] = balloon_stats
     if hang:
         vm["hang"] = hang
+    if ring:
+        vm["channel"] = "ring"
+        if drain and drain.error:
+            vm["drain_error"] = drain.error
     if cut:
         vm["cut"] = cut
     return vm, out
+
+
+def _kill(p):
+    """Ends p's process group at once (from the drain's thread: the main
+    thread reaps it)."""
+    try:
+        os.killpg(p.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 def _new(path, mode):
@@ -205,6 +234,26 @@ def unfinished(cell, verdict, reason):
             "verdict": verdict, "reqs": [], "checks": [], "xfail": [], "reason": reason}
 
 
+def expected_seconds(vp, pvh_kernel):
+    """About how long a VM takes under TCG (measured on the default
+    matrix), to start the longest first: known hangs wait for a watchdog;
+    the kernel's drivers on i440fx take 1-1.5 s more than on q35 (each
+    function's interrupt routing goes through an ACPI method); a bzImage
+    boot 0.4 s more than a PVH one; a configuration QEMU must refuse is
+    split into a VM per device, eight short starts in one worker."""
+    machine = vp.config.machine
+    i440fx = machine == "pc" or machine.startswith("pc-i440fx")
+    if vp.alone:
+        secs = 100.0
+    elif any(c.expected == "refused" for c in vp.cells):
+        secs = 0.15 * (len(vp.cells) + 1)
+    elif vp.config.profile != "probe":
+        secs = 4.0 if i440fx else 3.0
+    else:
+        secs = 2.6 if pvh_kernel and pvh.machine_ok(machine) else 3.0
+    return secs + 0.05 * len(vp.cells)
+
+
 class Runner:
     def __init__(self, qemu, guest, rundir, jobs, timeout, probe_timeout_ms, retries=0, xfail=(),
                  progress=None):
@@ -246,7 +295,7 @@ class Runner:
         with self.lock:
             self.vms.append({"config": vp.name, "configs": [cfg.name for cfg, _ in vp.parts],
                              "devices": [c.device for c in vp.cells], **{k: vm.get(k) for k in (
-                                 "status", "rc", "seconds", "panic", "workdir", "hang", "cut", "backends")},
+                                 "status", "rc", "seconds", "panic", "workdir", "hang", "cut", "backends", "channel")},
                              "stderr": vm["stderr"][-2000:]})
 
     def _workdir(self, vp):
@@ -260,9 +309,17 @@ class Runner:
         parts = [(cfg, [c.device for c in cs]) for cfg, cs in vp.parts]
         workdir = self._workdir(vp)
         attempt = 0
+        # the ring channel where QEMU has it, but not for a VM known to hang or crash
+        ring = bool(self.guest.get("ring")) and not vp.alone and not self.guest.get("image")
         while True:
             vm, out = run_vm(self.qemu, parts, self.guest, workdir, self.timeout, self.probe_timeout_ms,
-                             self.procs)
+                             self.procs, ring)
+            if ring and not self.interrupted and (vm.get("drain_error") or vm["status"] == "crash" or
+                                                  (vm["status"] == "ok" and out.end is None)):
+                # a crash, a broken drain or a cut-short result: again through
+                # the file channel, which keeps every byte up to the end
+                ring = False
+                continue
             flaky = vm["status"] in ("timeout", "crash") or (vm["status"] == "ok" and out.end is None)
             c0 = vp.cells[0]
             known_hang = len(vp.cells) == 1 and vm["status"] == "timeout" and \
@@ -318,11 +375,9 @@ class Runner:
         for res in skipped:
             self._emit(res)
 
-        # longest first, so no slow VM is left running alone at the end:
-        # known hangs (the firmware watchdog), kernel-driver VMs, then by size
-        def cost(vp):
-            return (2 if vp.alone else 0) + (1 if vp.config.profile != "probe" else 0), len(vp.cells)
-        order = sorted(plans, key=cost, reverse=True)
+        # longest first, so no slow VM is left running alone at the end
+        order = sorted(plans, key=lambda vp: expected_seconds(vp, bool(self.guest.get("kernel_pvh"))),
+                       reverse=True)
         ex = ThreadPoolExecutor(max_workers=max(1, self.jobs))
         try:
             futs = {ex.submit(self._run_vm, vp): vp.cells for vp in order}

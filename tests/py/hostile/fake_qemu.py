@@ -156,6 +156,9 @@ def main(argv):
               "pc-i440fx-2.6        Standard PC\nq35                  Standard PC (alias of pc-q35-7.2)\n"
               "pc-q35-7.2           Standard PC")
         return 0
+    if argv in (["-chardev", "help"], ["-help"]):  # a QEMU with the file channel only (no ringbuf, no -action)
+        print("Available chardev backend types:\n  file\n  null" if argv[0] == "-chardev" else "usage: fake")
+        return 0
     if o.get("pids"):
         with open(o["pids"], "a") as fh:
             fh.write(f"{os.getpid()}\n")

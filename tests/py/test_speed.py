@@ -1,0 +1,217 @@
+"""What makes a matrix VM cheaper must not change what it reports: the
+results ring drained over QMP gives every byte the guest wrote, in order,
+and gives up (killing the VM, so the runner re-runs it with the file
+channel) when the monitor misbehaves; the PVH kernel is the bzImage's own
+payload and is used only where QEMU starts it; the slimmer initramfs still
+holds every library, once, with links for the loader's paths."""
+import base64
+import gzip
+import json
+import os
+import socket
+import stat
+import struct
+import sys
+import tempfile
+import threading
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "harness"))
+from vcharness import configs, guest, matrix, pvh, ringdrain  # noqa: E402
+
+
+class FakeRing(threading.Thread):
+    """A QMP server holding a ring: ringbuf-read hands out `chunks` one per
+    call (then empty ones), SHUTDOWN comes with the read after the last
+    chunk; `bad` answers ringbuf-read with this instead."""
+
+    def __init__(self, path, chunks, bad=None):
+        super().__init__(daemon=True)
+        self.srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.srv.bind(path)
+        self.srv.listen(1)
+        self.chunks, self.bad, self.seen = list(chunks), bad, []
+
+    def run(self):
+        conn, _ = self.srv.accept()
+        try:
+            self.serve(conn)
+        finally:
+            conn.close()
+            self.srv.close()
+
+    def serve(self, conn):
+        conn.sendall(b'{"QMP": {"version": {}, "capabilities": []}}\n')
+        buf, sent_all = b"", False
+        while True:
+            data = conn.recv(4096)
+            if not data:
+                return
+            buf += data
+            while b"\n" in buf:
+                line, _, buf = buf.partition(b"\n")
+                cmd = json.loads(line)
+                self.seen.append(cmd["execute"])
+                if cmd["execute"] == "ringbuf-read":
+                    if self.bad is not None:
+                        conn.sendall(self.bad)
+                        continue
+                    chunk = self.chunks.pop(0) if self.chunks else b""
+                    if not self.chunks and not sent_all:
+                        sent_all = True
+                        conn.sendall(b'{"event": "SHUTDOWN", "data": {"guest": true}}\n')
+                    conn.sendall(json.dumps({"return": base64.b64encode(chunk).decode()}).encode() + b"\n")
+                else:
+                    conn.sendall(b'{"return": {}}\n')
+                if cmd["execute"] == "quit":
+                    return
+
+
+class Ring(unittest.TestCase):
+    def drain(self, chunks, bad=None):
+        with tempfile.TemporaryDirectory() as d:
+            sock = ringdrain.sock_path(d)
+            srv = FakeRing(sock, chunks, bad)
+            srv.start()
+            killed = []
+            with open(os.path.join(d, "probe.jsonl"), "wb") as out:
+                dr = ringdrain.Drain(sock, out, lambda: killed.append(1), lambda: not killed)
+                dr.start()
+                dr.join(10)
+            with open(os.path.join(d, "probe.jsonl"), "rb") as fh:
+                return fh.read(), dr, srv, killed
+
+    def test_every_byte_in_order_then_quit(self):
+        chunks = [b'{"v":1,"type":"start"}\n', b"\x00\xff raw \x1b bytes", b'\n{"v":1,"type":"end"}\n']
+        data, dr, srv, killed = self.drain(chunks)
+        self.assertEqual(data, b"".join(chunks))
+        self.assertTrue(dr.finished)
+        self.assertIsNone(dr.error)
+        self.assertEqual(srv.seen[0], "qmp_capabilities")
+        self.assertEqual(srv.seen[-1], "quit")
+        self.assertFalse(killed)
+
+    def test_a_bad_answer_kills_the_vm(self):
+        data, dr, srv, killed = self.drain([b"x"], bad=b'{"return": "not base64 !"}\n')
+        self.assertTrue(killed)
+        self.assertIn("results ring", dr.error)
+        self.assertFalse(dr.finished)
+        self.assertNotIn("quit", srv.seen)
+
+    def test_a_reply_that_is_no_object_kills_the_vm(self):
+        data, dr, srv, killed = self.drain([b"x"], bad=b'[1, 2]\n')
+        self.assertTrue(killed)
+        self.assertIn("AttributeError", dr.error)
+
+    def test_command_line(self):
+        c = next(c for c in configs.load([configs.DEFAULT_FILE]) if c.name == "q35")
+        ring = matrix.vm_command("qemu", c, c.devices, "K", "I", "D", "/w", sockdir="/s", ring=True)
+        plain = matrix.vm_command("qemu", c, c.devices, "K", "I", "D", "/w", sockdir="/s")
+        self.assertIn(f"ringbuf,id=results,size={ringdrain.RING}", ring)
+        self.assertIn("unix:/s/results.sock,server=on,wait=off", ring)
+        self.assertIn("shutdown=pause", ring)
+        self.assertIn("file,id=results,path=/w/probe.jsonl", plain)
+        self.assertNotIn("-action", plain)
+
+    def test_usable(self):
+        class P:
+            def __init__(self, out):
+                self.returncode, self.stdout = 0, out
+
+        def run(cmd, **kw):
+            return P(b"Available chardev backend types:\n  ringbuf\n  file\n")
+        self.assertTrue(ringdrain.usable("q", "7.2.22 (Debian)", run))
+        self.assertFalse(ringdrain.usable("q", "5.2.0", run))  # no -action before 6.0
+        self.assertFalse(ringdrain.usable("q", "7.2.0", lambda cmd, **kw: P(b"file\n")))
+
+
+def elf_with_pvh_note(pvh_note=True):
+    """A minimal 64-bit ELF whose one program header is a PT_NOTE."""
+    name = b"Xen\0"
+    note = struct.pack("<III", len(name), 8, pvh.PVH_NOTE if pvh_note else 5) + name + b"\0" * 8
+    ph = struct.pack("<IIQQQQQQ", 4, 0, 64 + 56, 0, 0, len(note), len(note), 4)
+    head = b"\x7fELF" + bytes([2, 1, 1]) + b"\0" * 9
+    head += struct.pack("<HHIQQQIHHHHHH", 2, 62, 1, 0, 64, 0, 0, 64, 56, 1, 64, 0, 0)
+    return head + ph + note
+
+
+def bzimage(payload):
+    """A bzImage-shaped file: setup sectors, HdrS, payload offset and length."""
+    setup = 4
+    img = bytearray((setup + 1) * 512)
+    img[0x1F1] = setup
+    img[0x202:0x206] = b"HdrS"
+    struct.pack_into("<H", img, 0x206, 0x20F)
+    struct.pack_into("<II", img, 0x248, 16, len(payload))
+    return bytes(img) + b"\0" * 16 + payload + b"\0" * 64
+
+
+class Pvh(unittest.TestCase):
+    def test_machine_types(self):
+        for m in ("pc", "q35", "pc-i440fx-7.2", "pc-q35-4.0"):
+            self.assertTrue(pvh.machine_ok(m), m)
+        for m in ("pc-i440fx-2.6", "pc-i440fx-2.7", "pc-q35-3.1", "microvm", "isapc"):
+            self.assertFalse(pvh.machine_ok(m), m)
+        self.assertTrue(pvh.qemu_ok("7.2.22 (Debian)"))
+        self.assertFalse(pvh.qemu_ok("3.1.0"))
+
+    def test_payload_with_the_entry_is_cached_once(self):
+        elf = elf_with_pvh_note()
+        self.assertTrue(pvh.has_pvh_entry(elf))
+        self.assertFalse(pvh.has_pvh_entry(elf_with_pvh_note(False)))
+        with tempfile.TemporaryDirectory() as d:
+            k = os.path.join(d, "vmlinuz")
+            with open(k, "wb") as fh:  # the kernel appends the size after the gzip stream
+                fh.write(bzimage(gzip.compress(elf) + struct.pack("<I", len(elf))))
+            path, why = pvh.elf_kernel(k, os.path.join(d, "cache"))
+            self.assertEqual(why, "")
+            with open(path, "rb") as fh:
+                self.assertEqual(fh.read(), elf)
+            self.assertEqual(pvh.elf_kernel(k, os.path.join(d, "cache"))[0], path)
+
+    def test_no_entry_or_no_bzimage_keeps_the_bzimage(self):
+        with tempfile.TemporaryDirectory() as d:
+            k = os.path.join(d, "vmlinuz")
+            with open(k, "wb") as fh:
+                fh.write(bzimage(gzip.compress(elf_with_pvh_note(False))))
+            self.assertIsNone(pvh.elf_kernel(k, d)[0])
+            with open(k, "wb") as fh:
+                fh.write(b"MZ not a kernel" * 100)
+            self.assertIsNone(pvh.elf_kernel(k, d)[0])
+
+
+class Initramfs(unittest.TestCase):
+    def test_libraries_once_with_links(self):
+        with tempfile.TemporaryDirectory() as d:
+            real = os.path.join(d, "usr", "lib", "libx.so.1.2")
+            os.makedirs(os.path.dirname(real))
+            with open(real, "wb") as fh:
+                fh.write(b"LIBRARY")
+            alias = os.path.join(d, "libx.so.1")
+            os.symlink(real, alias)
+            probe = os.path.join(d, "probe")
+            with open(probe, "wb") as fh:
+                fh.write(b"PROBE")
+            img = guest._write_initramfs(probe, os.path.join(d, "i.img"), [alias], [])
+            with open(img, "rb") as fh:
+                data = fh.read()
+            entries, pos = {}, 0
+            while pos < len(data):
+                hdr = data[pos:pos + 110]
+                mode, size, namesize = int(hdr[14:22], 16), int(hdr[54:62], 16), int(hdr[94:102], 16)
+                name = data[pos + 110:pos + 110 + namesize - 1].decode()
+                pos = (pos + 110 + namesize + 3) & ~3
+                entries[name] = (mode, data[pos:pos + size])
+                pos = (pos + size + 3) & ~3
+                if name == "TRAILER!!!":
+                    break
+            self.assertEqual(entries["init"][1], b"PROBE")
+            self.assertEqual(entries[real.lstrip("/")][1], b"LIBRARY")
+            mode, target = entries[alias.lstrip("/")]
+            self.assertTrue(stat.S_ISLNK(mode))
+            self.assertEqual(target, real.encode())
+            self.assertEqual(data.count(b"LIBRARY"), 1)
+
+
+if __name__ == "__main__":
+    unittest.main()
