@@ -162,7 +162,7 @@ void vc_ctl_decode(const uint8_t *data, size_t len, vc_ctl_seq *s)
                 o->req = (uint8_t)k;
                 break;
             }
-        o->flags = rec[4] & (VC_CTL_OF_WINDOW | VC_CTL_OF_SOFT);
+        o->flags = rec[4] & VC_CTL_OF_ALL;
         o->queue = rec[5];
         o->reserved = (uint16_t)ld(rec + 6, 2);
         o->off = (uint32_t)ld(rec + 8, 4);

@@ -95,8 +95,12 @@ typedef enum vc_ctl_iface {
  *   common notify isr device  the modern structures found by capability
  *   legacy    legacy I/O BAR0 (the whole BAR)
  *   pci       PCI configuration space
- *   bar       BAR aux, from offset 0 */
-#define VC_CTL_SPACES(X) X(common) X(notify) X(isr) X(device) X(legacy) X(pci) X(bar)
+ *   bar       BAR aux, from offset 0
+ *   ring      the player's ring area in guest memory (what named ring
+ *             address registers point into)
+ *   used      the device area (split: used ring) of the ring QSETUP made for
+ *             queue q: e.g. off 2 width 2 is the split used index */
+#define VC_CTL_SPACES(X) X(common) X(notify) X(isr) X(device) X(legacy) X(pci) X(bar) X(ring) X(used)
 typedef enum vc_ctl_space {
 #define VC_CTL_SPACE_ENUM(n) VC_CTL_S_##n,
     VC_CTL_SPACES(VC_CTL_SPACE_ENUM)
@@ -164,6 +168,15 @@ typedef enum vc_ctl_expect {
 /* Op flags. */
 #define VC_CTL_OF_WINDOW 1u /* through the pci_cfg capability window (modern) */
 #define VC_CTL_OF_SOFT 2u   /* WAIT: running out of time is not a violation */
+/* The value (written, or expected) is relative to a fact of the device the
+ * player knows, so one sequence fits every type: */
+#define VC_CTL_OF_PLUS_TQ 4u  /* + the index of the type's request queue */
+#define VC_CTL_OF_PLUS_NQ 8u  /* + the number of queues (num_queues; legacy: counted) */
+#define VC_CTL_OF_PLUS_NV 16u /* + the MSI-X table size */
+#define VC_CTL_OF_ALL 31u
+/* Queue index meaning the device type's request queue (where the
+ * known-good request goes): q=target in the text form. */
+#define VC_CTL_Q_TARGET 0xffu
 
 /* Operations:
  *   RD      named register read (target reg), with an expectation

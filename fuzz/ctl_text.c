@@ -15,8 +15,9 @@
  * (transport feature names without VIRTIO_F_, '|' or ',' separated, or a
  * number), types (net,blk,... or all), requires (requirement ids; more on
  * lines "requires ID,ID,..." after the header).
- * Operation keys: reg, space, off, width, q, value, mask, expect, req, via
- * (window), soft (0/1), and ms/bar/aux (one slot: a bound in ms for waits,
+ * Operation keys: reg, space, off, width, q (a number, or target: the
+ * type's request queue), value, mask, expect, req, via (window), soft (0/1),
+ * plus (target|nqueues|nvectors: the value is relative), and ms/bar/aux (one slot: a bound in ms for waits,
  * a BAR number for space=bar). Values may be numbers (decimal, 0x hex) or
  * '|'-joined symbols: ACKNOWLEDGE DRIVER DRIVER_OK FEATURES_OK NEEDS_RESET
  * FAILED NO_VECTOR ALL, and F_<feature> for a transport feature bit.
@@ -50,6 +51,11 @@ static const unsigned tfeature_dev[] = {
 };
 #define NTFEATURES (sizeof(tfeatures) / sizeof(tfeatures[0]))
 #define FPREFIX "VIRTIO_F_"
+
+static const struct { const char *name; unsigned bit; } plus_names[] = {
+    { "target", VC_CTL_OF_PLUS_TQ }, { "nqueues", VC_CTL_OF_PLUS_NQ }, { "nvectors", VC_CTL_OF_PLUS_NV },
+};
+#define NPLUS (sizeof(plus_names) / sizeof(plus_names[0]))
 
 static const char *const mode_names[] = { "legacy", "transitional", "modern" };
 
@@ -144,7 +150,9 @@ void vc_ctl_print(FILE *out, const vc_ctl_seq *s)
             fprintf(out, " reg=%s", vc_ctl_reg_get(o->target)->name);
         else if (raw || o->target)
             fprintf(out, " space=%s", vc_ctl_space_name(o->target));
-        if (o->queue)
+        if (o->queue == VC_CTL_Q_TARGET)
+            fprintf(out, " q=target");
+        else if (o->queue)
             fprintf(out, " q=%u", o->queue);
         if (o->off || raw)
             fprintf(out, " off=0x%" PRIx32, o->off);
@@ -169,6 +177,14 @@ void vc_ctl_print(FILE *out, const vc_ctl_seq *s)
             fprintf(out, " via=window");
         if (o->flags & VC_CTL_OF_SOFT)
             fprintf(out, " soft=1");
+        if (o->flags & (VC_CTL_OF_PLUS_TQ | VC_CTL_OF_PLUS_NQ | VC_CTL_OF_PLUS_NV)) {
+            const char *sep = " plus=";
+            for (unsigned pi = 0; pi < NPLUS; pi++)
+                if (o->flags & plus_names[pi].bit) {
+                    fprintf(out, "%s%s", sep, plus_names[pi].name);
+                    sep = "|";
+                }
+        }
         if (o->reserved)
             fprintf(out, " reserved=0x%x", o->reserved);
         fputc('\n', out);
@@ -371,9 +387,9 @@ static bool header_field(ctx *c, vc_ctl_seq *s, const char *key, const char *v, 
 }
 
 enum okey { K_REG, K_SPACE, K_OFF, K_WIDTH, K_Q, K_VALUE, K_MASK, K_EXPECT, K_REQ, K_VIA,
-            K_SOFT, K_AUX, K_RESERVED, NOKEYS };
+            K_SOFT, K_AUX, K_RESERVED, K_PLUS, NOKEYS };
 static const char *const okeys[NOKEYS] = { "reg", "space", "off", "width", "q", "value", "mask",
-                                           "expect", "req", "via", "soft", "aux", "reserved" };
+                                           "expect", "req", "via", "soft", "aux", "reserved", "plus" };
 
 static bool op_field(ctx *c, vc_ctl_seq *s, vc_ctl_op *o, const char *key, const char *v,
                      uint32_t *seen)
@@ -424,6 +440,26 @@ static bool op_field(ctx *c, vc_ctl_seq *s, vc_ctl_op *o, const char *key, const
             return false;
         o->flags = (uint8_t)(num ? o->flags | VC_CTL_OF_SOFT : o->flags & ~VC_CTL_OF_SOFT);
         return true;
+    case K_PLUS:
+        for (const char *p = v;; p++) {
+            size_t n = strcspn(p, "|");
+            unsigned pi = 0;
+            while (pi < NPLUS && !(strlen(plus_names[pi].name) == n && !strncmp(p, plus_names[pi].name, n)))
+                pi++;
+            if (pi == NPLUS)
+                return fail(c, "plus=%s: '%.*s' is not target, nqueues or nvectors", v, (int)n, p);
+            o->flags |= (uint8_t)plus_names[pi].bit;
+            p += n;
+            if (!*p)
+                break;
+        }
+        return true;
+    case K_Q:
+        if (strcmp(v, "target") == 0) {
+            o->queue = VC_CTL_Q_TARGET;
+            return true;
+        }
+        break;
     case K_WIDTH:
         if (named)
             return fail(c, "%s uses the register's own width", vc_ctl_op_name(o->op));
@@ -488,6 +524,11 @@ static bool op_check(ctx *c, const vc_ctl_seq *s, const vc_ctl_op *o, uint32_t s
         bool modern_only = o->target == VC_CTL_S_common || o->target == VC_CTL_S_notify ||
                            o->target == VC_CTL_S_isr || o->target == VC_CTL_S_device ||
                            (o->flags & VC_CTL_OF_WINDOW);
+        bool memory = o->target == VC_CTL_S_ring || o->target == VC_CTL_S_used;
+        if (memory && (o->flags & VC_CTL_OF_WINDOW))
+            return fail(c, "space %s is guest memory: not through the window", vc_ctl_space_name(o->target));
+        if (o->width == 3 && !(o->flags & VC_CTL_OF_WINDOW) && !memory)
+            return fail(c, "no CPU access is 3 bytes wide: width=3 goes through via=window");
         if ((need & 1) && modern_only)
             return fail(c, "space %s%s is modern, but this sequence plays through legacy",
                         vc_ctl_space_name(o->target), o->flags & VC_CTL_OF_WINDOW ? " via window" : "");
