@@ -77,6 +77,7 @@ typedef struct front_play {
     bool host_changes;      /* SLEEP: the VMM changes the configuration meanwhile */
     bool oracle;            /* run the control-plane oracle */
     bool driver_side;       /* the player itself is writing guest memory */
+    bool skipped;           /* the sequence needs what the device has not (MSI-X) */
     fp_loc common, notify, isr, device;
     unsigned pcicfg;        /* pci_cfg capability position (0: none) */
     unsigned msix_cap;      /* MSI-X capability position (0: none) */
@@ -100,7 +101,8 @@ void fp_close(front_play *p);
 /* Plays s (decoded or parsed) and then checks liveness: a reset, a fresh
  * set-up and one known-good request must work. Returns the findings. */
 unsigned fp_play(front_play *p, const vc_ctl_seq *s);
-/* "kind [req]: (tier) detail" lines, as the other targets print them. */
+/* "type: kind [req]: (tier) detail" lines, as the other targets print
+ * them (the device type in the place of the differential target's backend). */
 size_t fp_format(const front_play *p, char *msg, size_t cap);
 
 /* ---- for the oracle and the player ---- */

@@ -125,3 +125,119 @@ unsigned vc_target_run(const uint8_t *data, size_t size, char *msg, size_t cap)
     }
     return n;
 }
+
+#ifdef VC_CTL_MUTATOR
+/* libFuzzer's custom mutator for this target: whole 32-byte operation
+ * records changed, inserted, copied, removed or swapped, fields set to the
+ * values the control plane cares about (field offsets, status bits,
+ * vectors, queue indices past the end); libFuzzer's own byte mutation now
+ * and then for what nobody thought of. */
+size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size);
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed);
+
+static uint32_t rnd(uint32_t *s)
+{
+    *s ^= *s << 13, *s ^= *s >> 17, *s ^= *s << 5;
+    return *s;
+}
+
+static void put(uint8_t *p, uint64_t v, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint64_t pick_value(uint32_t *s)
+{
+    static const uint64_t v[] = {0, 1, 2, 3, 4, 7, 8, 0xb, 0xf, 0x40, 0x80, 0xff, 0x100, 0x7fe, 0x7ff, 0x800,
+                                 0xfffe, 0xffff, 0x10000, 0x8000, 0xffffffff, 0x100000000ull, 1ull << 34,
+                                 1ull << 40, ~0ull};
+    uint32_t r = rnd(s);
+    return r % 4 ? v[r / 4 % (sizeof v / sizeof v[0])] : rnd(s);
+}
+
+static uint32_t pick_off(uint32_t *s)
+{
+    static const uint32_t o[] = {0,    1,    2,    3,    4,    6,    8,    12,   14,   16,  18,  19,  20,
+                                 21,   22,   23,   24,   26,   28,   30,   32,   36,   40,  48,  56,  58,
+                                 60,   0x34, 0x40, 0x84, 0x88, 0x8c, 0x90, 0x94, 0x98, 0x9a, 0x9b, 0x7fc, 0x800,
+                                 0xffe, 0x1000, 0x2000, 0x3000, 0x3ffe, 0x4000};
+    uint32_t r = rnd(s);
+    return r % 8 ? o[r / 8 % (sizeof o / sizeof o[0])] : rnd(s) % 0x5000;
+}
+
+static void fresh_record(uint8_t *r, uint32_t *s)
+{
+    memset(r, 0, VC_CTL_REC);
+    r[0] = (uint8_t)(rnd(s) % VC_CTL_NOPS);
+    r[1] = (uint8_t)rnd(s);
+    r[2] = (uint8_t)"\1\2\3\4\10"[rnd(s) % 5];
+    r[4] = rnd(s) % 4 ? 0 : (uint8_t)(rnd(s) & VC_CTL_OF_ALL);
+    r[5] = rnd(s) % 4 ? (uint8_t)(rnd(s) % 4) : (uint8_t)rnd(s);
+    put(r + 8, pick_off(s), 4);
+    put(r + 12, rnd(s) % 4 ? 0 : rnd(s) % 8, 4);
+    put(r + 16, pick_value(s), 8);
+}
+
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed)
+{
+    uint32_t s = seed | 1;
+    if (seed % 5 == 0 || max_size < VC_CTL_HDR + VC_CTL_REC)
+        return LLVMFuzzerMutate(data, size, max_size);
+    if (size < VC_CTL_HDR) { /* a header first */
+        memset(data + size, 0, VC_CTL_HDR - size);
+        data[0] = 1;
+        size = VC_CTL_HDR;
+    }
+    unsigned nreqs = data[3] > VC_CTL_MAX_REQS ? VC_CTL_MAX_REQS : data[3];
+    size_t first = VC_CTL_HDR + (size_t)nreqs * VC_CTL_REQ_LEN;
+    if (first > size)
+        first = size;
+    size_t nrec = (size - first) / VC_CTL_REC, cap = (max_size - first) / VC_CTL_REC;
+    size = first + nrec * VC_CTL_REC;
+    uint8_t *rec = data + first;
+    unsigned what = rnd(&s) % 16;
+    size_t i = nrec ? rnd(&s) % nrec : 0;
+    uint8_t *r = rec + i * VC_CTL_REC;
+    if (!nrec || what == 0) { /* insert a fresh record */
+        if (nrec >= cap)
+            return size;
+        memmove(r + VC_CTL_REC, r, (nrec - i) * VC_CTL_REC);
+        fresh_record(r, &s);
+        return size + VC_CTL_REC;
+    }
+    switch (what) {
+    case 1: /* copy one record elsewhere */
+        if (nrec < cap) {
+            size_t j = rnd(&s) % (nrec + 1);
+            uint8_t tmp[VC_CTL_REC];
+            memcpy(tmp, r, VC_CTL_REC);
+            memmove(rec + (j + 1) * VC_CTL_REC, rec + j * VC_CTL_REC, (nrec - j) * VC_CTL_REC);
+            memcpy(rec + j * VC_CTL_REC, tmp, VC_CTL_REC);
+            return size + VC_CTL_REC;
+        }
+        break;
+    case 2: /* remove one */
+        memmove(r, r + VC_CTL_REC, (nrec - i - 1) * VC_CTL_REC);
+        return size - VC_CTL_REC;
+    case 3: { /* swap two */
+        uint8_t tmp[VC_CTL_REC], *o = rec + (rnd(&s) % nrec) * VC_CTL_REC;
+        memcpy(tmp, r, VC_CTL_REC);
+        memcpy(r, o, VC_CTL_REC);
+        memcpy(o, tmp, VC_CTL_REC);
+        break;
+    }
+    case 4: r[0] = (uint8_t)(rnd(&s) % VC_CTL_NOPS); break;
+    case 5: r[1] = (uint8_t)(rnd(&s) % (vc_ctl_op_named(r[0] % VC_CTL_NOPS) ? VC_CTL_NREGS : VC_CTL_NSPACES)); break;
+    case 6: r[2] = (uint8_t)"\1\2\3\4\10"[rnd(&s) % 5]; break;
+    case 7: put(r + 8, pick_off(&s), 4); break;
+    case 8: case 9: case 10: put(r + 16, pick_value(&s), 8); break;
+    case 11: r[5] = rnd(&s) % 3 ? (uint8_t)(rnd(&s) % 8) : (uint8_t)(0xf8 | rnd(&s)); break;
+    case 12: r[4] ^= (uint8_t)(1u << (rnd(&s) % 5)); break;
+    case 13: put(r + 12, rnd(&s) % 8, 4); break;
+    case 14: data[12] = (uint8_t)(1u << (rnd(&s) % vc_ctl_ntypes())), data[13] = 0; break;
+    default: data[1] = (uint8_t)(1u << (rnd(&s) % 3)); break;
+    }
+    return size;
+}
+#endif

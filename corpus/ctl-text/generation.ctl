@@ -1,6 +1,6 @@
 # config_generation around a pause (the fuzz target changes the
 # configuration during a SLEEP; a written sequence only reads it).
-ctl name=generation modes=transitional,modern spec=accept iface=modern types=blk,net requires=dev.pci_common.6
+ctl name=generation modes=transitional,modern spec=accept iface=modern types=blk requires=dev.pci_common.6
 INIT value=0 expect=eq
 RD reg=generation
 SLEEP ms=1

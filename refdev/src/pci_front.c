@@ -214,6 +214,52 @@ static bool msix_on(const vc_front *s)
     return s->modern_ok && (s->cfg[VC_FRONT_CAP_MSIX + 3] & 0x80);
 }
 
+/* The queue queue_select names (planted bug QSEL_ALIAS: past the last
+ * queue it wraps onto the existing ones). */
+static unsigned selected(const vc_front *s, unsigned sel)
+{
+    if (VC_MUTANT_IS(QSEL_ALIAS) && sel >= s->dev->nqueues && s->dev->nqueues)
+        return sel % s->dev->nqueues;
+    return sel;
+}
+
+/* A vector the driver maps an event to: one past the table is refused
+ * (reads back NO_VECTOR), except with the planted bug VECTOR_UNCHECKED. */
+static uint16_t vector(uint64_t val)
+{
+    if (VC_MUTANT_IS(VECTOR_UNCHECKED))
+        return (uint16_t)val;
+    return val < VC_FRONT_NVECTORS ? (uint16_t)val : VC_NO_VECTOR;
+}
+
+/* A status write; a reset also drops the front's queue shadows. Planted
+ * bugs: FEATURES_HIGH_UNCHECKED validates only the low feature window,
+ * RESET_KEEPS_QUEUE brings queue 0 back on its old ring after a reset. */
+static void status_write(vc_front *s, uint8_t val)
+{
+    vc_dev *d = s->dev;
+    vc_dev_queue old0 = d->nqueues ? d->q[0] : (vc_dev_queue){0};
+    uint64_t high = 0;
+    if (VC_MUTANT_IS(FEATURES_HIGH_UNCHECKED) && (val & VC_STATUS_FEATURES_OK)) {
+        high = d->accepted & ~vc_dev_offered(d) & ~0xffffffffull;
+        d->accepted &= ~high;
+    }
+    front_irq_status_write(&s->irq, val);
+    vc_dev_set_status(d, val);
+    d->accepted |= high;
+    if (val)
+        return;
+    memset(s->qaddr, 0, sizeof s->qaddr);
+    memset(s->lg_pfn, 0, sizeof s->lg_pfn);
+    if (VC_MUTANT_IS(RESET_KEEPS_QUEUE) && old0.enabled) {
+        vc_dev_queue_set_addr(d, 0, old0.desc, old0.driver, old0.device);
+        d->q[0].size = old0.size;
+        vc_dev_queue_enable(d, 0);
+        s->lg_pfn[0] = (uint32_t)(old0.desc >> 12);
+        s->qaddr[0][0] = old0.desc, s->qaddr[0][1] = old0.driver, s->qaddr[0][2] = old0.device;
+    }
+}
+
 /* ---- legacy I/O BAR0 ---- */
 static void lg_set_queue(vc_front *s, unsigned q, uint32_t pfn)
 {
@@ -254,8 +300,8 @@ static bool lg_read(vc_front *s, uint64_t off, unsigned len, uint64_t *val)
     switch (off) {
     case VC_LG_HOSTF: *val = vc_dev_features_window(d, 0); break;
     case VC_LG_GUESTF: *val = vc_dev_driver_features_window(d, 0); break;
-    case VC_LG_PFN: *val = s->lg_qsel < VC_DEV_MAX_QUEUES ? s->lg_pfn[s->lg_qsel] : 0; break;
-    case VC_LG_QSIZE: *val = s->lg_qsel < d->nqueues ? d->q[s->lg_qsel].max_size : 0; break;
+    case VC_LG_PFN: *val = selected(s, s->lg_qsel) < VC_DEV_MAX_QUEUES ? s->lg_pfn[selected(s, s->lg_qsel)] : 0; break;
+    case VC_LG_QSIZE: *val = selected(s, s->lg_qsel) < d->nqueues ? d->q[selected(s, s->lg_qsel)].max_size : 0; break;
     case VC_LG_QSEL: *val = s->lg_qsel; break;
     case VC_LG_STATUS: *val = (s->faults & VC_FRONT_STUCK) ? d->status | 1 : d->status; break;
     case VC_LG_ISR: *val = (s->faults & VC_FRONT_ISRSTICKY) ? d->isr : vc_dev_read_isr(d); break;
@@ -283,16 +329,11 @@ static bool lg_write(vc_front *s, uint64_t off, unsigned len, uint64_t val)
     case VC_LG_PFN: lg_set_queue(s, s->lg_qsel, (uint32_t)val); break;
     case VC_LG_QSEL: s->lg_qsel = (uint16_t)val; break;
     case VC_LG_NOTIFY: front_notify(s, (unsigned)val); break;
-    case VC_LG_STATUS:
-        front_irq_status_write(&s->irq, (uint8_t)val);
-        vc_dev_set_status(d, (uint8_t)val);
-        if (!val)
-            memset(s->lg_pfn, 0, sizeof s->lg_pfn);
-        break;
-    case VC_LG_CFGVEC: d->config_msix_vector = val < VC_FRONT_NVECTORS ? (uint16_t)val : VC_NO_VECTOR; break;
+    case VC_LG_STATUS: status_write(s, (uint8_t)val); break;
+    case VC_LG_CFGVEC: d->config_msix_vector = vector(val); break;
     case VC_LG_QVEC:
         if (s->lg_qsel < d->nqueues)
-            d->q[s->lg_qsel].msix_vector = val < VC_FRONT_NVECTORS ? (uint16_t)val : VC_NO_VECTOR;
+            d->q[s->lg_qsel].msix_vector = vector(val);
         break;
     default: break;
     }
@@ -303,7 +344,7 @@ static bool lg_write(vc_front *s, uint64_t off, unsigned len, uint64_t val)
 static bool cc_read(vc_front *s, uint64_t off, unsigned len, uint64_t *val)
 {
     vc_dev *d = s->dev;
-    unsigned q = s->qsel;
+    unsigned q = selected(s, s->qsel);
     bool qok = q < d->nqueues && d->q[q].max_size;
     (void)len;
     if (off >= VC_CC_QDESC && off < VC_CC_QNOTIFDATA) {
@@ -334,7 +375,7 @@ static bool cc_read(vc_front *s, uint64_t off, unsigned len, uint64_t *val)
 static bool cc_write(vc_front *s, uint64_t off, unsigned len, uint64_t val)
 {
     vc_dev *d = s->dev;
-    unsigned q = s->qsel;
+    unsigned q = selected(s, s->qsel);
     bool qok = q < d->nqueues && d->q[q].max_size;
     (void)len;
     if (off >= VC_CC_QDESC && off < VC_CC_QNOTIFDATA) {
@@ -349,14 +390,11 @@ static bool cc_write(vc_front *s, uint64_t off, unsigned len, uint64_t val)
     case VC_CC_DFSELECT: s->dfsel = (uint32_t)val; break;
     case VC_CC_GFSELECT: s->gfsel = (uint32_t)val; break;
     case VC_CC_GF: vc_dev_set_driver_features(d, s->gfsel, (uint32_t)val); break;
-    case VC_CC_MSIX: d->config_msix_vector = val < VC_FRONT_NVECTORS ? (uint16_t)val : VC_NO_VECTOR; break;
+    case VC_CC_MSIX: d->config_msix_vector = vector(val); break;
     case VC_CC_STATUS:
         if (d->status == 0)
             d->legacy = false;
-        front_irq_status_write(&s->irq, (uint8_t)val);
-        vc_dev_set_status(d, (uint8_t)val);
-        if (!val)
-            memset(s->qaddr, 0, sizeof s->qaddr);
+        status_write(s, (uint8_t)val);
         break;
     case VC_CC_QSELECT: s->qsel = (uint16_t)val; break;
     case VC_CC_QSIZE:
@@ -365,7 +403,7 @@ static bool cc_write(vc_front *s, uint64_t off, unsigned len, uint64_t val)
         break;
     case VC_CC_QMSIX:
         if (qok)
-            d->q[q].msix_vector = val < VC_FRONT_NVECTORS ? (uint16_t)val : VC_NO_VECTOR;
+            d->q[q].msix_vector = vector(val);
         break;
     case VC_CC_QRESET:
         if (qok && val == 1 && front_irq_queue_reset_ok(&s->irq)) {
@@ -390,7 +428,8 @@ static bool b4_read(vc_front *s, uint64_t off, unsigned len, uint64_t *val)
     if (off < VC_FRONT_B4_COMMON + VC_CC_SIZE)
         return cc_read(s, off - VC_FRONT_B4_COMMON, len, val);
     if (off >= VC_FRONT_B4_ISR && off < VC_FRONT_B4_ISR + 4) {
-        *val = (s->faults & VC_FRONT_ISRSTICKY) ? s->dev->isr : vc_dev_read_isr(s->dev);
+        bool sticky = (s->faults & VC_FRONT_ISRSTICKY) || VC_MUTANT_IS(ISR_NOCLEAR);
+        *val = sticky ? s->dev->isr : vc_dev_read_isr(s->dev);
         if (s->faults & VC_FRONT_SILENTRESET)
             *val &= ~(uint64_t)VC_ISR_CONFIG;
         return true;

@@ -26,7 +26,13 @@
     X(10, WRITE_BEFORE_READ, "readable descriptor after writable accepted")    \
     X(11, PACKED_WRAP, "packed avail wrap counter not toggled on ring wrap")   \
     X(12, USED_LEN, "used length not bounded by the writable space")           \
-    X(13, LONG_CHAIN, "chain limit check off by one (segment array overflow)")
+    X(13, LONG_CHAIN, "chain limit check off by one (segment array overflow)") \
+    /* control-plane bugs in the PCI front (refdev/src/pci_front.c), found by the ctl target */ \
+    X(17, FEATURES_HIGH_UNCHECKED, "FEATURES_OK kept with unoffered bits in the high feature window") \
+    X(18, RESET_KEEPS_QUEUE, "reset leaves queue 0 enabled on its old ring")  \
+    X(19, QSEL_ALIAS, "queue_select past num_queues aliases queue 0")        \
+    X(20, ISR_NOCLEAR, "modern ISR read does not clear it")                  \
+    X(21, VECTOR_UNCHECKED, "MSI-X vector past the table accepted")
 
 enum {
 #define VC_MUT_ENUM(n, name, text) VC_MUT_##name = n,
