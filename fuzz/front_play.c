@@ -114,8 +114,11 @@ bool fp_msix_on(front_play *p)
 }
 
 /* ---- accesses the oracle sees ---- */
+static uint64_t bits(unsigned len) { return len >= 8 ? ~0ull : (1ull << (8 * len)) - 1; }
+
 static uint64_t access(front_play *p, unsigned bar, uint64_t off, unsigned len, bool write, uint64_t val)
 {
+    val &= bits(len); /* what an access of len bytes carries */
     fp_access a = {bar, off, len, write, false, write ? val : 0};
     if (p->oracle)
         fpo_before(p, &a);
@@ -150,7 +153,7 @@ static uint64_t cfg_access(front_play *p, unsigned off, unsigned len, bool write
         a.len = cfg_rd(p, p->pcicfg + 12, 4);
         a.write = write;
         a.window = true;
-        a.val = write ? val : 0;
+        a.val = write ? val & bits(len) & bits(a.len) : 0;
         window = a.len == 1 || a.len == 2 || a.len == 4;
     }
     if (window && p->oracle)
@@ -453,7 +456,7 @@ static void do_notify(front_play *p, unsigned q, uint64_t value, bool given)
  * bytes and device-writable room. */
 typedef struct fp_req {
     unsigned queue;
-    uint8_t out[64];
+    uint8_t out[96];
     unsigned nout, nin;
 } fp_req;
 

@@ -167,6 +167,12 @@ static bool bridge_passes(const vc_front *s, unsigned bar)
     return b->addr >= lo && b->addr + b->size - 1 <= hi;
 }
 
+/* The bits an access of len bytes carries. */
+static uint64_t width_mask(unsigned len)
+{
+    return len >= 8 ? ~0ull : (1ull << (8 * len)) - 1;
+}
+
 /* ---- config space ---- */
 bool vc_front_cfg_read(vc_front *s, unsigned off, unsigned len, uint32_t *val)
 {
@@ -194,6 +200,7 @@ bool vc_front_cfg_write(vc_front *s, unsigned off, unsigned len, uint32_t val)
 {
     if (len < 1 || len > 4 || off >= 256 || off + len > 256)
         return false;
+    val &= (uint32_t)width_mask(len);
     bool window = s->modern_ok && off >= VC_FRONT_CAP_PCICFG + 4 && off < VC_FRONT_CAP_PCICFG + 16;
     bool data = s->modern_ok && off >= VC_FRONT_CAP_PCICFG + 16 && off < VC_FRONT_CAP_PCICFG + 20;
     if (data) {
@@ -493,13 +500,24 @@ static bool bar_ok(const vc_front *s, unsigned bar, uint64_t off, unsigned len)
            len <= s->bar[bar].size - off;
 }
 
+static bool bar_read(vc_front *s, unsigned bar, uint64_t off, unsigned len, uint64_t *val);
+
+/* An access carries len bytes, no more: the registers below answer by
+ * offset, so what they return or take is cut to the access's width here. */
 bool vc_front_bar_read(vc_front *s, unsigned bar, uint64_t off, unsigned len, uint64_t *val)
+{
+    bool ok = bar_read(s, bar, off, len, val);
+    *val &= width_mask(len);
+    return ok;
+}
+
+static bool bar_read(vc_front *s, unsigned bar, uint64_t off, unsigned len, uint64_t *val)
 {
     *val = 0;
     if (!bar_ok(s, bar, off, len))
         return false;
     if (!bridge_passes(s, bar)) { /* nobody claims the access: all ones */
-        *val = len == 8 ? ~0ull : (1ull << (8 * len)) - 1;
+        *val = width_mask(len);
         return true;
     }
     front_irq_tick(&s->irq);
@@ -516,6 +534,7 @@ bool vc_front_bar_write(vc_front *s, unsigned bar, uint64_t off, unsigned len, u
 {
     if (!bar_ok(s, bar, off, len))
         return false;
+    val &= width_mask(len);
     if (!bridge_passes(s, bar))
         return true; /* lost on the way */
     front_irq_tick(&s->irq);
