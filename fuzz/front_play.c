@@ -669,16 +669,27 @@ static void find_caps(front_play *p)
 
 bool fp_open(front_play *p, const char *type, unsigned mode, unsigned faults, char *err, size_t errlen)
 {
+    /* the arena stays from one sequence to the next, emptied (the front's
+     * own observer of it chained behind ours) */
+    vc_front_mem mem = p->mem;
+    vc_gmem_observer fo = p->front_observer;
+    void *fo_opaque = p->front_observer_opaque;
     memset(p, 0, sizeof *p);
-    if (!vc_front_mem_init(&p->mem, FP_MEM_GPA, FP_MEM_SIZE)) {
+    if (mem.arena) {
+        memset(mem.arena, 0, mem.size);
+        p->mem = mem;
+        p->front_observer = fo;
+        p->front_observer_opaque = fo_opaque;
+    } else if (vc_front_mem_init(&p->mem, FP_MEM_GPA, FP_MEM_SIZE)) {
+        p->front_observer = p->mem.gmem.observer;
+        p->front_observer_opaque = p->mem.gmem.observer_opaque;
+    } else {
         snprintf(err, errlen, "out of memory");
         return false;
     }
-    p->front_observer = p->mem.gmem.observer;
-    p->front_observer_opaque = p->mem.gmem.observer_opaque;
     p->mem.gmem.observer = observe;
     p->mem.gmem.observer_opaque = p;
-    vc_front_opts o = {.type = type, .faults = faults, .seed = 1, .serial = "vconform-ctl"};
+    vc_front_opts o = {.type = type, .faults = faults, .seed = 1, .serial = "vconform-ctl", .disk_sectors = 64};
     o.mode = mode == VC_CTL_M_LEGACY ? VC_FRONT_LEGACY : mode == VC_CTL_M_MODERN ? VC_FRONT_MODERN
                                                                                 : VC_FRONT_TRANSITIONAL;
     p->f = vc_front_create(&p->mem, &o, err, errlen);
@@ -698,8 +709,7 @@ void fp_close(front_play *p)
     for (unsigned i = 0; i < FP_QSLOTS; i++)
         vc_vq_drv_free(&p->q[i].drv);
     vc_front_free(p->f);
-    vc_front_mem_free(&p->mem);
-    p->f = NULL;
+    p->f = NULL; /* the arena is kept for the next sequence */
 }
 
 unsigned fp_play(front_play *p, const vc_ctl_seq *s)

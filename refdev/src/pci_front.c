@@ -657,19 +657,20 @@ vc_front *vc_front_create(vc_front_mem *m, const vc_front_opts *o, char *err, si
     /* net and console echo what the driver sends, as the runner's backends do */
     vc_model_opts mo = {.seed = o->seed, .serial = o->serial, .loopback = true,
                         .detached = (s->faults & VC_FRONT_DETACHED) != 0};
+    uint32_t sectors = o->disk_sectors ? o->disk_sectors : VC_FRONT_DISK_SECTORS;
     if (type && (!strcmp(type, "blk") || !strcmp(type, "scsi"))) {
-        s->disk = calloc(VC_FRONT_DISK_SECTORS, 512);
+        s->disk = calloc(sectors, 512);
         if (!s->disk) {
             free(s);
             snprintf(err, errlen, "out of memory");
             return NULL;
         }
         if (s->faults & VC_FRONT_GARBAGE)
-            memset(s->disk, 0xff, (size_t)VC_FRONT_DISK_SECTORS * 512);
+            memset(s->disk, 0xff, (size_t)sectors * 512);
         else if (o->disk_fill)
-            o->disk_fill(s->disk, 0, VC_FRONT_DISK_SECTORS);
+            o->disk_fill(s->disk, 0, sectors);
         mo.disk = s->disk;
-        mo.disk_bytes = (uint64_t)VC_FRONT_DISK_SECTORS * 512;
+        mo.disk_bytes = (uint64_t)sectors * 512;
     }
     s->dev = type ? vc_model_create(type, &m->gmem, &mo) : NULL;
     if (!s->dev) {
