@@ -11,6 +11,7 @@
 #include "pci_front_irq.h"
 #include "refdev/models.h"
 #include "vc/mutant.h"
+#include "vc/req_ids.h"
 #include "vc/ring.h"
 #include "vc/spec_devices.h"
 
@@ -404,10 +405,17 @@ static bool cc_write(vc_front *s, uint64_t off, unsigned len, uint64_t val)
         status_write(s, (uint8_t)val);
         break;
     case VC_CC_QSELECT: s->qsel = (uint16_t)val; break;
-    case VC_CC_QSIZE:
-        if (qok)
+    case VC_CC_QSIZE: {
+        /* RING_PACKED counts once negotiated (FEATURES_OK), not when merely
+         * written: until then a size must be a power of two to be shown */
+        bool packed = (d->status & VC_STATUS_FEATURES_OK) && vc_dev_has(d, VC_F_RING_PACKED);
+        if (qok && !packed && !vc_is_pow2((uint32_t)val))
+            vc_dev_fault(d, "DRV_QUEUE_SIZE", REQ_DRV_PCI_COMMON_3, (int)q, false,
+                         "queue size %u before RING_PACKED was negotiated", (unsigned)val);
+        else if (qok)
             vc_dev_queue_set_size(d, q, (uint16_t)val);
         break;
+    }
     case VC_CC_QMSIX:
         if (qok)
             d->q[q].msix_vector = vector(val);
