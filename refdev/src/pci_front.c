@@ -197,24 +197,31 @@ bool vc_front_cfg_read(vc_front *s, unsigned off, unsigned len, uint32_t *val)
     return true;
 }
 
+static bool cfg_writable(const vc_front *s, unsigned at)
+{
+    unsigned ctrl = VC_FRONT_CAP_MSIX + 2; /* MSI-X message control */
+    return at == 4 || at == 5 ||
+           (s->modern_ok && ((at >= VC_FRONT_CAP_PCICFG + 4 && at < VC_FRONT_CAP_PCICFG + 16) ||
+                             (at >= ctrl && at < ctrl + 2)));
+}
+
 bool vc_front_cfg_write(vc_front *s, unsigned off, unsigned len, uint32_t val)
 {
     if (len < 1 || len > 4 || off >= 256 || off + len > 256)
         return false;
     val &= (uint32_t)width_mask(len);
-    bool window = s->modern_ok && off >= VC_FRONT_CAP_PCICFG + 4 && off < VC_FRONT_CAP_PCICFG + 16;
     bool data = s->modern_ok && off >= VC_FRONT_CAP_PCICFG + 16 && off < VC_FRONT_CAP_PCICFG + 20;
     if (data) {
         const uint8_t *w = s->cfg + VC_FRONT_CAP_PCICFG;
         return vc_front_bar_write(s, w[4], get32(w + 8), w[12], val);
     }
-    unsigned ctrl = VC_FRONT_CAP_MSIX + 2; /* MSI-X message control */
-    if (off == 4 || window || (s->modern_ok && off >= ctrl && off < ctrl + 2)) {
-        for (unsigned i = 0; i < len; i++)
+    /* byte by byte: the command register, the window's bar/offset/length
+     * and MSI-X message control take writes; the rest (the status register
+     * with its interrupt bit among them) is read-only, as on hardware */
+    for (unsigned i = 0; i < len; i++)
+        if (cfg_writable(s, off + i))
             s->cfg[off + i] = (uint8_t)(val >> (8 * i));
-        return true;
-    }
-    return true; /* read-only elsewhere: ignored, as hardware does */
+    return true;
 }
 
 static bool msix_on(const vc_front *s)
