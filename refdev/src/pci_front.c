@@ -229,10 +229,13 @@ static bool msix_on(const vc_front *s)
     return s->modern_ok && (s->cfg[VC_FRONT_CAP_MSIX + 3] & 0x80);
 }
 
-/* The queue queue_select names (planted bug QSEL_ALIAS: past the last
- * queue it wraps onto the existing ones). */
-static unsigned selected(const vc_front *s, unsigned sel)
+/* The queue queue_select names. Planted: the runtime fault qselpast makes
+ * one past the last name the last (an off-by-one bound check), the bug
+ * QSEL_ALIAS wraps every index past the last onto the existing queues. */
+static unsigned selected(const vc_front *s, unsigned sel, bool modern)
 {
+    if (modern && (s->faults & VC_FRONT_QSELPAST) && sel == s->dev->nqueues && sel)
+        return sel - 1;
     if (VC_MUTANT_IS(QSEL_ALIAS) && sel >= s->dev->nqueues && s->dev->nqueues)
         return sel % s->dev->nqueues;
     return sel;
@@ -315,8 +318,8 @@ static bool lg_read(vc_front *s, uint64_t off, unsigned len, uint64_t *val)
     switch (off) {
     case VC_LG_HOSTF: *val = vc_dev_features_window(d, 0); break;
     case VC_LG_GUESTF: *val = vc_dev_driver_features_window(d, 0); break;
-    case VC_LG_PFN: *val = selected(s, s->lg_qsel) < VC_DEV_MAX_QUEUES ? s->lg_pfn[selected(s, s->lg_qsel)] : 0; break;
-    case VC_LG_QSIZE: *val = selected(s, s->lg_qsel) < d->nqueues ? d->q[selected(s, s->lg_qsel)].max_size : 0; break;
+    case VC_LG_PFN: *val = selected(s, s->lg_qsel, false) < VC_DEV_MAX_QUEUES ? s->lg_pfn[selected(s, s->lg_qsel, false)] : 0; break;
+    case VC_LG_QSIZE: *val = selected(s, s->lg_qsel, false) < d->nqueues ? d->q[selected(s, s->lg_qsel, false)].max_size : 0; break;
     case VC_LG_QSEL: *val = s->lg_qsel; break;
     case VC_LG_STATUS: *val = (s->faults & VC_FRONT_STUCK) ? d->status | 1 : d->status; break;
     case VC_LG_ISR: *val = (s->faults & VC_FRONT_ISRSTICKY) ? d->isr : vc_dev_read_isr(d); break;
@@ -359,7 +362,7 @@ static bool lg_write(vc_front *s, uint64_t off, unsigned len, uint64_t val)
 static bool cc_read(vc_front *s, uint64_t off, unsigned len, uint64_t *val)
 {
     vc_dev *d = s->dev;
-    unsigned q = selected(s, s->qsel);
+    unsigned q = selected(s, s->qsel, true);
     bool qok = q < d->nqueues && d->q[q].max_size;
     (void)len;
     if (off >= VC_CC_QDESC && off < VC_CC_QNOTIFDATA) {
@@ -390,7 +393,7 @@ static bool cc_read(vc_front *s, uint64_t off, unsigned len, uint64_t *val)
 static bool cc_write(vc_front *s, uint64_t off, unsigned len, uint64_t val)
 {
     vc_dev *d = s->dev;
-    unsigned q = selected(s, s->qsel);
+    unsigned q = selected(s, s->qsel, true);
     bool qok = q < d->nqueues && d->q[q].max_size;
     (void)len;
     if (off >= VC_CC_QDESC && off < VC_CC_QNOTIFDATA) {

@@ -86,7 +86,10 @@ enum { VC_FRONT_LEGACY = 1, VC_FRONT_MODERN = 2, VC_FRONT_TRANSITIONAL = 3 };
  *   resetwrite   after a reset the device keeps writing the used index of
  *                the ring it had (on every register access until set up again)
  *   noqreset     writing queue_reset does nothing
- *   nogen        a configuration change leaves config_generation as it was */
+ *   nogen        a configuration change leaves config_generation as it was
+ *   qselpast     queue_select one past the last queue acts on the last one
+ *                (queue_size reads its size, writes reach it): caught by the
+ *                control-plane sequences (dev.pci_common.14) */
 #define VC_FRONT_FAULTS(X)                                                      \
     X(MULT3, "mult3") X(REV0, "rev0") X(NOISR, "noisr") X(CAPLOOP, "caploop")    \
     X(CAPBAR, "capbar") X(STUCK, "stuck") X(MUTE, "mute") X(ISRSTICKY, "isrsticky") \
@@ -94,7 +97,8 @@ enum { VC_FRONT_LEGACY = 1, VC_FRONT_MODERN = 2, VC_FRONT_TRANSITIONAL = 3 };
     X(DETACHED, "detached") X(BRIDGEOFF, "bridgeoff") X(BRIDGENOWIN, "bridgenowin") \
     X(DESCWRITE, "descwrite") X(SILENTRESET, "silentreset") X(WEDGE, "wedge")    \
     X(NOSUPPRESS, "nosuppress") X(NOVECTOR, "novector") X(RESETWRITE, "resetwrite") \
-    X(NOQRESET, "noqreset") X(NOGEN, "nogen")
+    X(NOQRESET, "noqreset") X(NOGEN, "nogen")                                   \
+    X(QSELPAST, "qselpast")
 
 enum {
 #define VC_FRONT_FAULT_BIT(n, s) VC_FRONT_BIT_##n,
