@@ -24,6 +24,7 @@ FAULTS = {
     "resetwrite": ("write-before-driver-ok", "dev.status.1"),
     "nogen": ("generation-unchanged", "dev.pci_common.6"),
     "mute": ("wedged", "-"),
+    "qselpast": ("queue-size-past-last", "dev.pci_common.14"),
 }
 FINDING = re.compile(r"^(?:[a-z]+: )?([a-z0-9-]+) \[([a-z0-9_.-]+)\]: \((device|should|liveness|input)\) ", re.M)
 
