@@ -213,6 +213,8 @@ bool vc_front_cfg_write(vc_front *s, unsigned off, unsigned len, uint32_t val)
     bool data = s->modern_ok && off >= VC_FRONT_CAP_PCICFG + 16 && off < VC_FRONT_CAP_PCICFG + 20;
     if (data) {
         const uint8_t *w = s->cfg + VC_FRONT_CAP_PCICFG;
+        if (w[12] != 1 && w[12] != 2 && w[12] != 4)
+            return true; /* cap.length the window does not move, as for reads */
         return vc_front_bar_write(s, w[4], get32(w + 8), w[12], val);
     }
     /* byte by byte: the command register, the window's bar/offset/length
