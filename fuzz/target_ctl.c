@@ -151,7 +151,7 @@ static uint64_t pick_value(uint32_t *s)
 {
     static const uint64_t v[] = {0, 1, 2, 3, 4, 7, 8, 0xb, 0xf, 0x40, 0x80, 0xff, 0x100, 0x7fe, 0x7ff, 0x800,
                                  0xfffe, 0xffff, 0x10000, 0x8000, 0xffffffff, 0x100000000ull, 1ull << 34,
-                                 1ull << 40, ~0ull};
+                                 1ull << 40, 1ull << 41, 1ull << 50, 1ull << 63, 0xffffffff00000000ull, ~0ull};
     uint32_t r = rnd(s);
     return r % 4 ? v[r / 4 % (sizeof v / sizeof v[0])] : rnd(s);
 }
@@ -166,6 +166,21 @@ static uint32_t pick_off(uint32_t *s)
     return r % 8 ? o[r / 8 % (sizeof o / sizeof o[0])] : rnd(s) % 0x5000;
 }
 
+/* A value that fits the record's operation: status bits for a status
+ * write, feature sets (offered, unoffered, high window only) for FEATURES. */
+static uint64_t value_for(const uint8_t *r, uint32_t *s)
+{
+    static const uint64_t status[] = {0, 1, 2, 3, 7, 0xa, 0xb, 0xf, 0x40, 0x80, 0x4b};
+    static const uint64_t feat[] = {0, 1ull << 32, 1ull << 34, 1ull << 40, 1ull << 41, 1ull << 50,
+                                    0xffffffff00000000ull, 0xffffffffull, ~0ull};
+    unsigned op = r[0] % VC_CTL_NOPS;
+    if (op == VC_CTL_WR && r[1] % VC_CTL_NREGS == VC_CTL_R_status && rnd(s) % 2)
+        return status[rnd(s) % (sizeof status / sizeof status[0])];
+    if ((op == VC_CTL_FEATURES || (op == VC_CTL_WR && r[1] % VC_CTL_NREGS == VC_CTL_R_gf)) && rnd(s) % 2)
+        return feat[rnd(s) % (sizeof feat / sizeof feat[0])] >> (op == VC_CTL_WR ? 32 * (rnd(s) % 2) : 0);
+    return pick_value(s);
+}
+
 static void fresh_record(uint8_t *r, uint32_t *s)
 {
     memset(r, 0, VC_CTL_REC);
@@ -176,7 +191,7 @@ static void fresh_record(uint8_t *r, uint32_t *s)
     r[5] = rnd(s) % 4 ? (uint8_t)(rnd(s) % 4) : (uint8_t)rnd(s);
     put(r + 8, pick_off(s), 4);
     put(r + 12, rnd(s) % 4 ? 0 : rnd(s) % 8, 4);
-    put(r + 16, pick_value(s), 8);
+    put(r + 16, value_for(r, s), 8);
 }
 
 size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed)
@@ -231,7 +246,7 @@ size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsi
     case 5: r[1] = (uint8_t)(rnd(&s) % (vc_ctl_op_named(r[0] % VC_CTL_NOPS) ? VC_CTL_NREGS : VC_CTL_NSPACES)); break;
     case 6: r[2] = (uint8_t)"\1\2\3\4\10"[rnd(&s) % 5]; break;
     case 7: put(r + 8, pick_off(&s), 4); break;
-    case 8: case 9: case 10: put(r + 16, pick_value(&s), 8); break;
+    case 8: case 9: case 10: put(r + 16, value_for(r, &s), 8); break;
     case 11: r[5] = rnd(&s) % 3 ? (uint8_t)(rnd(&s) % 8) : (uint8_t)(0xf8 | rnd(&s)); break;
     case 12: r[4] ^= (uint8_t)(1u << (rnd(&s) % 5)); break;
     case 13: put(r + 12, rnd(&s) % 8, 4); break;
