@@ -4,13 +4,15 @@
  * width, judged by the control-plane oracle (front_oracle.c) and ended by a
  * liveness check (reset, set-up, one known-good request).
  *
- * Binary input (the fuzzer's): played once, on the first device type and
- * mode its header names (blk, transitional when it names none); only the
- * oracle judges, and a SLEEP stands for time in which the VMM changes the
- * device configuration (blk capacity, net link), with a known-good request
- * every 16 operations. Text input (a written sequence, vconform-ctl's form):
- * played on every type and mode it applies to, its expectations judged
- * too. $VC_CTL_FAULTS plants the front's runtime faults (pci_front.h,
+ * An input (binary, or its text form: both play the same) is played once,
+ * on the first device type and mode its header names (blk, transitional
+ * when it names none); only the oracle judges, a SLEEP stands for time in
+ * which the VMM changes the device configuration (blk capacity, net link),
+ * and a known-good request goes every 16 operations.
+ * With $VC_CTL_WRITTEN=1 inputs are written sequences (corpus/ctl-text,
+ * corpus/control): played on every type and mode they apply to, with their
+ * own expectations judged too, and no configuration changes.
+ * $VC_CTL_FAULTS plants the front's runtime faults (pci_front.h,
  * comma-separated) to show the oracle catching them. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,8 +98,10 @@ unsigned vc_target_run(const uint8_t *data, size_t size, char *msg, size_t cap)
     size_t used = 0;
     if (cap)
         msg[0] = 0;
-    bool text = is_text(data, size);
-    if (text) {
+    static int written = -1;
+    if (written < 0)
+        written = getenv("VC_CTL_WRITTEN") && !strcmp(getenv("VC_CTL_WRITTEN"), "1");
+    if (is_text(data, size)) {
         char err[160];
         if (!parse_text(data, size, &s, err, sizeof err)) {
             snprintf(msg, cap, "unreadable [-]: (input) %s\n", err);
@@ -107,6 +111,7 @@ unsigned vc_target_run(const uint8_t *data, size_t size, char *msg, size_t cap)
         vc_ctl_decode(data, size, &s);
     }
     /* the fuzzer's input: the first type and mode it names (blk, transitional) */
+    bool text = written;
     uint16_t types = s.types ? s.types : text ? (uint16_t)((1u << vc_ctl_ntypes()) - 1) : 0;
     unsigned modes = s.modes ? s.modes : text ? VC_CTL_M_ALL : VC_CTL_M_TRANSITIONAL;
     unsigned n = 0;
