@@ -216,7 +216,7 @@ size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsi
     size_t nrec = (size - first) / VC_CTL_REC, cap = (max_size - first) / VC_CTL_REC;
     size = first + nrec * VC_CTL_REC;
     uint8_t *rec = data + first;
-    unsigned what = rnd(&s) % 17;
+    unsigned what = rnd(&s) % 18;
     size_t i = nrec ? rnd(&s) % nrec : 0;
     uint8_t *r = rec + i * VC_CTL_REC;
     if (!nrec || what == 0) { /* insert a fresh record */
@@ -256,6 +256,21 @@ size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsi
     case 12: r[4] ^= (uint8_t)(1u << (rnd(&s) % 5)); break;
     case 13: put(r + 12, rnd(&s) % 8, 4); break;
     case 14: data[12] = (uint8_t)(1u << (rnd(&s) % vc_ctl_ntypes())), data[13] = 0; break;
+    case 17: /* a negotiation at i: reset, ACKNOWLEDGE|DRIVER, some features, FEATURES_OK */
+        if (nrec + 4 <= cap) {
+            static const uint8_t st[4] = {0, VC_STATUS_ACKNOWLEDGE | VC_STATUS_DRIVER, 0,
+                                          VC_STATUS_ACKNOWLEDGE | VC_STATUS_DRIVER | VC_STATUS_FEATURES_OK};
+            memmove(r + 4 * VC_CTL_REC, r, (nrec - i) * VC_CTL_REC);
+            memset(r, 0, 4 * VC_CTL_REC);
+            for (unsigned k = 0; k < 4; k++) {
+                uint8_t *o = r + k * VC_CTL_REC;
+                o[0] = k == 2 ? VC_CTL_FEATURES : VC_CTL_WR;
+                o[1] = k == 2 ? 0 : VC_CTL_R_status;
+                put(o + 16, k == 2 ? value_for(o, &s) : st[k], 8);
+            }
+            return size + 4 * VC_CTL_REC;
+        }
+        break;
     case 16: /* a live device at i: INIT, QSETUP, DRIVER_OK, one request */
         if (nrec + 4 <= cap) {
             static const uint8_t ops[4][2] = {{VC_CTL_INIT, 0}, {VC_CTL_QSETUP, 0}, {VC_CTL_WR, VC_CTL_R_status},
