@@ -176,7 +176,7 @@ static void check_reset(front_play *p)
 
 /* FEATURES_OK written: it must not stay set for a set the device cannot
  * take (not offered, or a dependency missing). */
-static void check_features_ok(front_play *p, uint8_t old)
+static void check_features_ok(front_play *p, uint8_t old, uint8_t v)
 {
     fp_shadow *sh = &p->sh;
     if (!sh->gf_known || mixed(p))
@@ -191,8 +191,9 @@ static void check_features_ok(front_play *p, uint8_t old)
     else if (kept && deps)
         fp_find(p, "features-ok-kept", REQ_DEV_FEATURES_2, "device",
                 "FEATURES_OK kept with features 0x%llx lacking what they depend on", (unsigned long long)deps);
-    bool orderly = (old & (VC_STATUS_ACKNOWLEDGE | VC_STATUS_DRIVER)) == (VC_STATUS_ACKNOWLEDGE | VC_STATUS_DRIVER) &&
-                   !(old & (VC_STATUS_FAILED | VC_STATUS_NEEDS_RESET | VC_STATUS_DRIVER_OK));
+    /* only a refusal of the set itself counts: the write added FEATURES_OK
+     * alone to ACKNOWLEDGE|DRIVER (another write breaks a driver rule) */
+    bool orderly = old == (VC_STATUS_ACKNOWLEDGE | VC_STATUS_DRIVER) && v == (old | VC_STATUS_FEATURES_OK);
     for (unsigned i = 0; i < sh->naccepted && !kept && orderly; i++)
         if (sh->accepted_sets[i] == f)
             fp_find(p, "features-ok-refused-again", REQ_DEV_FEATURES_4, "should",
@@ -286,7 +287,7 @@ static void modern_rules(front_play *p, const fp_access *a, int f)
         if (v == 0)
             check_reset(p);
         else if ((v & VC_STATUS_FEATURES_OK) && !(sh->old_status & VC_STATUS_FEATURES_OK))
-            check_features_ok(p, sh->old_status);
+            check_features_ok(p, sh->old_status, v);
         break;
     }
     case VC_CC_GF: {
