@@ -41,7 +41,9 @@
  * Addresses a sequence gives to ring address registers (queue_desc/driver/
  * device, legacy queue_pfn) are offsets into the player's ring area, never
  * guest-physical addresses: a player adds its own base, so no sequence can
- * point a device at memory outside the player's arena. */
+ * point a device at memory outside the player's arena (the value ALL
+ * writes 0: no ring). Reads of them give the offset back when the address
+ * is inside the ring area. */
 #ifndef VC_CTL_SEQ_H
 #define VC_CTL_SEQ_H
 
@@ -93,6 +95,7 @@ typedef enum vc_ctl_iface {
 
 /* Structures a raw access addresses (offsets are relative to their start):
  *   common notify isr device  the modern structures found by capability
+ *   device    (also legacy: BAR0 from 20, or 24 while MSI-X is on)
  *   legacy    legacy I/O BAR0 (the whole BAR)
  *   pci       PCI configuration space
  *   bar       BAR aux, from offset 0
@@ -110,8 +113,8 @@ typedef enum vc_ctl_space {
 
 /* Named registers, transport-neutral where the two interfaces share one:
  * X(name, modern common offset, modern width, legacy BAR0 offset, legacy
- * width, is a ring address). -1: not in that interface. isr is the ISR
- * structure (modern) or BAR0 19 (legacy); msix_config and queue_vector sit
+ * width, is a ring address). -1: not in that interface. isr is offset 0 of
+ * the ISR structure (modern) or BAR0 19 (legacy); msix_config and queue_vector sit
  * at 20/22 in legacy BAR0 (MSI-X on). Offsets within the modern common
  * configuration are those of the virtio 1.x layout. */
 #define VC_CTL_REGS(X)                                                         \
@@ -134,7 +137,7 @@ typedef enum vc_ctl_space {
     X(qnotifydata, 56, 2, -1, 0, 0)                                            \
     X(qreset, 58, 2, -1, 0, 0)                                                 \
     X(qpfn, -1, 0, 8, 4, 1)                                                    \
-    X(isr, -1, 0, 19, 1, 0)
+    X(isr, 0, 1, 19, 1, 0)
 typedef enum vc_ctl_reg {
 #define VC_CTL_REG_ENUM(n, mo, mw, lo, lw, addr) VC_CTL_R_##n,
     VC_CTL_REGS(VC_CTL_REG_ENUM)
@@ -156,7 +159,8 @@ const vc_ctl_reg_info *vc_ctl_reg_get(unsigned reg); /* NULL when out of range *
  *   ne         (v & mask) != value
  *   oneof      (v & mask) is value or the value of a following ALSO op
  *   unchanged  v equals the previous read of the same place in the sequence
- * REQUEST: eq means the request must complete, ne that it must not. */
+ * REQUEST: eq means the request must complete, ne that it must not. A
+ * player may skip what it cannot play (the reason is its verdict). */
 #define VC_CTL_EXPECTS(X) X(none) X(eq) X(ne) X(oneof) X(unchanged)
 typedef enum vc_ctl_expect {
 #define VC_CTL_EXPECT_ENUM(n) VC_CTL_E_##n,
@@ -178,6 +182,11 @@ typedef enum vc_ctl_expect {
  * known-good request goes): q=target in the text form. */
 #define VC_CTL_Q_TARGET 0xffu
 
+/* Requirement ids: "-" names none. A REQUEST, RESET or INIT citing it that
+ * fails means the device stopped answering (wedged), not a rule broken;
+ * other expectations citing none give no verdict when they fail. */
+#define VC_CTL_REQ_NONE "-"
+
 /* Operations:
  *   RD      named register read (target reg), with an expectation
  *   WR      named register write of value
@@ -195,10 +204,11 @@ typedef enum vc_ctl_expect {
  *           have, ne: it must not have)
  *   QSETUP  sets queue q up at the player's ring area for q (size value, 0
  *           for the device's maximum; legacy: the device's size) and enables it
- *   NOTIFY  kicks queue q through the real notify mechanism (value: data
- *           written, when flag-less it is the queue index)
- *   REQUEST sends one known-good request of the device type on queue q and
- *           waits at most aux ms: eq it must complete, ne it must not
+ *   NOTIFY  kicks queue q through the real notify mechanism (value: the data
+ *           written; 0 writes the queue index)
+ *   REQUEST sends one known-good request of the device type on queue q (the
+ *           type's request queue: q=target) and waits at most aux ms: eq it
+ *           must complete, ne it must not, none: sent, not waited for
  *   MSIX    value 1: enables MSI-X with every vector masked (function
  *           mask), 0: disables it; the legacy register layout follows
  *   FEATURES writes value as the driver features (both 32-bit halves in the

@@ -230,7 +230,7 @@ static bool value(ctx *c, const char *key, const char *v, bool features, uint64_
             bits = symbols[i].v;
         } else if (features && (fb = tfeature(p, n)) >= 0) {
             bits = fb < 64 ? 1ull << fb : 0;
-        } else if (!features && n > 2 && p[0] == 'F' && p[1] == '_' &&
+        } else if (n > 2 && p[0] == 'F' && p[1] == '_' &&
                    (fb = tfeature(p + 2, n - 2)) >= 0) {
             bits = fb < 64 ? 1ull << fb : 0;
         } else {
@@ -522,8 +522,7 @@ static bool op_check(ctx *c, const vc_ctl_seq *s, const vc_ctl_op *o, uint32_t s
         if (!(seen & 1u << K_SPACE) || !(seen & 1u << K_WIDTH))
             return fail(c, "%s needs space= and width=", name);
         bool modern_only = o->target == VC_CTL_S_common || o->target == VC_CTL_S_notify ||
-                           o->target == VC_CTL_S_isr || o->target == VC_CTL_S_device ||
-                           (o->flags & VC_CTL_OF_WINDOW);
+                           o->target == VC_CTL_S_isr || (o->flags & VC_CTL_OF_WINDOW);
         bool memory = o->target == VC_CTL_S_ring || o->target == VC_CTL_S_used;
         if (memory && (o->flags & VC_CTL_OF_WINDOW))
             return fail(c, "space %s is guest memory: not through the window", vc_ctl_space_name(o->target));
@@ -540,8 +539,13 @@ static bool op_check(ctx *c, const vc_ctl_seq *s, const vc_ctl_op *o, uint32_t s
         return fail(c, "ALSO follows a read with expect=oneof (or another ALSO)");
     if ((o->op == VC_CTL_REQUEST || o->op == VC_CTL_RESET) && !(seen & 1u << K_AUX))
         return fail(c, "%s needs a bound (ms=)", name);
-    if (o->op == VC_CTL_REQUEST && o->expect != VC_CTL_E_eq && o->expect != VC_CTL_E_ne)
-        return fail(c, "REQUEST needs expect=eq (must complete) or expect=ne (must not)");
+    bool judged = o->expect != VC_CTL_E_none || (o->op == VC_CTL_WAIT && !(o->flags & VC_CTL_OF_SOFT));
+    if (judged && !(seen & 1u << K_REQ))
+        return fail(c, "%s judges the device: name the requirement (req=ID, or req=- on a request or "
+                       "reset whose failure only means the device stopped answering)", name);
+    if (o->op == VC_CTL_REQUEST && o->expect != VC_CTL_E_eq && o->expect != VC_CTL_E_ne &&
+        o->expect != VC_CTL_E_none)
+        return fail(c, "REQUEST takes expect=eq (must complete), ne (must not) or none (sent, not waited for)");
     return true;
 }
 

@@ -226,9 +226,14 @@ static uint64_t ring_value(front_play *p, unsigned reg, uint64_t v)
     const vc_ctl_reg_info *r = vc_ctl_reg_get(reg);
     if (!r || !r->ring_address)
         return v;
-    if (reg == VC_CTL_R_qpfn) /* 0 takes the queue away; anything else is a page of the ring area */
-        return v ? (FP_MEM_GPA + v) >> 12 : 0;
-    return FP_MEM_GPA + v;
+    if (v == UINT64_MAX)
+        return 0; /* ALL: no ring at all */
+    if (v >= FP_RING_SIZE) { /* past the ring area: a written sequence does not apply, a fuzzed one wraps */
+        if (p->honour)
+            p->skipped = true;
+        v %= FP_RING_SIZE;
+    }
+    return reg == VC_CTL_R_qpfn ? (FP_MEM_GPA + v) >> 12 : FP_MEM_GPA + v;
 }
 
 /* A ring address read back, as an offset into the ring area again. */
@@ -277,8 +282,14 @@ static bool space_where(front_play *p, const vc_ctl_op *o, unsigned *bar, uint64
     case VC_CTL_S_common: l = &p->common; break;
     case VC_CTL_S_notify: l = &p->notify; break;
     case VC_CTL_S_isr: l = &p->isr; break;
-    case VC_CTL_S_device: l = &p->device; break;
     case VC_CTL_S_legacy: *bar = 0, *off = o->off; return vc_front_legacy(p->f);
+    case VC_CTL_S_device:
+        if (p->legacy) { /* the legacy interface's device config follows its registers */
+            *bar = 0, *off = (fp_msix_on(p) ? VC_LG_CFG_MSIX : VC_LG_CFG) + (uint64_t)o->off;
+            return vc_front_legacy(p->f);
+        }
+        l = &p->device;
+        break;
     case VC_CTL_S_bar: *bar = o->aux, *off = o->off; return true;
     default: return false;
     }
@@ -605,7 +616,12 @@ static void play_op(front_play *p, const vc_ctl_op *o)
         if (reg_rw(p, o->target, false, 0, o->flags & VC_CTL_OF_WINDOW, &v))
             expect(p, o, ring_offset(o->target, v));
         break;
-    case VC_CTL_WR: reg_rw(p, o->target, true, ring_value(p, o->target, fp_value_of(p, o)), o->flags & VC_CTL_OF_WINDOW, NULL); break;
+    case VC_CTL_WR: {
+        uint64_t w = ring_value(p, o->target, fp_value_of(p, o));
+        if (!p->skipped)
+            reg_rw(p, o->target, true, w, o->flags & VC_CTL_OF_WINDOW, NULL);
+        break;
+    }
     case VC_CTL_READ: expect(p, o, raw(p, o, false)); break;
     case VC_CTL_WRITE: raw(p, o, true); break;
     case VC_CTL_WAIT: {

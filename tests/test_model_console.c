@@ -181,6 +181,87 @@ static void multiport_case(uint64_t f)
 VC_TEST(multiport_split) { multiport_case(F_V1); }
 VC_TEST(multiport_packed) { multiport_case(F_V1 | F_PACKED); }
 
+/* Brings multiport up: control buffers posted, DEVICE_READY, both PORT_ADDs read. */
+static void multiport_up(rig *r)
+{
+    for (uint32_t i = 0; i < 8; i++) {
+        vc_seg sg = { r->buf + 0x1000 + i * 64, 64, true };
+        vc_th_post(&r->t, 2, &sg, 0, 1, i);
+    }
+    uint32_t id;
+    uint16_t ev, val;
+    ctrl_send(r, 0, 0, 1);
+    for (uint32_t p = 0; p < 2; p++)
+        VC_CHECK(ctrl_recv(r, &id, &ev, &val, NULL));
+}
+
+VC_TEST(resize)
+{
+    rig r;
+    rig_init(&r, F_V1 | F_MULTIPORT | 1ull /* SIZE */, false);
+    multiport_up(&r);
+    uint32_t gen0 = r.d->config_generation;
+    VC_CHECK(vc_console_resize(r.d, 0, 132, 43));
+    uint16_t cols = 0, rows = 0;
+    vc_dev_config_read(r.d, 0, &cols, 2);
+    vc_dev_config_read(r.d, 2, &rows, 2);
+    VC_CHECK_EQ(cols, 132);
+    VC_CHECK_EQ(rows, 43);
+    VC_CHECK(r.d->config_generation != gen0);
+    uint32_t id;
+    uint16_t ev, val;
+    char tail[41] = { 0 };
+    VC_CHECK(ctrl_recv(&r, &id, &ev, &val, tail));
+    VC_CHECK_EQ(ev, 5); /* RESIZE for port 0, then cols and rows */
+    VC_CHECK_EQ(id, 0);
+    VC_CHECK_EQ((uint8_t)tail[0] | (uint8_t)tail[1] << 8, 132);
+    VC_CHECK_EQ((uint8_t)tail[2] | (uint8_t)tail[3] << 8, 43);
+    /* port 1: a message only, the config keeps port 0's size */
+    VC_CHECK(vc_console_resize(r.d, 1, 40, 10));
+    vc_dev_config_read(r.d, 0, &cols, 2);
+    VC_CHECK_EQ(cols, 132);
+    VC_CHECK(ctrl_recv(&r, &id, &ev, &val, tail));
+    VC_CHECK_EQ(id, 1);
+    VC_CHECK_EQ(ev, 5);
+    VC_CHECK(!vc_console_resize(r.d, 7, 1, 1)); /* no such port */
+    VC_CHECK_EQ(r.d->nfaults, 0);
+    rig_free(&r);
+    /* without SIZE and MULTIPORT there is nobody to tell */
+    rig_init(&r, F_V1, false);
+    VC_CHECK(!vc_console_resize(r.d, 0, 100, 30));
+    rig_free(&r);
+}
+
+VC_TEST(port_unplug_and_plug)
+{
+    rig r;
+    rig_init(&r, F_V1 | F_MULTIPORT, false);
+    VC_CHECK(!vc_console_plug(r.d, 1)); /* not before DEVICE_READY */
+    multiport_up(&r);
+    uint32_t id;
+    uint16_t ev, val;
+    VC_CONFORMS(REQ_DEV_CONSOLE_MULTIPORT_2);
+    VC_CHECK(vc_console_unplug(r.d, 1));
+    VC_CHECK(ctrl_recv(&r, &id, &ev, &val, NULL));
+    VC_CHECK_EQ(ev, 2); /* PORT_REMOVE */
+    VC_CHECK_EQ(id, 1);
+    VC_CHECK(!vc_console_unplug(r.d, 1)); /* removed already: nothing sent */
+    VC_CHECK(!ctrl_recv(&r, &id, &ev, &val, NULL));
+    VC_CONFORMS(REQ_DEV_CONSOLE_MULTIPORT_1);
+    VC_CHECK(!vc_console_plug(r.d, 0)); /* still there */
+    VC_CHECK(!vc_console_plug(r.d, 2)); /* max_nr_ports is 2 */
+    VC_CHECK(vc_console_plug(r.d, 1));
+    VC_CHECK(ctrl_recv(&r, &id, &ev, &val, NULL));
+    VC_CHECK_EQ(ev, 1);
+    VC_CHECK_EQ(id, 1);
+    VC_CONFORMS(NULL);
+    ctrl_send(&r, 1, 3, 1); /* PORT_READY on the new port: answered */
+    VC_CHECK(ctrl_recv(&r, &id, &ev, &val, NULL));
+    VC_CHECK_EQ(ev, 7);
+    VC_CHECK_EQ(r.d->nfaults, 0);
+    rig_free(&r);
+}
+
 VC_TEST(malformed_buffers)
 {
     rig r;

@@ -298,4 +298,95 @@ VC_TEST(config_and_mac_set)
     rig_free(&r);
 }
 
+/* Re-runs the bring-up after a device reset (the rings of the first one freed). */
+static void rig_restart(rig *r, uint64_t f)
+{
+    for (unsigned i = 0; i < VC_DEV_MAX_QUEUES; i++)
+        vc_vq_drv_free(&r->t.q[i]);
+    memset(r->t.q, 0, sizeof r->t.q);
+    r->ctrl = f & F_MQ ? 4 : 2;
+    VC_CHECK(vc_th_start(&r->t, r->d, f, r->ctrl + 1u, 16));
+}
+
+VC_TEST(mac_table_empty_after_reset)
+{
+    rig r;
+    rig_init(&r, F_ALL);
+    post_rx(&r, 0, 4, 1526);
+    uint8_t off = 0;
+    uint8_t table[4 + 6 + 4] = { 1, 0, 0, 0 };
+    memcpy(table + 4, other, 6);
+    VC_CHECK_EQ(ctrl(&r, 0, 0, &off, 1), 0);
+    VC_CHECK_EQ(ctrl(&r, 1, 0, table, sizeof(table)), 0);
+    xmit(&r, 0, other, -1, 10); /* in the table: received */
+    VC_CHECK_EQ(vc_net_get_stats(r.d).rx_frames, 1);
+    rig_restart(&r, F_ALL);
+    post_rx(&r, 0, 4, 1526);
+    VC_CHECK_EQ(ctrl(&r, 0, 0, &off, 1), 0);
+    VC_CONFORMS(REQ_DEV_NET_CTRL_MAC_1);
+    xmit(&r, 0, other, -1, 10); /* the table is empty again: filtered */
+    vc_net_stats st = vc_net_get_stats(r.d);
+    VC_CHECK_EQ(st.rx_frames, 1);
+    VC_CHECK_EQ(st.rx_filtered, 1);
+    VC_CONFORMS(NULL);
+    VC_CHECK_EQ(r.d->nfaults, 0);
+    rig_free(&r);
+}
+
+VC_TEST(vlan_without_ctrl_vlan_and_promisc)
+{
+    rig r;
+    rig_init(&r, F_ALL & ~F_CTRL_VLAN);
+    post_rx(&r, 0, 4, 1526);
+    uint8_t off = 0, on = 1, own[6];
+    vc_dev_config_read(r.d, 0, own, 6);
+    VC_CHECK_EQ(ctrl(&r, 0, 0, &off, 1), 0);
+    VC_CONFORMS(REQ_DEV_NET_CTRL_VLAN_1);
+    xmit(&r, 0, own, 5, 10); /* no VLAN filtering negotiated: every tag passes */
+    xmit(&r, 0, own, 4000, 10);
+    VC_CHECK_EQ(vc_net_get_stats(r.d).rx_frames, 2);
+    VC_CONFORMS(REQ_DEV_NET_CTRL_RX_2);
+    xmit(&r, 0, other, -1, 10); /* promiscuous off: filtered */
+    VC_CHECK_EQ(ctrl(&r, 0, 0, &on, 1), 0);
+    xmit(&r, 0, other, -1, 10); /* on: received */
+    vc_net_stats st = vc_net_get_stats(r.d);
+    VC_CHECK_EQ(st.rx_frames, 3);
+    VC_CHECK_EQ(st.rx_filtered, 1);
+    VC_CONFORMS(NULL);
+    VC_CHECK_EQ(r.d->nfaults, 0);
+    rig_free(&r);
+}
+
+VC_TEST(transmit_header_fields_ignored)
+{
+    rig r;
+    rig_init(&r, F_ALL);
+    post_rx(&r, 0, 4, 1526);
+    /* hdr_len, csum_start and csum_offset set, flags and gso_type clear */
+    uint8_t f[12 + 14 + 40] = { 0, 0, 40, 0, 0, 0, 16, 0, 2, 0 };
+    memcpy(f + 12, bcast, 6);
+    f[12 + 12] = 0x88;
+    f[12 + 13] = 0xb5;
+    for (unsigned i = 12 + 14; i < sizeof f; i++)
+        f[i] = (uint8_t)(i * 7);
+    vc_gmem_write(&r.t.tm.mem, r.buf + 0x8000, f, sizeof f);
+    vc_seg sg = { r.buf + 0x8000, sizeof f, false };
+    VC_CHECK_EQ(vc_th_roundtrip(&r.t, 1, &sg, 1, 0, false), 0);
+    uint32_t tok, len;
+    VC_CHECK(vc_th_used(&r.t, 0, &tok, &len));
+    uint8_t got[sizeof f];
+    vc_gmem_read(&r.t.tm.mem, r.buf + tok * 2048, got, sizeof got);
+    VC_CONFORMS(REQ_DEV_NET_TX_2);
+    VC_CHECK(memcmp(got + 12, f + 12, sizeof f - 12) == 0); /* no checksum written into the frame */
+    VC_CONFORMS(REQ_DEV_NET_TX_7);
+    VC_CHECK_EQ(len, sizeof f); /* hdr_len did not shape the frame */
+    VC_CONFORMS(REQ_DEV_NET_RXBUF_2);
+    VC_CHECK(!vc_th_used(&r.t, 0, &tok, &len)); /* one buffer for the whole frame */
+    VC_CONFORMS(REQ_DEV_NET_RX_21);
+    VC_CHECK_EQ(got[0] & 4, 0); /* no RSC_INFO without RSC_EXT */
+    VC_CONFORMS(NULL);
+    VC_CHECK_EQ(r.d->nfaults, 0);
+    rig_free(&r);
+}
+
 int main(void) { return vc_test_main(); }

@@ -251,4 +251,40 @@ VC_TEST(blk_config_layout)
     blk_free(&r);
 }
 
+VC_TEST(blk_get_id_padding_and_segments)
+{
+    blk_rig r;
+    blk_init(&r, F_V1, false);
+    long used;
+    vc_gmem_fill(&r.t.tm.mem, r.data, 0xa5, 20);
+    VC_CHECK_EQ(blk_req(&r, 8, 0, 20, false, &used, false), 0);
+    uint8_t id[20];
+    vc_gmem_read(&r.t.tm.mem, r.data, id, 20);
+    VC_CHECK(memcmp(id, "SERIAL-0123", 11) == 0);
+    for (unsigned i = 11; i < 20; i++)
+        VC_CHECK_EQ(id[i], 0); /* NUL-padded to 20 bytes */
+    VC_CONFORMS(REQ_DEV_VQ_USED_2);
+    VC_CHECK_EQ(used, 21); /* all 20 bytes and the status were written */
+    VC_CONFORMS(REQ_DEV_BLK_OP_4);
+    VC_CHECK_EQ(dwz(&r, 13, 4, 1, 2), 2); /* write zeroes with a reserved flag: UNSUPP */
+    VC_CONFORMS(NULL);
+    /* more segments than max_write_zeroes_seg (drv.blk_op.11): refused */
+    uint32_t max = 0;
+    vc_dev_config_read(r.d, 52, &max, 4);
+    max = le32toh(max);
+    VC_CHECK(max > 0 && max < 64);
+    uint8_t segs[64 * 16];
+    memset(segs, 0, sizeof segs);
+    for (uint32_t k = 0; k <= max; k++) {
+        uint64_t sec = htole64(8 + k);
+        uint32_t one = htole32(1);
+        memcpy(segs + 16 * k, &sec, 8);
+        memcpy(segs + 16 * k + 8, &one, 4);
+    }
+    vc_gmem_write(&r.t.tm.mem, r.data, segs, 16 * (max + 1));
+    VC_CHECK_EQ(blk_req(&r, 13, 0, 16 * (max + 1), true, NULL, false), 1);
+    VC_CHECK(vc_th_fault(&r.t, "BLK_DWZ_TOO_MANY"));
+    blk_free(&r);
+}
+
 int main(void) { return vc_test_main(); }

@@ -225,21 +225,166 @@ VC_TEST(control_and_events)
     vc_gmem_write(&r.t.tm.mem, r.req, junk, 4);
     vc_th_roundtrip(&r.t, 0, sg, 1, 1, false);
     VC_CHECK(vc_th_fault(&r.t, "SCSI_CTRL_LAYOUT"));
-    /* events: the first is lost for want of a buffer, the next says so */
+    /* events: the first is lost for want of a buffer; the next buffer
+     * comes back at once as NO_EVENT with EVENTS_MISSED */
     VC_CHECK(!vc_scsi_send_event(r.d, 1, 0));
     vc_seg ev = { r.data, 16, true };
     VC_CHECK(vc_th_post(&r.t, 1, &ev, 0, 1, 1));
     VC_CONFORMS(REQ_DEV_SCSI_EVENT_1);
-    VC_CHECK(vc_scsi_send_event(r.d, 1, 1));
     uint32_t tok, len, e = 0;
     VC_CHECK(vc_th_used(&r.t, 1, &tok, &len));
     VC_CHECK_EQ(len, 16);
     vc_gmem_read(&r.t.tm.mem, r.data, &e, 4);
-    VC_CHECK_EQ(e, 0x80000001u); /* EVENTS_MISSED flag */
+    VC_CHECK_EQ(e, 0x80000000u); /* NO_EVENT | EVENTS_MISSED */
     VC_CONFORMS(NULL);
+    /* the next event, with a buffer waiting, carries no flag */
+    VC_CHECK(vc_th_post(&r.t, 1, &ev, 0, 1, 3));
+    VC_CHECK(vc_scsi_send_event(r.d, 1, 1));
+    VC_CHECK(vc_th_used(&r.t, 1, &tok, &len));
+    vc_gmem_read(&r.t.tm.mem, r.data, &e, 4);
+    VC_CHECK_EQ(e, 1u);
     vc_seg small = { r.data, 8, true };
     VC_CHECK(vc_th_post(&r.t, 1, &small, 0, 1, 2));
     VC_CHECK(vc_th_fault(&r.t, "SCSI_EVENT_BUFFER"));
+    rig_free(&r);
+}
+
+/* A request posted while the host holds it; the TMF at r.req + 64. */
+static void post_read(rig *r, uint64_t at, uint64_t tag, uint32_t token)
+{
+    uint8_t h[REQ] = { 1, 0, 0x40, 0, [19] = 0x28, [27] = 1 }; /* READ(10) LBA 0, 1 block */
+    memcpy(h + 8, &tag, 8);
+    vc_gmem_write(&r->t.tm.mem, at, h, REQ);
+    vc_gmem_fill(&r->t.tm.mem, at + 64, 0xee, RESP);
+    vc_seg sg[3] = { { at, REQ, false }, { at + 64, RESP, true }, { r->data + token * 512, 512, true } };
+    VC_CHECK(vc_th_post(&r->t, 2, sg, 1, 2, token));
+}
+
+static uint8_t task_mgmt(rig *r, uint32_t sub, uint64_t tag)
+{
+    uint8_t tmf[24] = { 0, 0, 0, 0, (uint8_t)sub, 0, 0, 0, 1, 0, 0x40, 0 };
+    memcpy(tmf + 16, &tag, 8);
+    vc_gmem_write(&r->t.tm.mem, r->req, tmf, 24);
+    vc_gmem_fill(&r->t.tm.mem, r->resp, 0xee, 1);
+    vc_seg sg[2] = { { r->req, 24, false }, { r->resp, 1, true } };
+    VC_CHECK_EQ(vc_th_roundtrip(&r->t, 0, sg, 1, 1, false), 1);
+    uint8_t resp = 0xee;
+    vc_gmem_read(&r->t.tm.mem, r->resp, &resp, 1);
+    return resp;
+}
+
+/* The used request: its token and response byte (header at base + 64). */
+static uint8_t used_response(rig *r, uint32_t *token)
+{
+    uint32_t len = 0;
+    if (!vc_th_used(&r->t, 2, token, &len))
+        return 0xff;
+    uint8_t rb[12];
+    vc_gmem_read(&r->t.tm.mem, r->data + 16384 + *token * 256 + 64, rb, 12);
+    return rb[11];
+}
+
+VC_TEST(task_management_in_flight)
+{
+    rig r;
+    rig_init(&r, F_V1, false);
+    vc_scsi_hold(r.d, true);
+    uint64_t base = r.data + 16384;
+    for (uint32_t i = 0; i < 3; i++)
+        post_read(&r, base + i * 256, 100 + i, i);
+    uint32_t tok;
+    VC_CHECK(!vc_th_used(&r.t, 2, &tok, &tok)); /* all three in flight */
+    VC_CHECK_EQ(task_mgmt(&r, 6, 101), 10);     /* QUERY TASK: FUNCTION SUCCEEDED */
+    VC_CHECK_EQ(task_mgmt(&r, 6, 999), 0);      /* not there: FUNCTION COMPLETE */
+    /* ABORT TASK: the request comes back ABORTED, before the answer */
+    VC_CONFORMS(REQ_DEV_SCSI_REQ_2);
+    VC_CHECK_EQ(task_mgmt(&r, 0, 101), 0);
+    VC_CHECK_EQ(used_response(&r, &tok), 2);
+    VC_CHECK_EQ(tok, 1);
+    VC_CHECK(!vc_th_used(&r.t, 2, &tok, &tok));
+    /* LOGICAL UNIT RESET: the other two come back RESET */
+    VC_CHECK_EQ(task_mgmt(&r, 5, 0), 0);
+    VC_CHECK_EQ(used_response(&r, &tok), 4);
+    VC_CHECK_EQ(used_response(&r, &tok), 4);
+    VC_CONFORMS(NULL);
+    /* released: a held request finishes normally, with the disk's data */
+    post_read(&r, base, 200, 0);
+    VC_CHECK_EQ(task_mgmt(&r, 99, 0), 11); /* unknown function: REJECTED, nothing touched */
+    VC_CHECK(!vc_th_used(&r.t, 2, &tok, &tok));
+    vc_scsi_hold(r.d, false);
+    VC_CHECK_EQ(used_response(&r, &tok), 0);
+    uint8_t got[512];
+    vc_gmem_read(&r.t.tm.mem, r.data, got, 512);
+    VC_CHECK(memcmp(got, r.disk, 512) == 0);
+    /* a reset forgets what was in flight */
+    vc_scsi_hold(r.d, true);
+    post_read(&r, base, 300, 0);
+    vc_dev_reset(r.d);
+    VC_CHECK_EQ(r.d->nfaults, 0);
+    rig_free(&r);
+}
+
+/* The next event: its event field, reason and target; false when none. */
+static bool next_event(rig *r, uint32_t *event, uint32_t *reason, uint8_t *target)
+{
+    uint32_t tok, len;
+    if (!vc_th_used(&r->t, 1, &tok, &len))
+        return false;
+    uint8_t e[16];
+    vc_gmem_read(&r->t.tm.mem, r->data + 8192 + tok * 16, e, 16);
+    memcpy(event, e, 4);
+    memcpy(reason, e + 12, 4);
+    *target = e[5];
+    return len == 16;
+}
+
+static void post_event_buf(rig *r, uint32_t token)
+{
+    vc_seg ev = { r->data + 8192 + token * 16, 16, true };
+    VC_CHECK(vc_th_post(&r->t, 1, &ev, 0, 1, token));
+}
+
+VC_TEST(hotplug_target)
+{
+    rig r;
+    rig_init(&r, F_V1, false);
+    uint8_t tur[6] = { 0 };
+    post_event_buf(&r, 0);
+    VC_CHECK_EQ(cmd(&r, tur, 6, 1, 0, 0, false).response, 3); /* nothing at target 1 yet */
+    VC_CONFORMS(REQ_DEV_SCSI_EVENT_2);
+    VC_CHECK(vc_scsi_hotplug(r.d, true));
+    VC_CHECK(!vc_scsi_hotplug(r.d, true));
+    uint32_t ev, reason;
+    uint8_t target;
+    VC_CHECK(!next_event(&r, &ev, &reason, &target)); /* no HOTPLUG: no event */
+    VC_CONFORMS(NULL);
+    result x = cmd(&r, tur, 6, 1, 0, 0, false);
+    VC_CHECK_EQ(x.response, 0);
+    VC_CHECK_EQ(x.status, 0);
+    uint8_t wr[10] = { 0x2a, 0, 0, 0, 0, 1, 0, 0, 1, 0 };
+    VC_CHECK_EQ(cmd(&r, wr, 10, 1, 0, 512, true).key, 7); /* the view is read-only */
+    VC_CHECK(vc_scsi_hotplug(r.d, false));
+    VC_CHECK_EQ(cmd(&r, tur, 6, 1, 0, 0, false).response, 3);
+    rig_free(&r);
+
+    rig_init(&r, F_V1 | F_HOTPLUG, false);
+    VC_CHECK(vc_scsi_hotplug(r.d, true)); /* no buffer: lost */
+    VC_CONFORMS(REQ_DEV_SCSI_EVENT_1);
+    post_event_buf(&r, 0);
+    VC_CHECK(next_event(&r, &ev, &reason, &target));
+    VC_CHECK_EQ(ev, 0x80000000u); /* NO_EVENT | EVENTS_MISSED */
+    VC_CONFORMS(NULL);
+    post_event_buf(&r, 1);
+    VC_CHECK(vc_scsi_hotplug(r.d, false));
+    VC_CHECK(next_event(&r, &ev, &reason, &target));
+    VC_CHECK_EQ(ev, 1u); /* TRANSPORT_RESET */
+    VC_CHECK_EQ(reason, 2u); /* REMOVED */
+    VC_CHECK_EQ(target, 1);
+    post_event_buf(&r, 2);
+    VC_CHECK(vc_scsi_hotplug(r.d, true));
+    VC_CHECK(next_event(&r, &ev, &reason, &target));
+    VC_CHECK_EQ(reason, 1u); /* RESCAN */
+    VC_CHECK_EQ(r.d->nfaults, 0);
     rig_free(&r);
 }
 

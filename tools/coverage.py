@@ -33,8 +33,11 @@ driver). Skipped, erroring and info checks do not count.
 Checked against a real VMM: device requirements the guest probe can fail
 on a device it drives through its real interface, counted apart: the probe's
 own checks (as above), the used-ring oracle its scenario replay runs
-(fuzz/usedchk.c), and the requirement a hostile-suite scenario names for a
-chain the device must take (corpus/hostile, "#@ use req=...").
+(fuzz/usedchk.c), the requirement a hostile-suite scenario names for a
+chain the device must take (corpus/hostile, "#@ use req=..."), and the
+requirements the control-plane sequences name on operations that judge the
+device (corpus/control: req= on an op with expect=eq/ne/oneof/unchanged, or
+on a WAIT that is not soft).
 
 usage: coverage.py [--by-section] [--missing] [--json FILE] [--real RESULTS ...]
 """
@@ -53,6 +56,9 @@ from vcharness import specs  # noqa: E402
 PARTS = ["lib", "refdev", "fuzz", "guest-probe", "vhost", "vhostdev", "harness", "tests"]
 VMM_SHARED = [os.path.join("fuzz", "usedchk.c")]   # run by the probe's replay in the guest
 VMM_SUITE = os.path.join("corpus", "hostile")
+VMM_CONTROL = os.path.join("corpus", "control")
+CTL_JUDGED_RE = re.compile(r"^(?!#)(?:\S+\s.*\bexpect=(?:eq|ne|oneof|unchanged)\b|WAIT\b(?!.*\bsoft=1\b)).*$", re.M)
+CTL_REQ_RE = re.compile(r"\breq=((?:dev|drv)\.[a-z0-9_]+\.[a-z0-9_]+)")
 DIRECTIVE_RE = re.compile(r"^#@.*\breq=((?:dev|drv)\.[a-z0-9_]+\.[a-z0-9_]+)", re.M)
 MACRO_RE = re.compile(r"\bREQ_(?:DEV|DRV)_[A-Z0-9_]+\b")
 LITERAL_RE = re.compile(r"[\"']((?:dev|drv)\.[a-z0-9_]+\.[a-z0-9_]+)[\"']")
@@ -222,6 +228,12 @@ def scan_vmm(reqs, hits):
     for name in os.listdir(suite) if os.path.isdir(suite) else ():
         with open(os.path.join(suite, name), encoding="utf-8", errors="replace") as fh:
             out |= set(DIRECTIVE_RE.findall(fh.read()))
+    control = os.path.join(ROOT, VMM_CONTROL)
+    for name in sorted(os.listdir(control)) if os.path.isdir(control) else ():
+        if name.endswith(".ctl"):
+            with open(os.path.join(control, name), encoding="utf-8", errors="replace") as fh:
+                for line in CTL_JUDGED_RE.finditer(fh.read()):
+                    out |= set(CTL_REQ_RE.findall(line.group(0)))
     shorts = {r["short"] for r in reqs if r["target"] == "device"}
     return out & shorts
 

@@ -9,6 +9,6 @@ RD reg=qsize expect=unchanged req=dev.implied.legacy_queue
 WR reg=qpfn value=0x8000
 RD reg=qpfn value=0 expect=ne req=dev.implied.legacy_queue
 WR reg=qpfn value=0x10000
-WR reg=qpfn value=0
+WR reg=qpfn value=ALL
 RD reg=qpfn value=0 expect=eq req=dev.implied.legacy_queue
 RESET ms=100

@@ -2,7 +2,7 @@
 # queue_size and the vectors back to their defaults.
 ctl name=reset-defaults modes=transitional,modern spec=accept iface=modern
 requires dev.pci_common.7,dev.pci_common.8,dev.implied.reset_queue_size,dev.pci_msix.7
-INIT value=0 expect=eq
+INIT value=0 expect=eq req=dev.features.2
 MSIX value=1
 WR reg=msix_config value=0
 WR reg=qselect value=0

@@ -8,4 +8,4 @@ INIT value=0
 QSETUP q=target
 REQUEST q=target expect=ne ms=50 req=dev.status.1
 WR reg=status value=ACKNOWLEDGE|DRIVER|FEATURES_OK|DRIVER_OK
-RD reg=status value=DRIVER_OK mask=DRIVER_OK expect=eq
+RD reg=status

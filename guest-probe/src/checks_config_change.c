@@ -99,6 +99,11 @@ static void blk(vp_ctx *c, vp_dev *d, vp_irq *q)
     char ex[48], ob[96];
     if (!vp_isess_open(&s, c, d, VP_IS_MODERN, 0, 0, true, "config.blk_resize"))
         return;
+    if (vp_tp_device_features(&s.t) >> VIRTIO_BLK_F_RO_BIT & 1) {
+        /* the runner grows the disk image, which a read-only drive refuses */
+        vp_check(c->rep, "config.blk_resize", "", VP_SKIP, NULL, NULL, "read-only device: no resize asked for");
+        goto out;
+    }
     /* before DRIVER_OK: the driver reads the configuration around the change */
     uint64_t before = vp_tp_cfg(&s.t, 0, 8), after;
     uint8_t g0 = vp_tp_generation(&s.t);

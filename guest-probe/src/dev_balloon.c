@@ -7,10 +7,11 @@
 #include <string.h>
 
 #include "checks.h"
+#include "dev_balloon.h"
 #include "vc/req_ids.h"
 #include "vc/spec_features.h"
 
-enum { Q_INFLATE = 0, Q_DEFLATE = 1, Q_STATS = 2 };
+enum { Q_INFLATE = VP_BAL_Q_INFLATE, Q_DEFLATE = VP_BAL_Q_DEFLATE, Q_STATS = VP_BAL_Q_STATS };
 enum { C_NUM_PAGES = 0, C_ACTUAL = 4 };
 
 static bool send_pfn(vp_drv *v, unsigned q, uint64_t buf, uint32_t pfn)
@@ -50,31 +51,31 @@ void vp_devtest_balloon(vp_drv *v, vp_seen *seen)
     seen->ran = true;
     seen->value = target;
     uint64_t page = vp_drv_alloc(v, 4096, 4096), buf = vp_drv_alloc(v, 32, 16);
-    if (!page || !buf) {
+    uint64_t sbuf = vp_drv_alloc(v, VP_BAL_STATS_LEN, 16);
+    uint32_t stok = 0;
+    if (!page || !buf || !sbuf) {
         vp_check(r, "balloon.arena", "", VP_ERROR, NULL, NULL, "DMA arena exhausted");
         return;
     }
     vp_drv_driver_ok(v);
-    if (stats) { /* the initial statistics buffer: free and total memory */
-        uint8_t *s = vp_drv_host(v, buf + 8, 20);
-        static const uint16_t tags[2] = {4, 5}; /* MEMFREE, MEMTOT */
-        for (unsigned e = 0; e < 2; e++) {
-            uint64_t val = (uint64_t)(e + 1) << 30;
-            s[e * 10] = (uint8_t)tags[e];
-            s[e * 10 + 1] = 0;
-            for (unsigned i = 0; i < 8; i++)
-                s[e * 10 + 2 + i] = (uint8_t)(val >> (8 * i));
-        }
-        vc_seg sg = {buf + 8, 20, false};
+    if (stats) { /* the initial statistics buffer: free and total memory, and a tag nobody knows */
+        vp_balloon_stats_fill(vp_drv_host(v, sbuf, VP_BAL_STATS_LEN), 0);
+        vc_seg sg = {sbuf, VP_BAL_STATS_LEN, false};
         uint32_t t, len;
         if (!vp_report_rt(v, "balloon.stats.post", REQ_DRV_BALLOON_STATS_5,
-                          vp_drv_post(v, Q_STATS, &sg, 1, 0, false, &t, err, sizeof err), err))
+                          vp_drv_post(v, Q_STATS, &sg, 1, 0, false, &stok, err, sizeof err), err))
             return;
         /* QEMU answers a notify before the write returns: 10 ms tells "held" from "at once" */
         vp_rt rt = vp_drv_wait(v, Q_STATS, 10, &t, &len, err, sizeof err);
         vp_check(r, "balloon.stats", "", rt == VP_RT_OK || rt == VP_RT_TIMEOUT ? VP_INFO : VP_ERROR, NULL,
                  rt == VP_RT_TIMEOUT ? "held by the device" : rt == VP_RT_OK ? "returned at once" : err,
                  "a device keeps the buffer until the host asks for statistics");
+        if (rt == VP_RT_OK && t == stok) { /* given back already (a host polling): the next one */
+            vp_balloon_stats_fill(vp_drv_host(v, sbuf, VP_BAL_STATS_LEN), 0);
+            if (!vp_report_rt(v, "balloon.stats.post", REQ_DRV_BALLOON_STATS_3,
+                              vp_drv_post(v, Q_STATS, &sg, 1, 0, false, &stok, err, sizeof err), err))
+                return;
+        }
     }
     uint32_t pfn = (uint32_t)(page >> 12);
     if (!send_pfn(v, Q_INFLATE, buf, pfn) || !set_actual(v, 1))
@@ -84,4 +85,7 @@ void vp_devtest_balloon(vp_drv *v, vp_seen *seen)
     snprintf(ob, sizeof ob, "page frame 0x%x", pfn);
     vp_check(r, "balloon.inflate_deflate", "", VP_PASS, "both used", ob, NULL);
     seen->ok = true;
+    if (stats)
+        vp_balloon_stats_poll(v, sbuf, stok);
+    vp_balloon_free_pages(v);
 }

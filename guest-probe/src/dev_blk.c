@@ -1,11 +1,13 @@
 /* Block device: capacity, read of the runner's pattern disk, write and read
- * back, flush, get-id; direct and indirect descriptors. The pattern (see
+ * back, flush, get-id; direct and indirect descriptors; then the semantics
+ * checks of dev_blk_sem.c. The pattern (see
  * PROTOCOL.md): each 512-byte sector s starts with "vconform" and s as a
  * little-endian u64, then byte i holds (s + i) & 0xff. */
 #include <stdio.h>
 #include <string.h>
 
 #include "checks.h"
+#include "dev_blk.h"
 #include "vc/req_ids.h"
 #include "vc/spec_features.h"
 
@@ -168,4 +170,7 @@ void vp_devtest_blk(vp_drv *v, vp_seen *seen)
     else
         vp_check(r, "blk.get_id", "", st == S_OK || st == S_UNSUPP ? VP_INFO : VP_FAIL, "status 0 or 2", id,
                  "status %d", st);
+    /* device semantics once per interface: the split ring of each */
+    if (v->c->opt.semantics && (!strcmp(v->who, "modern") || !strcmp(v->who, "legacy")))
+        vp_blk_semantics(v, cap);
 }

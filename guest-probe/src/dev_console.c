@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "checks.h"
+#include "refdev/device.h"
 #include "vc/req_ids.h"
 #include "vc/spec_features.h"
 
@@ -85,11 +86,11 @@ static int ctl_recv(con *c, unsigned wait_ms, uint32_t *id, uint16_t *event, uin
 }
 
 /* Writes the marker line to port's transmit queue. */
-static bool write_line(vp_drv *v, unsigned port, uint64_t buf)
+static bool write_line(vp_drv *v, unsigned port, uint64_t buf, const char *tail)
 {
     vp_report *r = v->c->rep;
     char err[128], line[96];
-    snprintf(line, sizeof line, "vconform-probe console %s %s\n", v->d->fn->addr, v->who);
+    snprintf(line, sizeof line, "vconform-probe console %s %s%s\n", v->d->fn->addr, v->who, tail);
     size_t n = strlen(line);
     memcpy(vp_drv_host(v, buf, n), line, n);
     vc_seg sg = {buf, (uint32_t)n, false};
@@ -155,6 +156,27 @@ static bool port_adds(vp_drv *v, unsigned adds, bool port1)
                      want ? NULL : "no port on the host side");
 }
 
+/* emerg_wr takes a write whenever EMERG_WRITE is offered, also before the
+ * device is set up: here before its queues and DRIVER_OK. Nothing may
+ * break: no NEEDS_RESET, the status as it was, the configuration intact. */
+static void emerg_write(vp_drv *v)
+{
+    char ob[96];
+    if (!(v->offered >> VIRTIO_CONSOLE_F_EMERG_WRITE_BIT & 1)) {
+        vp_check(v->c->rep, "console.emerg_write", "", VP_SKIP, NULL, NULL, "EMERG_WRITE not offered");
+        return;
+    }
+    uint8_t st0 = vp_tp_status(v->t);
+    uint32_t maxp0 = (uint32_t)vp_tp_cfg(v->t, 4, 4);
+    vp_tp_cfg_write(v->t, 8, 4, '\n');
+    uint8_t st = vp_tp_status(v->t);
+    uint32_t maxp = (uint32_t)vp_tp_cfg(v->t, 4, 4);
+    snprintf(ob, sizeof ob, "status 0x%02x -> 0x%02x, max_nr_ports %u -> %u", st0, st, maxp0, maxp);
+    vp_expect(v->c->rep, "console.emerg_write", REQ_DEV_CONSOLE_INIT_1,
+              st == st0 && !(st & (VC_STATUS_NEEDS_RESET | VC_STATUS_FAILED)) && maxp == maxp0 && !v->t->io_err,
+              "taken: status and configuration unchanged", ob, "a newline to emerg_wr before DRIVER_OK");
+}
+
 void vp_devtest_console(vp_drv *v, vp_seen *seen)
 {
     vp_report *r = v->c->rep;
@@ -169,6 +191,7 @@ void vp_devtest_console(vp_drv *v, vp_seen *seen)
         nports = maxp < CON_PORTS ? maxp : CON_PORTS;
     }
     unsigned nq = multi ? 2 + 2 * nports : 2;
+    emerg_write(v);
     if (!vp_drv_queues(v, 0, nq - 1, "console.queue"))
         return;
     vp_drv_driver_ok(v);
@@ -190,7 +213,7 @@ void vp_devtest_console(vp_drv *v, vp_seen *seen)
             return;
     }
     if (!multi) {
-        seen->ok = write_line(v, 0, tx);
+        seen->ok = write_line(v, 0, tx, "");
         return;
     }
     for (unsigned i = 0; i < CTL_NBUF; i++)
@@ -216,8 +239,11 @@ void vp_devtest_console(vp_drv *v, vp_seen *seen)
      * host side is open (both optional, in any order, after CONSOLE_PORT) */
     char name[CTL_BUF] = "", msg[CTL_BUF];
     bool open = false;
+    unsigned stray = 0; /* answers naming another port, or events a device does not send */
     int got;
     while (!open && (got = ctl_recv(&c, v->c->opt.timeout_ms, &id, &ev, &val, msg, sizeof msg)) > 0) {
+        bool known = ev == PORT_OPEN || ev == PORT_NAME || ev == CONSOLE_PORT || ev == PORT_ADD || ev == RESIZE;
+        stray += !known || ((ev == PORT_OPEN || ev == PORT_NAME || ev == CONSOLE_PORT) && id != port);
         if (id == port && ev == PORT_OPEN)
             open = val == 1;
         if (id == port && ev == PORT_NAME)
@@ -225,9 +251,19 @@ void vp_devtest_console(vp_drv *v, vp_seen *seen)
     }
     if (got < 0)
         return;
-    snprintf(ob, sizeof ob, "name '%s', host side %s", name, open ? "open" : "not open");
-    vp_check(r, "console.port_ready", "", VP_INFO, NULL, ob, NULL);
+    snprintf(ob, sizeof ob, "name '%s', host side %s, %u message(s) for another port or of another kind", name,
+             open ? "open" : "not open", stray);
+    /* the runner's port has a name and a host end that is always open */
+    if (v->c->opt.console_ports > 0)
+        vp_expect(r, "console.port_ready", "", name[0] && open && !stray,
+                  "PORT_NAME and PORT_OPEN 1 for the port readied, nothing else", ob, "answers to PORT_READY");
+    else
+        vp_check(r, "console.port_ready", "", VP_INFO, NULL, ob, NULL);
     if (!ctl_send(&c, port, PORT_OPEN, 1))
         return;
-    seen->ok = write_line(v, port, tx) && counted;
+    seen->ok = write_line(v, port, tx, "") && counted;
+    /* closed and opened again by the driver: the port still carries data */
+    if (!seen->ok || !ctl_send(&c, port, PORT_OPEN, 0) || !ctl_send(&c, port, PORT_OPEN, 1))
+        return;
+    seen->ok = write_line(v, port, tx, " reopened");
 }

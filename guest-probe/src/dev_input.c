@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "checks.h"
+#include "dev_input.h"
 #include "vc/req_ids.h"
 
 enum { Q_EVENT = 0, Q_STATUS = 1 };
@@ -13,7 +14,7 @@ enum { ID_NAME = 1, ID_DEVIDS = 3, EV_BITS = 0x11 };
 enum { EV_KEY = 1, EV_REL = 2, EV_ABS = 3, EV_LED = 0x11 };
 #define INPUT_NEV 8u
 
-static unsigned query(vp_drv *v, uint8_t sel, uint8_t sub, uint8_t *u)
+unsigned vp_input_query(vp_drv *v, uint8_t sel, uint8_t sub, uint8_t *u)
 {
     vp_tp_cfg_write(v->t, C_SELECT, 1, sel);
     vp_tp_cfg_write(v->t, C_SUBSEL, 1, sub);
@@ -47,7 +48,7 @@ void vp_devtest_input(vp_drv *v, vp_seen *seen)
     if (!vp_drv_queues(v, Q_EVENT, Q_STATUS, "input.queue"))
         return;
     seen->ran = true;
-    unsigned n = query(v, ID_NAME, 0, u);
+    unsigned n = vp_input_query(v, ID_NAME, 0, u);
     u[n < 128 ? n : 128] = 0;
     unsigned text = 0; /* printable bytes before any terminating NULs */
     while (text < n && text < 128 && u[text] >= 0x20 && u[text] < 0x7f)
@@ -58,25 +59,29 @@ void vp_devtest_input(vp_drv *v, vp_seen *seen)
     snprintf(ob, sizeof ob, "size %u '%s'", n, printable ? (char *)u : "(not text)");
     vp_expect(r, "input.config.name", "", printable, "a name", ob, NULL);
     seen->digest = vp_fnv1a(u, n < 128 ? n : 128, 2166136261u);
-    n = query(v, ID_DEVIDS, 0, u);
+    n = vp_input_query(v, ID_DEVIDS, 0, u);
     snprintf(ob, sizeof ob, "size %u, bus 0x%04x", n, n >= 2 ? u[0] | u[1] << 8 : 0);
     vp_check(r, "input.config.devids", "", n == 0 || n == 8 ? VP_INFO : VP_FAIL, "size 0 or 8", ob, NULL);
     unsigned types = 0;
     static const uint8_t evs[3] = {EV_KEY, EV_REL, EV_ABS};
     for (unsigned i = 0; i < 3; i++)
-        types |= (query(v, EV_BITS, evs[i], u) > 0) << i;
+        types |= (vp_input_query(v, EV_BITS, evs[i], u) > 0) << i;
     snprintf(ob, sizeof ob, "%s%s%s", types & 1 ? "EV_KEY " : "", types & 2 ? "EV_REL " : "",
              types & 4 ? "EV_ABS" : "");
     vp_expect(r, "input.config.ev_bits", "", types != 0, "key, relative or absolute events", ob, NULL);
     seen->value = types;
-    n = query(v, 0x7f, 0, u); /* no such select value */
+    n = vp_input_query(v, 0x7f, 0, u); /* no such select value */
     snprintf(ob, sizeof ob, "size %u", n);
     vp_expect(r, "input.config.unsupported", REQ_DEV_INPUT_INIT_1, n == 0, "size 0", ob, "select 0x7f");
-    n = query(v, EV_BITS, 0x1f, u); /* an event type no device has */
+    n = vp_input_query(v, EV_BITS, 0x1f, u); /* an event type no device has */
     snprintf(ob, sizeof ob, "size %u", n);
     vp_expect(r, "input.config.unsupported_subsel", REQ_DEV_INPUT_INIT_1, n == 0, "size 0", ob,
               "EV_BITS subsel 0x1f");
+    if (types & 4)
+        vp_input_abs_ranges(v);
     vp_drv_driver_ok(v);
+    if (types & 4)
+        vp_input_batches(v);
     uint64_t ev = vp_drv_alloc(v, 8 * INPUT_NEV, 8), st = vp_drv_alloc(v, 8, 8);
     if (!ev || !st) {
         vp_check(r, "input.arena", "", VP_ERROR, NULL, NULL, "DMA arena exhausted");

@@ -14,10 +14,12 @@
 static const vp_devtest devtests[] = {
     {"rng", 0, vp_devtest_rng},
     {"blk", 1ull << VIRTIO_BLK_F_FLUSH_BIT | 1ull << VIRTIO_BLK_F_BLK_SIZE_BIT |
-                1ull << VIRTIO_BLK_F_SEG_MAX_BIT | 1ull << VIRTIO_BLK_F_RO_BIT,
+                1ull << VIRTIO_BLK_F_SEG_MAX_BIT | 1ull << VIRTIO_BLK_F_RO_BIT | 1ull << VIRTIO_BLK_F_DISCARD_BIT |
+                1ull << VIRTIO_BLK_F_WRITE_ZEROES_BIT,
      vp_devtest_blk},
     {"net", 1ull << VIRTIO_NET_F_MAC_BIT | 1ull << VIRTIO_NET_F_STATUS_BIT | 1ull << VIRTIO_NET_F_CTRL_VQ_BIT |
-                1ull << VIRTIO_NET_F_CTRL_RX_BIT,
+                1ull << VIRTIO_NET_F_CTRL_RX_BIT | 1ull << VIRTIO_NET_F_CTRL_VLAN_BIT |
+                1ull << VIRTIO_NET_F_CTRL_MAC_ADDR_BIT | 1ull << VIRTIO_NET_F_MQ_BIT,
      vp_devtest_net},
     {"console", 1ull << VIRTIO_CONSOLE_F_MULTIPORT_BIT, vp_devtest_console},
     {"balloon", 1ull << VIRTIO_BALLOON_F_MUST_TELL_HOST_BIT | 1ull << VIRTIO_BALLOON_F_STATS_VQ_BIT,

@@ -40,6 +40,7 @@ static void usage(FILE *o)
           "  --quiet-ms N       how long an interrupt that must not come is waited for after\n"
           "                     the register read that orders the device's work (default 0)\n"
           "  --no-irq           leave out the interrupt and lifecycle checks\n"
+          "  --no-semantics     leave out the net and blk semantics checks (some break driver rules)\n"
           "  --irq-modules DIR  load uio and uio_pci_generic from DIR to count INTx\n"
           "  --config-change    a runner answers note records with configuration changes\n"
           "                     (blk capacity, net link; PROTOCOL.md)\n"
@@ -59,7 +60,10 @@ static void usage(FILE *o)
           "                     the first request of each driver session moves the available\n"
           "                     index by more than the queue size (drv.vq_avail.1)\n"
           "  --scenarios PATH   replay the fuzz scenarios in a folder (or one file) on each device\n"
-          "                     instead of the checks (text or binary form, see README)\n"
+          "                     instead of the checks (text or binary form, see README);\n"
+          "                     control-plane sequences among them (*.ctl) are played too\n"
+          "  --control PATH     play control-plane sequences (fuzz/ctl_seq.h; a folder or one\n"
+          "                     file, text or binary) on each device, as --scenarios does\n"
           "  --scenario-skip N  leave out the first N scenarios (sorted by path)\n"
           "  --scenario-count N replay N scenarios at most\n"
           "  --scenario-omit L  leave out these scenarios (indexes, ranges, ':' between: 3-5:9)\n"
@@ -173,8 +177,10 @@ int main(int argc, char **argv)
                                      .replay_quiet_ms = 10}};
     c.opt.quiet_ms = 0; /* the register read before it orders QEMU (irq.h) */
     c.opt.irq = true;
+    c.opt.semantics = true;
     const char *irq_modules = NULL;
     enum { O_QUIETMS = 512, O_NOIRQ, O_IRQMOD, O_CFGCHG };
+    enum { O_NOSEM = 600 };
     const char *scenarios = NULL;
     vp_scnlist scn = {0};
     const char *json = NULL, *sim = NULL, *kdrv = NULL;
@@ -184,17 +190,17 @@ int main(int argc, char **argv)
     bool list = false;
     enum { O_JSON = 256, O_QUIET, O_VERBOSE, O_LIST, O_DEVICE, O_TIMEOUT, O_NOLEG, O_NOMOD, O_PATTERN,
            O_SERIAL, O_UNBIND, O_SIM, O_HELP, O_KDRV, O_FORCELEG, O_NETLOOP, O_CONPORTS, O_DRVFAULT, O_SCN,
-           O_SCNSKIP, O_SCNCOUNT, O_QUIET_MS, O_STRICT, O_OMIT };
+           O_SCNSKIP, O_SCNCOUNT, O_QUIET_MS, O_STRICT, O_OMIT, O_CONTROL };
     static const struct option lo[] = {
         {"quiet-ms", 1, 0, O_QUIETMS}, {"no-irq", 0, 0, O_NOIRQ}, {"irq-modules", 1, 0, O_IRQMOD},
-        {"config-change", 0, 0, O_CFGCHG},
+        {"config-change", 0, 0, O_CFGCHG}, {"no-semantics", 0, 0, O_NOSEM},
         {"json", 1, 0, O_JSON}, {"quiet", 0, 0, O_QUIET}, {"verbose", 0, 0, O_VERBOSE},
         {"list", 0, 0, O_LIST}, {"device", 1, 0, O_DEVICE}, {"timeout-ms", 1, 0, O_TIMEOUT},
         {"no-legacy", 0, 0, O_NOLEG}, {"no-modern", 0, 0, O_NOMOD}, {"blk-pattern", 0, 0, O_PATTERN},
         {"blk-serial", 1, 0, O_SERIAL}, {"unbind", 0, 0, O_UNBIND}, {"sim", 1, 0, O_SIM},
         {"help", 0, 0, O_HELP}, {"kernel-drivers", 1, 0, O_KDRV}, {"force-legacy", 0, 0, O_FORCELEG},
         {"net-loopback", 0, 0, O_NETLOOP}, {"console-ports", 1, 0, O_CONPORTS},
-        {"drv-fault", 1, 0, O_DRVFAULT}, {"scenarios", 1, 0, O_SCN},
+        {"drv-fault", 1, 0, O_DRVFAULT}, {"scenarios", 1, 0, O_SCN}, {"control", 1, 0, O_CONTROL},
         {"scenario-skip", 1, 0, O_SCNSKIP}, {"scenario-count", 1, 0, O_SCNCOUNT},
         {"replay-quiet-ms", 1, 0, O_QUIET_MS}, {"replay-strict", 0, 0, O_STRICT},
         {"scenario-omit", 1, 0, O_OMIT}, {0, 0, 0, 0}};
@@ -211,6 +217,7 @@ int main(int argc, char **argv)
             }
             break;
         case O_NOIRQ: c.opt.irq = false; break;
+        case O_NOSEM: c.opt.semantics = false; break;
         case O_IRQMOD: irq_modules = optarg; break;
         case O_CFGCHG: c.opt.config_change = true; break;
         case O_JSON: json = optarg; break;
@@ -253,7 +260,16 @@ int main(int argc, char **argv)
             }
             c.opt.drv_fault_avail_jump = true;
             break;
-        case O_SCN: scenarios = optarg; break;
+        case O_SCN:
+        case O_CONTROL:
+            if (scenarios) {
+                fprintf(stderr, "vconform-probe: one of --scenarios and --control (put *.ctl sequences in the "
+                                "scenario folder to play both)\n");
+                goto out;
+            }
+            scenarios = optarg;
+            c.opt.ctl_only = o == O_CONTROL;
+            break;
         case O_SCNSKIP:
         case O_SCNCOUNT:
         case O_QUIET_MS: {

@@ -58,6 +58,7 @@ typedef struct vp_opts {
     unsigned timeout_ms;    /* per wait on the device */
     unsigned quiet_ms;      /* per wait for an interrupt that must not come */
     bool irq;               /* run the interrupt and lifecycle checks */
+    bool semantics;         /* run the net and blk semantics checks (dev_*_sem.c) */
     bool config_change;     /* a runner answers note records with configuration changes */
     bool legacy, modern;    /* driver personalities to run */
     bool blk_pattern;       /* the runner's disk carries the known pattern */
@@ -72,6 +73,7 @@ typedef struct vp_opts {
     const char *replay_omit; /* indexes not to play, "3-5:9" (known to crash or hang the VMM) */
     unsigned replay_quiet_ms; /* a kick is over when the device has done nothing for this long */
     bool replay_strict;     /* a chain the driver's rules forbid must be refused (the reference device) */
+    bool ctl_only;          /* --control: every listed file is a control-plane sequence (ctl_play.h) */
 } vp_opts;
 
 /* The wait for something an earlier personality found never comes. */

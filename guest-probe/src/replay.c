@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctl_play.h"
 #include "oracle.h"
 #include "refdev/device.h"
 #include "replay_dev.h"
@@ -566,6 +567,10 @@ void vp_replay_device(vp_ctx *c, vp_dev *d, const vp_scnlist *l)
         r.uc = uc;
         r.uc.ctx = &r;
         r.name = l->name[i];
+        if (c->opt.ctl_only || vp_ctl_is_seq(l->name[i], l->path[i])) { /* a control-plane sequence */
+            wedged = vp_ctl_play_file(c, d, use_m ? &tm : NULL, use_l ? &tl : NULL, l->name[i], l->path[i]);
+            continue;
+        }
         note(rep, "begin", d->fn->addr, l->name[i], 0);
         if (!vp_scn_read(l, i, &s, &meta, err, sizeof err)) {
             snprintf(r.skip, sizeof r.skip, "does not parse: %s", err);

@@ -100,15 +100,7 @@ void rp_driver_ok(vp_tp *t)
     vp_tp_set_status(t, t->legacy ? s : s | VC_STATUS_FEATURES_OK);
 }
 
-/* The request: readable bytes (out, nout of them) then writable lengths. */
-typedef struct kg {
-    uint8_t out[64];
-    unsigned nout;
-    uint32_t in[2];
-    unsigned nin;
-} kg;
-
-static void known_good(const char *type, bool legacy, uint64_t page_gpa, kg *k)
+void rp_known_good(const char *type, bool legacy, uint64_t page_gpa, kg *k)
 {
     memset(k, 0, sizeof *k);
     if (!strcmp(type, "rng")) {
@@ -161,7 +153,7 @@ bool rp_alive(vp_ctx *c, vp_dev *d, vp_tp *t, const rp_target *tg, char *why, si
     v.bad_len[tg->queue] = true; /* lengths are the scenario checks' business, not liveness's */
     uint64_t page = vp_drv_alloc(&v, 4096, 4096), buf = vp_drv_alloc(&v, 1024, 64);
     kg k;
-    known_good(d->type, t->legacy, page, &k);
+    rp_known_good(d->type, t->legacy, page, &k);
     vc_seg sg[3];
     unsigned ns = 0;
     if (k.nout) {

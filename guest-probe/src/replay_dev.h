@@ -33,6 +33,16 @@ void rp_driver_ok(vp_tp *t);
 /* After a reset, one known-good request on the target queue; false with
  * why when the device does not complete it. */
 bool rp_alive(vp_ctx *c, vp_dev *d, vp_tp *t, const rp_target *tg, char *why, size_t n);
+/* The known-good request of a device type: readable bytes (out, nout of
+ * them) then writable lengths; page_gpa is a page of the probe's own (the
+ * balloon deflates it). Also played by control-plane sequences (ctl_play.c). */
+typedef struct kg {
+    uint8_t out[64];
+    unsigned nout;
+    uint32_t in[2];
+    unsigned nin;
+} kg;
+void rp_known_good(const char *type, bool legacy, uint64_t page_gpa, kg *k);
 double rp_now_ms(void);
 void rp_sleep_us(unsigned us);
 

@@ -6,7 +6,11 @@ answering, the scenario begun and never reported is the culprit: it gets
 the vmm-crash or timeout verdict, it is replayed alone in a fresh VM to see
 whether it reproduces by itself, its file is kept with a one-line command
 that replays just it, and the cell goes on from the next scenario in a new
-VM."""
+VM.
+
+Control-plane sequences (corpus/control, fuzz/ctl_seq.h) ride in the same
+list, under control/ and named *.ctl so the probe plays them with its
+control-plane player: batching, bisection and reproducers are the same."""
 import dataclasses
 import os
 import re
@@ -22,6 +26,9 @@ from . import guest, matrix, outcap, parse, procs
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 SUITE = os.path.join(ROOT, "corpus", "hostile")
+CONTROL = os.path.join(ROOT, "corpus", "control")
+CONTROL_DIR = "control"  # where control-plane sequences sit among the scenarios
+CTL_SUFFIX = ".ctl"
 CONFIGS = ("i440fx-2.6", "i440fx-2.7", "q35-port")  # legacy, transitional, modern-only
 GUEST_DIR = "scenarios"
 HANG_S = float(os.environ.get("VCONFORM_HANG_S", 5))  # no record for this long once the probe runs: the VM
@@ -52,6 +59,29 @@ def scenario_files(path):
                 out.append((name, p))
     walk(path, "", 0)
     return sorted(out, key=lambda x: x[0].encode())
+
+
+def control_files(path):
+    """[(name, path)] of control-plane sequences: as scenario_files, under
+    control/ and ending in .ctl (the probe tells them from chain scenarios
+    by that suffix); README and notes left out."""
+    out = []
+    for name, p in scenario_files(path):
+        if os.path.isdir(path) and not name.endswith(CTL_SUFFIX):
+            continue  # a folder's other files are notes, not sequences
+        out.append((f"{CONTROL_DIR}/{name}" + ("" if name.endswith(CTL_SUFFIX) else CTL_SUFFIX), p))
+    return out
+
+
+def suite(scenarios=None, control=None):
+    """The files a replay plays, sorted as the probe lists them: chain
+    scenarios and control-plane sequences together."""
+    files = (scenario_files(scenarios) if scenarios else []) + (control_files(control) if control else [])
+    return sorted(files, key=lambda x: x[0].encode())
+
+
+def is_control(name):
+    return name.endswith(CTL_SUFFIX)
 
 
 def is_packed(path):
@@ -256,7 +286,7 @@ class Replay:
         out = {}
         legacy = cell.expected == "legacy"  # packed scenarios are skipped there, not run
         for k, name in enumerate(self.names):
-            if legacy and is_packed(self.files[k][1]):
+            if legacy and not is_control(name) and is_packed(self.files[k][1]):
                 continue
             for how in ("vmm_crash", "timeout"):
                 if parse.xfail_match(self.xfail, cell.config.name, cell.device, f"replay.{how}:{name}"):
@@ -296,7 +326,8 @@ class Replay:
             shutil.copyfileobj(src, dst)
         dest = os.path.join(self.rundir.path, rel)
         cmd = (f"harness/vconform-run --config {cell.config.name} --device {cell.device} --replay-known "
-               f"--scenarios {shlex.quote(os.path.relpath(dest, ROOT) if dest.startswith(ROOT) else dest)}")
+               f"--{'control' if is_control(name) else 'scenarios'} "
+               f"{shlex.quote(os.path.relpath(dest, ROOT) if dest.startswith(ROOT) else dest)}")
         return {"file": dest, "command": cmd}
 
     def _finish(self, cell, checks, runs, repro, device_rec, vm, out):

@@ -15,7 +15,13 @@ import time
 
 # want -> the device type it applies to
 WANTS = {"blk-resize": "blk", "net-link-down": "net", "net-link-up": "net"}
-MAX_ACTIONS = 16
+# device semantics (PROTOCOL.md): input updates injected, balloon statistics asked for
+WANTS.update({"input-abs-batch": "input", "balloon-stats-poll": "balloon",
+              "scsi-hotplug": "scsi", "scsi-unplug": "scsi"})
+HOTPLUG_BYTES = 1 << 20  # the null disk scsi-hotplug attaches at target 1, LUN 0
+# the two updates input-abs-batch injects, in order (each ends with SYN_REPORT)
+INPUT_BATCHES = ([("x", 0x1234), ("y", 0x2345)], [("x", 0x777)])
+MAX_ACTIONS = 32
 GROW = 64 << 10      # bytes each resize adds to the disk (its snapshot overlay)
 POLL = 0.01          # the probe waits for the change: answer fast
 TIMEOUT = 2.0        # per QMP exchange
@@ -79,6 +85,8 @@ class Changer(threading.Thread):
         self.disk_bytes = disk_bytes
         self.done = threading.Event()
         self.actions = []  # (want, slot path, result) for the VM's record
+        self.balloon_stats = {}  # slot path: [(free, total) the host showed at each balloon-stats-poll]
+        self.hotplugged = {}  # scsi index: the id of the disk scsi-hotplug attached last
         self.qmp = None
 
     def stop(self):
@@ -104,6 +112,21 @@ class Changer(threading.Thread):
                     self._note(line)
             self.done.wait(POLL)
 
+    def _balloon_poll(self, path):
+        """Reads what the balloon took from the driver's last statistics
+        buffer, then makes it ask for fresh ones: the polling interval from 0
+        to 1 s polls at once (QEMU's timer starts at 0 when the interval
+        leaves 0)."""
+        qom = f"/machine/peripheral/balloon{self.targets[path][1]}"
+        got = self.qmp.command("qom-get", path=qom, property="guest-stats")
+        stats = got.get("stats", {}) if isinstance(got, dict) else {}
+        pick = tuple(stats.get(k) if isinstance(stats, dict) else None
+                     for k in ("stat-free-memory", "stat-total-memory"))
+        self.balloon_stats.setdefault(path, []).append(
+            tuple(v if isinstance(v, int) and not isinstance(v, bool) else None for v in pick))
+        for interval in (0, 1):
+            self.qmp.command("qom-set", path=qom, property="guest-stats-polling-interval", value=interval)
+
     def _note(self, line):
         if len(self.actions) >= MAX_ACTIONS:
             return
@@ -121,7 +144,21 @@ class Changer(threading.Thread):
         try:
             self.qmp = self.qmp or Qmp(self.qmp_path)
             _, index = target
-            if want == "blk-resize":
+            if want == "input-abs-batch":
+                for batch in INPUT_BATCHES:
+                    self.qmp.command("input-send-event", events=[
+                        {"type": "abs", "data": {"axis": axis, "value": value}} for axis, value in batch])
+            elif want == "balloon-stats-poll":
+                self._balloon_poll(path)
+            elif want == "scsi-hotplug":  # a fresh null disk each time: an unplugged one lets go late
+                name = f"hp{index}n{len(self.actions)}"
+                self.qmp.command("blockdev-add", driver="null-co", size=HOTPLUG_BYTES, **{"node-name": name})
+                self.qmp.command("device_add", driver="scsi-hd", id=name, bus=f"scsi{index}.0", drive=name,
+                                 **{"scsi-id": 1, "lun": 0})
+                self.hotplugged[index] = name
+            elif want == "scsi-unplug":
+                self.qmp.command("device_del", id=self.hotplugged.pop(index, f"hp{index}"))
+            elif want == "blk-resize":
                 size = self.sizes.get(index, self.disk_bytes) + GROW
                 self.qmp.command("block_resize", device=f"blk{index}", size=size)
                 self.sizes[index] = size
@@ -141,6 +178,8 @@ def start(parts, paths, first, workdir, qmp_path, disk):
     for (cfg, dev), slots in paths.items():
         if dev in ("blk", "net") and slots:
             targets[slots[0]] = (dev, first[(cfg, dev)])
+        if dev in ("input", "balloon", "scsi"):  # input: keyboard, mouse and tablet
+            targets.update((slot, (dev, first[(cfg, dev)])) for slot in slots)
     try:
         size = os.path.getsize(disk)
     except OSError:

@@ -58,6 +58,7 @@ def _boot(qemu, parts, guest, workdir, timeout, probe_timeout_ms, initrd, sockdi
     backends = matrix.vhost_backends(parts, guest.get("vhostdev", ""), guest["disk"], workdir, sockdir)
     procs, ended = [], {}
     changer = None  # answers the probe's configuration-change notes (qmp.py)
+    balloon_stats = {}  # what the host showed of each balloon's statistics (qmp.py)
 
     def early(status, why):
         return {"status": status, "stderr": why, "seconds": 0, "rc": None, "panic": False,
@@ -86,6 +87,7 @@ def _boot(qemu, parts, guest, workdir, timeout, probe_timeout_ms, initrd, sockdi
                 group.end(p)  # the whole process group, whatever happened
                 if changer:  # what the probe asked the monitor for, and how it went
                     changer.stop()
+                    balloon_stats = changer.balloon_stats
                     with _new(os.path.join(workdir, "qmp.log"), "w") as fh:
                         fh.writelines(f"{w} {path}: {res}\n" for w, path, res in changer.actions)
     finally:
@@ -101,6 +103,8 @@ def _boot(qemu, parts, guest, workdir, timeout, probe_timeout_ms, initrd, sockdi
         status = "refused"
     vm = {"status": status, "rc": rc, "seconds": round(secs, 2), "stderr": stderr.strip(),
           "panic": "Kernel panic" in console, "workdir": workdir, "backends": ended}
+    if balloon_stats:
+        vm["balloon_stats"] = balloon_stats
     if hang:
         vm["hang"] = hang
     if cut:
@@ -177,6 +181,21 @@ def _check_console_host_side(vm, index, addrs, out):
         if not want or want not in data:
             rec.update(verdict="fail", observed="missing from the host side",
                        detail="written by the guest, not received by the chardev file")
+
+
+def _check_balloon_host_side(vm, where, addrs, out):
+    """The values the probe sent in its statistics buffers (balloon.stats.host's
+    observed value) must be what the host read at each poll (qmp.py)."""
+    seen = [p for path in where for p in vm.get("balloon_stats", {}).get(path, [])]
+    for rec in out.checks:
+        if rec["verdict"] != "pass" or rec.get("addr") not in addrs or rec["id"] != "balloon.stats.host":
+            continue
+        sent = [tuple(int(x, 16) for x in m) for m in
+                re.findall(r"free 0x([0-9a-f]{1,16}) total 0x([0-9a-f]{1,16})", str(rec.get("observed", "")))]
+        shown = "; ".join("free %s total %s" % tuple("?" if v is None else hex(v) for v in p) for p in seen[:4])
+        if not sent or seen[:len(sent)] != sent:
+            rec.update(verdict="fail", observed=f"the host showed: {shown or 'nothing'}"[:400],
+                       detail=f"the driver sent {rec.get('observed', '')}"[:400])
 
 
 def unfinished(cell, verdict, reason):
@@ -272,6 +291,9 @@ class Runner:
                 if c.device == "console" and vm["status"] == "ok":
                     addrs = {d.get("addr") for d in parse.cell_devices(c, out, where)}
                     _check_console_host_side(vm, first[(cfg.name, c.device)], addrs, out)
+                if c.device == "balloon" and vm["status"] == "ok":
+                    addrs = {d.get("addr") for d in parse.cell_devices(c, out, where)}
+                    _check_balloon_host_side(vm, where, addrs, out)
                 if self.guest.get("image"):  # the device side alone judges a user's guest
                     res = vhost.image_verdict(c, vm, first[(cfg.name, c.device)], self.xfail)
                     res["vm"] = {"status": vm["status"], "seconds": vm["seconds"], "workdir": vm["workdir"],

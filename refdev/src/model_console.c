@@ -1,6 +1,8 @@
 /* Console: port 0 receive/transmit, and with MULTIPORT the control queues
  * and a second port. What the driver transmits is captured per port (the
- * host side reads it) and, with the loopback option, echoed back as input. */
+ * host side reads it) and, with the loopback option, echoed back as input.
+ * The host can resize a console (cols/rows with SIZE, a RESIZE message with
+ * MULTIPORT) and unplug and plug a port again. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -317,6 +319,55 @@ bool vc_console_input(vc_dev *d, unsigned port, const void *buf, size_t len)
     if (port >= CON_PORTS || len > CON_BUF - m->port[port].in.n)
         return false;
     buf_add(&m->port[port].in, buf, (uint32_t)len, &m->port[port].in_lost);
+    deliver(m);
+    return true;
+}
+
+bool vc_console_resize(vc_dev *d, unsigned port, uint16_t cols, uint16_t rows)
+{
+    console *m = d->model;
+    bool told = false;
+    if (port == 0 && vc_dev_has(d, F_SIZE)) { /* the size in config applies to port 0 only */
+        vc_put16(d->config + C_COLS, cols);
+        vc_put16(d->config + C_ROWS, rows);
+        vc_dev_config_changed(d);
+        told = true;
+    }
+    if (multiport(d) && port < CON_PORTS && (m->port[port].state & VC_CONSOLE_PORT_ADDED)) {
+        unsigned before = m->nout;
+        send_ctrl(m, port, E_RESIZE, 0, NULL);
+        if (m->nout > before) { /* struct virtio_console_resize after the header */
+            con_msg *msg = &m->outbox[m->nout - 1];
+            vc_put16(msg->b + CTRL_HDR, cols);
+            vc_put16(msg->b + CTRL_HDR + 2, rows);
+            msg->len += 4;
+            told = true;
+        }
+        deliver(m);
+    }
+    return told;
+}
+
+bool vc_console_unplug(vc_dev *d, unsigned port)
+{
+    console *m = d->model;
+    /* only a port that was added can be removed (dev.console_multiport.2) */
+    if (!multiport(d) || port >= CON_PORTS || !(m->port[port].state & VC_CONSOLE_PORT_ADDED))
+        return false;
+    m->port[port].state = 0;
+    send_ctrl(m, port, E_PORT_REMOVE, 0, NULL);
+    deliver(m);
+    return true;
+}
+
+bool vc_console_plug(vc_dev *d, unsigned port)
+{
+    console *m = d->model;
+    /* only a new port below max_nr_ports (dev.console_multiport.1), once the driver listens */
+    if (!multiport(d) || !m->announced || port >= CON_PORTS || (m->port[port].state & VC_CONSOLE_PORT_ADDED))
+        return false;
+    m->port[port].state = VC_CONSOLE_PORT_ADDED;
+    send_ctrl(m, port, E_PORT_ADD, 0, NULL);
     deliver(m);
     return true;
 }

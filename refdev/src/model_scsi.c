@@ -2,7 +2,11 @@
  * options; no target at all when detached): INQUIRY, TEST UNIT READY, REQUEST SENSE, READ CAPACITY(10/16),
  * READ/WRITE(10/16), SYNCHRONIZE CACHE, REPORT LUNS; CHECK CONDITION with
  * fixed-format sense for the rest. Task management and async notification
- * on the control queue; an event queue for hotplug events. */
+ * on the control queue; an event queue for hotplug events. The host can
+ * hold requests in flight (vc_scsi_hold): task management then aborts or
+ * resets them, each completed before the function's own answer. The host
+ * can also plug a second, read-only view of the disk at target 1
+ * (vc_scsi_hotplug), with transport reset events when HOTPLUG is on. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +25,7 @@
 #define REQ_FIXED 19u  /* lun, id, task_attr, prio, crn */
 #define RESP_FIXED 12u /* sense_len, residual, status_qualifier, status, response */
 #define SENSE_LEN 18u
+#define SCSI_INFLIGHT 8u /* requests the host holds at most */
 
 /* feature bits, from specs/features.tsv */
 enum {
@@ -32,7 +37,11 @@ enum { C_NUM_QUEUES = 0, C_SEG_MAX = 4, C_MAX_SECTORS = 8, C_CMD_PER_LUN = 12,
        C_EVENT_INFO_SIZE = 16, C_SENSE_SIZE = 20, C_CDB_SIZE = 24, C_MAX_CHANNEL = 28,
        C_MAX_TARGET = 30, C_MAX_LUN = 32, C_SIZE = 36 };
 enum { Q_CTRL = 0, Q_EVENT = 1 };
-enum { R_OK = 0, R_OVERRUN = 1, R_BAD_TARGET = 3, R_FAILURE = 9, R_FUNCTION_REJECTED = 11 };
+enum { R_OK = 0, R_OVERRUN = 1, R_ABORTED = 2, R_BAD_TARGET = 3, R_RESET = 4, R_FAILURE = 9,
+       R_FUNCTION_SUCCEEDED = 10, R_FUNCTION_REJECTED = 11 };
+enum { TMF_ABORT_TASK = 0, TMF_ABORT_TASK_SET = 1, TMF_CLEAR_ACA = 2, TMF_CLEAR_TASK_SET = 3,
+       TMF_I_T_NEXUS_RESET = 4, TMF_LUN_RESET = 5, TMF_QUERY_TASK = 6, TMF_QUERY_TASK_SET = 7 };
+enum { EV_NO_EVENT = 0 };
 enum { T_TMF = 0, T_AN_QUERY = 1, T_AN_SUBSCRIBE = 2 };
 enum { ST_GOOD = 0, ST_CHECK_CONDITION = 2 };
 enum { K_ILLEGAL_REQUEST = 5, K_DATA_PROTECT = 7 };
@@ -46,6 +55,17 @@ typedef struct scsi {
     bool detached; /* no target at all: every address is BAD_TARGET */
     vc_held events;
     bool events_lost;
+    bool hold; /* requests stay in flight until released or cancelled */
+    bool target1; /* the hot-plugged read-only view at target 1 */
+    bool on_target1; /* the request being served addresses it */
+    struct inflight {
+        bool live;
+        unsigned q;
+        uint64_t tag;
+        uint8_t lun[8];
+        vc_chain c;
+    } inflight[SCSI_INFLIGHT];
+    vc_seg *inflight_segs; /* SCSI_INFLIGHT x the queue size */
 } scsi;
 
 /* The outcome of one command, written into the response header. */
@@ -117,7 +137,7 @@ static void rw(scsi *s, vc_chain *c, uint64_t dout_off, uint64_t din_off, uint64
         check(o, K_ILLEGAL_REQUEST, 0x21); /* LBA out of range */
         return;
     }
-    if (write && s->read_only) {
+    if (write && (s->read_only || s->on_target1)) {
         check(o, K_DATA_PROTECT, 0x27); /* write protected */
         return;
     }
@@ -189,7 +209,8 @@ static void execute(scsi *s, vc_chain *c, const uint8_t *cdb, bool lun_ok, uint6
 /* lun[0] = 1, lun[1] = target, then a flat single-level LUN. */
 static uint8_t address(const scsi *s, const uint8_t *lun, bool *lun_ok)
 {
-    if (s->detached || lun[0] != 1 || lun[1] != 0)
+    bool target0 = !s->detached && lun[1] == 0, target1 = s->target1 && lun[1] == 1;
+    if (lun[0] != 1 || !(target0 || target1))
         return R_BAD_TARGET;
     *lun_ok = ((lun[2] & 0x3f) << 8 | lun[3]) == 0;
     return R_OK;
@@ -213,6 +234,7 @@ static uint32_t serve_req(vc_dev *d, unsigned q, vc_chain *c)
     outcome o = { 0 };
     bool lun_ok = false;
     o.response = address(s, hdr, &lun_ok);
+    s->on_target1 = hdr[1] == 1;
     bool has_out = c->out_bytes > req_len, has_in = c->in_bytes > resp_len;
     if (o.response == R_OK && has_out && has_in && !vc_dev_has(d, F_INOUT)) {
         vc_dev_fault(d, "SCSI_INOUT", REQ_DRV_IMPLIED_SCSI_REQ_LAYOUT, (int)q, false,
@@ -240,6 +262,81 @@ static uint32_t serve_req(vc_dev *d, unsigned q, vc_chain *c)
     return (uint32_t)(resp_len + (has_out ? 0 : o.transferred));
 }
 
+/* Completes held request i: executed now (R_OK), or cancelled with
+ * response (only the response header written). */
+static void finish(scsi *s, unsigned i, uint8_t response)
+{
+    vc_dev *d = &s->dev;
+    struct inflight *f = &s->inflight[i];
+    uint32_t w = 0;
+    if (response == R_OK) {
+        w = serve_req(d, f->q, &f->c);
+    } else {
+        uint8_t resp[RESP_FIXED] = { 0 };
+        uint64_t resp_at = REQ_FIXED + cfg32(d, C_CDB_SIZE), sense_size = cfg32(d, C_SENSE_SIZE);
+        bool has_out = f->c.out_bytes > resp_at;
+        uint64_t data_len = has_out ? f->c.out_bytes - resp_at : f->c.in_bytes - (RESP_FIXED + sense_size);
+        vc_put32(resp + 4, (uint32_t)data_len); /* nothing moved */
+        resp[11] = response;                    /* ABORTED or RESET (dev.scsi_req.2) */
+        w = (uint32_t)vc_chain_write(d->mem, &f->c, 0, resp, RESP_FIXED);
+    }
+    vc_dev_push(d, f->q, &f->c, w);
+    f->live = false;
+}
+
+/* Takes the request queue's chains into the in-flight slots (hold on). */
+static void take(scsi *s, unsigned q)
+{
+    vc_dev *d = &s->dev;
+    for (unsigned i = 0; i < SCSI_INFLIGHT;) {
+        struct inflight *f = &s->inflight[i];
+        if (f->live) {
+            i++;
+            continue;
+        }
+        f->c = (vc_chain){ .seg = s->inflight_segs + (size_t)i * d->q[q].max_size, .cap = d->q[q].max_size };
+        if (!vc_dev_pop(d, q, &f->c))
+            return;
+        if (f->c.out_bytes < REQ_FIXED + cfg32(d, C_CDB_SIZE) ||
+            f->c.in_bytes < RESP_FIXED + cfg32(d, C_SENSE_SIZE)) {
+            vc_dev_push(d, q, &f->c, serve_req(d, q, &f->c)); /* malformed: faulted at once, slot reused */
+            continue;
+        }
+        uint8_t hdr[REQ_FIXED] = { 0 };
+        vc_chain_read(d->mem, &f->c, 0, hdr, REQ_FIXED);
+        memcpy(f->lun, hdr, 8);
+        f->tag = vc_get64(hdr + 8);
+        f->q = q;
+        f->live = true;
+        i++;
+    }
+}
+
+/* A task management function on the held requests of lun (whole target
+ * for an I_T nexus reset); returns the function's response. The effects
+ * are pushed first: the driver sees them before the answer. */
+static uint8_t tmf(scsi *s, uint32_t sub, const uint8_t *lun, uint64_t tag)
+{
+    unsigned hits = 0;
+    for (unsigned i = 0; i < SCSI_INFLIGHT; i++) {
+        struct inflight *f = &s->inflight[i];
+        bool target = f->live && f->lun[0] == lun[0] && f->lun[1] == lun[1];
+        bool same = target && memcmp(f->lun + 2, lun + 2, 2) == 0;
+        bool task = same && f->tag == tag;
+        if (sub == TMF_ABORT_TASK && task)
+            finish(s, i, R_ABORTED);
+        else if ((sub == TMF_ABORT_TASK_SET || sub == TMF_CLEAR_TASK_SET) && same)
+            finish(s, i, R_ABORTED);
+        else if ((sub == TMF_LUN_RESET && same) || (sub == TMF_I_T_NEXUS_RESET && target))
+            finish(s, i, R_RESET);
+        else
+            hits += (sub == TMF_QUERY_TASK && task) || (sub == TMF_QUERY_TASK_SET && same);
+    }
+    if (sub > TMF_QUERY_TASK_SET)
+        return R_FUNCTION_REJECTED;
+    return hits ? R_FUNCTION_SUCCEEDED : R_OK; /* FUNCTION COMPLETE */
+}
+
 static uint32_t serve_ctrl(vc_dev *d, unsigned q, vc_chain *c)
 {
     uint8_t req[28] = { 0 };
@@ -249,9 +346,8 @@ static uint32_t serve_ctrl(vc_dev *d, unsigned q, vc_chain *c)
     if (type == T_TMF && got >= 24 && c->in_bytes >= 1) {
         uint32_t sub = vc_get32(req + 4);
         uint8_t r = address(d->model, req + 8, &lun_ok);
-        if (r == R_OK && sub > 7)
-            r = R_FUNCTION_REJECTED;
-        /* requests complete synchronously: nothing is ever left to abort */
+        if (r == R_OK)
+            r = tmf(d->model, sub, req + 8, vc_get64(req + 16));
         vc_chain_write(d->mem, c, 0, &r, 1);
         return 1;
     }
@@ -277,15 +373,36 @@ static bool event_buf_ok(vc_dev *d, unsigned q, const vc_chain *c)
     return false;
 }
 
+/* Fills the oldest held event buffer; lost events before it are flagged. */
+static void push_event(scsi *s, uint32_t event, uint32_t reason, uint8_t target)
+{
+    vc_dev *d = &s->dev;
+    uint8_t e[EVENT_SIZE] = { 0 };
+    vc_put32(e, event | (s->events_lost ? EVENTS_MISSED : 0));
+    if (event != EV_NO_EVENT) {
+        e[4] = 1; /* the target, LUN 0 */
+        e[5] = target;
+    }
+    vc_put32(e + 12, reason);
+    uint32_t w = (uint32_t)vc_chain_write(d->mem, vc_held_at(&s->events, 0), 0, e, EVENT_SIZE);
+    vc_held_push(&s->events, d, Q_EVENT, w);
+    s->events_lost = false;
+}
+
 static void notify(vc_dev *d, unsigned q)
 {
     scsi *s = d->model;
-    if (q == Q_CTRL)
+    if (q == Q_CTRL) {
         vc_dev_serve(d, q, serve_ctrl);
-    else if (q == Q_EVENT)
-        vc_held_fill(&s->events, d, q, event_buf_ok);
-    else
+    } else if (q == Q_EVENT) {
+        /* a buffer after lost events: say so at once (dev.scsi_event.1) */
+        if (vc_held_fill(&s->events, d, q, event_buf_ok) && s->events_lost)
+            push_event(s, EV_NO_EVENT, 0, 0);
+    } else if (s->hold) {
+        take(s, q);
+    } else {
         vc_dev_serve(d, q, serve_req);
+    }
 }
 
 static void config_write(vc_dev *d, uint32_t off, const void *buf, uint32_t len)
@@ -317,18 +434,26 @@ static void reset(vc_dev *d)
     scsi *s = d->model;
     vc_held_clear(&s->events);
     s->events_lost = false;
+    for (unsigned i = 0; i < SCSI_INFLIGHT; i++)
+        s->inflight[i].live = false; /* the rings are gone */
     fill_config(s, d->q[0].max_size);
 }
 
 static void queue_reset(vc_dev *d, unsigned q)
 {
+    scsi *s = d->model;
     if (q == Q_EVENT)
-        vc_held_clear(&((scsi *)d->model)->events);
+        vc_held_clear(&s->events);
+    for (unsigned i = 0; i < SCSI_INFLIGHT; i++)
+        if (s->inflight[i].q == q)
+            s->inflight[i].live = false;
 }
 
 static void destroy(vc_dev *d)
 {
-    vc_held_free(&((scsi *)d->model)->events);
+    scsi *s = d->model;
+    vc_held_free(&s->events);
+    free(s->inflight_segs);
 }
 
 static const vc_model_ops scsi_ops = {
@@ -347,7 +472,8 @@ vc_dev *vc_scsi_create(const vc_gmem *mem, const vc_model_opts *o)
         return NULL;
     scsi *s = calloc(1, sizeof(*s));
     uint16_t qmax = o->queue_max ? o->queue_max : SCSI_QUEUE_MAX;
-    if (!s || !vc_held_init(&s->events, qmax, qmax)) {
+    if (!s || !vc_held_init(&s->events, qmax, qmax) ||
+        !(s->inflight_segs = calloc((size_t)SCSI_INFLIGHT * qmax, sizeof(vc_seg)))) {
         if (s)
             vc_held_free(&s->events);
         free(s);
@@ -364,24 +490,47 @@ vc_dev *vc_scsi_create(const vc_gmem *mem, const vc_model_opts *o)
     return &s->dev;
 }
 
-bool vc_scsi_send_event(vc_dev *d, uint32_t event, uint32_t reason)
+static bool send_event(scsi *s, uint32_t event, uint32_t reason, uint8_t target)
 {
-    scsi *s = d->model;
+    vc_dev *d = &s->dev;
     /* transport reset events only with HOTPLUG (dev.scsi_event.2) */
     if (event == 1 && !vc_dev_has(d, F_HOTPLUG))
         return false;
     if (d->status & VC_STATUS_DRIVER_OK)
         vc_held_fill(&s->events, d, Q_EVENT, event_buf_ok);
     if (s->events.n == 0) {
-        s->events_lost = true; /* flagged on the next event (dev.scsi_event.1) */
+        s->events_lost = true; /* flagged on the next buffer (dev.scsi_event.1) */
         return false;
     }
-    uint8_t e[EVENT_SIZE] = { 0 };
-    vc_put32(e, event | (s->events_lost ? EVENTS_MISSED : 0));
-    e[4] = 1; /* target 0, LUN 0 */
-    vc_put32(e + 12, reason);
-    uint32_t w = (uint32_t)vc_chain_write(d->mem, vc_held_at(&s->events, 0), 0, e, EVENT_SIZE);
-    vc_held_push(&s->events, d, Q_EVENT, w);
-    s->events_lost = false;
+    push_event(s, event, reason, target);
     return true;
+}
+
+bool vc_scsi_send_event(vc_dev *d, uint32_t event, uint32_t reason)
+{
+    return send_event(d->model, event, reason, 0);
+}
+
+bool vc_scsi_hotplug(vc_dev *d, bool present)
+{
+    scsi *s = d->model;
+    if (s->detached || s->target1 == present)
+        return false;
+    s->target1 = present;
+    /* RESCAN or REMOVED for target 1, only with HOTPLUG (dev.scsi_event.2) */
+    send_event(s, 1, present ? 1 : 2, 1);
+    return true;
+}
+
+void vc_scsi_hold(vc_dev *d, bool hold)
+{
+    scsi *s = d->model;
+    s->hold = hold;
+    if (hold)
+        return;
+    for (unsigned i = 0; i < SCSI_INFLIGHT; i++) /* released: they finish, oldest slot first */
+        if (s->inflight[i].live)
+            finish(s, i, R_OK);
+    for (unsigned q = 2; q < d->nqueues; q++)
+        notify(d, q);
 }

@@ -6,7 +6,8 @@ usage: check_ctl_text.py VCONFORM_CTL [CORPUS_DIR]
   bytes (600 seeded random inputs, and edge lengths);
 - a sequence written by hand survives text -> binary -> text;
 - malformed text is refused with a message naming the line;
-- every file of CORPUS_DIR (corpus/control) parses strictly.
+- every file of CORPUS_DIR (corpus/control) parses strictly, and the folder
+  is what tools/gen_control.py writes.
 """
 import os
 import random
@@ -17,13 +18,13 @@ import tempfile
 GOOD = """# a hand-written sequence
 ctl name=feat-after-ok modes=legacy,transitional,modern spec=ignore requires=dev.pci_common.4
 requires dev.status.x,dev.y.2
-INIT value=ALL expect=eq ms=200
+INIT value=ALL expect=eq ms=200 req=-
 FEATURES value=0
 RD reg=gf expect=unchanged req=dev.pci_common.4
-RD reg=status expect=oneof value=0 mask=FEATURES_OK
+RD reg=status expect=oneof value=0 mask=FEATURES_OK req=-
 ALSO value=FEATURES_OK
 WAIT reg=status value=NEEDS_RESET mask=NEEDS_RESET ms=50 soft=1
-REQUEST q=0 expect=eq ms=500
+REQUEST q=0 expect=eq ms=500 req=-
 RESET ms=100 req=dev.status.x
 """
 
@@ -35,7 +36,7 @@ BAD = [
     ("ctl modes=modern\nWR reg=qpfn value=1\n", 2, "not in the modern interface"),
     ("ctl\n\nRD reg=qenable\n", 3, "not in the legacy interface"),
     ("ctl modes=modern\nWAIT reg=status value=0\n", 2, "bound"),
-    ("ctl modes=modern\nREQUEST q=0 ms=10\n", 2, "expect=eq"),
+    ("ctl modes=modern\nREQUEST q=0 ms=10 expect=oneof req=-\n", 2, "expect=eq"),
     ("ctl modes=modern\nALSO value=1\n", 2, "ALSO follows"),
     ("ctl modes=modern\nWR reg=status value=0x100\n", 2, None),  # fine: registers are 64-bit values
     ("ctl modes=modern\nWRITE space=common off=0x100000000 width=1 value=0\n", 2, "out of range"),
@@ -84,7 +85,7 @@ def main():
         else:
             text = run(tool, "print", binp).stdout
             for want in ("name=feat-after-ok", "RD reg=gf expect=unchanged req=dev.pci_common.4",
-                         "ALSO value=0x8", "soft=1", "REQUEST ms=500 value=0x0 expect=eq",
+                         "ALSO value=0x8", "soft=1", "REQUEST ms=500 value=0x0 expect=eq req=-",
                          "requires dev.pci_common.4,dev.status.x,dev.y.2", "RESET ms=100 req=dev.status.x"):
                 if want not in text:
                     fails.append("printed sequence lacks %r:\n%s" % (want, text))
@@ -115,6 +116,16 @@ def main():
         r = run(tool, "check", *files) if files else None
         if r and r.returncode != 0:
             fails.append("corpus sequences refused:\n" + r.stderr)
+        # the folder is what tools/gen_control.py writes: no hand edits lost
+        gen = os.path.join(corpus, "..", "..", "tools", "gen_control.py")
+        with tempfile.TemporaryDirectory() as tmp:
+            g = subprocess.run([sys.executable, gen, tmp], capture_output=True, text=True, timeout=60)
+            fresh = sorted(f for f in os.listdir(tmp) if f.endswith(".ctl"))
+            stale = [f for f in fresh if f not in [os.path.basename(x) for x in files] or
+                     open(os.path.join(tmp, f), "rb").read() != open(os.path.join(corpus, f), "rb").read()]
+            if g.returncode != 0 or stale or len(fresh) != len(files):
+                fails.append(f"corpus/control differs from tools/gen_control.py's output: {stale[:5]} "
+                             f"({len(fresh)} generated, {len(files)} in the folder) {g.stderr[-200:]}")
     for f in fails:
         print("FAIL", f)
     print("ctl_text: %d failures" % len(fails))

@@ -16,8 +16,13 @@ CLEAN = ",".join(f"{t}:{m}" for t in TYPES for m in ("modern", "transitional", "
 # per device type, the checks that prove its round-trip (each must pass)
 ROUNDTRIP = {
     "rng": ["rng.fresh_bytes"],
-    "blk": ["blk.read.pattern", "blk.readback.same"],
-    "net": ["net.loopback", "net.ctrl.promisc", "net.rx.hdr.no_offload"],
+    "blk": ["blk.read.pattern", "blk.readback.same",
+            "blk.unknown_type.used_len", "blk.get_id.short", "blk.write_zeroes.zero", "blk.discard.unmap",
+            "judge.planted"],
+    "net": ["net.loopback", "net.ctrl.promisc", "net.rx.hdr.no_offload",
+            "net.filter.foreign_unicast", "net.filter.table_empty_after_reset", "net.vlan.added",
+            "net.vlan.not_negotiated", "net.mac_addr_set.config", "net.mq.pairs_set_1", "net.mrg.num_buffers",
+            "net.sem.rx.hdr"],
     "console": ["console.port_add", "console.write"],
     "balloon": ["balloon.inflate_deflate", "balloon.actual.inflated"],
     "scsi": ["scsi.read.pattern", "scsi.report_luns.list", "scsi.unknown_opcode", "scsi.bad_target"],

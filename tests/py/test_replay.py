@@ -138,6 +138,37 @@ class Replay(unittest.TestCase):
         probe_order = [json.loads(x)["scenario"] for x in p.stdout.splitlines() if '"begin"' in x]
         self.assertEqual(probe_order, [n for n, _ in hostile.scenario_files(d)])
 
+    @unittest.skipUnless(os.access(PROBE, os.X_OK), "build/plain has no probe")
+    def test_control_sequences_ride_with_the_scenarios(self):
+        """The runner's list (scenarios + control/*.ctl) is the probe's, in the
+        same order, and the probe plays the .ctl entries as control-plane
+        sequences; a user's control file without the suffix gets it."""
+        scn, ctl = os.path.join(self.tmp.name, "scn"), os.path.join(self.tmp.name, "ctl")
+        os.makedirs(scn)
+        os.makedirs(ctl)
+        for n in ("b", "d"):
+            with open(os.path.join(scn, n), "w") as fh:
+                fh.write("scenario qsize=3\nKICK\n")
+        for n in ("a.ctl", "z.ctl", "README.md", "notes.txt"):
+            with open(os.path.join(ctl, n), "w") as fh:
+                fh.write("ctl modes=modern spec=accept\nRD reg=status\n")
+        files = hostile.suite(scn, ctl)
+        self.assertEqual([n for n, _ in files], ["b", "control/a.ctl", "control/z.ctl", "d"])
+        self.assertEqual([n for n, _ in hostile.suite(None, os.path.join(ctl, "notes.txt"))],
+                         ["control/notes.txt.ctl"])
+        guest_dir = os.path.join(self.tmp.name, "guest")
+        for n, path in files:  # as the initramfs lays them out
+            os.makedirs(os.path.dirname(os.path.join(guest_dir, n)), exist_ok=True)
+            with open(path) as src, open(os.path.join(guest_dir, n), "w") as dst:
+                dst.write(src.read())
+        p = subprocess.run([PROBE, "--sim", "rng:modern", "--scenarios", guest_dir, "--json", "-", "--quiet",
+                            "--replay-quiet-ms", "1"], capture_output=True, text=True, timeout=60)
+        recs = [json.loads(x) for x in p.stdout.splitlines()]
+        self.assertEqual([r["scenario"] for r in recs if r.get("event") == "begin"], [n for n, _ in files])
+        ids = {r["scenario"]: r["id"] for r in recs if r["type"] == "check" and r.get("scenario")}
+        self.assertEqual(ids["control/a.ctl"], "ctl")
+        self.assertTrue(ids["b"].startswith("replay"))
+
 
 if __name__ == "__main__":
     unittest.main()

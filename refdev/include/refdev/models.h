@@ -52,6 +52,13 @@ bool vc_console_input(vc_dev *d, unsigned port, const void *buf, size_t len);
 #define VC_CONSOLE_PORT_OPEN 4u    /* driver opened the port */
 #define VC_CONSOLE_PORT_CONSOLE 8u /* announced as the console port */
 unsigned vc_console_port_state(const vc_dev *d, unsigned port);
+/* console: the host resizes port's console (config cols/rows for port 0
+ * with SIZE, a RESIZE message with MULTIPORT); unplugs an added port or
+ * plugs a removed one (MULTIPORT, after DEVICE_READY). false when nothing
+ * could be told. */
+bool vc_console_resize(vc_dev *d, unsigned port, uint16_t cols, uint16_t rows);
+bool vc_console_unplug(vc_dev *d, unsigned port);
+bool vc_console_plug(vc_dev *d, unsigned port);
 
 /* input: one update (events ending with SYN_REPORT) goes to the driver whole
  * or is dropped whole when too few event buffers are posted. */
@@ -80,6 +87,12 @@ uint64_t vc_balloon_hinted_bytes(const vc_dev *d, uint64_t *ignored);
 /* scsi: sends one event (false when no buffer: the loss is flagged on the
  * next event, or when the event needs a feature not negotiated). */
 bool vc_scsi_send_event(vc_dev *d, uint32_t event, uint32_t reason);
+/* scsi: with hold, requests stay in flight (taken from the ring, not
+ * answered) until released, or cancelled by task management. */
+void vc_scsi_hold(vc_dev *d, bool hold);
+/* scsi: the host plugs (present) or unplugs a read-only view of the disk at
+ * target 1, LUN 0; false when nothing changed. */
+bool vc_scsi_hotplug(vc_dev *d, bool present);
 
 /* net */
 typedef struct vc_net_stats {

@@ -1,0 +1,15 @@
+# five resets in a row, then a normal start
+ctl name=reset-back-to-back.m modes=transitional,modern spec=accept
+requires dev.reset.1,dev.features.2,-
+RESET ms=500 expect=eq req=dev.reset.1
+RESET ms=500 expect=eq req=dev.reset.1
+RESET ms=500 expect=eq req=dev.reset.1
+RESET ms=500 expect=eq req=dev.reset.1
+RESET ms=500 expect=eq req=dev.reset.1
+WR reg=status value=0
+WR reg=status value=0
+RD reg=status expect=eq value=0 req=dev.reset.1
+INIT value=VERSION_1 expect=eq ms=1000 req=dev.features.2
+QSETUP q=target
+WR reg=status value=ACKNOWLEDGE|DRIVER|FEATURES_OK|DRIVER_OK
+REQUEST q=target expect=eq ms=1000 req=-

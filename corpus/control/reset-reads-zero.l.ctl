@@ -1,0 +1,13 @@
+# a reset of a running device completes: status reads 0
+ctl name=reset-reads-zero.l modes=legacy,transitional iface=legacy spec=accept
+requires -,dev.reset.1
+INIT value=0 ms=1000
+QSETUP q=target
+WR reg=status value=ACKNOWLEDGE|DRIVER|DRIVER_OK
+REQUEST q=target expect=eq ms=1000 req=-
+RESET ms=500 expect=eq req=dev.reset.1
+RD reg=status expect=eq value=0 req=dev.reset.1
+INIT value=0 ms=1000
+QSETUP q=target
+WR reg=status value=ACKNOWLEDGE|DRIVER|DRIVER_OK
+REQUEST q=target expect=eq ms=1000 req=-

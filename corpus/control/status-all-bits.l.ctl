@@ -1,0 +1,12 @@
+# every status bit written at once on a fresh device
+ctl name=status-all-bits.l modes=legacy,transitional iface=legacy spec=safe
+requires dev.reset.1,-
+RESET ms=500 expect=eq req=dev.reset.1
+WR reg=status value=0xff
+RD reg=status
+RESET ms=500 expect=eq req=dev.reset.1
+RD reg=status expect=eq value=0 req=dev.reset.1
+INIT value=0 ms=1000
+QSETUP q=target
+WR reg=status value=ACKNOWLEDGE|DRIVER|DRIVER_OK
+REQUEST q=target expect=eq ms=1000 req=-

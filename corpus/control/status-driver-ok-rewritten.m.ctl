@@ -1,0 +1,11 @@
+# DRIVER_OK written again on a running device
+ctl name=status-driver-ok-rewritten.m modes=transitional,modern spec=accept
+requires dev.features.2,-
+INIT value=VERSION_1 expect=eq ms=1000 req=dev.features.2
+QSETUP q=target
+WR reg=status value=ACKNOWLEDGE|DRIVER|FEATURES_OK|DRIVER_OK
+WR reg=status value=ACKNOWLEDGE|DRIVER|FEATURES_OK|DRIVER_OK
+WR reg=status value=ACKNOWLEDGE|DRIVER|FEATURES_OK|DRIVER_OK
+REQUEST q=target expect=eq ms=1000 req=-
+RD reg=status
+REQUEST q=target expect=eq ms=1000 req=-

@@ -1,0 +1,10 @@
+# FEATURES_OK written before ACKNOWLEDGE, DRIVER and any feature
+ctl name=status-features-ok-first.m modes=transitional,modern spec=safe
+requires dev.reset.1,dev.features.2,-
+RESET ms=500 expect=eq req=dev.reset.1
+WR reg=status value=FEATURES_OK
+RD reg=status
+INIT value=VERSION_1 expect=eq ms=1000 req=dev.features.2
+QSETUP q=target
+WR reg=status value=ACKNOWLEDGE|DRIVER|FEATURES_OK|DRIVER_OK
+REQUEST q=target expect=eq ms=1000 req=-

@@ -1,0 +1,14 @@
+# DRIVER without ACKNOWLEDGE, then the rest of the init
+ctl name=status-skip-acknowledge.m modes=transitional,modern spec=safe
+requires dev.reset.1,dev.features.2,-
+RESET ms=500 expect=eq req=dev.reset.1
+WR reg=status value=DRIVER
+FEATURES value=F_VERSION_1
+WR reg=status value=DRIVER|FEATURES_OK
+QSETUP q=target
+WR reg=status value=DRIVER|FEATURES_OK|DRIVER_OK
+REQUEST q=target ms=300
+INIT value=VERSION_1 expect=eq ms=1000 req=dev.features.2
+QSETUP q=target
+WR reg=status value=ACKNOWLEDGE|DRIVER|FEATURES_OK|DRIVER_OK
+REQUEST q=target expect=eq ms=1000 req=-

@@ -1,0 +1,223 @@
+/* SCSI host: the event queue across hot-plug. The probe asks the runner
+ * (notes "scsi-hotplug", "scsi-unplug": QMP device_add / device_del of a
+ * disk at target 1, LUN 0) and sees the target come and go by TEST UNIT
+ * READY. First in the session without HOTPLUG: a plugged disk must bring no
+ * transport reset event (dev.scsi_event.2). Then the device is reset and
+ * HOTPLUG negotiated: an unplug with no event buffer posted loses its
+ * event, so the next event must carry EVENTS_MISSED (dev.scsi_event.1: a
+ * NO_EVENT event as soon as a buffer comes, or the flag on the next real
+ * one); a plug with buffers posted brings TRANSPORT_RESET / RESCAN for
+ * target 1, an unplug TRANSPORT_RESET / REMOVED. Once per device. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "dev_note.h"
+#include "dev_scsi.h"
+#include "vc/req_ids.h"
+#include "vc/spec_features.h"
+
+#define HP_TARGET 1u
+#define CHANGE_WAIT_MS 1000u /* the runner answers within tens of ms */
+#define EVENTS_MISSED 0x80000000u
+enum { EV_NO_EVENT = 0, EV_TRANSPORT_RESET = 1, REASON_RESCAN = 1, REASON_REMOVED = 2 };
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static uint32_t le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* TEST UNIT READY to target until it is there (present) or gone, within
+ * CHANGE_WAIT_MS: 1 it moved, 0 not in time, -1 error (reported). */
+static int await_target(vp_scsi *s, const char *id, bool present)
+{
+    static const uint8_t tur[6] = {0};
+    char err[128];
+    double end = now_ms() + CHANGE_WAIT_MS;
+    do {
+        uint32_t used;
+        vp_scsi_build(s, s->req, s->resp, HP_TARGET, 0x40 + s->v->roundtrips, tur, sizeof tur);
+        vc_seg sg[2] = {{s->req, 19 + s->cdb_size, false}, {s->resp, 12 + s->sense_size, true}};
+        vp_rt rt = vp_drv_roundtrip(s->v, VP_SCSI_Q_REQ, sg, 1, 1, false, &used, err, sizeof err);
+        if (!vp_report_rt(s->v, id, REQ_DRV_IMPLIED_SCSI_REQ_LAYOUT, rt, err))
+            return -1;
+        vp_scsi_answer a;
+        vp_scsi_parse(s, s->resp, used, &a);
+        if ((a.response != VP_SCSI_S_BAD_TARGET) == present)
+            return 1;
+        struct timespec nap = {0, 500000};
+        nanosleep(&nap, NULL);
+    } while (now_ms() < end);
+    return 0;
+}
+
+/* Asks for a plug or unplug and waits for it; false (reported as a skip or
+ * an error under id) when it did not happen. */
+static bool change(vp_scsi *s, const char *id, bool plug)
+{
+    if (!vp_note_ask(s->v->c, s->v->d, plug ? "scsi-hotplug" : "scsi-unplug")) {
+        vp_check(s->v->c->rep, id, "", VP_SKIP, NULL, NULL, "no runner plugs disks");
+        return false;
+    }
+    int got = await_target(s, id, plug);
+    if (got == 0)
+        vp_check(s->v->c->rep, id, "", VP_SKIP, NULL, NULL, "target %u did not %s within %u ms (no runner answering)",
+                 HP_TARGET, plug ? "appear" : "go", CHANGE_WAIT_MS);
+    return got > 0;
+}
+
+static bool post_events(vp_scsi *s, unsigned from, unsigned to)
+{
+    char err[128];
+    for (unsigned i = from; i < to; i++) {
+        vc_seg sg = {s->ev + VP_SCSI_EVENT_SIZE * i, VP_SCSI_EVENT_SIZE, true};
+        memset(vp_drv_host(s->v, sg.addr, sg.len), 0xee, sg.len);
+        if (!vp_report_rt(s->v, "scsi.event.post", REQ_DRV_SCSI_EVENT_1,
+                          vp_drv_post(s->v, VP_SCSI_Q_EVENT, &sg, 0, 1, false, &s->ev_tok[i], err, sizeof err),
+                          err))
+            return false;
+    }
+    return true;
+}
+
+typedef struct event {
+    uint32_t event, reason, len;
+    uint8_t lun[8];
+} event;
+
+/* The next event within wait_ms: 1 got one, 0 none, -1 error (reported). */
+static int next_event(vp_scsi *s, const char *id, unsigned wait_ms, event *e)
+{
+    char err[128];
+    uint32_t t;
+    vp_rt rt = vp_drv_wait(s->v, VP_SCSI_Q_EVENT, wait_ms, &t, &e->len, err, sizeof err);
+    if (rt == VP_RT_TIMEOUT)
+        return 0;
+    if (!vp_report_rt(s->v, id, "", rt, err))
+        return -1;
+    unsigned i = 0;
+    while (i < VP_SCSI_EVENT_BUFS && s->ev_tok[i] != t)
+        i++;
+    if (i == VP_SCSI_EVENT_BUFS || e->len < VP_SCSI_EVENT_SIZE) {
+        char ob[48];
+        snprintf(ob, sizeof ob, "token 0x%x, used length %u", t, e->len);
+        vp_check(s->v->c->rep, id, REQ_DEV_VQ_USED_2, VP_FAIL, "a posted event buffer, 16 bytes written", ob, NULL);
+        return -1;
+    }
+    const uint8_t *b = vp_drv_host(s->v, s->ev + VP_SCSI_EVENT_SIZE * i, VP_SCSI_EVENT_SIZE);
+    e->event = le32(b);
+    memcpy(e->lun, b + 4, 8);
+    e->reason = le32(b + 12);
+    s->ev_tok[i] = UINT32_MAX; /* taken */
+    return 1;
+}
+
+static void describe(const event *e, char *ob, size_t n)
+{
+    snprintf(ob, n, "event 0x%08x, reason %u, lun %02x %02x %02x %02x", e->event, e->reason, e->lun[0], e->lun[1],
+             e->lun[2], e->lun[3]);
+}
+
+/* A transport reset for target 1, LUN 0 with the given reason, within the
+ * bound; missed: events were lost before, so the flag must be on it. */
+static void expect_reset(vp_scsi *s, const char *id, uint32_t reason, bool missed)
+{
+    char ob[96], ex[96];
+    event e;
+    int got = next_event(s, id, VP_QUICK_WAIT_MS, &e);
+    if (got < 0)
+        return;
+    if (!got) {
+        vp_check(s->v->c->rep, id, "", VP_FAIL, "an event", "none", "HOTPLUG negotiated, buffers posted");
+        return;
+    }
+    describe(&e, ob, sizeof ob);
+    snprintf(ex, sizeof ex, "event 0x%08x, reason %u, target %u LUN 0", EV_TRANSPORT_RESET | (missed ? EVENTS_MISSED : 0),
+             reason, HP_TARGET);
+    bool ok = e.event == (EV_TRANSPORT_RESET | (missed ? EVENTS_MISSED : 0)) && e.reason == reason &&
+              e.lun[0] == 1 && e.lun[1] == HP_TARGET && (e.lun[2] & 0x3f) == 0 && e.lun[3] == 0;
+    vp_expect(s->v->c->rep, id, missed ? REQ_DEV_SCSI_EVENT_1 : "", ok, ex, ob, NULL);
+}
+
+void vp_scsi_hotplug(vp_scsi *s)
+{
+    vp_drv *v = s->v;
+    static char done[sizeof v->d->fn->addr]; /* one device's personalities run in a row: once per device */
+    vp_report *r = v->c->rep;
+    char ob[96];
+    if (!strcmp(done, v->d->fn->addr))
+        return;
+    snprintf(done, sizeof done, "%s", v->d->fn->addr);
+    /* without HOTPLUG: a plug brings no transport reset */
+    if (!change(s, "scsi.event.plug_without_hotplug", true))
+        return;
+    event e;
+    int got = next_event(s, "scsi.event.plug_without_hotplug", 0, &e);
+    if (got < 0)
+        return;
+    if (got)
+        describe(&e, ob, sizeof ob);
+    bool forbidden = got && (e.event & ~EVENTS_MISSED) == EV_TRANSPORT_RESET &&
+                     (e.reason == REASON_REMOVED || e.reason == REASON_RESCAN);
+    vp_expect(r, "scsi.event.plug_without_hotplug", forbidden ? REQ_DEV_SCSI_EVENT_2 : "", !got,
+              "no event", got ? ob : "none", "disk plugged at target 1, HOTPLUG not negotiated");
+    if (!(v->offered >> VIRTIO_SCSI_F_HOTPLUG_BIT & 1)) {
+        vp_check(r, "scsi.event.missed", "", VP_SKIP, NULL, NULL, "HOTPLUG not offered");
+        change(s, "scsi.event.unplug", false); /* leave the host as it was */
+        return;
+    }
+    /* a fresh session with HOTPLUG, no event buffer posted */
+    vp_ctx *c = v->c;
+    vp_dev *d = v->d;
+    vp_tp *t = v->t;
+    const char *who = v->who;
+    uint64_t want = v->features | 1ull << VIRTIO_SCSI_F_HOTPLUG_BIT;
+    vp_drv_done(v);
+    if (!vp_drv_reset(v, c, d, t, who)) {
+        vp_check(r, "scsi.event.reset", "", VP_FAIL, "status 0 after reset", "not 0", NULL);
+        return;
+    }
+    vp_drv_negotiate(v, want);
+    if (!(v->features >> VIRTIO_SCSI_F_HOTPLUG_BIT & 1) || !vp_drv_queues(v, VP_SCSI_Q_CTRL, VP_SCSI_Q_REQ,
+                                                                          "scsi.event.queue"))
+        return;
+    s->cdb_size = (uint32_t)vp_tp_cfg(t, 24, 4);
+    s->sense_size = (uint32_t)vp_tp_cfg(t, 20, 4);
+    s->req = vp_drv_alloc(v, 19 + s->cdb_size, 16);
+    s->resp = vp_drv_alloc(v, 12 + s->sense_size, 16);
+    s->ev = vp_drv_alloc(v, VP_SCSI_EVENT_BUFS * VP_SCSI_EVENT_SIZE, 16);
+    if (!s->req || !s->resp || !s->ev || s->cdb_size < 16 || s->cdb_size > 256 || s->sense_size > 256) {
+        vp_check(r, "scsi.arena", "", VP_ERROR, NULL, NULL, "DMA arena exhausted, or sizes out of range");
+        return;
+    }
+    vp_drv_driver_ok(v);
+    if (!change(s, "scsi.event.missed", false))
+        return;
+    /* the unplug's event had no buffer: flagged as missed, on a NO_EVENT
+     * when a buffer comes, or on the next event */
+    if (!post_events(s, 0, 1))
+        return;
+    got = next_event(s, "scsi.event.missed", VP_QUICK_WAIT_MS, &e);
+    if (got < 0)
+        return;
+    bool flagged = false;
+    if (got) {
+        describe(&e, ob, sizeof ob);
+        flagged = e.event & EVENTS_MISSED;
+        vp_expect(r, "scsi.event.missed", REQ_DEV_SCSI_EVENT_1, flagged, "EVENTS_MISSED (bit 31) set", ob,
+                  "the unplug's event found no buffer");
+    }
+    if (!post_events(s, 1, VP_SCSI_EVENT_BUFS) || !change(s, "scsi.event.rescan", true))
+        return;
+    expect_reset(s, "scsi.event.rescan", REASON_RESCAN, !got);
+    if (!change(s, "scsi.event.removed", false))
+        return;
+    expect_reset(s, "scsi.event.removed", REASON_REMOVED, false);
+}
