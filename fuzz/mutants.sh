@@ -4,6 +4,8 @@
 # seeds for a bounded time, and prints time-to-detection per mutant (median
 # over the seeds). The clean build must stay clean for the same time.
 # usage: fuzz/mutants.sh [seconds per run (60)] [seeds (5)] [mutant numbers...]
+# VC_MUTANT_TARGET: the fuzz target (default chain); without mutant numbers
+# it runs the mutants of that target (ctl: the control-plane ones, 17-21).
 # VC_FUZZ_FLAGS adds libFuzzer options (e.g. -use_counters=0).
 # VC_MUTANT_SEEDS: the inputs to start from (files or directories; default
 # corpus/<target>). Some committed seeds trip a mutant by themselves (column
@@ -15,15 +17,25 @@ shopt -s inherit_errexit # a failed build stops the script, not a "detection"
 cd "$(dirname "$0")/.."
 secs=${1:-60}; nseeds=${2:-5}; shift $(( $# > 2 ? 2 : $# )) || true
 mutants=("$@")
-if [ ${#mutants[@]} -eq 0 ]; then
-  mapfile -t mutants < <(grep -o 'X([0-9]*,' lib/include/vc/mutant.h | grep -o '[0-9]*')
-fi
 target=${VC_MUTANT_TARGET:-chain}
+# Each planted bug belongs to the target that can see it: the control-plane
+# ones (in the PCI front) to ctl, the others to the ring targets.
+ctl_mutants=" 17 18 19 20 21 "
+if [ ${#mutants[@]} -eq 0 ]; then
+  mapfile -t all < <(grep -o 'X([0-9]*,' lib/include/vc/mutant.h | grep -o '[0-9]*')
+  for m in "${all[@]}"; do
+    if [[ "$ctl_mutants" == *" $m "* ]]; then mine=ctl; else mine=other; fi
+    if [ "$mine" = ctl ] && [ "$target" = ctl ]; then mutants+=("$m"); fi
+    if [ "$mine" = other ] && [ "$target" != ctl ]; then mutants+=("$m"); fi
+  done
+fi
 read -r -a seeds <<<"${VC_MUTANT_SEEDS:-corpus/$target}"
 for f in "${seeds[@]}"; do
   [ -e "$f" ] || { echo "mutants.sh: no such seed input: $f" >&2; exit 2; }
 done
 out=build/mutants; mkdir -p "$out"
+# findings already listed as known are not the planted bug (as in fuzz/run.sh)
+if [ -f "fuzz/known/$target.txt" ]; then export VC_FZ_KNOWN=$PWD/fuzz/known/$target.txt; fi
 
 build() { # $1 mutant number (0 = clean)
   local dir=$out/build-$1

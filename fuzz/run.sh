@@ -100,7 +100,8 @@ afl)
   AFL_QUIET=1 cmake --build build/afl -j "$(nproc)" --target "fuzz-$target" >/dev/null
   cmake -S . -B build/plain >/dev/null
   cmake --build build/plain -j "$(nproc)" --target vc_afl_mutator >/dev/null
-  export AFL_CUSTOM_MUTATOR_LIBRARY=$PWD/build/plain/fuzz/libvc_afl_mutator.so
+  # the scenario mutator knows chains; control-plane sequences (ctl) get AFL++'s own
+  if [ "$target" != ctl ]; then export AFL_CUSTOM_MUTATOR_LIBRARY=$PWD/build/plain/fuzz/libvc_afl_mutator.so; fi
   export AFL_SKIP_CPUFREQ=1 AFL_NO_UI=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_AFFINITY=1
   bin=$PWD/build/afl/fuzz/fuzz-$target
   pids=()

@@ -19,6 +19,8 @@ for bin in build/fuzz/fuzz/fuzz-* build/fuzz/vhostdev/fuzz-*; do
   [ -d "$seeds" ] || seeds=corpus/chain  # backends added with vc_add_backend_target
   cp -r "$seeds/." "$work/corpus/"
   dict=(); [ -f "fuzz/dict/$t.dict" ] && dict=(-dict="fuzz/dict/$t.dict")
+  # findings already listed as known are passed over, as in fuzz/run.sh
+  if [ -f "fuzz/known/$t.txt" ]; then export VC_FZ_KNOWN=$PWD/fuzz/known/$t.txt; else unset VC_FZ_KNOWN; fi
   if "$bin" "${dict[@]}" -max_total_time="$secs" -max_len=4096 -timeout=10 \
        -artifact_prefix="$work/" -print_final_stats=1 "$work/corpus" >"$work/log" 2>&1; then
     execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$work/log" | grep -o '[0-9]*$' || true)

@@ -11,6 +11,7 @@
 #include "pci_front_irq.h"
 #include "refdev/models.h"
 #include "vc/mutant.h"
+#include "vc/req_ids.h"
 #include "vc/ring.h"
 #include "vc/spec_devices.h"
 
@@ -167,6 +168,12 @@ static bool bridge_passes(const vc_front *s, unsigned bar)
     return b->addr >= lo && b->addr + b->size - 1 <= hi;
 }
 
+/* The bits an access of len bytes carries. */
+static uint64_t width_mask(unsigned len)
+{
+    return len >= 8 ? ~0ull : (1ull << (8 * len)) - 1;
+}
+
 /* ---- config space ---- */
 bool vc_front_cfg_read(vc_front *s, unsigned off, unsigned len, uint32_t *val)
 {
@@ -190,28 +197,87 @@ bool vc_front_cfg_read(vc_front *s, unsigned off, unsigned len, uint32_t *val)
     return true;
 }
 
+static bool cfg_writable(const vc_front *s, unsigned at)
+{
+    unsigned ctrl = VC_FRONT_CAP_MSIX + 2; /* MSI-X message control */
+    return at == 4 || at == 5 ||
+           (s->modern_ok && ((at >= VC_FRONT_CAP_PCICFG + 4 && at < VC_FRONT_CAP_PCICFG + 16) ||
+                             (at >= ctrl && at < ctrl + 2)));
+}
+
 bool vc_front_cfg_write(vc_front *s, unsigned off, unsigned len, uint32_t val)
 {
     if (len < 1 || len > 4 || off >= 256 || off + len > 256)
         return false;
-    bool window = s->modern_ok && off >= VC_FRONT_CAP_PCICFG + 4 && off < VC_FRONT_CAP_PCICFG + 16;
+    val &= (uint32_t)width_mask(len);
     bool data = s->modern_ok && off >= VC_FRONT_CAP_PCICFG + 16 && off < VC_FRONT_CAP_PCICFG + 20;
     if (data) {
         const uint8_t *w = s->cfg + VC_FRONT_CAP_PCICFG;
+        if (w[12] != 1 && w[12] != 2 && w[12] != 4)
+            return true; /* cap.length the window does not move, as for reads */
         return vc_front_bar_write(s, w[4], get32(w + 8), w[12], val);
     }
-    unsigned ctrl = VC_FRONT_CAP_MSIX + 2; /* MSI-X message control */
-    if (off == 4 || window || (s->modern_ok && off >= ctrl && off < ctrl + 2)) {
-        for (unsigned i = 0; i < len; i++)
+    /* byte by byte: the command register, the window's bar/offset/length
+     * and MSI-X message control take writes; the rest (the status register
+     * with its interrupt bit among them) is read-only, as on hardware */
+    for (unsigned i = 0; i < len; i++)
+        if (cfg_writable(s, off + i))
             s->cfg[off + i] = (uint8_t)(val >> (8 * i));
-        return true;
-    }
-    return true; /* read-only elsewhere: ignored, as hardware does */
+    return true;
 }
 
 static bool msix_on(const vc_front *s)
 {
     return s->modern_ok && (s->cfg[VC_FRONT_CAP_MSIX + 3] & 0x80);
+}
+
+/* The queue queue_select names. Planted: the runtime fault qselpast makes
+ * one past the last name the last (an off-by-one bound check), the bug
+ * QSEL_ALIAS wraps every index past the last onto the existing queues. */
+static unsigned selected(const vc_front *s, unsigned sel, bool modern)
+{
+    if (modern && (s->faults & VC_FRONT_QSELPAST) && sel == s->dev->nqueues && sel)
+        return sel - 1;
+    if (VC_MUTANT_IS(QSEL_ALIAS) && sel >= s->dev->nqueues && s->dev->nqueues)
+        return sel % s->dev->nqueues;
+    return sel;
+}
+
+/* A vector the driver maps an event to: one past the table is refused
+ * (reads back NO_VECTOR), except with the planted bug VECTOR_UNCHECKED. */
+static uint16_t vector(uint64_t val)
+{
+    if (VC_MUTANT_IS(VECTOR_UNCHECKED))
+        return (uint16_t)val;
+    return val < VC_FRONT_NVECTORS ? (uint16_t)val : VC_NO_VECTOR;
+}
+
+/* A status write; a reset also drops the front's queue shadows. Planted
+ * bugs: FEATURES_HIGH_UNCHECKED validates only the low feature window,
+ * RESET_KEEPS_QUEUE brings queue 0 back on its old ring after a reset. */
+static void status_write(vc_front *s, uint8_t val)
+{
+    vc_dev *d = s->dev;
+    vc_dev_queue old0 = d->nqueues ? d->q[0] : (vc_dev_queue){0};
+    uint64_t high = 0;
+    if (VC_MUTANT_IS(FEATURES_HIGH_UNCHECKED) && (val & VC_STATUS_FEATURES_OK)) {
+        high = d->accepted & ~vc_dev_offered(d) & ~0xffffffffull;
+        d->accepted &= ~high;
+    }
+    front_irq_status_write(&s->irq, val);
+    vc_dev_set_status(d, val);
+    d->accepted |= high;
+    if (val)
+        return;
+    memset(s->qaddr, 0, sizeof s->qaddr);
+    memset(s->lg_pfn, 0, sizeof s->lg_pfn);
+    if (VC_MUTANT_IS(RESET_KEEPS_QUEUE) && old0.enabled) {
+        vc_dev_queue_set_addr(d, 0, old0.desc, old0.driver, old0.device);
+        d->q[0].size = old0.size;
+        vc_dev_queue_enable(d, 0);
+        s->lg_pfn[0] = (uint32_t)(old0.desc >> 12);
+        s->qaddr[0][0] = old0.desc, s->qaddr[0][1] = old0.driver, s->qaddr[0][2] = old0.device;
+    }
 }
 
 /* ---- legacy I/O BAR0 ---- */
@@ -254,8 +320,8 @@ static bool lg_read(vc_front *s, uint64_t off, unsigned len, uint64_t *val)
     switch (off) {
     case VC_LG_HOSTF: *val = vc_dev_features_window(d, 0); break;
     case VC_LG_GUESTF: *val = vc_dev_driver_features_window(d, 0); break;
-    case VC_LG_PFN: *val = s->lg_qsel < VC_DEV_MAX_QUEUES ? s->lg_pfn[s->lg_qsel] : 0; break;
-    case VC_LG_QSIZE: *val = s->lg_qsel < d->nqueues ? d->q[s->lg_qsel].max_size : 0; break;
+    case VC_LG_PFN: *val = selected(s, s->lg_qsel, false) < VC_DEV_MAX_QUEUES ? s->lg_pfn[selected(s, s->lg_qsel, false)] : 0; break;
+    case VC_LG_QSIZE: *val = selected(s, s->lg_qsel, false) < d->nqueues ? d->q[selected(s, s->lg_qsel, false)].max_size : 0; break;
     case VC_LG_QSEL: *val = s->lg_qsel; break;
     case VC_LG_STATUS: *val = (s->faults & VC_FRONT_STUCK) ? d->status | 1 : d->status; break;
     case VC_LG_ISR: *val = (s->faults & VC_FRONT_ISRSTICKY) ? d->isr : vc_dev_read_isr(d); break;
@@ -283,16 +349,11 @@ static bool lg_write(vc_front *s, uint64_t off, unsigned len, uint64_t val)
     case VC_LG_PFN: lg_set_queue(s, s->lg_qsel, (uint32_t)val); break;
     case VC_LG_QSEL: s->lg_qsel = (uint16_t)val; break;
     case VC_LG_NOTIFY: front_notify(s, (unsigned)val); break;
-    case VC_LG_STATUS:
-        front_irq_status_write(&s->irq, (uint8_t)val);
-        vc_dev_set_status(d, (uint8_t)val);
-        if (!val)
-            memset(s->lg_pfn, 0, sizeof s->lg_pfn);
-        break;
-    case VC_LG_CFGVEC: d->config_msix_vector = val < VC_FRONT_NVECTORS ? (uint16_t)val : VC_NO_VECTOR; break;
+    case VC_LG_STATUS: status_write(s, (uint8_t)val); break;
+    case VC_LG_CFGVEC: d->config_msix_vector = vector(val); break;
     case VC_LG_QVEC:
         if (s->lg_qsel < d->nqueues)
-            d->q[s->lg_qsel].msix_vector = val < VC_FRONT_NVECTORS ? (uint16_t)val : VC_NO_VECTOR;
+            d->q[s->lg_qsel].msix_vector = vector(val);
         break;
     default: break;
     }
@@ -300,20 +361,10 @@ static bool lg_write(vc_front *s, uint64_t off, unsigned len, uint64_t val)
 }
 
 /* ---- modern BAR4 ---- */
-/* The queue queue_select names; with the planted qselpast fault, one past
- * the last names the last (an off-by-one bound check). */
-static unsigned selected_queue(const vc_front *s)
-{
-    unsigned q = s->qsel;
-    if ((s->faults & VC_FRONT_QSELPAST) && q == s->dev->nqueues && q)
-        q--;
-    return q;
-}
-
 static bool cc_read(vc_front *s, uint64_t off, unsigned len, uint64_t *val)
 {
     vc_dev *d = s->dev;
-    unsigned q = selected_queue(s);
+    unsigned q = selected(s, s->qsel, true);
     bool qok = q < d->nqueues && d->q[q].max_size;
     (void)len;
     if (off >= VC_CC_QDESC && off < VC_CC_QNOTIFDATA) {
@@ -344,7 +395,7 @@ static bool cc_read(vc_front *s, uint64_t off, unsigned len, uint64_t *val)
 static bool cc_write(vc_front *s, uint64_t off, unsigned len, uint64_t val)
 {
     vc_dev *d = s->dev;
-    unsigned q = selected_queue(s);
+    unsigned q = selected(s, s->qsel, true);
     bool qok = q < d->nqueues && d->q[q].max_size;
     (void)len;
     if (off >= VC_CC_QDESC && off < VC_CC_QNOTIFDATA) {
@@ -359,23 +410,27 @@ static bool cc_write(vc_front *s, uint64_t off, unsigned len, uint64_t val)
     case VC_CC_DFSELECT: s->dfsel = (uint32_t)val; break;
     case VC_CC_GFSELECT: s->gfsel = (uint32_t)val; break;
     case VC_CC_GF: vc_dev_set_driver_features(d, s->gfsel, (uint32_t)val); break;
-    case VC_CC_MSIX: d->config_msix_vector = val < VC_FRONT_NVECTORS ? (uint16_t)val : VC_NO_VECTOR; break;
+    case VC_CC_MSIX: d->config_msix_vector = vector(val); break;
     case VC_CC_STATUS:
         if (d->status == 0)
             d->legacy = false;
-        front_irq_status_write(&s->irq, (uint8_t)val);
-        vc_dev_set_status(d, (uint8_t)val);
-        if (!val)
-            memset(s->qaddr, 0, sizeof s->qaddr);
+        status_write(s, (uint8_t)val);
         break;
     case VC_CC_QSELECT: s->qsel = (uint16_t)val; break;
-    case VC_CC_QSIZE:
-        if (qok)
+    case VC_CC_QSIZE: {
+        /* RING_PACKED counts once negotiated (FEATURES_OK), not when merely
+         * written: until then a size must be a power of two to be shown */
+        bool packed = (d->status & VC_STATUS_FEATURES_OK) && vc_dev_has(d, VC_F_RING_PACKED);
+        if (qok && !packed && !vc_is_pow2((uint32_t)val))
+            vc_dev_fault(d, "DRV_QUEUE_SIZE", REQ_DRV_PCI_COMMON_3, (int)q, false,
+                         "queue size %u before RING_PACKED was negotiated", (unsigned)val);
+        else if (qok)
             vc_dev_queue_set_size(d, q, (uint16_t)val);
         break;
+    }
     case VC_CC_QMSIX:
         if (qok)
-            d->q[q].msix_vector = val < VC_FRONT_NVECTORS ? (uint16_t)val : VC_NO_VECTOR;
+            d->q[q].msix_vector = vector(val);
         break;
     case VC_CC_QRESET:
         if (qok && val == 1 && front_irq_queue_reset_ok(&s->irq)) {
@@ -400,7 +455,8 @@ static bool b4_read(vc_front *s, uint64_t off, unsigned len, uint64_t *val)
     if (off < VC_FRONT_B4_COMMON + VC_CC_SIZE)
         return cc_read(s, off - VC_FRONT_B4_COMMON, len, val);
     if (off >= VC_FRONT_B4_ISR && off < VC_FRONT_B4_ISR + 4) {
-        *val = (s->faults & VC_FRONT_ISRSTICKY) ? s->dev->isr : vc_dev_read_isr(s->dev);
+        bool sticky = (s->faults & VC_FRONT_ISRSTICKY) || VC_MUTANT_IS(ISR_NOCLEAR);
+        *val = sticky ? s->dev->isr : vc_dev_read_isr(s->dev);
         if (s->faults & VC_FRONT_SILENTRESET)
             *val &= ~(uint64_t)VC_ISR_CONFIG;
         return true;
@@ -464,13 +520,24 @@ static bool bar_ok(const vc_front *s, unsigned bar, uint64_t off, unsigned len)
            len <= s->bar[bar].size - off;
 }
 
+static bool bar_read(vc_front *s, unsigned bar, uint64_t off, unsigned len, uint64_t *val);
+
+/* An access carries len bytes, no more: the registers below answer by
+ * offset, so what they return or take is cut to the access's width here. */
 bool vc_front_bar_read(vc_front *s, unsigned bar, uint64_t off, unsigned len, uint64_t *val)
+{
+    bool ok = bar_read(s, bar, off, len, val);
+    *val &= width_mask(len);
+    return ok;
+}
+
+static bool bar_read(vc_front *s, unsigned bar, uint64_t off, unsigned len, uint64_t *val)
 {
     *val = 0;
     if (!bar_ok(s, bar, off, len))
         return false;
     if (!bridge_passes(s, bar)) { /* nobody claims the access: all ones */
-        *val = len == 8 ? ~0ull : (1ull << (8 * len)) - 1;
+        *val = width_mask(len);
         return true;
     }
     front_irq_tick(&s->irq);
@@ -487,6 +554,7 @@ bool vc_front_bar_write(vc_front *s, unsigned bar, uint64_t off, unsigned len, u
 {
     if (!bar_ok(s, bar, off, len))
         return false;
+    val &= width_mask(len);
     if (!bridge_passes(s, bar))
         return true; /* lost on the way */
     front_irq_tick(&s->irq);
@@ -609,19 +677,20 @@ vc_front *vc_front_create(vc_front_mem *m, const vc_front_opts *o, char *err, si
     /* net and console echo what the driver sends, as the runner's backends do */
     vc_model_opts mo = {.seed = o->seed, .serial = o->serial, .loopback = true,
                         .detached = (s->faults & VC_FRONT_DETACHED) != 0};
+    uint32_t sectors = o->disk_sectors ? o->disk_sectors : VC_FRONT_DISK_SECTORS;
     if (type && (!strcmp(type, "blk") || !strcmp(type, "scsi"))) {
-        s->disk = calloc(VC_FRONT_DISK_SECTORS, 512);
+        s->disk = calloc(sectors, 512);
         if (!s->disk) {
             free(s);
             snprintf(err, errlen, "out of memory");
             return NULL;
         }
         if (s->faults & VC_FRONT_GARBAGE)
-            memset(s->disk, 0xff, (size_t)VC_FRONT_DISK_SECTORS * 512);
+            memset(s->disk, 0xff, (size_t)sectors * 512);
         else if (o->disk_fill)
-            o->disk_fill(s->disk, 0, VC_FRONT_DISK_SECTORS);
+            o->disk_fill(s->disk, 0, sectors);
         mo.disk = s->disk;
-        mo.disk_bytes = (uint64_t)VC_FRONT_DISK_SECTORS * 512;
+        mo.disk_bytes = (uint64_t)sectors * 512;
     }
     s->dev = type ? vc_model_create(type, &m->gmem, &mo) : NULL;
     if (!s->dev) {

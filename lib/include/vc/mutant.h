@@ -29,7 +29,13 @@
     X(13, LONG_CHAIN, "chain limit check off by one (segment array overflow)") \
     X(14, USED_EVENT_OFF1, "split used_event test off by one (new - event < new - old)") \
     X(15, PACKED_EVENT_WRAP, "packed event offset compared against the avail wrap counter") \
-    X(16, PACKED_USED_STEP, "packed used position advanced one slot per buffer, not per list")
+    X(16, PACKED_USED_STEP, "packed used position advanced one slot per buffer, not per list") \
+    /* control-plane bugs in the PCI front (refdev/src/pci_front.c), found by the ctl target */ \
+    X(17, FEATURES_HIGH_UNCHECKED, "FEATURES_OK kept with unoffered bits in the high feature window") \
+    X(18, RESET_KEEPS_QUEUE, "reset leaves queue 0 enabled on its old ring")  \
+    X(19, QSEL_ALIAS, "queue_select past num_queues aliases queue 0")        \
+    X(20, ISR_NOCLEAR, "modern ISR read does not clear it")                  \
+    X(21, VECTOR_UNCHECKED, "MSI-X vector past the table accepted")
 
 enum {
 #define VC_MUT_ENUM(n, name, text) VC_MUT_##name = n,

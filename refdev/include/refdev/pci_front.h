@@ -140,6 +140,7 @@ typedef struct vc_front_opts {
     const char *serial; /* blk serial (NULL: the model's default) */
     /* Fills blk and scsi disks (sector numbers from 0); NULL: zeros. */
     void (*disk_fill)(uint8_t *buf, uint64_t sector, unsigned nsect);
+    uint32_t disk_sectors; /* blk and scsi disk size (0: VC_FRONT_DISK_SECTORS) */
 } vc_front_opts;
 
 /* The fault bit of a fault's name, 0 when there is none. */
