@@ -14,6 +14,7 @@
 
 #include "checks.h"
 #include "dev_blk.h"
+#include "judge_planted.h"
 #include "vc/req_ids.h"
 #include "vc/spec_features.h"
 
@@ -327,26 +328,10 @@ static void read_only(bs *s)
               st != S_OK ? "read failed" : same ? "sector 2 as before" : "changed", NULL);
 }
 
-typedef struct planted_ctx {
-    vp_report *r;
-    unsigned seen, other;
-} planted_ctx;
-
 /* the judge's codes for them (refdev/src/drvrules_blk.c names the range ones) */
 static const char *const PLANTED[] = {"BLK_BEYOND_CAPACITY", "BLK_GET_ID_LEN",   "BLK_FLUSH_SECTOR",
                                       "BLK_DWZ_TOO_MANY",    "BLK_RANGE_BEYOND_CAPACITY", "BLK_DISCARD_UNMAP"};
-
-static void planted_one(void *ctx, const char *code, const char *req, int queue, const char *detail)
-{
-    planted_ctx *p = ctx;
-    for (unsigned i = 0; i < sizeof PLANTED / sizeof PLANTED[0]; i++)
-        if (!strcmp(code, PLANTED[i])) {
-            p->seen++;
-            return;
-        }
-    p->other++;
-    vp_check(p->r, "judge.driver", req, VP_FAIL, "no driver rule broken", code, "%s (queue %d)", detail, queue);
-}
+#define NPLANTED (sizeof PLANTED / sizeof PLANTED[0])
 
 void vp_blk_semantics(vp_drv *v, uint64_t cap)
 {
@@ -371,11 +356,7 @@ void vp_blk_semantics(vp_drv *v, uint64_t cap)
     s.h_dwz = vp_drv_host(v, s.dwz, DWZ_MAX * DWZ_SEG);
     s.h_short = vp_drv_host(v, s.shortid, 24);
     /* what the device judged so far is the round-trip's: report it now */
-    planted_ctx pc = {r, 0, 0};
-    vp_platform *pl = v->c->plat;
-    if (pl->driver_faults)
-        pl->driver_faults(pl, v->d->fn, planted_one, &pc);
-    pc.seen = 0;
+    vp_judge_planted(v, PLANTED, NPLANTED);
     status_codes(&s);
     get_id(&s);
     out_of_range(&s);
@@ -385,11 +366,11 @@ void vp_blk_semantics(vp_drv *v, uint64_t cap)
         write_zeroes(&s);
         discard(&s);
     }
-    if (pl->driver_faults) {
-        pl->driver_faults(pl, v->d->fn, planted_one, &pc);
+    if (v->c->plat->driver_faults) {
+        unsigned seen = vp_judge_planted(v, PLANTED, NPLANTED);
         char ob[48];
-        snprintf(ob, sizeof ob, "%u named", pc.seen);
-        vp_expect(r, "judge.planted", "", pc.seen > 0, "the driver errors made on purpose named", ob,
+        snprintf(ob, sizeof ob, "%u named", seen);
+        vp_expect(r, "judge.planted", "", seen > 0, "the driver errors made on purpose named", ob,
                   "the reference device's judgement");
     }
 }

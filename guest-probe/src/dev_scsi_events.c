@@ -14,6 +14,7 @@
 
 #include "dev_note.h"
 #include "dev_scsi.h"
+#include "judge_planted.h"
 #include "vc/req_ids.h"
 #include "vc/spec_features.h"
 
@@ -146,7 +147,7 @@ static void expect_reset(vp_scsi *s, const char *id, uint32_t reason, bool misse
     vp_expect(s->v->c->rep, id, missed ? REQ_DEV_SCSI_EVENT_1 : "", ok, ex, ob, NULL);
 }
 
-void vp_scsi_hotplug(vp_scsi *s)
+static void hotplug(vp_scsi *s)
 {
     vp_drv *v = s->v;
     static char done[sizeof v->d->fn->addr]; /* one device's personalities run in a row: once per device */
@@ -220,4 +221,15 @@ void vp_scsi_hotplug(vp_scsi *s)
     if (!change(s, "scsi.event.removed", false))
         return;
     expect_reset(s, "scsi.event.removed", REASON_REMOVED, false);
+}
+
+/* The session with no event buffer posted breaks a driver rule on purpose
+ * (drv.scsi_event.1): under the reference device's judge that one is
+ * expected, what was judged before and anything else is reported. */
+void vp_scsi_hotplug(vp_scsi *s)
+{
+    static const char *const planted[] = {"SCSI_EVENTQ_EMPTY"};
+    vp_judge_planted(s->v, NULL, 0);
+    hotplug(s);
+    vp_judge_planted(s->v, planted, 1);
 }
