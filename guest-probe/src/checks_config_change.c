@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "checks_irq.h"
+#include "dev_note.h"
 #include "refdev/device.h"
 #include "vc/req_ids.h"
 #include "vc/spec_features.h"
@@ -21,23 +22,6 @@ static double now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static void ask(vp_ctx *c, vp_dev *d, const char *want)
-{
-    if (c->plat->config_change) {
-        c->plat->config_change(c->plat, d->fn, want);
-        return;
-    }
-    vp_json j;
-    vp_json_open(&j);
-    vp_json_uint(&j, "v", VP_PROTOCOL_VERSION);
-    vp_json_str(&j, "type", "note");
-    vp_json_str(&j, "addr", d->fn->addr);
-    if (d->fn->slot_path[0])
-        vp_json_str(&j, "slot_path", d->fn->slot_path);
-    vp_json_str(&j, "want", want);
-    vp_report_record(c->rep, vp_json_close(&j));
 }
 
 /* Waits (bounded) for the config field at off to read other than before. */
@@ -67,7 +51,7 @@ static void running(vp_isess *s, vp_irq *q, const char *want, unsigned off, unsi
     uint8_t g0 = vp_tp_generation(&s->t);
     (void)vp_tp_isr(&s->t);
     vp_irq_clear(q);
-    ask(s->v.c, s->v.d, want);
+    vp_note_ask(s->v.c, s->v.d, want);
     snprintf(gen_id, sizeof gen_id, "%s.generation", id);
     snprintf(notify_id, sizeof notify_id, "%s.notify", id);
     snprintf(isr_id, sizeof isr_id, "%s.isr", id);
@@ -107,7 +91,7 @@ static void blk(vp_ctx *c, vp_dev *d, vp_irq *q)
     /* before DRIVER_OK: the driver reads the configuration around the change */
     uint64_t before = vp_tp_cfg(&s.t, 0, 8), after;
     uint8_t g0 = vp_tp_generation(&s.t);
-    ask(c, d, "blk-resize");
+    vp_note_ask(c, d, "blk-resize");
     if (!moved(&s.t, 0, 8, before, &after)) {
         vp_check(c->rep, "config.blk_resize", "", VP_SKIP, NULL, NULL,
                  "capacity did not change within %u ms (no runner answering)", CHANGE_WAIT_MS);

@@ -62,8 +62,8 @@ void vp_checks_negotiation(vp_drv *v)
     } else {
         vp_expect(r, "features.version_1", REQ_DEV_RESERVED_FEATURES_1, (off >> VC_F_VERSION_1) & 1,
                   "offered", (off >> VC_F_VERSION_1) & 1 ? "offered" : "not offered", NULL);
-        vp_tp_wr(t, &t->common, VP_CC_DFSELECT, 4, 2);
-        uint64_t hi = vp_tp_rd(t, &t->common, VP_CC_DF, 4);
+        vp_tp_wr(t, &t->common, VC_CC_DFSELECT, 4, 2);
+        uint64_t hi = vp_tp_rd(t, &t->common, VC_CC_DF, 4);
         hex64(ob, sizeof ob, hi);
         /* no requirement: a device may offer bits defined after this spec */
         vp_check(r, "features.window_2", "", hi == 0 ? VP_PASS : VP_INFO, "0x0", ob,
@@ -134,27 +134,27 @@ void vp_checks_common(vp_drv *v)
     if (t->legacy)
         return;
     vp_loc *cc = &t->common;
-    unsigned nq = (unsigned)vp_tp_rd(t, cc, VP_CC_NUMQ, 2);
+    unsigned nq = (unsigned)vp_tp_rd(t, cc, VC_CC_NUMQ, 2);
     snprintf(ob, sizeof ob, "%u", nq);
     vp_check(r, "common.num_queues", "", nq ? VP_INFO : VP_FAIL, ">= 1", ob, NULL);
-    vp_tp_wr(t, cc, VP_CC_QSELECT, 2, nq);
-    unsigned past = (unsigned)vp_tp_rd(t, cc, VP_CC_QSIZE, 2);
+    vp_tp_wr(t, cc, VC_CC_QSELECT, 2, nq);
+    unsigned past = (unsigned)vp_tp_rd(t, cc, VC_CC_QSIZE, 2);
     snprintf(ob, sizeof ob, "%u", past);
     vp_expect(r, "common.queue_select_past_end", REQ_DEV_PCI_COMMON_14, past == 0, "0", ob,
               "queue_size of queue index num_queues");
     bool packed = (vp_tp_device_features(t) >> VC_F_RING_PACKED) & 1;
     unsigned bad = 0, enabled = 0, first_bad = 0;
     for (unsigned q = 0; q < nq && q < VP_MAX_QUEUES; q++) {
-        vp_tp_wr(t, cc, VP_CC_QSELECT, 2, q);
-        unsigned s = (unsigned)vp_tp_rd(t, cc, VP_CC_QSIZE, 2);
+        vp_tp_wr(t, cc, VC_CC_QSELECT, 2, q);
+        unsigned s = (unsigned)vp_tp_rd(t, cc, VC_CC_QSIZE, 2);
         if (s & (s - 1)) {
             if (!bad++)
                 first_bad = q;
         }
-        if (vp_tp_rd(t, cc, VP_CC_QENABLE, 2))
+        if (vp_tp_rd(t, cc, VC_CC_QENABLE, 2))
             enabled++;
         /* every queue's notify address must fall inside the notify region */
-        uint64_t noff = vp_tp_rd(t, cc, VP_CC_QNOTIFYOFF, 2) * (uint64_t)t->notify_mult;
+        uint64_t noff = vp_tp_rd(t, cc, VC_CC_QNOTIFYOFF, 2) * (uint64_t)t->notify_mult;
         if (noff + 2 > t->notify.len) {
             char id[48];
             snprintf(id, sizeof id, "common.queue%u.notify_in_region", q);
@@ -169,9 +169,9 @@ void vp_checks_common(vp_drv *v)
              packed ? "RING_PACKED offered: other sizes allowed" : NULL);
     snprintf(ob, sizeof ob, "%u queue(s) enabled", enabled);
     vp_expect(r, "common.queue_enable_after_reset", REQ_DEV_PCI_COMMON_8, enabled == 0, "0 enabled", ob, NULL);
-    vp_tp_wr(t, cc, VP_CC_QSELECT, 2, 0);
+    vp_tp_wr(t, cc, VC_CC_QSELECT, 2, 0);
     if (nq && t->notify.len) {
-        uint64_t noff = vp_tp_rd(t, cc, VP_CC_QNOTIFYOFF, 2) * (uint64_t)t->notify_mult;
+        uint64_t noff = vp_tp_rd(t, cc, VC_CC_QNOTIFYOFF, 2) * (uint64_t)t->notify_mult;
         snprintf(ex, sizeof ex, "<= %llu", (unsigned long long)t->notify.len);
         snprintf(ob, sizeof ob, "%llu", (unsigned long long)noff + 2);
         vp_expect(r, "common.notify_in_region", REQ_DEV_PCI_NOTIFY_CAP_5, noff + 2 <= t->notify.len, ex, ob,
@@ -189,27 +189,27 @@ void vp_checks_common(vp_drv *v)
     if (d->msix_pos < 0)
         return;
     /* Vector fields: map, unmap, read back; a reset unmaps everything. */
-    vp_tp_wr(t, cc, VP_CC_MSIX, 2, 0);
-    unsigned got = (unsigned)vp_tp_rd(t, cc, VP_CC_MSIX, 2);
+    vp_tp_wr(t, cc, VC_CC_MSIX, 2, 0);
+    unsigned got = (unsigned)vp_tp_rd(t, cc, VC_CC_MSIX, 2);
     snprintf(ob, sizeof ob, "0x%x", got);
     vp_expect(r, "msix.config_vector.map", REQ_DEV_PCI_MSIX_6 "," REQ_DEV_PCI_MSIX_9,
               got == 0 || got == VP_NO_VECTOR, "0 or NO_VECTOR", ob, NULL);
-    vp_tp_wr(t, cc, VP_CC_QSELECT, 2, 0);
-    vp_tp_wr(t, cc, VP_CC_QMSIX, 2, d->msix_size > 1 ? 1 : 0);
-    unsigned qgot = (unsigned)vp_tp_rd(t, cc, VP_CC_QMSIX, 2);
+    vp_tp_wr(t, cc, VC_CC_QSELECT, 2, 0);
+    vp_tp_wr(t, cc, VC_CC_QMSIX, 2, d->msix_size > 1 ? 1 : 0);
+    unsigned qgot = (unsigned)vp_tp_rd(t, cc, VC_CC_QMSIX, 2);
     snprintf(ex, sizeof ex, "%u or NO_VECTOR", d->msix_size > 1 ? 1 : 0);
     snprintf(ob, sizeof ob, "0x%x", qgot);
     vp_expect(r, "msix.queue_vector.map", REQ_DEV_PCI_MSIX_4 "," REQ_DEV_PCI_MSIX_9,
               qgot == (d->msix_size > 1 ? 1u : 0u) || qgot == VP_NO_VECTOR, ex, ob, NULL);
-    vp_tp_wr(t, cc, VP_CC_MSIX, 2, VP_NO_VECTOR);
-    got = (unsigned)vp_tp_rd(t, cc, VP_CC_MSIX, 2);
+    vp_tp_wr(t, cc, VC_CC_MSIX, 2, VP_NO_VECTOR);
+    got = (unsigned)vp_tp_rd(t, cc, VC_CC_MSIX, 2);
     snprintf(ob, sizeof ob, "0x%x", got);
     vp_expect(r, "msix.config_vector.unmap", REQ_DEV_PCI_MSIX_5, got == VP_NO_VECTOR, "0xffff", ob, NULL);
-    vp_tp_wr(t, cc, VP_CC_MSIX, 2, 0);
+    vp_tp_wr(t, cc, VC_CC_MSIX, 2, 0);
     vp_drv_reset(v, v->c, v->d, t, v->who);
-    got = (unsigned)vp_tp_rd(t, cc, VP_CC_MSIX, 2);
-    vp_tp_wr(t, cc, VP_CC_QSELECT, 2, 0);
-    qgot = (unsigned)vp_tp_rd(t, cc, VP_CC_QMSIX, 2);
+    got = (unsigned)vp_tp_rd(t, cc, VC_CC_MSIX, 2);
+    vp_tp_wr(t, cc, VC_CC_QSELECT, 2, 0);
+    qgot = (unsigned)vp_tp_rd(t, cc, VC_CC_QMSIX, 2);
     snprintf(ob, sizeof ob, "config 0x%x, queue0 0x%x", got, qgot);
     vp_expect(r, "msix.reset_unmaps", REQ_DEV_PCI_MSIX_7, got == VP_NO_VECTOR && qgot == VP_NO_VECTOR,
               "both 0xffff", ob, NULL);

@@ -37,11 +37,11 @@ static int held_queue(const char *type)
 
 static void reg(vp_tp *t, unsigned q, uint16_t *en, uint16_t *size, uint16_t *vec, uint16_t *rst)
 {
-    vp_tp_wr(t, &t->common, VP_CC_QSELECT, 2, q);
-    *en = (uint16_t)vp_tp_rd(t, &t->common, VP_CC_QENABLE, 2);
-    *size = (uint16_t)vp_tp_rd(t, &t->common, VP_CC_QSIZE, 2);
-    *vec = (uint16_t)vp_tp_rd(t, &t->common, VP_CC_QMSIX, 2);
-    *rst = (uint16_t)vp_tp_rd(t, &t->common, VP_CC_QRESET, 2);
+    vp_tp_wr(t, &t->common, VC_CC_QSELECT, 2, q);
+    *en = (uint16_t)vp_tp_rd(t, &t->common, VC_CC_QENABLE, 2);
+    *size = (uint16_t)vp_tp_rd(t, &t->common, VC_CC_QSIZE, 2);
+    *vec = (uint16_t)vp_tp_rd(t, &t->common, VC_CC_QMSIX, 2);
+    *rst = (uint16_t)vp_tp_rd(t, &t->common, VC_CC_QRESET, 2);
 }
 
 static uint16_t map(vp_isess *s, vp_irq *q)
@@ -116,11 +116,11 @@ static bool queue_reset(vp_isess *s, vp_irq *q)
     snprintf(ob, sizeof ob, "%u", rst);
     vp_expect(r, "life.queue_reset.enabled_reads_0", REQ_DEV_PCI_COMMON_10, rst == 0, "0", ob,
               "queue enabled and used");
-    vp_tp_wr(t, &t->common, VP_CC_QRESET, 2, 1);
+    vp_tp_wr(t, &t->common, VC_CC_QRESET, 2, 1);
     struct timespec t0, now;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     do { /* 1 while the reset is under way */
-        rst = (uint16_t)vp_tp_rd(t, &t->common, VP_CC_QRESET, 2);
+        rst = (uint16_t)vp_tp_rd(t, &t->common, VC_CC_QRESET, 2);
         clock_gettime(CLOCK_MONOTONIC, &now);
     } while (rst && (now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000 < s->v.c->opt.timeout_ms);
     reg(t, s->q, &en, &size, &vec, &rst);
@@ -190,7 +190,7 @@ static void defaults(vp_isess *s, uint16_t size_before, bool mapped, bool rr)
     if (size_before != s->max)
         vp_expect(r, "life.defaults.queue_size", REQ_DEV_IMPLIED_RESET_QUEUE_SIZE, size == s->max, ex, ob, why);
     if (mapped) {
-        uint16_t cfgv = (uint16_t)vp_tp_rd(t, &t->common, VP_CC_MSIX, 2);
+        uint16_t cfgv = (uint16_t)vp_tp_rd(t, &t->common, VC_CC_MSIX, 2);
         snprintf(ob, sizeof ob, "config 0x%x, queue 0x%x", cfgv, vec);
         vp_expect(r, "life.defaults.msix", REQ_DEV_PCI_MSIX_7, cfgv == VP_NO_VECTOR && vec == VP_NO_VECTOR,
                   "both NO_VECTOR", ob, "vectors mapped and used before the reset");

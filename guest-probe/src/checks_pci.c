@@ -53,10 +53,10 @@ static void check_caps(vp_ctx *c, vp_dev *d)
         return;
     }
     static const struct { unsigned type; const char *id, *req; } must[] = {
-        {VP_CAP_COMMON, "pci.cap.common.present", REQ_DEV_PCI_COMMON_2},
-        {VP_CAP_NOTIFY, "pci.cap.notify.present", REQ_DEV_PCI_NOTIFY_CAP_1},
-        {VP_CAP_ISR, "pci.cap.isr.present", REQ_DEV_PCI_ISR_1},
-        {VP_CAP_PCI_CFG, "pci.cap.pci_cfg.present", REQ_DEV_PCI_CFG_ACCESS_1},
+        {VC_CAP_COMMON, "pci.cap.common.present", REQ_DEV_PCI_COMMON_2},
+        {VC_CAP_NOTIFY, "pci.cap.notify.present", REQ_DEV_PCI_NOTIFY_CAP_1},
+        {VC_CAP_ISR, "pci.cap.isr.present", REQ_DEV_PCI_ISR_1},
+        {VC_CAP_PCI_CFG, "pci.cap.pci_cfg.present", REQ_DEV_PCI_CFG_ACCESS_1},
     };
     for (unsigned i = 0; i < sizeof must / sizeof must[0]; i++)
         vp_expect(r, must[i].id, must[i].req, d->first[must[i].type] >= 0, "present",
@@ -66,14 +66,14 @@ static void check_caps(vp_ctx *c, vp_dev *d)
         const vp_vcap *v = &d->vcap[i];
         char id[64];
         const char *tn = vp_cap_type_name(v->cfg_type);
-        unsigned min_len = v->cfg_type == VP_CAP_NOTIFY ? 20 : v->cfg_type == VP_CAP_PCI_CFG ? 20
-                         : v->cfg_type == VP_CAP_SHM ? 24 : 16;
+        unsigned min_len = v->cfg_type == VC_CAP_NOTIFY ? 20 : v->cfg_type == VC_CAP_PCI_CFG ? 20
+                         : v->cfg_type == VC_CAP_SHM ? 24 : 16;
         snprintf(id, sizeof id, "pci.cap.%s@0x%02x.cap_len", tn, v->pos);
         snprintf(ex, sizeof ex, ">= %u", min_len);
         snprintf(ob, sizeof ob, "%u", v->cap_len);
         vp_expect(r, id, REQ_DEV_PCI_CAPS_1, v->cap_len >= min_len && v->pos + v->cap_len <= 256, ex, ob, NULL);
-        if (v->cfg_type == VP_CAP_PCI_CFG || v->cfg_type == VP_CAP_VENDOR || v->cfg_type == VP_CAP_SHM ||
-            v->cfg_type >= VP_CAP_TYPES || v->cfg_type == 0)
+        if (v->cfg_type == VC_CAP_PCI_CFG || v->cfg_type == VC_CAP_VENDOR || v->cfg_type == VC_CAP_SHM ||
+            v->cfg_type >= VC_CAP_TYPES || v->cfg_type == 0)
             continue;
         /* A structure must live in an implemented memory BAR, wholly inside it. */
         const vp_bar *b = v->bar < VP_NBARS ? &d->fn->bar[v->bar] : NULL;
@@ -85,13 +85,13 @@ static void check_caps(vp_ctx *c, vp_dev *d)
                   "inside an implemented BAR", ob, NULL);
         snprintf(id, sizeof id, "pci.cap.%s@0x%02x.align", tn, v->pos);
         snprintf(ob, sizeof ob, "0x%x", v->offset);
-        if (v->cfg_type == VP_CAP_COMMON)
+        if (v->cfg_type == VC_CAP_COMMON)
             vp_expect(r, id, REQ_DEV_PCI_COMMON_1, v->offset % 4 == 0, "multiple of 4", ob, NULL);
-        else if (v->cfg_type == VP_CAP_NOTIFY)
+        else if (v->cfg_type == VC_CAP_NOTIFY)
             vp_expect(r, id, REQ_DEV_PCI_NOTIFY_CAP_2, v->offset % 2 == 0, "multiple of 2", ob, NULL);
-        else if (v->cfg_type == VP_CAP_DEVICE)
+        else if (v->cfg_type == VC_CAP_DEVICE)
             vp_expect(r, id, REQ_DEV_PCI_DEVCFG_1, v->offset % 4 == 0, "multiple of 4", ob, NULL);
-        if (v->cfg_type == VP_CAP_NOTIFY) {
+        if (v->cfg_type == VC_CAP_NOTIFY) {
             uint32_t m = v->notify_mult;
             /* Read as "0, or a power of 2 that is an even number" (2, 4, 8, ...);
              * an odd exponent is noted, since the stricter reading 4^k exists. */
@@ -117,14 +117,14 @@ static void check_caps(vp_ctx *c, vp_dev *d)
 static void check_pci_cfg_window(vp_ctx *c, vp_dev *d)
 {
     vp_report *r = c->rep;
-    int ci = d->first[VP_CAP_PCI_CFG], cc = d->first[VP_CAP_COMMON];
+    int ci = d->first[VC_CAP_PCI_CFG], cc = d->first[VC_CAP_COMMON];
     if (ci < 0 || cc < 0 || !d->bars_usable)
         return;
     const vp_vcap *w = &d->vcap[ci], *common = &d->vcap[cc];
     vp_fn *f = d->fn;
     if (w->pos + 20 > 256)
         return;
-    if ((uint64_t)common->offset + VP_CC_NUMQ + 2 > f->bar[common->bar % VP_NBARS].size) {
+    if ((uint64_t)common->offset + VC_CC_NUMQ + 2 > f->bar[common->bar % VP_NBARS].size) {
         vp_check(r, "pci.cap.pci_cfg.window", REQ_DEV_PCI_CFG_ACCESS_3, VP_SKIP, NULL, NULL,
                  "the common structure is not inside its BAR");
         return;
@@ -132,7 +132,7 @@ static void check_pci_cfg_window(vp_ctx *c, vp_dev *d)
     uint64_t direct = 0;
     uint32_t via = 0;
     /* num_queues: 2 bytes, reading it has no side effects */
-    uint32_t off = common->offset + VP_CC_NUMQ;
+    uint32_t off = common->offset + VC_CC_NUMQ;
     bool ok = f->ops->bar_read(f, common->bar, off, 2, &direct) &&
               f->ops->cfg_write(f, w->pos + 4, 1, common->bar) &&
               f->ops->cfg_write(f, w->pos + 8, 4, off) && f->ops->cfg_write(f, w->pos + 12, 4, 2) &&

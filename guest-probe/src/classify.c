@@ -15,9 +15,9 @@ static uint32_t le32(const uint8_t *p) { return (uint32_t)le16(p) | (uint32_t)le
 
 const char *vp_cap_type_name(unsigned t)
 {
-    static const char *const n[VP_CAP_TYPES] = {"?", "common", "notify", "isr", "device",
+    static const char *const n[VC_CAP_TYPES] = {"?", "common", "notify", "isr", "device",
                                                 "pci-cfg", "?", "?", "shared-memory", "vendor"};
-    return t < VP_CAP_TYPES ? n[t] : "unknown";
+    return t < VC_CAP_TYPES ? n[t] : "unknown";
 }
 
 bool vp_dev_read(vp_dev *d, vp_fn *f, char *err, size_t errlen)
@@ -54,7 +54,7 @@ bool vp_dev_read(vp_dev *d, vp_fn *f, char *err, size_t errlen)
     d->io_bar0 = f->bar[0].present && f->bar[0].io;
 
     /* Capability walk: bounded, loop-safe, pointers masked as PCI says. */
-    for (unsigned t = 0; t < VP_CAP_TYPES; t++)
+    for (unsigned t = 0; t < VC_CAP_TYPES; t++)
         d->first[t] = -1;
     d->msix_pos = -1;
     d->pio_notify = -1;
@@ -98,18 +98,18 @@ bool vp_dev_read(vp_dev *d, vp_fn *f, char *err, size_t errlen)
             v->id = d->cfg[pos + 5];
             v->offset = le32(d->cfg + pos + 8);
             v->length = le32(d->cfg + pos + 12);
-            if (v->cfg_type == VP_CAP_NOTIFY && pos + 20 <= 256)
+            if (v->cfg_type == VC_CAP_NOTIFY && pos + 20 <= 256)
                 v->notify_mult = le32(d->cfg + pos + 16);
-            if (v->cfg_type == VP_CAP_SHM && pos + 24 <= 256) {
+            if (v->cfg_type == VC_CAP_SHM && pos + 24 <= 256) {
                 v->shm_offset = v->offset | (uint64_t)le32(d->cfg + pos + 16) << 32;
                 v->shm_length = v->length | (uint64_t)le32(d->cfg + pos + 20) << 32;
             }
             /* The first capability of a type whose BAR is usable is the one a driver uses. */
-            if (v->cfg_type < VP_CAP_TYPES && d->first[v->cfg_type] < 0 &&
-                (v->cfg_type == VP_CAP_PCI_CFG || (v->bar < VP_NBARS && f->bar[v->bar].present &&
+            if (v->cfg_type < VC_CAP_TYPES && d->first[v->cfg_type] < 0 &&
+                (v->cfg_type == VC_CAP_PCI_CFG || (v->bar < VP_NBARS && f->bar[v->bar].present &&
                                                     !f->bar[v->bar].io)))
                 d->first[v->cfg_type] = (int)d->nvcap;
-            if (v->cfg_type == VP_CAP_NOTIFY && d->pio_notify < 0 && v->bar < VP_NBARS &&
+            if (v->cfg_type == VC_CAP_NOTIFY && d->pio_notify < 0 && v->bar < VP_NBARS &&
                 f->bar[v->bar].present && f->bar[v->bar].io)
                 d->pio_notify = (int)d->nvcap;
             d->nvcap++;
@@ -123,7 +123,7 @@ void vp_dev_classify(vp_dev *d)
 {
     int rev = d->revision == 0 ? 0 : 1;
     int io = d->io_bar0 ? 1 : 0;
-    int caps = d->first[VP_CAP_COMMON] >= 0 ? 1 : 0;
+    int caps = d->first[VC_CAP_COMMON] >= 0 ? 1 : 0;
     d->mode = "invalid";
     snprintf(d->mode_why, sizeof d->mode_why, "device id 0x%04x outside the virtio ranges", d->device);
 #define X(name, lo, hi, r, iob, cp, req)                                                          \
@@ -174,7 +174,7 @@ void vp_dev_record(vp_report *r, const vp_dev *d)
     vp_json_bool(&j, "legacy_id", d->id_legacy);
     vp_json_bool(&j, "revision_0", d->revision == 0);
     vp_json_bool(&j, "io_bar0", d->io_bar0);
-    vp_json_bool(&j, "virtio_caps", d->first[VP_CAP_COMMON] >= 0);
+    vp_json_bool(&j, "virtio_caps", d->first[VC_CAP_COMMON] >= 0);
     vp_json_bool(&j, "subsys_is_type", d->subsys_device == d->virtio_id);
     vp_json_bool(&j, "cap_walk_ok", d->cap_walk_ok);
     vp_json_end(&j, '}');
@@ -201,7 +201,7 @@ void vp_dev_record(vp_report *r, const vp_dev *d)
         vp_json_uint(&j, "bar", v->bar);
         vp_json_uint(&j, "offset", v->offset);
         vp_json_uint(&j, "length", v->length);
-        if (v->cfg_type == VP_CAP_NOTIFY)
+        if (v->cfg_type == VC_CAP_NOTIFY)
             vp_json_uint(&j, "notify_off_multiplier", v->notify_mult);
         vp_json_end(&j, '}');
     }

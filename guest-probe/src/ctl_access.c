@@ -82,11 +82,11 @@ static bool overlaps(uint64_t a, unsigned alen, uint64_t b, uint64_t blen)
 static const char *guarded(ctl_player *p, unsigned bar, uint64_t off, unsigned w)
 {
     vp_tp *m = p->tm;
-    if (m && bar == m->common.bar && (overlaps(off, w, m->common.off + VP_CC_QENABLE, 2) ||
-                                      overlaps(off, w, m->common.off + VP_CC_QDESC, 24)))
+    if (m && bar == m->common.bar && (overlaps(off, w, m->common.off + VC_CC_QENABLE, 2) ||
+                                      overlaps(off, w, m->common.off + VC_CC_QDESC, 24)))
         return "a raw write to queue_enable or a ring address register (use WR with an offset into the ring area)";
     if (bar == 0 && p->d->fn->bar[0].io && p->d->mode && strcmp(p->d->mode, "modern") != 0 &&
-        overlaps(off, w, VP_LG_PFN, 4))
+        overlaps(off, w, VC_LG_PFN, 4))
         return "a raw write to the legacy queue PFN (use WR reg=qpfn with an offset into the ring area)";
     if (p->d->msix_pos >= 0) {
         uint32_t tbl = 0;
@@ -99,7 +99,7 @@ static const char *guarded(ctl_player *p, unsigned bar, uint64_t off, unsigned w
 
 static int window_cap(const ctl_player *p)
 {
-    int i = p->d->first[VP_CAP_PCI_CFG];
+    int i = p->d->first[VC_CAP_PCI_CFG];
     return i < 0 ? -1 : p->d->vcap[i].pos;
 }
 
@@ -324,10 +324,10 @@ bool ctl_rings_safe(ctl_player *p, unsigned q, bool enabling, char *why, size_t 
 {
     vp_tp *t = p->t;
     if (t->legacy) {
-        uint64_t sel = vp_tp_rd(t, &t->common, VP_LG_QSEL, 2);
-        vp_tp_wr(t, &t->common, VP_LG_QSEL, 2, q);
-        uint64_t pfn = vp_tp_rd(t, &t->common, VP_LG_PFN, 4), size = vp_tp_rd(t, &t->common, VP_LG_QSIZE, 2);
-        vp_tp_wr(t, &t->common, VP_LG_QSEL, 2, sel);
+        uint64_t sel = vp_tp_rd(t, &t->common, VC_LG_QSEL, 2);
+        vp_tp_wr(t, &t->common, VC_LG_QSEL, 2, q);
+        uint64_t pfn = vp_tp_rd(t, &t->common, VC_LG_PFN, 4), size = vp_tp_rd(t, &t->common, VC_LG_QSIZE, 2);
+        vp_tp_wr(t, &t->common, VC_LG_QSEL, 2, sel);
         if (t->io_err) {
             snprintf(why, n, "BAR0 access failed");
             return false;
@@ -338,14 +338,14 @@ bool ctl_rings_safe(ctl_player *p, unsigned q, bool enabling, char *why, size_t 
                  pfn, size);
         return false;
     }
-    uint64_t sel = vp_tp_rd(t, &t->common, VP_CC_QSELECT, 2);
-    vp_tp_wr(t, &t->common, VP_CC_QSELECT, 2, q);
-    uint64_t size = vp_tp_rd(t, &t->common, VP_CC_QSIZE, 2), en = vp_tp_rd(t, &t->common, VP_CC_QENABLE, 2);
+    uint64_t sel = vp_tp_rd(t, &t->common, VC_CC_QSELECT, 2);
+    vp_tp_wr(t, &t->common, VC_CC_QSELECT, 2, q);
+    uint64_t size = vp_tp_rd(t, &t->common, VC_CC_QSIZE, 2), en = vp_tp_rd(t, &t->common, VC_CC_QENABLE, 2);
     uint64_t a[3];
     for (unsigned i = 0; i < 3; i++)
-        a[i] = vp_tp_rd(t, &t->common, VP_CC_QDESC + 8 * i, 4) |
-               vp_tp_rd(t, &t->common, VP_CC_QDESC + 8 * i + 4, 4) << 32;
-    vp_tp_wr(t, &t->common, VP_CC_QSELECT, 2, sel);
+        a[i] = vp_tp_rd(t, &t->common, VC_CC_QDESC + 8 * i, 4) |
+               vp_tp_rd(t, &t->common, VC_CC_QDESC + 8 * i + 4, 4) << 32;
+    vp_tp_wr(t, &t->common, VC_CC_QSELECT, 2, sel);
     if (t->io_err) {
         snprintf(why, n, "common configuration access failed");
         return false;
@@ -389,7 +389,7 @@ bool ctl_reg_wr(ctl_player *p, unsigned r, uint64_t v)
             v += p->ring;
             if (r == VC_CTL_R_qpfn) {
                 v >>= 12;
-                uint64_t size = vp_tp_rd(p->t, &p->t->common, VP_LG_QSIZE, 2); /* the selected queue's */
+                uint64_t size = vp_tp_rd(p->t, &p->t->common, VC_LG_QSIZE, 2); /* the selected queue's */
                 if (!ctl_arena_holds(p, v << 12, vc_legacy_ring_bytes((uint32_t)size))) {
                     ctl_skip(p, "a ring of %" PRIu64 " entries at that page runs past the arena", size);
                     return false;
@@ -399,7 +399,7 @@ bool ctl_reg_wr(ctl_player *p, unsigned r, uint64_t v)
     }
     if (r == VC_CTL_R_qenable && v) {
         uint64_t q = 0;
-        if (!bar_rd(p, bar, p->t->common.off + VP_CC_QSELECT, 2, &q))
+        if (!bar_rd(p, bar, p->t->common.off + VC_CC_QSELECT, 2, &q))
             return false;
         if (!ctl_rings_safe(p, (unsigned)q, true, why, sizeof why)) {
             ctl_skip(p, "not enabled: %s", why);

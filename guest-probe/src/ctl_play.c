@@ -229,13 +229,13 @@ static void op_notify(ctl_player *p, const vc_ctl_op *o)
     uint64_t v = o->value ? rel(p, o, o->value) : q;
     vp_tp *t = p->t;
     if (t->legacy) {
-        ctl_bar_wr(p, 0, VP_LG_NOTIFY, 2, v);
+        ctl_bar_wr(p, 0, VC_LG_NOTIFY, 2, v);
         return;
     }
-    uint64_t sel = vp_tp_rd(t, &t->common, VP_CC_QSELECT, 2);
-    vp_tp_wr(t, &t->common, VP_CC_QSELECT, 2, q);
-    uint64_t noff = vp_tp_rd(t, &t->common, VP_CC_QNOTIFYOFF, 2);
-    vp_tp_wr(t, &t->common, VP_CC_QSELECT, 2, sel);
+    uint64_t sel = vp_tp_rd(t, &t->common, VC_CC_QSELECT, 2);
+    vp_tp_wr(t, &t->common, VC_CC_QSELECT, 2, q);
+    uint64_t noff = vp_tp_rd(t, &t->common, VC_CC_QNOTIFYOFF, 2);
+    vp_tp_wr(t, &t->common, VC_CC_QSELECT, 2, sel);
     ctl_bar_wr(p, t->notify.bar, t->notify.off + noff * t->notify_mult, 2, v);
 }
 
@@ -307,7 +307,7 @@ static void op_msix(ctl_player *p, const vc_ctl_op *o)
     }
     d->msix_enabled = o->value != 0;
     if (p->t->legacy) { /* device configuration moves with MSI-X */
-        p->t->legacy_cfg = d->msix_enabled ? VP_LG_CFG_MSIX : VP_LG_CFG;
+        p->t->legacy_cfg = d->msix_enabled ? VC_LG_CFG_MSIX : VC_LG_CFG;
         p->t->device.off = p->t->legacy_cfg;
         p->t->device.len = p->t->bar0_size > p->t->legacy_cfg ? p->t->bar0_size - p->t->legacy_cfg : 0;
     }

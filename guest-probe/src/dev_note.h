@@ -1,5 +1,6 @@
 /* Asking the runner (or the simulated platform) to act on a device from the
- * host side: inject input events, poll balloon statistics. The results
+ * host side: resize a disk, change a link, inject input events, poll
+ * balloon statistics, plug a disk. The results
  * channel is one-way: the probe writes a note record and watches the device
  * for the effect, bounded (PROTOCOL.md, "Configuration changes on request"). */
 #ifndef VP_DEV_NOTE_H

@@ -178,8 +178,8 @@ static void run_one(vp_ctx *c, vp_dev *d, bool legacy, bool packed, bool pio, vp
         vp_devtest_generic(&v, seen);
     if (legacy && v.q_live[0]) {
         /* the page frame number must read back as programmed */
-        vp_tp_wr(&t, &t.common, VP_LG_QSEL, 2, 0);
-        uint64_t pfn = vp_tp_rd(&t, &t.common, VP_LG_PFN, 4);
+        vp_tp_wr(&t, &t.common, VC_LG_QSEL, 2, 0);
+        uint64_t pfn = vp_tp_rd(&t, &t.common, VC_LG_PFN, 4);
         char ex[32];
         snprintf(ex, sizeof ex, "0x%llx", (unsigned long long)(v.q[0].desc >> 12));
         snprintf(ob, sizeof ob, "0x%llx", (unsigned long long)pfn);

@@ -182,18 +182,18 @@ void vp_isess_vectors(vp_isess *s, uint16_t cfg, uint16_t qv, uint16_t *cfg_back
 {
     vp_tp *t = &s->t;
     if (t->legacy) { /* with MSI-X on, the vector registers sit at 20 and 22 */
-        vp_tp_wr(t, &t->common, VP_LG_CFGVEC, 2, cfg);
-        vp_tp_wr(t, &t->common, VP_LG_QSEL, 2, s->q);
-        vp_tp_wr(t, &t->common, VP_LG_QVEC, 2, qv);
-        *cfg_back = (uint16_t)vp_tp_rd(t, &t->common, VP_LG_CFGVEC, 2);
-        *q_back = (uint16_t)vp_tp_rd(t, &t->common, VP_LG_QVEC, 2);
+        vp_tp_wr(t, &t->common, VC_LG_CFGVEC, 2, cfg);
+        vp_tp_wr(t, &t->common, VC_LG_QSEL, 2, s->q);
+        vp_tp_wr(t, &t->common, VC_LG_QVEC, 2, qv);
+        *cfg_back = (uint16_t)vp_tp_rd(t, &t->common, VC_LG_CFGVEC, 2);
+        *q_back = (uint16_t)vp_tp_rd(t, &t->common, VC_LG_QVEC, 2);
         return;
     }
-    vp_tp_wr(t, &t->common, VP_CC_MSIX, 2, cfg);
-    vp_tp_wr(t, &t->common, VP_CC_QSELECT, 2, s->q);
-    vp_tp_wr(t, &t->common, VP_CC_QMSIX, 2, qv);
-    *cfg_back = (uint16_t)vp_tp_rd(t, &t->common, VP_CC_MSIX, 2);
-    *q_back = (uint16_t)vp_tp_rd(t, &t->common, VP_CC_QMSIX, 2);
+    vp_tp_wr(t, &t->common, VC_CC_MSIX, 2, cfg);
+    vp_tp_wr(t, &t->common, VC_CC_QSELECT, 2, s->q);
+    vp_tp_wr(t, &t->common, VC_CC_QMSIX, 2, qv);
+    *cfg_back = (uint16_t)vp_tp_rd(t, &t->common, VC_CC_MSIX, 2);
+    *q_back = (uint16_t)vp_tp_rd(t, &t->common, VC_CC_QMSIX, 2);
 }
 
 void vp_isess_close(vp_isess *s)

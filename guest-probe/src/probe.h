@@ -7,10 +7,8 @@
 
 #include "pci_if.h"
 #include "report.h"
+#include "vc/pci_layout.h"
 
-/* virtio_pci_cap cfg_type values */
-enum { VP_CAP_COMMON = 1, VP_CAP_NOTIFY = 2, VP_CAP_ISR = 3, VP_CAP_DEVICE = 4, VP_CAP_PCI_CFG = 5,
-       VP_CAP_SHM = 8, VP_CAP_VENDOR = 9, VP_CAP_TYPES = 10 };
 
 #define VP_MAX_CAPS 48
 
@@ -38,7 +36,7 @@ typedef struct vp_dev {
     unsigned nstd;          /* standard capabilities seen */
     vp_vcap vcap[VP_MAX_CAPS];
     unsigned nvcap;
-    int first[VP_CAP_TYPES]; /* index in vcap of the first usable cap per type, -1 none */
+    int first[VC_CAP_TYPES]; /* index in vcap of the first usable cap per type, -1 none */
     int pio_notify;          /* index of a notify cap in an I/O BAR (QEMU's modern-pio-notify), -1 none */
     int msix_pos;           /* -1 none */
     unsigned msix_size;

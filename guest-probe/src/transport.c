@@ -41,20 +41,20 @@ bool vp_tp_modern(vp_tp *t, vp_dev *d, char *err, size_t errlen)
 {
     memset(t, 0, sizeof *t);
     t->fn = d->fn;
-    if (!locate(d, VP_CAP_COMMON, &t->common) || t->common.len < VP_CC_MIN_LEN) {
+    if (!locate(d, VC_CAP_COMMON, &t->common) || t->common.len < VC_CC_MIN_LEN) {
         snprintf(err, errlen, "no usable common configuration capability");
         return false;
     }
-    if (!locate(d, VP_CAP_NOTIFY, &t->notify)) {
+    if (!locate(d, VC_CAP_NOTIFY, &t->notify)) {
         snprintf(err, errlen, "no usable notification capability");
         return false;
     }
-    if (!locate(d, VP_CAP_ISR, &t->isr)) {
+    if (!locate(d, VC_CAP_ISR, &t->isr)) {
         snprintf(err, errlen, "no usable ISR capability");
         return false;
     }
-    t->notify_mult = d->vcap[d->first[VP_CAP_NOTIFY]].notify_mult;
-    if (!locate(d, VP_CAP_DEVICE, &t->device))
+    t->notify_mult = d->vcap[d->first[VC_CAP_NOTIFY]].notify_mult;
+    if (!locate(d, VC_CAP_DEVICE, &t->device))
         t->device.len = 0; /* device types without config are allowed */
     return true;
 }
@@ -69,7 +69,7 @@ bool vp_tp_legacy(vp_tp *t, vp_dev *d, char *err, size_t errlen)
         snprintf(err, errlen, "BAR0 is not an I/O BAR: no legacy interface");
         return false;
     }
-    if (b->size < VP_LG_CFG) {
+    if (b->size < VC_LG_CFG) {
         snprintf(err, errlen, "BAR0 has %llu bytes, fewer than the 20 legacy registers",
                  (unsigned long long)b->size);
         return false;
@@ -78,7 +78,7 @@ bool vp_tp_legacy(vp_tp *t, vp_dev *d, char *err, size_t errlen)
     t->common.bar = 0;
     t->common.off = 0;
     t->common.len = b->size;
-    t->legacy_cfg = d->msix_enabled ? VP_LG_CFG_MSIX : VP_LG_CFG;
+    t->legacy_cfg = d->msix_enabled ? VC_LG_CFG_MSIX : VC_LG_CFG;
     t->device.bar = 0;
     t->device.off = t->legacy_cfg;
     t->device.len = b->size > t->legacy_cfg ? b->size - t->legacy_cfg : 0;
@@ -115,53 +115,53 @@ static uint64_t window_rd(vp_tp *t, unsigned sel, unsigned val)
 
 uint64_t vp_tp_device_features(vp_tp *t)
 {
-    return t->legacy ? CC_RD(VP_LG_HOSTF, 4) : window_rd(t, VP_CC_DFSELECT, VP_CC_DF);
+    return t->legacy ? CC_RD(VC_LG_HOSTF, 4) : window_rd(t, VC_CC_DFSELECT, VC_CC_DF);
 }
 
 void vp_tp_set_driver_features(vp_tp *t, uint64_t f)
 {
     if (t->legacy) {
-        CC_WR(VP_LG_GUESTF, 4, (uint32_t)f);
+        CC_WR(VC_LG_GUESTF, 4, (uint32_t)f);
         return;
     }
-    CC_WR(VP_CC_GFSELECT, 4, 0);
-    CC_WR(VP_CC_GF, 4, (uint32_t)f);
-    CC_WR(VP_CC_GFSELECT, 4, 1);
-    CC_WR(VP_CC_GF, 4, f >> 32);
+    CC_WR(VC_CC_GFSELECT, 4, 0);
+    CC_WR(VC_CC_GF, 4, (uint32_t)f);
+    CC_WR(VC_CC_GFSELECT, 4, 1);
+    CC_WR(VC_CC_GF, 4, f >> 32);
 }
 
 uint64_t vp_tp_driver_features(vp_tp *t)
 {
-    return t->legacy ? CC_RD(VP_LG_GUESTF, 4) : window_rd(t, VP_CC_GFSELECT, VP_CC_GF);
+    return t->legacy ? CC_RD(VC_LG_GUESTF, 4) : window_rd(t, VC_CC_GFSELECT, VC_CC_GF);
 }
 
 uint8_t vp_tp_status(vp_tp *t)
 {
-    return (uint8_t)CC_RD(t->legacy ? VP_LG_STATUS : VP_CC_STATUS, 1);
+    return (uint8_t)CC_RD(t->legacy ? VC_LG_STATUS : VC_CC_STATUS, 1);
 }
 
 void vp_tp_set_status(vp_tp *t, uint8_t s)
 {
-    CC_WR(t->legacy ? VP_LG_STATUS : VP_CC_STATUS, 1, s);
+    CC_WR(t->legacy ? VC_LG_STATUS : VC_CC_STATUS, 1, s);
 }
 
 uint8_t vp_tp_isr(vp_tp *t)
 {
     if (t->legacy)
-        return (uint8_t)CC_RD(VP_LG_ISR, 1);
+        return (uint8_t)CC_RD(VC_LG_ISR, 1);
     return (uint8_t)vp_tp_rd(t, &t->isr, 0, 1);
 }
 
 unsigned vp_tp_num_queues(vp_tp *t)
 {
     if (!t->legacy) {
-        unsigned n = (unsigned)CC_RD(VP_CC_NUMQ, 2);
+        unsigned n = (unsigned)CC_RD(VC_CC_NUMQ, 2);
         return n;
     }
     unsigned n = 0;
     while (n < VP_MAX_QUEUES) {
-        CC_WR(VP_LG_QSEL, 2, n);
-        if (CC_RD(VP_LG_QSIZE, 2) == 0 || t->io_err)
+        CC_WR(VC_LG_QSEL, 2, n);
+        if (CC_RD(VC_LG_QSIZE, 2) == 0 || t->io_err)
             break;
         n++;
     }
@@ -170,40 +170,40 @@ unsigned vp_tp_num_queues(vp_tp *t)
 
 uint16_t vp_tp_queue_max(vp_tp *t, unsigned q)
 {
-    CC_WR(t->legacy ? VP_LG_QSEL : VP_CC_QSELECT, 2, q);
-    return (uint16_t)CC_RD(t->legacy ? VP_LG_QSIZE : VP_CC_QSIZE, 2);
+    CC_WR(t->legacy ? VC_LG_QSEL : VC_CC_QSELECT, 2, q);
+    return (uint16_t)CC_RD(t->legacy ? VC_LG_QSIZE : VC_CC_QSIZE, 2);
 }
 
 bool vp_tp_queue_setup(vp_tp *t, unsigned q, uint16_t size, uint64_t desc, uint64_t driver,
                        uint64_t device)
 {
     if (t->legacy) {
-        CC_WR(VP_LG_QSEL, 2, q);
-        uint16_t max = (uint16_t)CC_RD(VP_LG_QSIZE, 2);
+        CC_WR(VC_LG_QSEL, 2, q);
+        uint16_t max = (uint16_t)CC_RD(VC_LG_QSIZE, 2);
         if (size != max || desc % VC_LEGACY_VRING_ALIGN || driver != desc + vc_legacy_avail_off(size) ||
             device != desc + vc_legacy_used_off(size) || (desc >> 12) > 0xffffffffull)
             return false;
-        CC_WR(VP_LG_PFN, 4, desc >> 12);
+        CC_WR(VC_LG_PFN, 4, desc >> 12);
         return !t->io_err;
     }
-    CC_WR(VP_CC_QSELECT, 2, q);
-    CC_WR(VP_CC_QSIZE, 2, size);
-    CC_WR(VP_CC_QDESC, 4, (uint32_t)desc);
-    CC_WR(VP_CC_QDESC + 4, 4, desc >> 32);
-    CC_WR(VP_CC_QDRIVER, 4, (uint32_t)driver);
-    CC_WR(VP_CC_QDRIVER + 4, 4, driver >> 32);
-    CC_WR(VP_CC_QDEVICE, 4, (uint32_t)device);
-    CC_WR(VP_CC_QDEVICE + 4, 4, device >> 32);
+    CC_WR(VC_CC_QSELECT, 2, q);
+    CC_WR(VC_CC_QSIZE, 2, size);
+    CC_WR(VC_CC_QDESC, 4, (uint32_t)desc);
+    CC_WR(VC_CC_QDESC + 4, 4, desc >> 32);
+    CC_WR(VC_CC_QDRIVER, 4, (uint32_t)driver);
+    CC_WR(VC_CC_QDRIVER + 4, 4, driver >> 32);
+    CC_WR(VC_CC_QDEVICE, 4, (uint32_t)device);
+    CC_WR(VC_CC_QDEVICE + 4, 4, device >> 32);
     if (q < VP_MAX_QUEUES)
-        t->notify_off[q] = (uint16_t)CC_RD(VP_CC_QNOTIFYOFF, 2);
-    CC_WR(VP_CC_QENABLE, 2, 1);
+        t->notify_off[q] = (uint16_t)CC_RD(VC_CC_QNOTIFYOFF, 2);
+    CC_WR(VC_CC_QENABLE, 2, 1);
     return !t->io_err;
 }
 
 void vp_tp_notify(vp_tp *t, unsigned q)
 {
     if (t->legacy) {
-        CC_WR(VP_LG_NOTIFY, 2, q);
+        CC_WR(VC_LG_NOTIFY, 2, q);
         return;
     }
     uint64_t off = (uint64_t)t->notify_off[q % VP_MAX_QUEUES] * t->notify_mult;
@@ -222,5 +222,5 @@ void vp_tp_cfg_write(vp_tp *t, unsigned off, unsigned len, uint64_t val)
 
 uint8_t vp_tp_generation(vp_tp *t)
 {
-    return t->legacy ? 0 : (uint8_t)CC_RD(VP_CC_GENERATION, 1);
+    return t->legacy ? 0 : (uint8_t)CC_RD(VC_CC_GENERATION, 1);
 }

@@ -11,21 +11,8 @@
 #include <stdint.h>
 
 #include "probe.h"
+#include "vc/pci_layout.h"
 
-/* modern common configuration layout (byte offsets) */
-enum {
-    VP_CC_DFSELECT = 0, VP_CC_DF = 4, VP_CC_GFSELECT = 8, VP_CC_GF = 12, VP_CC_MSIX = 16,
-    VP_CC_NUMQ = 18, VP_CC_STATUS = 20, VP_CC_GENERATION = 21, VP_CC_QSELECT = 22,
-    VP_CC_QSIZE = 24, VP_CC_QMSIX = 26, VP_CC_QENABLE = 28, VP_CC_QNOTIFYOFF = 30,
-    VP_CC_QDESC = 32, VP_CC_QDRIVER = 40, VP_CC_QDEVICE = 48, VP_CC_QNOTIFDATA = 56,
-    VP_CC_QRESET = 58, VP_CC_MIN_LEN = 56
-};
-/* legacy I/O register layout */
-enum {
-    VP_LG_HOSTF = 0, VP_LG_GUESTF = 4, VP_LG_PFN = 8, VP_LG_QSIZE = 12, VP_LG_QSEL = 14,
-    VP_LG_NOTIFY = 16, VP_LG_STATUS = 18, VP_LG_ISR = 19, VP_LG_CFGVEC = 20, VP_LG_QVEC = 22,
-    VP_LG_CFG = 20, VP_LG_CFG_MSIX = 24
-};
 #define VP_NO_VECTOR 0xffffu
 #define VP_MAX_QUEUES 64
 

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "refdev/device.h"
+#include "vc/pci_layout.h"
 
 #define VC_FRONT_NBARS 6
 #define VC_FRONT_NVECTORS 3u    /* MSI-X table entries */
@@ -36,23 +37,6 @@
 #define VC_FRONT_CAP_COMMON 0x40u
 #define VC_FRONT_CAP_PCICFG 0x84u
 #define VC_FRONT_CAP_MSIX 0x98u
-
-/* modern common configuration layout (byte offsets) */
-enum {
-    VC_CC_DFSELECT = 0, VC_CC_DF = 4, VC_CC_GFSELECT = 8, VC_CC_GF = 12, VC_CC_MSIX = 16,
-    VC_CC_NUMQ = 18, VC_CC_STATUS = 20, VC_CC_GENERATION = 21, VC_CC_QSELECT = 22,
-    VC_CC_QSIZE = 24, VC_CC_QMSIX = 26, VC_CC_QENABLE = 28, VC_CC_QNOTIFYOFF = 30,
-    VC_CC_QDESC = 32, VC_CC_QDRIVER = 40, VC_CC_QDEVICE = 48, VC_CC_QNOTIFDATA = 56,
-    VC_CC_QRESET = 58, VC_CC_SIZE = 0x40
-};
-/* legacy I/O register layout (BAR0) */
-enum {
-    VC_LG_HOSTF = 0, VC_LG_GUESTF = 4, VC_LG_PFN = 8, VC_LG_QSIZE = 12, VC_LG_QSEL = 14,
-    VC_LG_NOTIFY = 16, VC_LG_STATUS = 18, VC_LG_ISR = 19, VC_LG_CFGVEC = 20, VC_LG_QVEC = 22,
-    VC_LG_CFG = 20, VC_LG_CFG_MSIX = 24, VC_LG_SIZE = 64
-};
-/* virtio vendor capability types */
-enum { VC_CAP_COMMON = 1, VC_CAP_NOTIFY = 2, VC_CAP_ISR = 3, VC_CAP_DEVICE = 4, VC_CAP_PCI_CFG = 5 };
 
 enum { VC_FRONT_LEGACY = 1, VC_FRONT_MODERN = 2, VC_FRONT_TRANSITIONAL = 3 };
 
