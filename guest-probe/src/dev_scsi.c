@@ -160,14 +160,18 @@ void vp_devtest_scsi(vp_drv *v, vp_seen *seen)
     vp_expect(r, "scsi.config.defaults", REQ_DEV_SCSI_CFG_1,
               s.cdb_size == CDB_DEFAULT && s.sense_size == SENSE_DEFAULT, "cdb_size 32, sense_size 96", ob,
               "after reset");
-    /* the driver may pick smaller sizes; the device must then frame by them */
-    vp_tp_cfg_write(v->t, C_CDB_SIZE, 4, CDB_PROBE);
-    vp_tp_cfg_write(v->t, C_SENSE_SIZE, 4, SENSE_PROBE);
-    s.cdb_size = (uint32_t)vp_tp_cfg(v->t, C_CDB_SIZE, 4);
-    s.sense_size = (uint32_t)vp_tp_cfg(v->t, C_SENSE_SIZE, 4);
-    snprintf(ob, sizeof ob, "cdb_size %u, sense_size %u", s.cdb_size, s.sense_size);
-    vp_expect(r, "scsi.config.write", "", s.cdb_size == CDB_PROBE && s.sense_size == SENSE_PROBE,
-              "cdb_size 16, sense_size 40", ob, "read back after the driver wrote them");
+    /* the driver may pick smaller sizes; the device must then frame by them
+     * (semantics: QEMU's vhost-user-scsi exits on such a write, and the
+     * +vhost probe VMs leave the semantics out) */
+    if (v->c->opt.semantics) {
+        vp_tp_cfg_write(v->t, C_CDB_SIZE, 4, CDB_PROBE);
+        vp_tp_cfg_write(v->t, C_SENSE_SIZE, 4, SENSE_PROBE);
+        s.cdb_size = (uint32_t)vp_tp_cfg(v->t, C_CDB_SIZE, 4);
+        s.sense_size = (uint32_t)vp_tp_cfg(v->t, C_SENSE_SIZE, 4);
+        snprintf(ob, sizeof ob, "cdb_size %u, sense_size %u", s.cdb_size, s.sense_size);
+        vp_expect(r, "scsi.config.write", "", s.cdb_size == CDB_PROBE && s.sense_size == SENSE_PROBE,
+                  "cdb_size 16, sense_size 40", ob, "read back after the driver wrote them");
+    }
     if (!vp_expect(r, "scsi.config.sizes", "", s.cdb_size >= 16 && s.cdb_size <= 256 && s.sense_size >= 18 &&
                    s.sense_size <= 256, "cdb 16-256, sense 18-256", ob, "the probe sends 16-byte CDBs"))
         return;
@@ -262,8 +266,10 @@ void vp_devtest_scsi(vp_drv *v, vp_seen *seen)
     vp_expect(r, "scsi.unknown_opcode", REQ_DEV_SCSI_REQ_1 "," REQ_DEV_SCSI_REQ_2,
               a.response == R_OK && a.status == 2 && a.key == 5 && a.sense_len > 0 && a.sense_len <= s.sense_size,
               "response OK, CHECK CONDITION, ILLEGAL REQUEST sense within sense_size", ob, NULL);
-    sense_bound(&s);
     bad_target(&s, &a);
+    if (!v->c->opt.semantics)
+        return;
+    sense_bound(&s);
     vp_scsi_tmf(&s);
     vp_scsi_events_quiet(&s);
     vp_scsi_hotplug(&s);

@@ -56,7 +56,7 @@ typedef struct vp_opts {
     unsigned timeout_ms;    /* per wait on the device */
     unsigned quiet_ms;      /* per wait for an interrupt that must not come */
     bool irq;               /* run the interrupt and lifecycle checks */
-    bool semantics;         /* run the net and blk semantics checks (dev_*_sem.c) */
+    bool semantics;         /* run the net, blk and scsi semantics checks (dev_*_sem.c, dev_scsi*.c) */
     bool prefer_packed;     /* packed rings only where offered (drv.reserved_features.5) */
     bool config_change;     /* a runner answers note records with configuration changes */
     bool legacy, modern;    /* driver personalities to run */
