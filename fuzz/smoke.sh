@@ -10,12 +10,14 @@ CC=clang cmake -S . -B build/fuzz -DVC_FUZZ=ON -DVC_SANITIZE=ON -DVC_PROBE=OFF \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build/fuzz -j "$(nproc)" >/dev/null
 status=0
-# vhostdev/'s target keeps its seeds beside it
-for bin in build/fuzz/fuzz/fuzz-* build/fuzz/vhostdev/fuzz-*; do
+# vhostdev/'s and vhost/'s message decoders keep their seeds beside them;
+# fuzz-vhost drives a back-end process (vhost/smoke.sh, fuzz/run.sh -e vhost)
+for bin in build/fuzz/fuzz/fuzz-* build/fuzz/vhostdev/fuzz-* build/fuzz/vhost/fuzz-vu_msg; do
   t=${bin##*/fuzz-}
   work=build/fuzz-smoke/$t
   rm -rf "$work" && mkdir -p "$work/corpus"
   seeds=corpus/$t; [ -d "$seeds" ] || seeds=vhostdev/corpus/$t
+  [ -d "$seeds" ] || seeds=vhost/corpus/$t
   [ -d "$seeds" ] || seeds=corpus/chain  # backends added with vc_add_backend_target
   cp -r "$seeds/." "$work/corpus/"
   dict=(); [ -f "fuzz/dict/$t.dict" ] && dict=(-dict="fuzz/dict/$t.dict")
