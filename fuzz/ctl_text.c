@@ -312,6 +312,19 @@ static int add_req(ctx *c, vc_ctl_seq *s, const char *v, size_t n, bool listed)
     return s->nreqs++;
 }
 
+/* A comma-separated list of requirement ids ("req=" and "requires"). */
+static bool add_req_list(ctx *c, vc_ctl_seq *s, const char *list)
+{
+    for (const char *p = list;; p++) {
+        size_t n = strcspn(p, ",");
+        if (add_req(c, s, p, n, true) < 0)
+            return false;
+        p += n;
+        if (!*p)
+            return true;
+    }
+}
+
 static const char *const hkeys[] = { "name", "modes", "spec", "iface", "features", "types",
                                      "requires", "reserved" };
 #define NHKEYS (sizeof(hkeys) / sizeof(hkeys[0]))
@@ -369,15 +382,7 @@ static bool header_field(ctx *c, vc_ctl_seq *s, const char *key, const char *v, 
         s->types = (uint16_t)bits;
         return true;
     case 6:
-        for (const char *p = v;; p++) {
-            size_t n = strcspn(p, ",");
-            if (add_req(c, s, p, n, true) < 0)
-                return false;
-            p += n;
-            if (!*p)
-                break;
-        }
-        return true;
+        return add_req_list(c, s, v);
     default:
         if (!value(c, key, v, false, 0xff, &num))
             return false;
@@ -564,15 +569,7 @@ static bool parse_line(ctx *c, vc_ctl_seq *s, char *line)
             return fail(c, "requires before the 'ctl' header line");
         if (!list || strtok_r(NULL, " \t\r", &save))
             return fail(c, "requires takes one comma-separated list of ids");
-        for (const char *p = list;; p++) {
-            size_t n = strcspn(p, ",");
-            if (add_req(c, s, p, n, true) < 0)
-                return false;
-            p += n;
-            if (!*p)
-                break;
-        }
-        return true;
+        return add_req_list(c, s, list);
     }
     bool header = strcmp(tok, "ctl") == 0;
     if (header && c->header_line)

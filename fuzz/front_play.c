@@ -357,14 +357,20 @@ static bool do_reset(front_play *p)
     return false;
 }
 
-static uint64_t offered(front_play *p)
+/* A 64-bit feature field through its select register (legacy: 32 bits). */
+static uint64_t features64(front_play *p, unsigned sel, unsigned reg)
 {
     if (p->legacy)
-        return reg_rd(p, VC_CTL_R_df);
-    reg_wr(p, VC_CTL_R_dfselect, 0);
-    uint64_t lo = reg_rd(p, VC_CTL_R_df);
-    reg_wr(p, VC_CTL_R_dfselect, 1);
-    return lo | reg_rd(p, VC_CTL_R_df) << 32;
+        return reg_rd(p, reg);
+    reg_wr(p, sel, 0);
+    uint64_t lo = reg_rd(p, reg);
+    reg_wr(p, sel, 1);
+    return lo | reg_rd(p, reg) << 32;
+}
+
+static uint64_t offered(front_play *p)
+{
+    return features64(p, VC_CTL_R_dfselect, VC_CTL_R_df);
 }
 
 static void write_features(front_play *p, uint64_t f)
@@ -398,12 +404,7 @@ static bool do_init(front_play *p, uint64_t want, uint64_t *features)
 
 static uint64_t driver_features(front_play *p)
 {
-    if (p->legacy)
-        return reg_rd(p, VC_CTL_R_gf);
-    reg_wr(p, VC_CTL_R_gfselect, 0);
-    uint64_t lo = reg_rd(p, VC_CTL_R_gf);
-    reg_wr(p, VC_CTL_R_gfselect, 1);
-    return lo | reg_rd(p, VC_CTL_R_gf) << 32;
+    return features64(p, VC_CTL_R_gfselect, VC_CTL_R_gf);
 }
 
 static bool do_qsetup(front_play *p, unsigned q, unsigned want)
