@@ -258,6 +258,9 @@ class FunctionJudge:
             self.driver_ok_set(v)
         if v & R.FAILED and not (c.status & R.FAILED):
             self.failed_pending = True
+            if c.accepted and self.offered64() & ~self.accepted64() and not self.driver_ok:
+                self.rec("drv.features.5", False, f"FAILED set after declining offered bits "
+                                                  f"{self.offered64() & ~self.accepted64():#x}")
         c.status = v
 
     def reset(self, a):
@@ -353,6 +356,10 @@ class FunctionJudge:
         self.rec("drv.init.1", not order, "; ".join(order))
         if self.legacy:
             self.negotiated()
+        declined = self.offered64() & ~self.accepted64()
+        if declined and c.accepted:
+            # offered bits it did not take (unknown to it, or unwanted) did not make it give up
+            self.rec("drv.features.5", True)
         if c.features_ok_seq is not None:
             self.rec("drv.init.3", True)
         self.rec("drv.init.6", True)
@@ -521,6 +528,8 @@ class FunctionJudge:
             w = R.WRITABLE.get(self.type)
             if w and w[1] not in self.t.rules:
                 self.rec(w[1], True)
+            if self.caps and "drv.pci_caps.7" not in self.t.rules:
+                self.rec("drv.pci_caps.7", True)
             if self.vectors_at_ok and self.exercised and self.type in R.INTERRUPTING and \
                     "drv.pci_isr.1" not in self.t.rules:
                 self.rec("drv.pci_isr.1", True)

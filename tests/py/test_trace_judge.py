@@ -102,7 +102,7 @@ class ConformingDriver(unittest.TestCase):
                     "drv.pci_common.1", "drv.pci_common.3", "drv.pci_common.4", "drv.pci_common.6",
                     "drv.pci_msix.4", "drv.pci_msix.5", "drv.pci_avail_notify.1", "drv.pci_avail_notify.3",
                     "drv.pci_layout.1", "drv.reserved_features.1", "drv.vq.1", "drv.pci_isr.1",
-                    "drv.pci_discovery.1", "drv.pci_discovery.3"):
+                    "drv.pci_discovery.1", "drv.pci_discovery.3", "drv.pci_caps.7"):
             self.assertIn(req, passed(r), req)
 
     def test_conditional_rules_without_their_condition_get_no_verdict(self):
@@ -245,6 +245,13 @@ class Violations(unittest.TestCase):
         m = Modern().init(ok=False, notify=False)
         self.assertIn("drv.status.3", passed(rules(m.status(0x8b).status(0).text())))
 
+    def test_declined_bits_then_failed(self):
+        m = Modern().init(offered=(1, 1 << (VERSION_1 - 32)), accepted=(0, 1 << (VERSION_1 - 32)), ok=False,
+                          notify=False)
+        self.fails(m.status(0x8b), "drv.features.5")
+        m = Modern().init(offered=(1, 1 << (VERSION_1 - 32)), accepted=(0, 1 << (VERSION_1 - 32)))
+        self.assertIn("drv.features.5", passed(rules(m.text())))
+
     def test_capability_write(self):
         m = Modern().init()
         m.lines.append("pci_cfg_write virtio-rng-pci 00:03.0 @0x74 <- 0x1")
@@ -261,12 +268,13 @@ class HostileTrace(unittest.TestCase):
     def test_garbage_is_counted_and_skipped(self):
         good = Modern().init().text()
         junk = b"\n".join([
-            b"memory_region_ops_write cpu 0 mr 0x1 addr 0xfe000014 value 0x0 size",   # truncated
-            b"memory_region_ops_write cpu 0 mr 0x1 addr 0xfe000014 value 0x" + b"f" * 40 + b" size 1 name 'x'",
+            b"memory_region_ops_write cpu 0 mr 0x1 addr 0xfe000014 value 0x0 size 1 name 'virtio-pci-comm",  # cut
+            b"memory_region_ops_write cpu 0 mr 0x1 addr 0xfe000014 value 0x" + b"f" * 40 +
+            b" size 1 name 'virtio-pci-common-virtio-rng'",
             b"memory_region_ops_write cpu 0 mr 0x1 addr 0xfe000014 value 0x1 size 3 name 'virtio-pci-common-x'",
             b"pci_cfg_write virtio-rng-pci 1ff:00.0 @0x20 <- 0x1",
-            b"memory_region_ops_read " + b"A" * 5000,
-            b"\xff\xfe\x00 binary",
+            b"memory_region_ops_read 'virtio-pci' " + b"A" * 5000,
+            b"\xff\xfe\x00 binary virtio-pci",
             b"memory_region_ops_write cpu 0 mr 0x1 addr 0xdead0000 value 0x1 size 4 name 'virtio-pci-common-x'",
             b"memory_region_ops_write cpu 0 mr 0x1 addr 0x10 value 0x1 size 4 name 'unknown-region'",
             b"some_other_event a b c",
