@@ -357,7 +357,8 @@ class Runner:
         _, paths, first = matrix.layout(parts)
         judged = None
         if traced(vp.config, self.guest) and vm["status"] not in ("interrupted", "refused"):
-            judged = trace_judge.vm_judge(workdir, out, keep=bool(self.guest.get("keep_trace")))
+            judged = trace_judge.vm_judge(workdir, out, keep=bool(self.guest.get("keep_trace")),
+                                          complete=vm["status"] == "ok" and out.end is not None)
         for cfg, cs in vp.parts:
             for c in cs:
                 where = paths[(cfg.name, c.device)]

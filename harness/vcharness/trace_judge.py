@@ -546,10 +546,12 @@ def _type_of(model):
     return {"serial": "console", "keyboard": "input", "mouse": "input", "tablet": "input"}.get(m, m)
 
 
-def judge(trace, infos=None, exercised=()):
+def judge(trace, infos=None, exercised=(), complete=True):
     """{pci address: (Tally, summary)} for every virtio function the trace
     shows; infos: {address: the probe's device record}; exercised: the
-    addresses whose operation the probe saw work."""
+    addresses whose operation the probe saw work; complete: the VM ran to
+    its end (else a function the driver never started may just not have
+    had its turn)."""
     out = {}
     infos = infos or {}
     for addr, fn in sorted(trace.functions.items()):
@@ -557,7 +559,7 @@ def judge(trace, infos=None, exercised=()):
             continue
         j = FunctionJudge(fn, infos.get(addr), addr in exercised)
         out[addr] = (j.judge(), j.summary)
-    if not trace.cut:  # a function missing from a cut trace may just come after the cut
+    if complete and not trace.cut:  # a function missing from a cut trace may just come after the cut
         for addr, info in sorted(infos.items()):
             discovery(out, addr, info)
     return out
@@ -631,17 +633,17 @@ def qemu_args(workdir, qopt):
     return ["-trace", f"events={qopt(ev)},file={qopt(os.path.join(workdir, TRACE))}"]
 
 
-def vm_judge(workdir, out, keep=False):
+def vm_judge(workdir, out, keep=False, complete=True):
     """Judges the VM's trace against the probe's device records (out), then
-    removes the trace (tens of MB; keep leaves it). Returns (results, note
-    or None, cut)."""
+    removes the trace (tens of MB; keep leaves it). complete: the VM ended
+    by itself with the probe's end record. Returns (results, notes, cut)."""
     import os
     path = os.path.join(workdir, TRACE)
     t = trace_parse.parse(path)
     infos = {d.get("addr"): d for d in out.devices if isinstance(d.get("addr"), str)}
     exercised = {c.get("addr") for c in out.checks if str(c.get("id", "")).startswith("kdrv.op")
                  and c.get("verdict") == "pass"}
-    results = judge(t, infos, exercised)
+    results = judge(t, infos, exercised, complete)
     notes = list(t.problems)
     if t.malformed:
         notes.append(f"{t.malformed} of {t.lines} trace lines malformed, skipped")
