@@ -8,6 +8,7 @@ Each access becomes an Access of one PCI function (bus, slot, function from
 the BAR that holds its address): the region (common, isr, device, notify of
 the modern interface, legacy for the I/O BAR of the legacy one), the offset
 in it, write or read, size and value."""
+import io
 import re
 from dataclasses import dataclass, field
 
@@ -119,24 +120,52 @@ class _Bars:
         return None
 
 
+def _lines(fh, read_limit, t):
+    """The file's lines, read a bounded piece at a time (a line without an
+    end never fills memory: past MAX_LINE it is cut and marked long), up to
+    read_limit bytes; t.cut says when the file went on."""
+    used = 0
+    while True:
+        raw = fh.readline(MAX_LINE + 1)
+        if not raw:
+            return
+        used += len(raw)
+        if used > read_limit:
+            t.cut = True
+            t.problems.append(f"trace longer than {read_limit >> 20} MiB: the rest was not read")
+            return
+        if not raw.endswith(b"\n"):
+            if len(raw) > MAX_LINE:   # a long line: skip its rest
+                while raw and not raw.endswith(b"\n"):
+                    raw = fh.readline(1 << 16)
+                    used += len(raw)
+                yield None
+                continue
+            # the last line without its end: QEMU was killed mid-write
+        yield raw.rstrip(b"\n")
+
+
 def parse(path=None, data=None, read_limit=READ_LIMIT):
     """Trace of the file at path (or of the bytes data)."""
     t = Trace()
-    if data is None:
-        try:
-            with open(path, "rb") as fh:
-                data = fh.read(read_limit + 1)
-        except OSError as e:
-            t.problems.append(f"no trace: {e.strerror}")
-            return t
-    if len(data) > read_limit:
-        t.cut = True
-        data = data[:read_limit]
-        data = data[:data.rfind(b"\n") + 1]  # no half line at the cut
-        t.problems.append(f"trace longer than {read_limit >> 20} MiB: the rest was not read")
+    try:
+        fh = io.BytesIO(data) if data is not None else open(path, "rb")
+    except OSError as e:
+        t.problems.append(f"no trace: {e.strerror}")
+        return t
+    with fh:
+        _parse(_lines(fh, read_limit, t), t)
+    return t
+
+
+def _parse(lines, t):
     bars = _Bars()
     seq = 0
-    for raw in data.split(b"\n"):
+    for raw in lines:
+        if raw is None:
+            t.lines += 1
+            t.malformed += 1
+            continue
         if not raw:
             continue
         t.lines += 1
@@ -201,7 +230,6 @@ def parse(path=None, data=None, read_limit=READ_LIMIT):
             f.dropped += 1
             continue
         f.accesses.append(Access(seq, region, off, m.group(1) == "write", size, value))
-    return t
 
 
 def _fn(t, key):

@@ -303,6 +303,13 @@ class HostileTrace(unittest.TestCase):
         self.assertFalse([c for c in cs if c["verdict"] == "pass"])
         self.assertTrue([c for c in cs if c["id"] == "trace.record"])
 
+    def test_endless_line(self):
+        t = trace_parse.parse(data=b"memory_region_ops_write " + b"9" * (8 << 20) + b"\n" + Modern().init().text())
+        self.assertEqual(t.malformed, 1)
+        self.assertIn(ADDR, t.functions)
+        t = trace_parse.parse(data=b"virtio-pci" * (1 << 20))   # no line end at all
+        self.assertEqual((t.lines, t.malformed), (1, 1))
+
     def test_unreadable_file(self):
         t = trace_parse.parse(path="/nonexistent/trace.log")
         self.assertTrue(t.problems)
