@@ -60,6 +60,8 @@ class Trace:
     cut: bool = False        # the file was longer than READ_LIMIT
     lines: int = 0
     problems: list = field(default_factory=list)
+    firmware_end: int = 0    # sequence number of the last fw_cfg access: the kernel runs after it
+    firmware_accesses: int = 0   # virtio accesses before it (SeaBIOS drives blk and scsi), not judged
 
 
 def pci_addr(bus, slot, fn):
@@ -159,6 +161,15 @@ def parse(path=None, data=None, read_limit=READ_LIMIT):
 
 
 def _parse(lines, t):
+    _read_lines(lines, t)
+    # what the firmware did to a device before the kernel started is not the kernel's driver
+    for f in t.functions.values():
+        n = len(f.accesses)
+        f.accesses = [a for a in f.accesses if a.seq > t.firmware_end]
+        t.firmware_accesses += n - len(f.accesses)
+
+
+def _read_lines(lines, t):
     bars = _Bars()
     seq = 0
     for raw in lines:
@@ -170,6 +181,9 @@ def _parse(lines, t):
             continue
         t.lines += 1
         if b"virtio-pci" not in raw and b"pci_cfg_write" not in raw:
+            if b" name 'fwcfg" in raw:   # the firmware still loading the kernel
+                seq += 1
+                t.firmware_end = seq
             continue   # most of the trace: the results console, timers, the PCI host (a fast test first)
         if len(raw) > MAX_LINE:
             t.malformed += 1

@@ -303,6 +303,15 @@ class HostileTrace(unittest.TestCase):
         self.assertFalse([c for c in cs if c["verdict"] == "pass"])
         self.assertTrue([c for c in cs if c["id"] == "trace.record"])
 
+    def test_firmware_accesses_are_not_the_kernels(self):
+        fw = Modern()
+        fw.status(0).status(1).status(3).status(7).acc("notify", 0, 0, 4)   # SeaBIOS's own driver
+        fw.lines.append("memory_region_ops_write cpu 0 mr 0x2 addr 0x510 value 0x19 size 2 name 'fwcfg'")
+        t = trace_parse.parse(data=fw.text() + ("\n".join(Modern().init().lines[3:]) + "\n").encode())
+        self.assertEqual(t.firmware_accesses, 5)
+        r = trace_judge.judge(t, {ADDR: INFO})[ADDR][0].rules
+        self.assertEqual(failed(r), set(), r)
+
     def test_endless_line(self):
         t = trace_parse.parse(data=b"memory_region_ops_write " + b"9" * (8 << 20) + b"\n" + Modern().init().text())
         self.assertEqual(t.malformed, 1)
