@@ -166,11 +166,11 @@ class FunctionJudge:
             self.c.drsel = a.value
         elif field == "driver_feature" and a.write:
             self.driver_feature(a)
-        elif field in ("queue_select",) and a.write:
+        elif field == "queue_select" and a.write:
             self.c.qsel = a.value
         elif field == "queue_notify_off" and not a.write:
             self.c.notify_off[self.c.qsel] = a.value
-        elif field and field.startswith("queue_") and a.write and field in (
+        elif a.write and field in (
                 "queue_size", "queue_desc_lo", "queue_desc_hi", "queue_driver_lo", "queue_driver_hi",
                 "queue_device_lo", "queue_device_hi", "queue_msix_vector", "queue_pfn", "queue_enable"):
             self.queue_write(a, field)
@@ -377,8 +377,6 @@ class FunctionJudge:
     def queue_write(self, a, field):
         c = self.c
         q = c.qsel
-        if c.status & R.DRIVER_OK and field != "queue_msix_vector":
-            pass  # a queue set up late is allowed for some types; not judged here
         if field == "queue_size":
             packed = self.has("VIRTIO_F_RING_PACKED", self.accepted64())
             if packed:
