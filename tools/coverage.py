@@ -27,8 +27,10 @@ was checked against a real implementation in those runs, not what code
 names: a device statement counts when a check naming it passed or failed
 against a real device (QEMU's, not the reference device behind a +vhost
 cell), a driver statement when one was judged against a real driver (the
-guest kernel's, by vconform-vhost-dev in a +vhost cell; not the probe's own
-driver). Skipped, erroring and info checks do not count.
+guest kernel's, by vconform-vhost-dev in a +vhost cell, or from QEMU's trace
+of its register accesses in a kernel-driver cell: judge {"device": "qemu",
+"driver": "kernel", "via": "trace"}; not the probe's own driver). Skipped,
+erroring and info checks do not count.
 
 Checked against a real VMM: device requirements the guest probe can fail
 on a device it drives through its real interface, counted apart: the probe's
@@ -213,7 +215,8 @@ def print_real(paths, reqs):
         musts = [r for r in rows if r["keyword"].startswith("MUST")]
         line.append(f"{name} {sum(r['short'] in seen for r in rows)}/{len(rows)} "
                     f"(MUST {sum(r['short'] in seen for r in musts)}/{len(musts)})")
-    print("real: " + " ".join(line) + "  (devices: QEMU's; drivers: the guest kernel's, judged through vhost-user)")
+    print("real: " + " ".join(line) + "  (devices: QEMU's; drivers: the guest kernel's, judged through vhost-user "
+          "and from QEMU's trace)")
 
 
 def scan_vmm(reqs, hits):

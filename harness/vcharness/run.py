@@ -12,7 +12,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from . import matrix, outcap, parse, plan, procs, pvh, qmp, report_safe, ringdrain, vhost
+from . import matrix, outcap, parse, plan, procs, pvh, qmp, report_safe, ringdrain, trace_judge, vhost
 
 MAX_OUTPUT = parse.MAX_TOTAL
 CONSOLE_MARK = b"vconform-console-ok"  # guest-probe/src/kdrv.h
@@ -33,7 +33,8 @@ def run_vm(qemu, parts, guest, workdir, timeout, probe_timeout_ms, group, ring=F
     guest["image"]: a user's disk image (--guest-image) boots instead of
     the probe, and runs until it powers off or timeout passes. ring: the
     results come through QEMU's ring buffer (ringdrain.py), not a file."""
-    names = ["console.log", "probe.jsonl", "qemu.stderr", "qemu.cmdline", "qmp.log"] + \
+    names = ["console.log", "probe.jsonl", "qemu.stderr", "qemu.cmdline", "qmp.log", trace_judge.TRACE,
+             "trace.events"] + \
         [n for n in os.listdir(workdir) if re.match(r"^vhost\d+\.(jsonl|stderr)$", n)]
     for name in names:
         try:
@@ -57,6 +58,8 @@ def _boot(qemu, parts, guest, workdir, timeout, probe_timeout_ms, initrd, sockdi
         cmd = matrix.vm_command(qemu, config, None, kernel, initrd, guest["disk"],
                                 workdir, probe_timeout_ms, sockdir=sockdir, bios=guest.get("bios"), parts=parts,
                                 ring=ring)
+        if traced(config, guest):  # the kernel's drivers judged from QEMU's trace (trace_judge.py)
+            cmd += trace_judge.qemu_args(workdir, matrix.qopt)
     with _new(os.path.join(workdir, "qemu.cmdline"), "w") as fh:
         fh.write(" ".join(cmd) + "\n")
     t0 = time.monotonic()
@@ -132,6 +135,13 @@ def _boot(qemu, parts, guest, workdir, timeout, probe_timeout_ms, initrd, sockdi
     return vm, out
 
 
+def traced(config, guest):
+    """Whether the VM's register traffic is traced for the trace judge: the
+    kernel-driver profiles on QEMU's own devices, unless --no-trace."""
+    return config.profile != "probe" and not config.vhost and not guest.get("image") and \
+        guest.get("trace", True)
+
+
 def _kill(p):
     """Ends p's process group at once (from the drain's thread: the main
     thread reaps it)."""
@@ -175,6 +185,9 @@ def _wait(p, timeout, workdir, t0, stopping, watchdogs=True):
             return None, "interrupted", "the run was interrupted"
         if size > outcap.FLOOD_LIMIT:
             return None, "flood", f"{name} passed {outcap.FLOOD_LIMIT >> 20} MiB: output flood, VM stopped"
+        if _size(os.path.join(workdir, trace_judge.TRACE)) > trace_judge.TRACE_LIMIT:
+            return None, "flood", f"{trace_judge.TRACE} passed {trace_judge.TRACE_LIMIT >> 20} MiB: " \
+                                  "register-access flood, VM stopped"
         if elapsed >= timeout:
             return None, "timeout", f"killed at the {timeout:g} s time limit"
         if not watchdogs:
@@ -342,6 +355,10 @@ class Runner:
                     self._run_vm(plan.VmPlan([(cfg, [c])]))
             return
         _, paths, first = matrix.layout(parts)
+        judged = None
+        if traced(vp.config, self.guest) and vm["status"] not in ("interrupted", "refused"):
+            judged = trace_judge.vm_judge(workdir, out, keep=bool(self.guest.get("keep_trace")),
+                                          complete=vm["status"] == "ok" and out.end is not None)
         for cfg, cs in vp.parts:
             for c in cs:
                 where = paths[(cfg.name, c.device)]
@@ -359,8 +376,11 @@ class Runner:
                     continue
                 if cfg.vhost:  # the back-end's judgement joins the probe's checks
                     log = vhost.add_checks(c, vm, out, where, first[(cfg.name, c.device)])
+                by_trace = judged is not None and trace_judge.add_checks(c, judged, out, where)
                 res = parse.cell_verdict(c, vm, out, self.xfail, paths=where,
                                          configured={p for ps in paths.values() for p in ps})
+                if by_trace:
+                    res["judge"] = dict(trace_judge.JUDGE)
                 if cfg.vhost:
                     vhost.annotate(res, c, vm, log, out, first[(cfg.name, c.device)])
                 res["vm"] = {"status": vm["status"], "seconds": vm["seconds"], "workdir": vm["workdir"],
