@@ -18,12 +18,14 @@
 #include "vc/spec_features.h"
 
 enum { CL_RX = 0, CL_MAC = 1, CL_VLAN = 2, CL_MQ = 4 };
-enum { RX_PROMISC = 0, RX_ALLMULTI = 1, MAC_TABLE_SET = 0, MAC_ADDR_SET = 1, VLAN_ADD = 0, VLAN_DEL = 1,
+enum { RX_PROMISC = 0, RX_ALLMULTI = 1, RX_ALLUNI = 2, RX_NOMULTI = 3, RX_NOUNI = 4, RX_NOBCAST = 5, MAC_TABLE_SET = 0, MAC_ADDR_SET = 1, VLAN_ADD = 0, VLAN_DEL = 1,
        MQ_PAIRS_SET = 0 };
 #define BATCH_MAX 8u
 #define FRAME_LEN 78u      /* 14-byte Ethernet header and 64 bytes */
 #define LONG_LEN 200u      /* spans several small mergeable buffers */
-#define FRAME_MAX 256u
+#define FRAME_MAX 1536u    /* a full-size frame (mtu plus the Ethernet header) fits */
+#define HF_UNKNOWN 0x80u   /* the one transmit header flag bit virtio 1.4 leaves undefined */
+#define C_MTU 10u          /* config: mtu */
 #define MRG_BUF 64u        /* small mergeable buffers: a frame takes 2 to 4 */
 #define VID_IN 5u          /* VLAN ids the checks add and leave out */
 #define VID_OUT 6u
@@ -36,6 +38,7 @@ typedef struct txf {
     uint16_t len;
     bool pass;             /* what the filter must do with it */
     bool junk;             /* checksum and header-length fields set, NEEDS_CSUM clear */
+    uint8_t flags;         /* transmit header flags */
     unsigned txq;
 } txf;
 
@@ -52,7 +55,9 @@ typedef struct ns {
     unsigned frames, merged;
     unsigned plain;        /* ours received without MRG_RXBUF */
     char hdr[96], intact[96], single[96], nb[96], fill[96], late[96];
-    bool junk_seen;
+    bool junk_seen, unknown_seen;
+    uint8_t marker[6];     /* where each batch's closing frame goes (it must pass) */
+    bool whole[BATCH_MAX]; /* frame i of the last batch came back as sent */
     bool rx1_used;         /* a buffer came back on the second receive queue */
 } ns;
 
@@ -268,7 +273,7 @@ static bool batch(ns *s, const txf *t, unsigned n, bool *came)
     txf all[BATCH_MAX];
     memcpy(all, t, n * sizeof *t);
     all[n] = (txf){.len = FRAME_LEN, .pass = true, .txq = t[0].txq};
-    memcpy(all[n].dst, BCAST, 6);
+    memcpy(all[n].dst, s->marker, 6);
     uint32_t base = s->nonce;
     s->nonce += 16;
     unsigned txq = 0;
@@ -284,6 +289,8 @@ static bool batch(ns *s, const txf *t, unsigned n, bool *came)
             h[8] = 2;  /* csum_offset */
             s->junk_seen = true;
         }
+        h[0] = all[i].flags;
+        s->unknown_seen |= (all[i].flags & HF_UNKNOWN) != 0;
         build(s, h + 12, &all[i], base + i);
         /* header and frame in separate descriptors, as the round-trip does */
         vc_seg sg[2] = {{b, s->rx[0].hl, false}, {b + 12, all[i].len, false}};
@@ -300,6 +307,7 @@ static bool batch(ns *s, const txf *t, unsigned n, bool *came)
             return s->broken = true, false;
     }
     memset(came, 0, (n + 1) * sizeof *came);
+    memset(s->whole, 0, sizeof s->whole);
     for (unsigned guard = 0; guard < 4 * BATCH_MAX && !came[n]; guard++) {
         int len = recv_frame(s, buf, v->c->opt.timeout_ms);
         if (len < 0)
@@ -310,7 +318,8 @@ static bool batch(ns *s, const txf *t, unsigned n, bool *came)
         unsigned i = nonce - base;
         came[i] = true;
         build(s, want, &all[i], nonce);
-        if ((uint32_t)len != all[i].len || memcmp(want, buf, all[i].len)) {
+        s->whole[i] = (uint32_t)len == all[i].len && !memcmp(want, buf, all[i].len);
+        if (!s->whole[i]) {
             note(s->intact, sizeof s->intact, "frame of %u bytes came back as %u bytes, or changed", all[i].len,
                  (unsigned)len);
             if (!s->rx[0].mrg)
@@ -408,9 +417,12 @@ static bool filters(ns *s)
                   "config mac once ADDR_SET completed");
         memcpy(s->mac, A1, 6);
     }
-    txf c[4];
+    txf c[5];
     unsigned n = 0;
     c[n++] = frame("net.filter.allmulti", REQ_DEV_NET_CTRL_RX_4, M2, 0, true);
+    /* a header flag bit nobody defined: ignored, the frame goes out as sent */
+    c[n] = frame("net.tx.unknown_flag", REQ_DEV_NET_TX_1, s->mac, 0, true);
+    c[n++].flags = HF_UNKNOWN;
     if (moved) {
         c[n++] = frame("net.filter.new_mac", "", A1, 0, true);
         c[n++] = frame("net.filter.old_mac", REQ_DEV_NET_CTRL_MAC_4, old, 0, false);
@@ -419,6 +431,83 @@ static bool filters(ns *s)
         c[n++] = frame("net.vlan.deleted", REQ_DEV_NET_CTRL_VLAN_2, s->mac, VID_IN, false);
     run(s, c, n, came);
     return filtering;
+}
+
+static bool ctrl_mode(ns *s, const char *id, uint8_t cmd, uint8_t on)
+{
+    return ctrl_ok(s, id, cmd < RX_ALLUNI ? REQ_DEV_NET_CTRL_RX_1 : REQ_DEV_NET_CTRL_RX_5, CL_RX, cmd, &on, 1);
+}
+
+/* Session 1 once the filter checks are done (all-multicast on, promiscuous
+ * off, a MAC table): the CTRL_RX_EXTRA modes and which setting wins. While
+ * broadcast may be dropped, each batch closes with a frame to our own
+ * address instead. Leaves every extra mode off. */
+static void rx_extra(ns *s)
+{
+    bool came[BATCH_MAX];
+    if (!has(s->v, VIRTIO_NET_F_CTRL_RX_EXTRA_BIT)) {
+        vp_check(s->r, "net.filter.rx_extra", "", VP_SKIP, NULL, NULL, "CTRL_RX_EXTRA not offered");
+        return;
+    }
+    if (!ctrl_mode(s, "net.ctrl.alluni_on", RX_ALLUNI, 1))
+        return;
+    txf a[1] = {frame("net.filter.alluni", REQ_DEV_NET_CTRL_RX_6, U2, 0, true)};
+    if (!run(s, a, 1, came) || !ctrl_mode(s, "net.ctrl.nouni_on", RX_NOUNI, 1))
+        return;
+    txf b[3] = {
+        frame("net.filter.nouni_over_alluni", REQ_DEV_NET_CTRL_RX_10 "," REQ_DEV_NET_CTRL_RX_11, U2, 0, false),
+        frame("net.filter.nouni_own", REQ_DEV_NET_CTRL_RX_10, s->mac, 0, false),
+        frame("net.filter.nouni_table", REQ_DEV_NET_CTRL_RX_10, U1, 0, false),
+    };
+    if (!run(s, b, 3, came) || !ctrl_mode(s, "net.ctrl.promisc_on_nouni", RX_PROMISC, 1))
+        return;
+    txf c[1] = {frame("net.filter.promisc_over_nouni", REQ_DEV_NET_CTRL_RX_3, U2, 0, true)};
+    if (!run(s, c, 1, came) || !ctrl_mode(s, "net.ctrl.promisc_off_nouni", RX_PROMISC, 0) ||
+        !ctrl_mode(s, "net.ctrl.nouni_off", RX_NOUNI, 0) || !ctrl_mode(s, "net.ctrl.alluni_off", RX_ALLUNI, 0) ||
+        !ctrl_mode(s, "net.ctrl.nomulti_on", RX_NOMULTI, 1))
+        return;
+    /* multicast suppressed, all-multicast still on: the batch closes to us */
+    memcpy(s->marker, s->mac, 6);
+    txf d[3] = {
+        frame("net.filter.nomulti_table", REQ_DEV_NET_CTRL_RX_7, M1, 0, false),
+        frame("net.filter.nomulti_over_allmulti", REQ_DEV_NET_CTRL_RX_7 "," REQ_DEV_NET_CTRL_RX_8, M2, 0, false),
+        frame("net.filter.nomulti_broadcast", REQ_DEV_NET_CTRL_RX_9, BCAST, 0, true),
+    };
+    if (!run(s, d, 3, came) || !ctrl_mode(s, "net.ctrl.nomulti_off", RX_NOMULTI, 0) ||
+        !ctrl_mode(s, "net.ctrl.nobcast_on", RX_NOBCAST, 1))
+        return;
+    txf e[1] = {frame("net.filter.nobcast_over_allmulti", REQ_DEV_NET_CTRL_RX_12 "," REQ_DEV_NET_CTRL_RX_13, BCAST, 0,
+                      false)};
+    if (!run(s, e, 1, came) || !ctrl_mode(s, "net.ctrl.promisc_on_nobcast", RX_PROMISC, 1))
+        return;
+    txf f[1] = {frame("net.filter.promisc_over_nobcast", REQ_DEV_NET_CTRL_RX_3, BCAST, 0, true)};
+    if (!run(s, f, 1, came) || !ctrl_mode(s, "net.ctrl.nobcast_off", RX_NOBCAST, 0))
+        return;
+    memcpy(s->marker, BCAST, 6);
+}
+
+/* With MTU negotiated, a frame of mtu bytes plus the Ethernet header goes
+ * out and comes back whole (session 1: one 1536-byte buffer per frame). */
+static void full_size(ns *s)
+{
+    vp_drv *v = s->v;
+    if (!has(v, VIRTIO_NET_F_MTU_BIT))
+        return;
+    unsigned mtu = (unsigned)vp_tp_cfg(v->t, C_MTU, 2);
+    if (mtu < 68 || mtu + 14 > FRAME_MAX || mtu + 14 > s->rx[0].bufsz) {
+        vp_check(s->r, "net.mtu.full_size", "", VP_SKIP, NULL, NULL, "mtu %u: a full frame does not fit %u bytes", mtu,
+                 s->rx[0].bufsz);
+        return;
+    }
+    bool came[BATCH_MAX];
+    char ob[64];
+    txf t = frame(NULL, "", s->mac, 0, true);
+    t.len = (uint16_t)(mtu + 14);
+    if (!batch(s, &t, 1, came))
+        return;
+    snprintf(ob, sizeof ob, "%s", !came[0] ? "dropped" : s->whole[0] ? "received whole" : "received changed");
+    vp_expect(s->r, "net.mtu.full_size", REQ_DEV_NET_CFG_6, came[0] && s->whole[0], "received whole", ob,
+              "a frame of mtu + 14 bytes, MTU negotiated");
 }
 
 /* Queue pairs (MQ with two set up): before any VQ_PAIRS_SET only the first
@@ -522,6 +611,7 @@ void vp_net_semantics(vp_drv *v, vp_net_pool *rx0, const uint8_t mac[6], unsigne
 {
     ns s = {.v = v, .r = v->c->rep, .ctrl_q = ctrl_q, .pairs = npairs, .rx = {*rx0}};
     memcpy(s.mac, mac, 6);
+    memcpy(s.marker, BCAST, 6);
     s.nonce = 0x6e000000u ^ (uint32_t)v->roundtrips << 8 ^ (v->t->legacy ? 0x00100000u : 0);
     s.tx = vp_drv_alloc(v, (uint64_t)BATCH_MAX * (12 + FRAME_MAX), 64);
     s.cb = vp_drv_alloc(v, 256, 64);
@@ -538,6 +628,10 @@ void vp_net_semantics(vp_drv *v, vp_net_pool *rx0, const uint8_t mac[6], unsigne
     bool filtering = filters(&s);
     if (!s.broken)
         pairs(&s, "session 1");
+    if (!s.broken)
+        rx_extra(&s);
+    if (!s.broken)
+        full_size(&s);
     char ob[96];
     if (!s.broken)
         after_reset(&s, filtering);
@@ -547,12 +641,18 @@ void vp_net_semantics(vp_drv *v, vp_net_pool *rx0, const uint8_t mac[6], unsigne
     /* no guest offload is ever negotiated here: every header is plain */
     snprintf(ob, sizeof ob, "%u frames, flags 0 and gso_type 0", s.frames);
     vp_expect(s.r, "net.sem.rx.hdr", REQ_DEV_NET_RX_5 "," REQ_DEV_NET_RX_18 "," REQ_DEV_NET_RX_6 "," REQ_DEV_NET_RX_7
-              "," REQ_DEV_NET_RX_8 "," REQ_DEV_NET_RX_9 "," REQ_DEV_NET_RX_21, !s.hdr[0], "flags 0, gso_type 0",
-              s.hdr[0] ? s.hdr : ob, "GUEST_CSUM, guest GSO and RSC_EXT not negotiated");
+              "," REQ_DEV_NET_RX_8 "," REQ_DEV_NET_RX_9 "," REQ_DEV_NET_RX_21
+              /* no tunnel GSO bits or tunnel checksum flag, so no tunnel GSO packet; no IPsec flags */
+              "," REQ_DEV_NET_RX_10 "," REQ_DEV_NET_RX_11 "," REQ_DEV_NET_RX_16 "," REQ_DEV_NET_RX_17
+              "," REQ_DEV_NET_RX_24 "," REQ_DEV_NET_RX_28 "," REQ_DEV_NET_RX_31, !s.hdr[0], "flags 0, gso_type 0",
+              s.hdr[0] ? s.hdr : ob, "GUEST_CSUM, guest GSO, tunnel offloads and RSC_EXT not negotiated, no IPsec");
     snprintf(ob, sizeof ob, "%u frames as sent", s.frames);
     vp_expect(s.r, "net.sem.frames_intact", s.junk_seen ? REQ_DEV_NET_TX_2 "," REQ_DEV_NET_TX_7 : "", !s.intact[0],
               "every frame back as sent", s.intact[0] ? s.intact : ob,
               "one sent with csum_start, csum_offset and hdr_len set, NEEDS_CSUM clear");
+    if (s.unknown_seen)
+        vp_expect(s.r, "net.sem.unknown_flag_intact", REQ_DEV_NET_TX_1, !s.intact[0], "every frame back as sent",
+                  s.intact[0] ? s.intact : ob, "one sent with the undefined header flag bit 0x80");
     if (s.plain) {
         snprintf(ob, sizeof ob, "%u frames, each whole in one buffer", s.plain);
         vp_expect(s.r, "net.rxbuf.single", REQ_DEV_NET_RXBUF_2, !s.single[0], "each frame whole in one buffer",
