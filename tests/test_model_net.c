@@ -390,3 +390,67 @@ VC_TEST(transmit_header_fields_ignored)
 }
 
 int main(void) { return vc_test_main(); }
+
+/* The CTRL_RX_EXTRA modes and which setting wins (dev.net_ctrl_rx.3, .5-.13). */
+VC_TEST(receive_filter_extra)
+{
+    rig r;
+    rig_init(&r, F_ALL | 1ull << VIRTIO_NET_F_CTRL_RX_EXTRA_BIT);
+    post_rx(&r, 0, 16, 1526);
+    uint8_t off = 0, on = 1, own[6];
+    vc_dev_config_read(r.d, 0, own, 6);
+    VC_CONFORMS(REQ_DEV_NET_CTRL_RX_5);
+    VC_CHECK_EQ(ctrl(&r, 0, 0, &off, 1), 0);
+    VC_CHECK_EQ(ctrl(&r, 0, 1, &on, 1), 0); /* all-multicast */
+    VC_CHECK_EQ(ctrl(&r, 0, 2, &on, 1), 0); /* all-unicast */
+    VC_CHECK_EQ(ctrl(&r, 0, 6, &on, 1), 1); /* no such mode */
+    VC_CONFORMS(REQ_DEV_NET_CTRL_RX_6);
+    xmit(&r, 0, other, -1, 10);
+    VC_CHECK_EQ(vc_net_get_stats(r.d).rx_frames, 1);
+    VC_CONFORMS(REQ_DEV_NET_CTRL_RX_11); /* no-unicast over all-unicast */
+    VC_CHECK_EQ(ctrl(&r, 0, 4, &on, 1), 0);
+    xmit(&r, 0, other, -1, 10);
+    VC_CONFORMS(REQ_DEV_NET_CTRL_RX_10);
+    xmit(&r, 0, own, -1, 10);
+    VC_CHECK_EQ(vc_net_get_stats(r.d).rx_filtered, 2);
+    VC_CONFORMS(REQ_DEV_NET_CTRL_RX_3); /* promiscuous over no-unicast */
+    VC_CHECK_EQ(ctrl(&r, 0, 0, &on, 1), 0);
+    xmit(&r, 0, other, -1, 10);
+    VC_CHECK_EQ(vc_net_get_stats(r.d).rx_frames, 2);
+    VC_CHECK_EQ(ctrl(&r, 0, 0, &off, 1), 0);
+    VC_CONFORMS(REQ_DEV_NET_CTRL_RX_8); /* no-multicast over all-multicast */
+    VC_CHECK_EQ(ctrl(&r, 0, 3, &on, 1), 0);
+    xmit(&r, 0, mcast, -1, 10);
+    VC_CHECK_EQ(vc_net_get_stats(r.d).rx_filtered, 3);
+    VC_CONFORMS(REQ_DEV_NET_CTRL_RX_9); /* broadcast is not multicast to it */
+    xmit(&r, 0, bcast, -1, 10);
+    VC_CHECK_EQ(vc_net_get_stats(r.d).rx_frames, 3);
+    VC_CONFORMS(REQ_DEV_NET_CTRL_RX_13); /* no-broadcast over all-multicast */
+    VC_CHECK_EQ(ctrl(&r, 0, 3, &off, 1), 0);
+    VC_CHECK_EQ(ctrl(&r, 0, 5, &on, 1), 0);
+    xmit(&r, 0, bcast, -1, 10);
+    VC_CHECK_EQ(vc_net_get_stats(r.d).rx_filtered, 4);
+    VC_CONFORMS(NULL);
+    VC_CHECK_EQ(r.d->nfaults, 0);
+    rig_free(&r);
+    /* without CTRL_RX_EXTRA the extra modes are refused */
+    rig_init(&r, F_ALL);
+    VC_CHECK_EQ(ctrl(&r, 0, 2, &on, 1), 1);
+    rig_free(&r);
+}
+
+VC_TEST(speed_and_duplex)
+{
+    rig r;
+    rig_init(&r, F_ALL | 1ull << VIRTIO_NET_F_SPEED_DUPLEX_BIT);
+    uint32_t speed = 0;
+    uint8_t duplex = 0x55;
+    vc_dev_config_read(r.d, 12, &speed, 4);
+    vc_dev_config_read(r.d, 16, &duplex, 1);
+    VC_CONFORMS(REQ_DEV_NET_CFG_10);
+    VC_CHECK(speed <= 0x7fffffffu || speed == 0xffffffffu);
+    VC_CONFORMS(REQ_DEV_NET_CFG_11);
+    VC_CHECK(duplex <= 1 || duplex == 0xff);
+    VC_CONFORMS(NULL);
+    rig_free(&r);
+}
