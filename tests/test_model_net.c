@@ -454,3 +454,28 @@ VC_TEST(speed_and_duplex)
     VC_CONFORMS(NULL);
     rig_free(&r);
 }
+
+/* A host-side announcement sets ANNOUNCE; the ACK clears it before it
+ * completes (dev.net_ctrl_announce.1). */
+VC_TEST(guest_announce)
+{
+    rig r;
+    rig_init(&r, F_ALL | 1ull << VIRTIO_NET_F_GUEST_ANNOUNCE_BIT);
+    uint32_t gen = r.d->config_generation;
+    VC_CHECK(vc_net_announce(r.d));
+    VC_CHECK(r.d->config_generation != gen);
+    uint16_t st = 0;
+    vc_dev_config_read(r.d, 6, &st, 2);
+    VC_CHECK_EQ(st, 3); /* link up, announce */
+    VC_CONFORMS(REQ_DEV_NET_CTRL_ANNOUNCE_1);
+    VC_CHECK_EQ(ctrl(&r, 3, 0, NULL, 0), 0);
+    vc_dev_config_read(r.d, 6, &st, 2);
+    VC_CHECK_EQ(st, 1);
+    VC_CONFORMS(NULL);
+    rig_free(&r);
+    /* not negotiated: nothing to announce, the command refused */
+    rig_init(&r, F_ALL);
+    VC_CHECK(!vc_net_announce(r.d));
+    VC_CHECK_EQ(ctrl(&r, 3, 0, NULL, 0), 1);
+    rig_free(&r);
+}

@@ -47,6 +47,10 @@ typedef struct vp_net_cfg {
 void vp_net_cfg_first(vp_drv *v, vp_net_cfg *c);
 void vp_net_cfg_again(vp_drv *v, const vp_net_cfg *c);
 
+/* GUEST_ANNOUNCE (dev_net_announce.c): an announcement asked of the host,
+ * acknowledged over the control queue ctrl_q (buf: 4 bytes of DMA memory). */
+void vp_net_announce(vp_drv *v, unsigned ctrl_q, uint64_t buf);
+
 void vp_net_semantics(vp_drv *v, vp_net_pool *rx0, const uint8_t mac[6], unsigned ctrl_q, unsigned pairs);
 
 #endif

@@ -632,6 +632,8 @@ void vp_net_semantics(vp_drv *v, vp_net_pool *rx0, const uint8_t mac[6], unsigne
         rx_extra(&s);
     if (!s.broken)
         full_size(&s);
+    if (!s.broken)
+        vp_net_announce(v, ctrl_q, s.cb);
     char ob[96];
     if (!s.broken)
         after_reset(&s, filtering);

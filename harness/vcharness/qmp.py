@@ -14,7 +14,7 @@ import threading
 import time
 
 # want -> the device type it applies to
-WANTS = {"blk-resize": "blk", "net-link-down": "net", "net-link-up": "net"}
+WANTS = {"blk-resize": "blk", "net-link-down": "net", "net-link-up": "net", "net-announce": "net"}
 # device semantics (PROTOCOL.md): input updates injected, balloon statistics asked for
 WANTS.update({"input-abs-batch": "input", "balloon-stats-poll": "balloon",
               "scsi-hotplug": "scsi", "scsi-unplug": "scsi"})
@@ -162,6 +162,8 @@ class Changer(threading.Thread):
                 size = self.sizes.get(index, self.disk_bytes) + GROW
                 self.qmp.command("block_resize", device=f"blk{index}", size=size)
                 self.sizes[index] = size
+            elif want == "net-announce":  # one round: QEMU sets ANNOUNCE where GUEST_ANNOUNCE is negotiated
+                self.qmp.command("announce-self", initial=50, max=550, rounds=1, step=100)
             else:
                 self.qmp.command("set_link", name=f"net{index}", up=want == "net-link-up")
             self.actions.append((want, path, "done"))

@@ -2,7 +2,8 @@
  * the driver transmits passes the receive filter (promiscuous, all-multicast,
  * the CTRL_RX_EXTRA modes, MAC table, VLAN table) and comes back on a
  * receive queue. Two queue pairs (MQ), a control queue, mergeable receive
- * buffers, link status, MTU, speed and duplex in config. */
+ * buffers, link status, MTU, speed and duplex in config, and guest
+ * announcements the host asks for (vc_net_announce). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,7 +35,10 @@ enum {
     F_CTRL_MAC_ADDR = VIRTIO_NET_F_CTRL_MAC_ADDR_BIT,
     F_CTRL_RX_EXTRA = VIRTIO_NET_F_CTRL_RX_EXTRA_BIT,
     F_SPEED_DUPLEX = VIRTIO_NET_F_SPEED_DUPLEX_BIT,
+    F_GUEST_ANNOUNCE = VIRTIO_NET_F_GUEST_ANNOUNCE_BIT,
 };
+#define S_LINK_UP 1u
+#define S_ANNOUNCE 2u
 enum { C_MAC = 0, C_STATUS = 6, C_MAX_PAIRS = 8, C_MTU = 10, C_SPEED = 12, C_DUPLEX = 16, C_SIZE = 17 };
 enum { RX_PROMISC, RX_ALLMULTI, RX_ALLUNI, RX_NOMULTI, RX_NOUNI, RX_NOBCAST, RX_MODES };
 #define NET_SPEED 10000u /* Mbit/s */
@@ -276,8 +280,14 @@ static uint8_t ctrl_cmd(net *m, uint8_t cls, uint8_t cmd, const uint8_t *data, u
         }
         m->pairs = vc_get16(data);
         return ACK_OK;
+    case CL_ANNOUNCE:
+        if (!vc_dev_has(d, F_GUEST_ANNOUNCE) || cmd != 0 || len != 0)
+            return ACK_ERR;
+        /* cleared before the command completes (dev.net_ctrl_announce.1) */
+        vc_put16(d->config + C_STATUS, vc_get16(d->config + C_STATUS) & ~S_ANNOUNCE);
+        return ACK_OK;
     default:
-        return ACK_ERR; /* announce is not offered */
+        return ACK_ERR;
     }
 }
 
@@ -326,6 +336,7 @@ static void reset(vc_dev *d)
     m->pairs = 1;
     memcpy(m->mac, m->orig_mac, 6); /* ADDR_SET lasts until reset */
     memcpy(d->config + C_MAC, m->orig_mac, 6);
+    vc_put16(d->config + C_STATUS, vc_get16(d->config + C_STATUS) & ~S_ANNOUNCE);
 }
 
 static void queue_reset(vc_dev *d, unsigned q)
@@ -371,7 +382,8 @@ vc_dev *vc_net_create(const vc_gmem *mem, const vc_model_opts *o)
         qm[i] = qmax;
     uint64_t f = VC_TRANSPORT_FEATURES | 1ull << F_MTU | 1ull << F_MAC | 1ull << F_MRG_RXBUF |
                  1ull << F_STATUS | 1ull << F_CTRL_VQ | 1ull << F_CTRL_RX | 1ull << F_CTRL_VLAN |
-                 1ull << F_MQ | 1ull << F_CTRL_MAC_ADDR | 1ull << F_CTRL_RX_EXTRA | 1ull << F_SPEED_DUPLEX;
+                 1ull << F_MQ | 1ull << F_CTRL_MAC_ADDR | 1ull << F_CTRL_RX_EXTRA | 1ull << F_SPEED_DUPLEX |
+                 1ull << F_GUEST_ANNOUNCE;
     vc_dev_init(&m->dev, &net_ops, m, mem, f & ~(o ? o->features_off : 0), C_SIZE, NET_NQUEUES,
                 qm);
     uint8_t *c = m->dev.config;
@@ -390,7 +402,8 @@ vc_dev *vc_net_create(const vc_gmem *mem, const vc_model_opts *o)
 
 void vc_net_set_link(vc_dev *d, bool up)
 {
-    vc_put16(d->config + C_STATUS, up ? 1 : 0);
+    uint16_t st = vc_get16(d->config + C_STATUS);
+    vc_put16(d->config + C_STATUS, (uint16_t)(up ? st | S_LINK_UP : st & ~S_LINK_UP));
     if (vc_dev_has(d, F_STATUS))
         vc_dev_config_changed(d);
 }
@@ -398,4 +411,13 @@ void vc_net_set_link(vc_dev *d, bool up)
 vc_net_stats vc_net_get_stats(const vc_dev *d)
 {
     return ((const net *)d->model)->st;
+}
+
+bool vc_net_announce(vc_dev *d)
+{
+    if (!vc_dev_has(d, F_GUEST_ANNOUNCE) || !vc_dev_has(d, F_CTRL_VQ))
+        return false; /* the driver would have no way to acknowledge it */
+    vc_put16(d->config + C_STATUS, vc_get16(d->config + C_STATUS) | S_ANNOUNCE);
+    vc_dev_config_changed(d);
+    return true;
 }

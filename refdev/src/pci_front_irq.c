@@ -157,6 +157,9 @@ bool front_irq_config_change(front_irq *q, const char *type, const char *what)
         for (unsigned i = 0; i < 8; i++)
             d->config[i] = (uint8_t)(cap >> (8 * i));
         vc_dev_config_changed(d);
+    } else if (!strcmp(type, "net") && !strcmp(what, "net-announce")) {
+        vc_net_announce(d);
+        return true; /* asked and done, as announce-self is, whatever the features */
     } else if (!strcmp(type, "net") && !strncmp(what, "net-link-", 9)) {
         vc_net_set_link(d, !strcmp(what, "net-link-up"));
     } else if (!strcmp(type, "input") && !strcmp(what, "input-abs-batch")) {

@@ -83,6 +83,13 @@ class Changer(unittest.TestCase):
             {"execute": "set_link", "arguments": {"name": "net1", "up": False}},
             {"execute": "set_link", "arguments": {"name": "net1", "up": True}}])
 
+    def test_announce_is_one_round_of_announce_self(self):
+        actions, seen = self.run_changer(notes(("03.0", "net-announce"), ("02.0", "net-announce")),
+                                         {"02.0": ("blk", 2), "03.0": ("net", 1)})
+        self.assertEqual([a[2] for a in actions], ["done", "refused"])
+        self.assertEqual(seen[1:], [{"execute": "announce-self",
+                                     "arguments": {"initial": 50, "max": 550, "rounds": 1, "step": 100}}])
+
     def test_bounded_and_never_raises(self):
         odd = '{"type": "note", "want": ["blk-resize"], "slot_path": {"a": 1}}\n' + "[" * 5000 + '"note"\n'
         text = "garbage\n{\"type\": \"note\"}\n" + odd + notes(*[("02.0", "blk-resize")] * (qmp.MAX_ACTIONS + 5))

@@ -99,6 +99,10 @@ typedef struct vc_net_stats {
     uint64_t tx_frames, tx_dropped, rx_frames, rx_filtered, rx_dropped;
 } vc_net_stats;
 void vc_net_set_link(vc_dev *d, bool up);
+/* Sets ANNOUNCE in status with a configuration change, where GUEST_ANNOUNCE
+ * and CTRL_VQ were negotiated (false otherwise): what a host-side
+ * announcement does. */
+bool vc_net_announce(vc_dev *d);
 vc_net_stats vc_net_get_stats(const vc_dev *d);
 
 /* Creates a model by its short name ("rng", "blk", ...); NULL if unknown. */
