@@ -479,3 +479,31 @@ VC_TEST(guest_announce)
     VC_CHECK_EQ(ctrl(&r, 3, 0, NULL, 0), 1);
     rig_free(&r);
 }
+
+/* Frames from the wire: over mtu plus the Ethernet header dropped with MTU
+ * negotiated (dev.net_cfg.5), taken without it. */
+VC_TEST(receive_over_mtu)
+{
+    uint8_t f[1514];
+    memset(f, 0xff, 6);
+    memset(f + 6, 0x02, 6);
+    f[12] = 0x88;
+    f[13] = 0xb5;
+    uint16_t mtu = 0;
+    for (int with = 1; with >= 0; with--) {
+        rig r;
+        rig_init(&r, with ? F_ALL : F_ALL & ~F_MTU);
+        post_rx(&r, 0, 4, 1536);
+        vc_dev_config_read(r.d, 10, &mtu, 2);
+        VC_CHECK(mtu + 14u < sizeof f);
+        VC_CONFORMS(with ? REQ_DEV_NET_CFG_5 : NULL);
+        VC_CHECK_EQ(vc_net_receive(r.d, f, sizeof f), !with);
+        VC_CONFORMS(REQ_DEV_NET_CFG_6); /* a full-size one still passes */
+        VC_CHECK(vc_net_receive(r.d, f, mtu + 14u));
+        VC_CONFORMS(NULL);
+        uint32_t tok, len;
+        VC_CHECK(vc_th_used(&r.t, 0, &tok, &len));
+        VC_CHECK_EQ(len, 12 + (with ? mtu + 14u : sizeof f));
+        rig_free(&r);
+    }
+}

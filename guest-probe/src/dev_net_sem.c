@@ -13,6 +13,7 @@
 
 #include "checks.h"
 #include "dev_net.h"
+#include "dev_note.h"
 #include "refdev/device.h" /* status bits */
 #include "vc/req_ids.h"
 #include "vc/spec_features.h"
@@ -26,6 +27,9 @@ enum { RX_PROMISC = 0, RX_ALLMULTI = 1, RX_ALLUNI = 2, RX_NOMULTI = 3, RX_NOUNI 
 #define FRAME_MAX 1536u    /* a full-size frame (mtu plus the Ethernet header) fits */
 #define HF_UNKNOWN 0x80u   /* the one transmit header flag bit virtio 1.4 leaves undefined */
 #define C_MTU 10u          /* config: mtu */
+#define INJECT_LEN 1514u   /* the runner's injected frames (qmp.py, INJECT_*) */
+#define INJECT_BIG 0x7e000001u
+#define INJECT_SMALL 0x7e000002u
 #define MRG_BUF 64u        /* small mergeable buffers: a frame takes 2 to 4 */
 #define VID_IN 5u          /* VLAN ids the checks add and leave out */
 #define VID_OUT 6u
@@ -177,14 +181,17 @@ static vp_rt take_any(ns *s, unsigned timeout_ms, vp_net_pool **pp, uint32_t *to
 }
 
 /* Receives one frame (all its buffers with MRG_RXBUF) into f; returns its
- * length, or -1 after reporting a failed wait. */
-static int recv_frame(ns *s, uint8_t *f, unsigned timeout_ms)
+ * length, or -1 after reporting a failed wait (quiet: -2 and no report when
+ * nothing came). */
+static int recv_frame(ns *s, uint8_t *f, unsigned timeout_ms, bool quiet)
 {
     vp_drv *v = s->v;
     char err[128], ob[64];
     vp_net_pool *p;
     uint32_t tok, len;
     vp_rt rt = take_any(s, timeout_ms, &p, &tok, &len, err, sizeof err);
+    if (rt == VP_RT_TIMEOUT && quiet)
+        return -2;
     if (rt == VP_RT_TIMEOUT) {
         vp_check(s->r, "net.sem.loopback", "", v->c->opt.net_loopback ? VP_FAIL : VP_SKIP, "the batch's marker frame",
                  "nothing", "%s", err);
@@ -309,7 +316,7 @@ static bool batch(ns *s, const txf *t, unsigned n, bool *came)
     memset(came, 0, (n + 1) * sizeof *came);
     memset(s->whole, 0, sizeof s->whole);
     for (unsigned guard = 0; guard < 4 * BATCH_MAX && !came[n]; guard++) {
-        int len = recv_frame(s, buf, v->c->opt.timeout_ms);
+        int len = recv_frame(s, buf, v->c->opt.timeout_ms, false);
         if (len < 0)
             return s->broken = true, false;
         uint32_t nonce = nonce_of(buf, (uint32_t)len);
@@ -510,6 +517,52 @@ static void full_size(ns *s)
               "a frame of mtu + 14 bytes, MTU negotiated");
 }
 
+/* With MTU negotiated, a frame from outside longer than mtu plus the
+ * Ethernet header must not be delivered. The runner sends it into the
+ * backend (qmp.py, net-inject-oversize: 1514 bytes, then a short frame
+ * that closes the pair); the short one must come. */
+static void oversize(ns *s)
+{
+    vp_drv *v = s->v;
+    char ob[64];
+    uint8_t buf[FRAME_MAX];
+    if (!has(v, VIRTIO_NET_F_MTU_BIT))
+        return;
+    unsigned mtu = (unsigned)vp_tp_cfg(v->t, C_MTU, 2);
+    if (mtu + 14 >= INJECT_LEN || INJECT_LEN > s->rx[0].bufsz) {
+        vp_check(s->r, "net.mtu.oversize_dropped", "", VP_SKIP, NULL, NULL,
+                 "mtu %u: the injected %u-byte frame is not over it, or does not fit a buffer", mtu, INJECT_LEN);
+        return;
+    }
+    if (!vp_note_ask(v->c, v->d, "net-inject-oversize")) {
+        vp_check(s->r, "net.mtu.oversize_dropped", "", VP_SKIP, NULL, NULL, "no runner to send frames from outside");
+        return;
+    }
+    bool big = false, closed = false;
+    for (unsigned guard = 0; guard < 4 * BATCH_MAX && !closed; guard++) {
+        int len = recv_frame(s, buf, v->c->opt.timeout_ms, true);
+        if (len == -1) {
+            s->broken = true;
+            return;
+        }
+        if (len == -2)
+            break;
+        uint32_t nonce = nonce_of(buf, (uint32_t)len);
+        big |= nonce == INJECT_BIG;
+        closed = nonce == INJECT_SMALL;
+    }
+    if (!closed) {
+        vp_check(s->r, "net.mtu.oversize_dropped", "", VP_SKIP, NULL, NULL,
+                 "the injected short frame did not come (no runner answering)%s", big ? ", the long one did" : "");
+        return;
+    }
+    snprintf(ob, sizeof ob, "%s", big ? "the 1514-byte frame delivered" : "dropped");
+    char ex[48];
+    snprintf(ex, sizeof ex, "dropped (mtu %u)", mtu);
+    vp_expect(s->r, "net.mtu.oversize_dropped", REQ_DEV_NET_CFG_5, !big, ex, ob,
+              "MTU negotiated, frames sent into the backend from outside");
+}
+
 /* Queue pairs (MQ with two set up): before any VQ_PAIRS_SET only the first
  * receive queue takes frames; two pairs steer the second pair's frames
  * anywhere; back to one pair, the second receive queue stays idle. */
@@ -632,6 +685,8 @@ void vp_net_semantics(vp_drv *v, vp_net_pool *rx0, const uint8_t mac[6], unsigne
         rx_extra(&s);
     if (!s.broken)
         full_size(&s);
+    if (!s.broken)
+        oversize(&s);
     if (!s.broken)
         vp_net_announce(v, ctrl_q, s.cb);
     char ob[96];

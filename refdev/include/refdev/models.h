@@ -103,6 +103,9 @@ void vc_net_set_link(vc_dev *d, bool up);
  * and CTRL_VQ were negotiated (false otherwise): what a host-side
  * announcement does. */
 bool vc_net_announce(vc_dev *d);
+/* A frame from the wire (not a looped-back one) for the first receive
+ * queue: filtered, dropped over the MTU; false when it was not taken. */
+bool vc_net_receive(vc_dev *d, const uint8_t *f, uint32_t len);
 vc_net_stats vc_net_get_stats(const vc_dev *d);
 
 /* Creates a model by its short name ("rng", "blk", ...); NULL if unknown. */
