@@ -28,12 +28,15 @@ static void needs_ctrl(vp_report *r, uint64_t off, unsigned b, const char *id, c
     vp_expect(r, id, req, bit(off, VIRTIO_NET_F_CTRL_VQ_BIT), "CTRL_VQ offered with it", ob, NULL);
 }
 
-static void snap(vp_drv *v, vp_net_cfg *c)
+/* Only the fields the offered features bring exist: reading past them can
+ * leave the configuration region (a legacy I/O BAR ends there). */
+static void snap(vp_drv *v, vp_net_cfg *c, uint64_t off)
 {
-    c->mtu = (uint16_t)vp_tp_cfg(v->t, C_MTU, 2);
-    c->speed = (uint32_t)vp_tp_cfg(v->t, C_SPEED, 4);
-    c->duplex = (uint8_t)vp_tp_cfg(v->t, C_DUPLEX, 1);
-    c->status = (uint16_t)vp_tp_cfg(v->t, C_STATUS, 2);
+    c->mtu = bit(off, VIRTIO_NET_F_MTU_BIT) ? (uint16_t)vp_tp_cfg(v->t, C_MTU, 2) : 0;
+    bool sd = bit(off, VIRTIO_NET_F_SPEED_DUPLEX_BIT);
+    c->speed = sd ? (uint32_t)vp_tp_cfg(v->t, C_SPEED, 4) : 0;
+    c->duplex = sd ? (uint8_t)vp_tp_cfg(v->t, C_DUPLEX, 1) : 0;
+    c->status = bit(off, VIRTIO_NET_F_STATUS_BIT) ? (uint16_t)vp_tp_cfg(v->t, C_STATUS, 2) : 0;
 }
 
 void vp_net_cfg_first(vp_drv *v, vp_net_cfg *c)
@@ -41,7 +44,7 @@ void vp_net_cfg_first(vp_drv *v, vp_net_cfg *c)
     vp_report *r = v->c->rep;
     char ob[96];
     uint64_t off = vp_tp_device_features(v->t);
-    snap(v, c);
+    snap(v, c, off);
     c->offered = off;
     if (bit(off, VIRTIO_NET_F_MTU_BIT)) {
         snprintf(ob, sizeof ob, "%u", c->mtu);
@@ -76,7 +79,7 @@ void vp_net_cfg_again(vp_drv *v, const vp_net_cfg *c)
     vp_report *r = v->c->rep;
     char ex[64], ob[64];
     vp_net_cfg now;
-    snap(v, &now);
+    snap(v, &now, c->offered);
     if (bit(c->offered, VIRTIO_NET_F_MTU_BIT)) {
         snprintf(ex, sizeof ex, "%u", c->mtu);
         snprintf(ob, sizeof ob, "%u", now.mtu);
