@@ -685,9 +685,12 @@ void vp_net_semantics(vp_drv *v, vp_net_pool *rx0, const uint8_t mac[6], unsigne
         rx_extra(&s);
     if (!s.broken)
         full_size(&s);
-    if (!s.broken)
+    /* the host acts once per device (the runner answers a bounded number
+     * of notes per VM): on the modern interface, or the only one */
+    bool once = !strcmp(v->who, "modern") || !strcmp(v->d->mode, "legacy");
+    if (!s.broken && once)
         oversize(&s);
-    if (!s.broken)
+    if (!s.broken && once)
         vp_net_announce(v, ctrl_q, s.cb);
     char ob[96];
     if (!s.broken)
