@@ -507,3 +507,29 @@ VC_TEST(receive_over_mtu)
         rig_free(&r);
     }
 }
+
+/* UDP-tunnel GSO headers the device must not accept: both tunnel bits
+ * (dev.net_tx.8), a tunnel bit without NEEDS_CSUM (dev.net_tx.10). */
+VC_TEST(tunnel_gso_refused)
+{
+    rig r;
+    rig_init(&r, F_ALL);
+    post_rx(&r, 0, 4, 1526);
+    static const uint8_t gso[2] = { 0x61, 0x21 }, flags[2] = { 1, 0 };
+    for (unsigned k = 0; k < 2; k++) {
+        uint8_t f[12 + 60] = { 0 };
+        f[0] = flags[k];
+        f[1] = gso[k];
+        memcpy(f + 12, bcast, 6);
+        f[24] = 0x88;
+        f[25] = 0xb5;
+        vc_gmem_write(&r.t.tm.mem, r.buf + 0x8000, f, sizeof f);
+        vc_seg sg = { r.buf + 0x8000, sizeof f, false };
+        VC_CONFORMS(k ? REQ_DEV_NET_TX_10 : REQ_DEV_NET_TX_8);
+        VC_CHECK_EQ(vc_th_roundtrip(&r.t, 1, &sg, 1, 0, false), 0);
+        VC_CHECK_EQ(vc_net_get_stats(r.d).rx_frames, 0);
+        VC_CONFORMS(NULL);
+    }
+    VC_CHECK(vc_th_fault(&r.t, "NET_TX_GSO"));
+    rig_free(&r);
+}

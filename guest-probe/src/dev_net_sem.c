@@ -14,6 +14,7 @@
 #include "checks.h"
 #include "dev_net.h"
 #include "dev_note.h"
+#include "judge_planted.h"
 #include "refdev/device.h" /* status bits */
 #include "vc/req_ids.h"
 #include "vc/spec_features.h"
@@ -26,6 +27,10 @@ enum { RX_PROMISC = 0, RX_ALLMULTI = 1, RX_ALLUNI = 2, RX_NOMULTI = 3, RX_NOUNI 
 #define LONG_LEN 200u      /* spans several small mergeable buffers */
 #define FRAME_MAX 1536u    /* a full-size frame (mtu plus the Ethernet header) fits */
 #define HF_UNKNOWN 0x80u   /* the one transmit header flag bit virtio 1.4 leaves undefined */
+#define HF_NEEDS_CSUM 1u
+#define GSO_TCPV4 1u
+#define GSO_TUNNEL_V4 0x20u
+#define GSO_TUNNEL_V6 0x40u
 #define C_MTU 10u          /* config: mtu */
 #define INJECT_LEN 1514u   /* the runner's injected frames (qmp.py, INJECT_*) */
 #define INJECT_BIG 0x7e000001u
@@ -43,6 +48,7 @@ typedef struct txf {
     bool pass;             /* what the filter must do with it */
     bool junk;             /* checksum and header-length fields set, NEEDS_CSUM clear */
     uint8_t flags;         /* transmit header flags */
+    uint8_t gso;           /* transmit header gso_type (with gso_size, hdr_len, csum fields set) */
     unsigned txq;
 } txf;
 
@@ -297,6 +303,14 @@ static bool batch(ns *s, const txf *t, unsigned n, bool *came)
             s->junk_seen = true;
         }
         h[0] = all[i].flags;
+        if (all[i].gso) {
+            h[1] = all[i].gso;
+            h[2] = 54;       /* hdr_len: Ethernet, IPv4, TCP */
+            h[4] = 1000 & 0xff; /* gso_size */
+            h[5] = 1000 >> 8;
+            h[6] = 34;       /* csum_start, csum_offset: the TCP checksum */
+            h[8] = 16;
+        }
         s->unknown_seen |= (all[i].flags & HF_UNKNOWN) != 0;
         build(s, h + 12, &all[i], base + i);
         /* header and frame in separate descriptors, as the round-trip does */
@@ -493,6 +507,27 @@ static void rx_extra(ns *s)
     memcpy(s->marker, BCAST, 6);
 }
 
+/* UDP-tunnel GSO headers the device must not accept, whatever it offers:
+ * both tunnel bits at once (dev.net_tx.8), a tunnel bit without NEEDS_CSUM
+ * (dev.net_tx.10). The driver breaks its own rules here (no GSO was
+ * negotiated): the reference device's judge names them (judge_planted.h). */
+static void tunnel_gso(ns *s)
+{
+    static const char *const planted[] = {"NET_TX_GSO_UNNEGOTIATED", "NET_TX_TUNNEL_UNNEGOTIATED",
+                                          "NET_TX_TUNNEL_BOTH", "NET_TX_GSO", "NET_TX_CSUM"};
+    bool came[BATCH_MAX];
+    txf t[2] = {
+        frame("net.tx.gso_both_tunnel_bits", REQ_DEV_NET_TX_8, s->mac, 0, false),
+        frame("net.tx.gso_tunnel_without_csum", REQ_DEV_NET_TX_10, s->mac, 0, false),
+    };
+    t[0].gso = GSO_TUNNEL_V4 | GSO_TUNNEL_V6 | GSO_TCPV4;
+    t[0].flags = HF_NEEDS_CSUM;
+    t[1].gso = GSO_TUNNEL_V4 | GSO_TCPV4;
+    vp_judge_planted(s->v, NULL, 0); /* anything judged before is the probe's own fault */
+    run(s, t, 2, came);
+    vp_judge_planted(s->v, planted, sizeof planted / sizeof planted[0]);
+}
+
 /* With MTU negotiated, a frame of mtu bytes plus the Ethernet header goes
  * out and comes back whole (session 1: one 1536-byte buffer per frame). */
 static void full_size(ns *s)
@@ -685,6 +720,8 @@ void vp_net_semantics(vp_drv *v, vp_net_pool *rx0, const uint8_t mac[6], unsigne
         rx_extra(&s);
     if (!s.broken)
         full_size(&s);
+    if (!s.broken)
+        tunnel_gso(&s);
     /* the host acts once per device (the runner answers a bounded number
      * of notes per VM): on the modern interface, or the only one */
     bool once = !strcmp(v->who, "modern") || !strcmp(v->d->mode, "legacy");
