@@ -12,73 +12,19 @@
 #include <time.h>
 
 #include "checks.h"
-#include "dev_net.h"
-#include "dev_note.h"
-#include "judge_planted.h"
+#include "dev_net_sem.h"
 #include "refdev/device.h" /* status bits */
 #include "vc/req_ids.h"
 #include "vc/spec_features.h"
 
-enum { CL_RX = 0, CL_MAC = 1, CL_VLAN = 2, CL_MQ = 4 };
-enum { RX_PROMISC = 0, RX_ALLMULTI = 1, RX_ALLUNI = 2, RX_NOMULTI = 3, RX_NOUNI = 4, RX_NOBCAST = 5, MAC_TABLE_SET = 0, MAC_ADDR_SET = 1, VLAN_ADD = 0, VLAN_DEL = 1,
-       MQ_PAIRS_SET = 0 };
-#define BATCH_MAX 8u
-#define FRAME_LEN 78u      /* 14-byte Ethernet header and 64 bytes */
-#define LONG_LEN 200u      /* spans several small mergeable buffers */
-#define FRAME_MAX 1536u    /* a full-size frame (mtu plus the Ethernet header) fits */
-#define HF_UNKNOWN 0x80u   /* the one transmit header flag bit virtio 1.4 leaves undefined */
-#define HF_NEEDS_CSUM 1u
-#define GSO_TCPV4 1u
-#define GSO_TUNNEL_V4 0x20u
-#define GSO_TUNNEL_V6 0x40u
-#define C_MTU 10u          /* config: mtu */
-#define INJECT_LEN 1514u   /* the runner's injected frames (qmp.py, INJECT_*) */
-#define INJECT_BIG 0x7e000001u
-#define INJECT_SMALL 0x7e000002u
-#define MRG_BUF 64u        /* small mergeable buffers: a frame takes 2 to 4 */
-#define VID_IN 5u          /* VLAN ids the checks add and leave out */
-#define VID_OUT 6u
-
-typedef struct txf {
-    const char *id;        /* check id; NULL: a control frame (must come) */
-    const char *reqs;
-    uint8_t dst[6];
-    uint16_t vid;          /* 0: untagged */
-    uint16_t len;
-    bool pass;             /* what the filter must do with it */
-    bool junk;             /* checksum and header-length fields set, NEEDS_CSUM clear */
-    uint8_t flags;         /* transmit header flags */
-    uint8_t gso;           /* transmit header gso_type (with gso_size, hdr_len, csum fields set) */
-    unsigned txq;
-} txf;
-
-typedef struct ns {
-    vp_drv *v;
-    vp_report *r;
-    uint8_t mac[6];
-    unsigned ctrl_q, pairs;
-    vp_net_pool rx[2];
-    uint64_t tx, cb;
-    uint32_t nonce;
-    bool broken;           /* the loopback failed: later batches are pointless */
-    /* findings over every frame received here */
-    unsigned frames, merged;
-    unsigned plain;        /* ours received without MRG_RXBUF */
-    char hdr[96], intact[96], single[96], nb[96], fill[96], late[96];
-    bool junk_seen, unknown_seen;
-    uint8_t marker[6];     /* where each batch's closing frame goes (it must pass) */
-    bool whole[BATCH_MAX]; /* frame i of the last batch came back as sent */
-    bool rx1_used;         /* a buffer came back on the second receive queue */
-} ns;
-
-static const uint8_t U1[6] = {0x02, 0x76, 0x63, 0x00, 0x01, 0x01}; /* put in the MAC table */
-static const uint8_t U2[6] = {0x02, 0x76, 0x63, 0x00, 0x01, 0x02}; /* never in it */
-static const uint8_t M1[6] = {0x03, 0x76, 0x63, 0x00, 0x01, 0x01}; /* multicast, in the table */
-static const uint8_t M2[6] = {0x03, 0x76, 0x63, 0x00, 0x01, 0x02}; /* multicast, never in it */
+const uint8_t VP_NS_U1[6] = {0x02, 0x76, 0x63, 0x00, 0x01, 0x01}; /* put in the MAC table */
+const uint8_t VP_NS_U2[6] = {0x02, 0x76, 0x63, 0x00, 0x01, 0x02}; /* never in it */
+const uint8_t VP_NS_M1[6] = {0x03, 0x76, 0x63, 0x00, 0x01, 0x01}; /* multicast, in the table */
+const uint8_t VP_NS_M2[6] = {0x03, 0x76, 0x63, 0x00, 0x01, 0x02}; /* multicast, never in it */
+const uint8_t VP_NS_BCAST[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 static const uint8_t A1[6] = {0x02, 0x76, 0x63, 0x00, 0x01, 0x0a}; /* the address ADDR_SET gives */
-static const uint8_t BCAST[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 
-static bool has(const vp_drv *v, unsigned bit) { return v->features >> bit & 1; }
+bool ns_has(const vp_drv *v, unsigned bit) { return v->features >> bit & 1; }
 
 static void note(char *slot, size_t n, const char *fmt, unsigned a, unsigned b)
 {
@@ -108,7 +54,7 @@ static void build(const ns *s, uint8_t *f, const txf *t, uint32_t nonce)
 }
 
 /* The nonce a received frame carries, or 0 when it is not one of ours. */
-static uint32_t nonce_of(const uint8_t *f, uint32_t len)
+uint32_t ns_nonce_of(const uint8_t *f, uint32_t len)
 {
     unsigned o = len >= 16 && f[12] == 0x81 && f[13] == 0x00 ? 16 : 12;
     if (len < o + 14 || f[o] != 0x88 || f[o + 1] != 0xb5 || memcmp(f + o + 2, "vconform", 8))
@@ -134,7 +80,7 @@ static int ctrl(ns *s, uint8_t cls, uint8_t cmd, const void *data, uint32_t len)
 }
 
 /* A command the device must carry out: its ack must be OK. */
-static bool ctrl_ok(ns *s, const char *id, const char *reqs, uint8_t cls, uint8_t cmd, const void *data, uint32_t len)
+bool ns_ctrl_ok(ns *s, const char *id, const char *reqs, uint8_t cls, uint8_t cmd, const void *data, uint32_t len)
 {
     int ack = ctrl(s, cls, cmd, data, len);
     if (ack < 0)
@@ -146,13 +92,13 @@ static bool ctrl_ok(ns *s, const char *id, const char *reqs, uint8_t cls, uint8_
 
 static bool ctrl_byte(ns *s, const char *id, uint8_t cmd, uint8_t on)
 {
-    return ctrl_ok(s, id, REQ_DEV_NET_CTRL_RX_1, CL_RX, cmd, &on, 1);
+    return ns_ctrl_ok(s, id, REQ_DEV_NET_CTRL_RX_1, CL_RX, cmd, &on, 1);
 }
 
 static bool ctrl_vlan(ns *s, const char *id, uint8_t cmd, uint16_t vid)
 {
     uint8_t d[2] = {(uint8_t)vid, (uint8_t)(vid >> 8)};
-    return ctrl_ok(s, id, REQ_DEV_NET_CTRL_VLAN_2, CL_VLAN, cmd, d, 2);
+    return ns_ctrl_ok(s, id, REQ_DEV_NET_CTRL_VLAN_2, CL_VLAN, cmd, d, 2);
 }
 
 static double now_ms(void)
@@ -189,7 +135,7 @@ static vp_rt take_any(ns *s, unsigned timeout_ms, vp_net_pool **pp, uint32_t *to
 /* Receives one frame (all its buffers with MRG_RXBUF) into f; returns its
  * length, or -1 after reporting a failed wait (quiet: -2 and no report when
  * nothing came). */
-static int recv_frame(ns *s, uint8_t *f, unsigned timeout_ms, bool quiet)
+int ns_recv_frame(ns *s, uint8_t *f, unsigned timeout_ms, bool quiet)
 {
     vp_drv *v = s->v;
     char err[128], ob[64];
@@ -276,7 +222,7 @@ static int recv_frame(ns *s, uint8_t *f, unsigned timeout_ms, bool quiet)
 /* Transmits the batch and a broadcast marker, then receives until the
  * marker is back: came[i] says whether frame i passed. False when the
  * batch could not be run (reported). */
-static bool batch(ns *s, const txf *t, unsigned n, bool *came)
+bool ns_batch(ns *s, const txf *t, unsigned n, bool *came)
 {
     vp_drv *v = s->v;
     char err[128];
@@ -330,10 +276,10 @@ static bool batch(ns *s, const txf *t, unsigned n, bool *came)
     memset(came, 0, (n + 1) * sizeof *came);
     memset(s->whole, 0, sizeof s->whole);
     for (unsigned guard = 0; guard < 4 * BATCH_MAX && !came[n]; guard++) {
-        int len = recv_frame(s, buf, v->c->opt.timeout_ms, false);
+        int len = ns_recv_frame(s, buf, v->c->opt.timeout_ms, false);
         if (len < 0)
             return s->broken = true, false;
-        uint32_t nonce = nonce_of(buf, (uint32_t)len);
+        uint32_t nonce = ns_nonce_of(buf, (uint32_t)len);
         if (nonce - base > n)
             continue; /* someone else's frame, or an earlier batch's */
         unsigned i = nonce - base;
@@ -366,15 +312,15 @@ static void judge(ns *s, const txf *t, unsigned n, const bool *came)
                       came[i] ? "received" : "dropped", NULL);
 }
 
-static bool run(ns *s, const txf *t, unsigned n, bool *came)
+bool ns_run(ns *s, const txf *t, unsigned n, bool *came)
 {
-    if (!batch(s, t, n, came))
+    if (!ns_batch(s, t, n, came))
         return false;
     judge(s, t, n, came);
     return true;
 }
 
-static txf frame(const char *id, const char *reqs, const uint8_t dst[6], uint16_t vid, bool pass)
+txf ns_frame(const char *id, const char *reqs, const uint8_t dst[6], uint16_t vid, bool pass)
 {
     txf t = {.id = id, .reqs = reqs, .vid = vid, .len = FRAME_LEN + (vid ? 4 : 0), .pass = pass};
     memcpy(t.dst, dst, 6);
@@ -387,11 +333,11 @@ static txf frame(const char *id, const char *reqs, const uint8_t dst[6], uint16_
 static bool filters(ns *s)
 {
     vp_drv *v = s->v;
-    bool vlan = has(v, VIRTIO_NET_F_CTRL_VLAN_BIT), addr = has(v, VIRTIO_NET_F_CTRL_MAC_ADDR_BIT);
+    bool vlan = ns_has(v, VIRTIO_NET_F_CTRL_VLAN_BIT), addr = ns_has(v, VIRTIO_NET_F_CTRL_MAC_ADDR_BIT);
     bool came[BATCH_MAX];
     /* promiscuous: an address nobody has passes */
-    txf a[1] = {frame("net.filter.promisc", REQ_DEV_NET_CTRL_RX_2, U2, 0, true)};
-    if (!run(s, a, 1, came))
+    txf a[1] = {ns_frame("net.filter.promisc", REQ_DEV_NET_CTRL_RX_2, VP_NS_U2, 0, true)};
+    if (!ns_run(s, a, 1, came))
         return false;
     /* a MAC table of one unicast and one multicast address, VLAN id 5 added */
     if (!ctrl_byte(s, "net.ctrl.promisc_off", RX_PROMISC, 0) || !ctrl_byte(s, "net.ctrl.allmulti_off", RX_ALLMULTI, 0))
@@ -399,23 +345,23 @@ static bool filters(ns *s)
     uint8_t tbl[8 + 12];
     memset(tbl, 0, sizeof tbl);
     tbl[0] = 1; /* le32 count, then the unicast entries, then the multicast ones */
-    memcpy(tbl + 4, U1, 6);
+    memcpy(tbl + 4, VP_NS_U1, 6);
     tbl[10] = 1;
-    memcpy(tbl + 14, M1, 6);
-    if (!ctrl_ok(s, "net.ctrl.mac_table_set", REQ_DEV_NET_CTRL_MAC_2, CL_MAC, MAC_TABLE_SET, tbl, sizeof tbl) ||
+    memcpy(tbl + 14, VP_NS_M1, 6);
+    if (!ns_ctrl_ok(s, "net.ctrl.mac_table_set", REQ_DEV_NET_CTRL_MAC_2, CL_MAC, MAC_TABLE_SET, tbl, sizeof tbl) ||
         (vlan && !ctrl_vlan(s, "net.ctrl.vlan_add", VLAN_ADD, VID_IN)))
         return false;
     txf b[7] = {
-        frame("net.filter.table_unicast", REQ_DEV_NET_CTRL_MAC_2, U1, 0, true),
-        frame("net.filter.foreign_unicast", REQ_DEV_NET_CTRL_MAC_4, U2, 0, false),
-        frame("net.filter.table_multicast", REQ_DEV_NET_CTRL_MAC_2, M1, 0, true),
-        frame("net.filter.foreign_multicast", REQ_DEV_NET_CTRL_MAC_4, M2, 0, false),
-        frame("net.filter.own_mac", "", s->mac, 0, true),
-        frame("net.vlan.added", REQ_DEV_NET_CTRL_VLAN_2, s->mac, VID_IN, true),
-        frame("net.vlan.other", REQ_DEV_NET_CTRL_VLAN_2, s->mac, VID_OUT, false),
+        ns_frame("net.filter.table_unicast", REQ_DEV_NET_CTRL_MAC_2, VP_NS_U1, 0, true),
+        ns_frame("net.filter.foreign_unicast", REQ_DEV_NET_CTRL_MAC_4, VP_NS_U2, 0, false),
+        ns_frame("net.filter.table_multicast", REQ_DEV_NET_CTRL_MAC_2, VP_NS_M1, 0, true),
+        ns_frame("net.filter.foreign_multicast", REQ_DEV_NET_CTRL_MAC_4, VP_NS_M2, 0, false),
+        ns_frame("net.filter.own_mac", "", s->mac, 0, true),
+        ns_frame("net.vlan.added", REQ_DEV_NET_CTRL_VLAN_2, s->mac, VID_IN, true),
+        ns_frame("net.vlan.other", REQ_DEV_NET_CTRL_VLAN_2, s->mac, VID_OUT, false),
     };
     b[4].junk = true; /* and it must come back as sent (dev.net_tx.2, dev.net_tx.7) */
-    if (!run(s, b, vlan ? 7 : 5, came))
+    if (!ns_run(s, b, vlan ? 7 : 5, came))
         return false;
     bool filtering = came[0] && !came[1];
     /* all-multicast on, the id deleted, the default address moved */
@@ -424,9 +370,9 @@ static bool filters(ns *s)
         return filtering;
     uint8_t old[6];
     memcpy(old, s->mac, 6);
-    bool moved = addr && has(v, VIRTIO_NET_F_MAC_BIT);
+    bool moved = addr && ns_has(v, VIRTIO_NET_F_MAC_BIT);
     if (moved) {
-        if (!ctrl_ok(s, "net.ctrl.mac_addr_set", REQ_DEV_NET_CTRL_MAC_3, CL_MAC, MAC_ADDR_SET, A1, 6))
+        if (!ns_ctrl_ok(s, "net.ctrl.mac_addr_set", REQ_DEV_NET_CTRL_MAC_3, CL_MAC, MAC_ADDR_SET, A1, 6))
             return filtering;
         uint8_t cfg[6];
         char ex[32], ob[32];
@@ -440,162 +386,18 @@ static bool filters(ns *s)
     }
     txf c[5];
     unsigned n = 0;
-    c[n++] = frame("net.filter.allmulti", REQ_DEV_NET_CTRL_RX_4, M2, 0, true);
+    c[n++] = ns_frame("net.filter.allmulti", REQ_DEV_NET_CTRL_RX_4, VP_NS_M2, 0, true);
     /* a header flag bit nobody defined: ignored, the frame goes out as sent */
-    c[n] = frame("net.tx.unknown_flag", REQ_DEV_NET_TX_1, s->mac, 0, true);
+    c[n] = ns_frame("net.tx.unknown_flag", REQ_DEV_NET_TX_1, s->mac, 0, true);
     c[n++].flags = HF_UNKNOWN;
     if (moved) {
-        c[n++] = frame("net.filter.new_mac", "", A1, 0, true);
-        c[n++] = frame("net.filter.old_mac", REQ_DEV_NET_CTRL_MAC_4, old, 0, false);
+        c[n++] = ns_frame("net.filter.new_mac", "", A1, 0, true);
+        c[n++] = ns_frame("net.filter.old_mac", REQ_DEV_NET_CTRL_MAC_4, old, 0, false);
     }
     if (vlan)
-        c[n++] = frame("net.vlan.deleted", REQ_DEV_NET_CTRL_VLAN_2, s->mac, VID_IN, false);
-    run(s, c, n, came);
+        c[n++] = ns_frame("net.vlan.deleted", REQ_DEV_NET_CTRL_VLAN_2, s->mac, VID_IN, false);
+    ns_run(s, c, n, came);
     return filtering;
-}
-
-static bool ctrl_mode(ns *s, const char *id, uint8_t cmd, uint8_t on)
-{
-    return ctrl_ok(s, id, cmd < RX_ALLUNI ? REQ_DEV_NET_CTRL_RX_1 : REQ_DEV_NET_CTRL_RX_5, CL_RX, cmd, &on, 1);
-}
-
-/* Session 1 once the filter checks are done (all-multicast on, promiscuous
- * off, a MAC table): the CTRL_RX_EXTRA modes and which setting wins. While
- * broadcast may be dropped, each batch closes with a frame to our own
- * address instead. Leaves every extra mode off. */
-static void rx_extra(ns *s)
-{
-    bool came[BATCH_MAX];
-    if (!has(s->v, VIRTIO_NET_F_CTRL_RX_EXTRA_BIT)) {
-        vp_check(s->r, "net.filter.rx_extra", "", VP_SKIP, NULL, NULL, "CTRL_RX_EXTRA not offered");
-        return;
-    }
-    if (!ctrl_mode(s, "net.ctrl.alluni_on", RX_ALLUNI, 1))
-        return;
-    txf a[1] = {frame("net.filter.alluni", REQ_DEV_NET_CTRL_RX_6, U2, 0, true)};
-    if (!run(s, a, 1, came) || !ctrl_mode(s, "net.ctrl.nouni_on", RX_NOUNI, 1))
-        return;
-    txf b[3] = {
-        frame("net.filter.nouni_over_alluni", REQ_DEV_NET_CTRL_RX_10 "," REQ_DEV_NET_CTRL_RX_11, U2, 0, false),
-        frame("net.filter.nouni_own", REQ_DEV_NET_CTRL_RX_10, s->mac, 0, false),
-        frame("net.filter.nouni_table", REQ_DEV_NET_CTRL_RX_10, U1, 0, false),
-    };
-    if (!run(s, b, 3, came) || !ctrl_mode(s, "net.ctrl.promisc_on_nouni", RX_PROMISC, 1))
-        return;
-    txf c[1] = {frame("net.filter.promisc_over_nouni", REQ_DEV_NET_CTRL_RX_3, U2, 0, true)};
-    if (!run(s, c, 1, came) || !ctrl_mode(s, "net.ctrl.promisc_off_nouni", RX_PROMISC, 0) ||
-        !ctrl_mode(s, "net.ctrl.nouni_off", RX_NOUNI, 0) || !ctrl_mode(s, "net.ctrl.alluni_off", RX_ALLUNI, 0) ||
-        !ctrl_mode(s, "net.ctrl.nomulti_on", RX_NOMULTI, 1))
-        return;
-    /* multicast suppressed, all-multicast still on: the batch closes to us */
-    memcpy(s->marker, s->mac, 6);
-    txf d[3] = {
-        frame("net.filter.nomulti_table", REQ_DEV_NET_CTRL_RX_7, M1, 0, false),
-        frame("net.filter.nomulti_over_allmulti", REQ_DEV_NET_CTRL_RX_7 "," REQ_DEV_NET_CTRL_RX_8, M2, 0, false),
-        frame("net.filter.nomulti_broadcast", REQ_DEV_NET_CTRL_RX_9, BCAST, 0, true),
-    };
-    if (!run(s, d, 3, came) || !ctrl_mode(s, "net.ctrl.nomulti_off", RX_NOMULTI, 0) ||
-        !ctrl_mode(s, "net.ctrl.nobcast_on", RX_NOBCAST, 1))
-        return;
-    txf e[1] = {frame("net.filter.nobcast_over_allmulti", REQ_DEV_NET_CTRL_RX_12 "," REQ_DEV_NET_CTRL_RX_13, BCAST, 0,
-                      false)};
-    if (!run(s, e, 1, came) || !ctrl_mode(s, "net.ctrl.promisc_on_nobcast", RX_PROMISC, 1))
-        return;
-    txf f[1] = {frame("net.filter.promisc_over_nobcast", REQ_DEV_NET_CTRL_RX_3, BCAST, 0, true)};
-    if (!run(s, f, 1, came) || !ctrl_mode(s, "net.ctrl.nobcast_off", RX_NOBCAST, 0))
-        return;
-    memcpy(s->marker, BCAST, 6);
-}
-
-/* UDP-tunnel GSO headers the device must not accept, whatever it offers:
- * both tunnel bits at once (dev.net_tx.8), a tunnel bit without NEEDS_CSUM
- * (dev.net_tx.10). The driver breaks its own rules here (no GSO was
- * negotiated): the reference device's judge names them (judge_planted.h). */
-static void tunnel_gso(ns *s)
-{
-    static const char *const planted[] = {"NET_TX_GSO_UNNEGOTIATED", "NET_TX_TUNNEL_UNNEGOTIATED",
-                                          "NET_TX_TUNNEL_BOTH", "NET_TX_GSO", "NET_TX_CSUM"};
-    bool came[BATCH_MAX];
-    txf t[2] = {
-        frame("net.tx.gso_both_tunnel_bits", REQ_DEV_NET_TX_8, s->mac, 0, false),
-        frame("net.tx.gso_tunnel_without_csum", REQ_DEV_NET_TX_10, s->mac, 0, false),
-    };
-    t[0].gso = GSO_TUNNEL_V4 | GSO_TUNNEL_V6 | GSO_TCPV4;
-    t[0].flags = HF_NEEDS_CSUM;
-    t[1].gso = GSO_TUNNEL_V4 | GSO_TCPV4;
-    vp_judge_planted(s->v, NULL, 0); /* anything judged before is the probe's own fault */
-    run(s, t, 2, came);
-    vp_judge_planted(s->v, planted, sizeof planted / sizeof planted[0]);
-}
-
-/* With MTU negotiated, a frame of mtu bytes plus the Ethernet header goes
- * out and comes back whole (session 1: one 1536-byte buffer per frame). */
-static void full_size(ns *s)
-{
-    vp_drv *v = s->v;
-    if (!has(v, VIRTIO_NET_F_MTU_BIT))
-        return;
-    unsigned mtu = (unsigned)vp_tp_cfg(v->t, C_MTU, 2);
-    if (mtu < 68 || mtu + 14 > FRAME_MAX || mtu + 14 > s->rx[0].bufsz) {
-        vp_check(s->r, "net.mtu.full_size", "", VP_SKIP, NULL, NULL, "mtu %u: a full frame does not fit %u bytes", mtu,
-                 s->rx[0].bufsz);
-        return;
-    }
-    bool came[BATCH_MAX];
-    char ob[64];
-    txf t = frame(NULL, "", s->mac, 0, true);
-    t.len = (uint16_t)(mtu + 14);
-    if (!batch(s, &t, 1, came))
-        return;
-    snprintf(ob, sizeof ob, "%s", !came[0] ? "dropped" : s->whole[0] ? "received whole" : "received changed");
-    vp_expect(s->r, "net.mtu.full_size", REQ_DEV_NET_CFG_6, came[0] && s->whole[0], "received whole", ob,
-              "a frame of mtu + 14 bytes, MTU negotiated");
-}
-
-/* With MTU negotiated, a frame from outside longer than mtu plus the
- * Ethernet header must not be delivered. The runner sends it into the
- * backend (qmp.py, net-inject-oversize: 1514 bytes, then a short frame
- * that closes the pair); the short one must come. */
-static void oversize(ns *s)
-{
-    vp_drv *v = s->v;
-    char ob[64];
-    uint8_t buf[FRAME_MAX];
-    if (!has(v, VIRTIO_NET_F_MTU_BIT))
-        return;
-    unsigned mtu = (unsigned)vp_tp_cfg(v->t, C_MTU, 2);
-    if (mtu + 14 >= INJECT_LEN || INJECT_LEN > s->rx[0].bufsz) {
-        vp_check(s->r, "net.mtu.oversize_dropped", "", VP_SKIP, NULL, NULL,
-                 "mtu %u: the injected %u-byte frame is not over it, or does not fit a buffer", mtu, INJECT_LEN);
-        return;
-    }
-    if (!vp_note_ask(v->c, v->d, "net-inject-oversize")) {
-        vp_check(s->r, "net.mtu.oversize_dropped", "", VP_SKIP, NULL, NULL, "no runner to send frames from outside");
-        return;
-    }
-    bool big = false, closed = false;
-    for (unsigned guard = 0; guard < 4 * BATCH_MAX && !closed; guard++) {
-        int len = recv_frame(s, buf, v->c->opt.timeout_ms, true);
-        if (len == -1) {
-            s->broken = true;
-            return;
-        }
-        if (len == -2)
-            break;
-        uint32_t nonce = nonce_of(buf, (uint32_t)len);
-        big |= nonce == INJECT_BIG;
-        closed = nonce == INJECT_SMALL;
-    }
-    if (!closed) {
-        vp_check(s->r, "net.mtu.oversize_dropped", "", VP_SKIP, NULL, NULL,
-                 "the injected short frame did not come (no runner answering)%s", big ? ", the long one did" : "");
-        return;
-    }
-    snprintf(ob, sizeof ob, "%s", big ? "the 1514-byte frame delivered" : "dropped");
-    char ex[48];
-    snprintf(ex, sizeof ex, "dropped (mtu %u)", mtu);
-    vp_expect(s->r, "net.mtu.oversize_dropped", REQ_DEV_NET_CFG_5, !big, ex, ob,
-              "MTU negotiated, frames sent into the backend from outside");
 }
 
 /* Queue pairs (MQ with two set up): before any VQ_PAIRS_SET only the first
@@ -612,16 +414,16 @@ static void pairs(ns *s, const char *phase)
     if (strcmp(phase, "session 1"))
         return;
     uint8_t two[2] = {2, 0}, one[2] = {1, 0};
-    if (!ctrl_ok(s, "net.ctrl.vq_pairs_set", REQ_DEV_NET_CTRL_MQ_2, CL_MQ, MQ_PAIRS_SET, two, 2))
+    if (!ns_ctrl_ok(s, "net.ctrl.vq_pairs_set", REQ_DEV_NET_CTRL_MQ_2, CL_MQ, MQ_PAIRS_SET, two, 2))
         return;
-    txf t = frame(NULL, "", s->mac, 0, true);
+    txf t = ns_frame(NULL, "", s->mac, 0, true);
     t.txq = 1;
-    if (!batch(s, &t, 1, came) || !ctrl_ok(s, "net.ctrl.vq_pairs_set_1", REQ_DEV_NET_CTRL_MQ_2, CL_MQ, MQ_PAIRS_SET,
+    if (!ns_batch(s, &t, 1, came) || !ns_ctrl_ok(s, "net.ctrl.vq_pairs_set_1", REQ_DEV_NET_CTRL_MQ_2, CL_MQ, MQ_PAIRS_SET,
                                            one, 2))
         return;
     s->rx1_used = false;
-    txf u = frame(NULL, "", s->mac, 0, true);
-    if (!batch(s, &u, 1, came))
+    txf u = ns_frame(NULL, "", s->mac, 0, true);
+    if (!ns_batch(s, &u, 1, came))
         return;
     vp_expect(s->r, "net.mq.pairs_set_1", REQ_DEV_NET_CTRL_MQ_2, !s->rx1_used, "receive queue 0 only",
               s->rx1_used ? "a frame on receive queue 1" : "receive queue 0 only", "after VQ_PAIRS_SET 1");
@@ -641,7 +443,7 @@ static void after_reset(ns *s, bool filtering)
         vp_check(s->r, "net.sem.reset", "", VP_ERROR, "FEATURES_OK", "refused", "renegotiation after reset");
         return;
     }
-    bool mrg = has(v, VIRTIO_NET_F_MRG_RXBUF_BIT);
+    bool mrg = ns_has(v, VIRTIO_NET_F_MRG_RXBUF_BIT);
     uint32_t hl = v->features >> VC_F_VERSION_1 & 1 || mrg ? 12 : 10;
     for (unsigned k = 0; k < s->pairs; k++)
         if (!vp_drv_queue(v, 2 * k, 64, err, sizeof err) || !vp_drv_queue(v, 2 * k + 1, 64, err, sizeof err)) {
@@ -662,13 +464,13 @@ static void after_reset(ns *s, bool filtering)
     if (!ctrl_byte(s, "net.ctrl.promisc_off_after_reset", RX_PROMISC, 0))
         return;
     txf t[3] = {
-        frame("net.filter.table_empty_after_reset", REQ_DEV_NET_CTRL_MAC_1, U1, 0, false),
-        frame("net.vlan.not_negotiated", REQ_DEV_NET_CTRL_VLAN_1, s->mac, VID_IN, true),
-        frame(NULL, "", s->mac, 0, true),
+        ns_frame("net.filter.table_empty_after_reset", REQ_DEV_NET_CTRL_MAC_1, VP_NS_U1, 0, false),
+        ns_frame("net.vlan.not_negotiated", REQ_DEV_NET_CTRL_VLAN_1, s->mac, VID_IN, true),
+        ns_frame(NULL, "", s->mac, 0, true),
     };
     t[2].len = LONG_LEN;
     bool came[BATCH_MAX];
-    if (!batch(s, t, 3, came))
+    if (!ns_batch(s, t, 3, came))
         return;
     if (filtering)
         judge(s, t, 1, came);
@@ -699,7 +501,7 @@ void vp_net_semantics(vp_drv *v, vp_net_pool *rx0, const uint8_t mac[6], unsigne
 {
     ns s = {.v = v, .r = v->c->rep, .ctrl_q = ctrl_q, .pairs = npairs, .rx = {*rx0}};
     memcpy(s.mac, mac, 6);
-    memcpy(s.marker, BCAST, 6);
+    memcpy(s.marker, VP_NS_BCAST, 6);
     s.nonce = 0x6e000000u ^ (uint32_t)v->roundtrips << 8 ^ (v->t->legacy ? 0x00100000u : 0);
     s.tx = vp_drv_alloc(v, (uint64_t)BATCH_MAX * (12 + FRAME_MAX), 64);
     s.cb = vp_drv_alloc(v, 256, 64);
@@ -707,7 +509,7 @@ void vp_net_semantics(vp_drv *v, vp_net_pool *rx0, const uint8_t mac[6], unsigne
         vp_check(s.r, "net.arena", "", VP_ERROR, NULL, NULL, "DMA arena exhausted");
         return;
     }
-    if (!has(v, VIRTIO_NET_F_CTRL_RX_BIT)) {
+    if (!ns_has(v, VIRTIO_NET_F_CTRL_RX_BIT)) {
         vp_check(s.r, "net.filter", "", VP_SKIP, NULL, NULL, "CTRL_RX not offered");
         return;
     }
@@ -717,16 +519,16 @@ void vp_net_semantics(vp_drv *v, vp_net_pool *rx0, const uint8_t mac[6], unsigne
     if (!s.broken)
         pairs(&s, "session 1");
     if (!s.broken)
-        rx_extra(&s);
+        vp_ns_rx_extra(&s);
     if (!s.broken)
-        full_size(&s);
+        vp_ns_full_size(&s);
     if (!s.broken)
-        tunnel_gso(&s);
+        vp_ns_tunnel_gso(&s);
     /* the host acts once per device (the runner answers a bounded number
      * of notes per VM): on the modern interface, or the only one */
     bool once = !strcmp(v->who, "modern") || !strcmp(v->d->mode, "legacy");
     if (!s.broken && once)
-        oversize(&s);
+        vp_ns_oversize(&s);
     if (!s.broken && once)
         vp_net_announce(v, ctrl_q, s.cb);
     char ob[96];
