@@ -390,3 +390,146 @@ VC_TEST(transmit_header_fields_ignored)
 }
 
 int main(void) { return vc_test_main(); }
+
+/* The CTRL_RX_EXTRA modes and which setting wins (dev.net_ctrl_rx.3, .5-.13). */
+VC_TEST(receive_filter_extra)
+{
+    rig r;
+    rig_init(&r, F_ALL | 1ull << VIRTIO_NET_F_CTRL_RX_EXTRA_BIT);
+    post_rx(&r, 0, 16, 1526);
+    uint8_t off = 0, on = 1, own[6];
+    vc_dev_config_read(r.d, 0, own, 6);
+    VC_CONFORMS(REQ_DEV_NET_CTRL_RX_5);
+    VC_CHECK_EQ(ctrl(&r, 0, 0, &off, 1), 0);
+    VC_CHECK_EQ(ctrl(&r, 0, 1, &on, 1), 0); /* all-multicast */
+    VC_CHECK_EQ(ctrl(&r, 0, 2, &on, 1), 0); /* all-unicast */
+    VC_CHECK_EQ(ctrl(&r, 0, 6, &on, 1), 1); /* no such mode */
+    VC_CONFORMS(REQ_DEV_NET_CTRL_RX_6);
+    xmit(&r, 0, other, -1, 10);
+    VC_CHECK_EQ(vc_net_get_stats(r.d).rx_frames, 1);
+    VC_CONFORMS(REQ_DEV_NET_CTRL_RX_11); /* no-unicast over all-unicast */
+    VC_CHECK_EQ(ctrl(&r, 0, 4, &on, 1), 0);
+    xmit(&r, 0, other, -1, 10);
+    VC_CONFORMS(REQ_DEV_NET_CTRL_RX_10);
+    xmit(&r, 0, own, -1, 10);
+    VC_CHECK_EQ(vc_net_get_stats(r.d).rx_filtered, 2);
+    VC_CONFORMS(REQ_DEV_NET_CTRL_RX_3); /* promiscuous over no-unicast */
+    VC_CHECK_EQ(ctrl(&r, 0, 0, &on, 1), 0);
+    xmit(&r, 0, other, -1, 10);
+    VC_CHECK_EQ(vc_net_get_stats(r.d).rx_frames, 2);
+    VC_CHECK_EQ(ctrl(&r, 0, 0, &off, 1), 0);
+    VC_CONFORMS(REQ_DEV_NET_CTRL_RX_8); /* no-multicast over all-multicast */
+    VC_CHECK_EQ(ctrl(&r, 0, 3, &on, 1), 0);
+    xmit(&r, 0, mcast, -1, 10);
+    VC_CHECK_EQ(vc_net_get_stats(r.d).rx_filtered, 3);
+    VC_CONFORMS(REQ_DEV_NET_CTRL_RX_9); /* broadcast is not multicast to it */
+    xmit(&r, 0, bcast, -1, 10);
+    VC_CHECK_EQ(vc_net_get_stats(r.d).rx_frames, 3);
+    VC_CONFORMS(REQ_DEV_NET_CTRL_RX_13); /* no-broadcast over all-multicast */
+    VC_CHECK_EQ(ctrl(&r, 0, 3, &off, 1), 0);
+    VC_CHECK_EQ(ctrl(&r, 0, 5, &on, 1), 0);
+    xmit(&r, 0, bcast, -1, 10);
+    VC_CHECK_EQ(vc_net_get_stats(r.d).rx_filtered, 4);
+    VC_CONFORMS(NULL);
+    VC_CHECK_EQ(r.d->nfaults, 0);
+    rig_free(&r);
+    /* without CTRL_RX_EXTRA the extra modes are refused */
+    rig_init(&r, F_ALL);
+    VC_CHECK_EQ(ctrl(&r, 0, 2, &on, 1), 1);
+    rig_free(&r);
+}
+
+VC_TEST(speed_and_duplex)
+{
+    rig r;
+    rig_init(&r, F_ALL | 1ull << VIRTIO_NET_F_SPEED_DUPLEX_BIT);
+    uint32_t speed = 0;
+    uint8_t duplex = 0x55;
+    vc_dev_config_read(r.d, 12, &speed, 4);
+    vc_dev_config_read(r.d, 16, &duplex, 1);
+    VC_CONFORMS(REQ_DEV_NET_CFG_10);
+    VC_CHECK(speed <= 0x7fffffffu || speed == 0xffffffffu);
+    VC_CONFORMS(REQ_DEV_NET_CFG_11);
+    VC_CHECK(duplex <= 1 || duplex == 0xff);
+    VC_CONFORMS(NULL);
+    rig_free(&r);
+}
+
+/* A host-side announcement sets ANNOUNCE; the ACK clears it before it
+ * completes (dev.net_ctrl_announce.1). */
+VC_TEST(guest_announce)
+{
+    rig r;
+    rig_init(&r, F_ALL | 1ull << VIRTIO_NET_F_GUEST_ANNOUNCE_BIT);
+    uint32_t gen = r.d->config_generation;
+    VC_CHECK(vc_net_announce(r.d));
+    VC_CHECK(r.d->config_generation != gen);
+    uint16_t st = 0;
+    vc_dev_config_read(r.d, 6, &st, 2);
+    VC_CHECK_EQ(st, 3); /* link up, announce */
+    VC_CONFORMS(REQ_DEV_NET_CTRL_ANNOUNCE_1);
+    VC_CHECK_EQ(ctrl(&r, 3, 0, NULL, 0), 0);
+    vc_dev_config_read(r.d, 6, &st, 2);
+    VC_CHECK_EQ(st, 1);
+    VC_CONFORMS(NULL);
+    rig_free(&r);
+    /* not negotiated: nothing to announce, the command refused */
+    rig_init(&r, F_ALL);
+    VC_CHECK(!vc_net_announce(r.d));
+    VC_CHECK_EQ(ctrl(&r, 3, 0, NULL, 0), 1);
+    rig_free(&r);
+}
+
+/* Frames from the wire: over mtu plus the Ethernet header dropped with MTU
+ * negotiated (dev.net_cfg.5), taken without it. */
+VC_TEST(receive_over_mtu)
+{
+    uint8_t f[1514];
+    memset(f, 0xff, 6);
+    memset(f + 6, 0x02, 6);
+    f[12] = 0x88;
+    f[13] = 0xb5;
+    uint16_t mtu = 0;
+    for (int with = 1; with >= 0; with--) {
+        rig r;
+        rig_init(&r, with ? F_ALL : F_ALL & ~F_MTU);
+        post_rx(&r, 0, 4, 1536);
+        vc_dev_config_read(r.d, 10, &mtu, 2);
+        VC_CHECK(mtu + 14u < sizeof f);
+        VC_CONFORMS(with ? REQ_DEV_NET_CFG_5 : NULL);
+        VC_CHECK_EQ(vc_net_receive(r.d, f, sizeof f), !with);
+        VC_CONFORMS(REQ_DEV_NET_CFG_6); /* a full-size one still passes */
+        VC_CHECK(vc_net_receive(r.d, f, mtu + 14u));
+        VC_CONFORMS(NULL);
+        uint32_t tok, len;
+        VC_CHECK(vc_th_used(&r.t, 0, &tok, &len));
+        VC_CHECK_EQ(len, 12 + (with ? mtu + 14u : sizeof f));
+        rig_free(&r);
+    }
+}
+
+/* UDP-tunnel GSO headers the device must not accept: both tunnel bits
+ * (dev.net_tx.8), a tunnel bit without NEEDS_CSUM (dev.net_tx.10). */
+VC_TEST(tunnel_gso_refused)
+{
+    rig r;
+    rig_init(&r, F_ALL);
+    post_rx(&r, 0, 4, 1526);
+    static const uint8_t gso[2] = { 0x61, 0x21 }, flags[2] = { 1, 0 };
+    for (unsigned k = 0; k < 2; k++) {
+        uint8_t f[12 + 60] = { 0 };
+        f[0] = flags[k];
+        f[1] = gso[k];
+        memcpy(f + 12, bcast, 6);
+        f[24] = 0x88;
+        f[25] = 0xb5;
+        vc_gmem_write(&r.t.tm.mem, r.buf + 0x8000, f, sizeof f);
+        vc_seg sg = { r.buf + 0x8000, sizeof f, false };
+        VC_CONFORMS(k ? REQ_DEV_NET_TX_10 : REQ_DEV_NET_TX_8);
+        VC_CHECK_EQ(vc_th_roundtrip(&r.t, 1, &sg, 1, 0, false), 0);
+        VC_CHECK_EQ(vc_net_get_stats(r.d).rx_frames, 0);
+        VC_CONFORMS(NULL);
+    }
+    VC_CHECK(vc_th_fault(&r.t, "NET_TX_GSO"));
+    rig_free(&r);
+}

@@ -113,7 +113,7 @@ static void build_frame(uint8_t *f, const uint8_t mac[6], uint32_t nonce)
         f[i] = (uint8_t)(i * 7 + nonce);
 }
 
-void vp_devtest_net(vp_drv *v, vp_seen *seen)
+static void run(vp_drv *v, vp_seen *seen)
 {
     vp_report *r = v->c->rep;
     char err[128], ob[128];
@@ -228,4 +228,17 @@ void vp_devtest_net(vp_drv *v, vp_seen *seen)
     vp_check(r, "net.loopback", "", v->c->opt.net_loopback ? VP_FAIL : VP_SKIP, "the frame back",
              "only other frames", NULL);
     seen->ok = !v->c->opt.net_loopback;
+}
+
+/* The configuration checks on the split-ring personality of each
+ * interface, around the round-trip and the semantics checks. */
+void vp_devtest_net(vp_drv *v, vp_seen *seen)
+{
+    bool cfg = !strcmp(v->who, "modern") || !strcmp(v->who, "legacy");
+    vp_net_cfg c;
+    if (cfg)
+        vp_net_cfg_first(v, &c);
+    run(v, seen);
+    if (cfg)
+        vp_net_cfg_again(v, &c);
 }

@@ -36,6 +36,21 @@ uint64_t vp_net_pool_data(const vp_net_pool *p, unsigned i);
  * buffers in rx0 (queue 0), the control queue at ctrl_q, pairs queue
  * pairs set up (1 or 2), mac the address in use. Resets the device once
  * and leaves it running with DRIVER_OK. */
+/* The configuration fields the offered features bring (dev_net_cfg.c):
+ * checked once the driver has negotiated, then read again when it is done. */
+typedef struct vp_net_cfg {
+    uint64_t offered;
+    uint16_t mtu, status;
+    uint32_t speed;
+    uint8_t duplex;
+} vp_net_cfg;
+void vp_net_cfg_first(vp_drv *v, vp_net_cfg *c);
+void vp_net_cfg_again(vp_drv *v, const vp_net_cfg *c);
+
+/* GUEST_ANNOUNCE (dev_net_announce.c): an announcement asked of the host,
+ * acknowledged over the control queue ctrl_q (buf: 4 bytes of DMA memory). */
+void vp_net_announce(vp_drv *v, unsigned ctrl_q, uint64_t buf);
+
 void vp_net_semantics(vp_drv *v, vp_net_pool *rx0, const uint8_t mac[6], unsigned ctrl_q, unsigned pairs);
 
 #endif

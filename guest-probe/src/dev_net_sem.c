@@ -12,58 +12,19 @@
 #include <time.h>
 
 #include "checks.h"
-#include "dev_net.h"
+#include "dev_net_sem.h"
 #include "refdev/device.h" /* status bits */
 #include "vc/req_ids.h"
 #include "vc/spec_features.h"
 
-enum { CL_RX = 0, CL_MAC = 1, CL_VLAN = 2, CL_MQ = 4 };
-enum { RX_PROMISC = 0, RX_ALLMULTI = 1, MAC_TABLE_SET = 0, MAC_ADDR_SET = 1, VLAN_ADD = 0, VLAN_DEL = 1,
-       MQ_PAIRS_SET = 0 };
-#define BATCH_MAX 8u
-#define FRAME_LEN 78u      /* 14-byte Ethernet header and 64 bytes */
-#define LONG_LEN 200u      /* spans several small mergeable buffers */
-#define FRAME_MAX 256u
-#define MRG_BUF 64u        /* small mergeable buffers: a frame takes 2 to 4 */
-#define VID_IN 5u          /* VLAN ids the checks add and leave out */
-#define VID_OUT 6u
-
-typedef struct txf {
-    const char *id;        /* check id; NULL: a control frame (must come) */
-    const char *reqs;
-    uint8_t dst[6];
-    uint16_t vid;          /* 0: untagged */
-    uint16_t len;
-    bool pass;             /* what the filter must do with it */
-    bool junk;             /* checksum and header-length fields set, NEEDS_CSUM clear */
-    unsigned txq;
-} txf;
-
-typedef struct ns {
-    vp_drv *v;
-    vp_report *r;
-    uint8_t mac[6];
-    unsigned ctrl_q, pairs;
-    vp_net_pool rx[2];
-    uint64_t tx, cb;
-    uint32_t nonce;
-    bool broken;           /* the loopback failed: later batches are pointless */
-    /* findings over every frame received here */
-    unsigned frames, merged;
-    unsigned plain;        /* ours received without MRG_RXBUF */
-    char hdr[96], intact[96], single[96], nb[96], fill[96], late[96];
-    bool junk_seen;
-    bool rx1_used;         /* a buffer came back on the second receive queue */
-} ns;
-
-static const uint8_t U1[6] = {0x02, 0x76, 0x63, 0x00, 0x01, 0x01}; /* put in the MAC table */
-static const uint8_t U2[6] = {0x02, 0x76, 0x63, 0x00, 0x01, 0x02}; /* never in it */
-static const uint8_t M1[6] = {0x03, 0x76, 0x63, 0x00, 0x01, 0x01}; /* multicast, in the table */
-static const uint8_t M2[6] = {0x03, 0x76, 0x63, 0x00, 0x01, 0x02}; /* multicast, never in it */
+const uint8_t VP_NS_U1[6] = {0x02, 0x76, 0x63, 0x00, 0x01, 0x01}; /* put in the MAC table */
+const uint8_t VP_NS_U2[6] = {0x02, 0x76, 0x63, 0x00, 0x01, 0x02}; /* never in it */
+const uint8_t VP_NS_M1[6] = {0x03, 0x76, 0x63, 0x00, 0x01, 0x01}; /* multicast, in the table */
+const uint8_t VP_NS_M2[6] = {0x03, 0x76, 0x63, 0x00, 0x01, 0x02}; /* multicast, never in it */
+const uint8_t VP_NS_BCAST[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 static const uint8_t A1[6] = {0x02, 0x76, 0x63, 0x00, 0x01, 0x0a}; /* the address ADDR_SET gives */
-static const uint8_t BCAST[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 
-static bool has(const vp_drv *v, unsigned bit) { return v->features >> bit & 1; }
+bool ns_has(const vp_drv *v, unsigned bit) { return v->features >> bit & 1; }
 
 static void note(char *slot, size_t n, const char *fmt, unsigned a, unsigned b)
 {
@@ -93,7 +54,7 @@ static void build(const ns *s, uint8_t *f, const txf *t, uint32_t nonce)
 }
 
 /* The nonce a received frame carries, or 0 when it is not one of ours. */
-static uint32_t nonce_of(const uint8_t *f, uint32_t len)
+uint32_t ns_nonce_of(const uint8_t *f, uint32_t len)
 {
     unsigned o = len >= 16 && f[12] == 0x81 && f[13] == 0x00 ? 16 : 12;
     if (len < o + 14 || f[o] != 0x88 || f[o + 1] != 0xb5 || memcmp(f + o + 2, "vconform", 8))
@@ -119,7 +80,7 @@ static int ctrl(ns *s, uint8_t cls, uint8_t cmd, const void *data, uint32_t len)
 }
 
 /* A command the device must carry out: its ack must be OK. */
-static bool ctrl_ok(ns *s, const char *id, const char *reqs, uint8_t cls, uint8_t cmd, const void *data, uint32_t len)
+bool ns_ctrl_ok(ns *s, const char *id, const char *reqs, uint8_t cls, uint8_t cmd, const void *data, uint32_t len)
 {
     int ack = ctrl(s, cls, cmd, data, len);
     if (ack < 0)
@@ -131,13 +92,13 @@ static bool ctrl_ok(ns *s, const char *id, const char *reqs, uint8_t cls, uint8_
 
 static bool ctrl_byte(ns *s, const char *id, uint8_t cmd, uint8_t on)
 {
-    return ctrl_ok(s, id, REQ_DEV_NET_CTRL_RX_1, CL_RX, cmd, &on, 1);
+    return ns_ctrl_ok(s, id, REQ_DEV_NET_CTRL_RX_1, CL_RX, cmd, &on, 1);
 }
 
 static bool ctrl_vlan(ns *s, const char *id, uint8_t cmd, uint16_t vid)
 {
     uint8_t d[2] = {(uint8_t)vid, (uint8_t)(vid >> 8)};
-    return ctrl_ok(s, id, REQ_DEV_NET_CTRL_VLAN_2, CL_VLAN, cmd, d, 2);
+    return ns_ctrl_ok(s, id, REQ_DEV_NET_CTRL_VLAN_2, CL_VLAN, cmd, d, 2);
 }
 
 static double now_ms(void)
@@ -172,14 +133,17 @@ static vp_rt take_any(ns *s, unsigned timeout_ms, vp_net_pool **pp, uint32_t *to
 }
 
 /* Receives one frame (all its buffers with MRG_RXBUF) into f; returns its
- * length, or -1 after reporting a failed wait. */
-static int recv_frame(ns *s, uint8_t *f, unsigned timeout_ms)
+ * length, or -1 after reporting a failed wait (quiet: -2 and no report when
+ * nothing came). */
+int ns_recv_frame(ns *s, uint8_t *f, unsigned timeout_ms, bool quiet)
 {
     vp_drv *v = s->v;
     char err[128], ob[64];
     vp_net_pool *p;
     uint32_t tok, len;
     vp_rt rt = take_any(s, timeout_ms, &p, &tok, &len, err, sizeof err);
+    if (rt == VP_RT_TIMEOUT && quiet)
+        return -2;
     if (rt == VP_RT_TIMEOUT) {
         vp_check(s->r, "net.sem.loopback", "", v->c->opt.net_loopback ? VP_FAIL : VP_SKIP, "the batch's marker frame",
                  "nothing", "%s", err);
@@ -258,7 +222,7 @@ static int recv_frame(ns *s, uint8_t *f, unsigned timeout_ms)
 /* Transmits the batch and a broadcast marker, then receives until the
  * marker is back: came[i] says whether frame i passed. False when the
  * batch could not be run (reported). */
-static bool batch(ns *s, const txf *t, unsigned n, bool *came)
+bool ns_batch(ns *s, const txf *t, unsigned n, bool *came)
 {
     vp_drv *v = s->v;
     char err[128];
@@ -268,7 +232,7 @@ static bool batch(ns *s, const txf *t, unsigned n, bool *came)
     txf all[BATCH_MAX];
     memcpy(all, t, n * sizeof *t);
     all[n] = (txf){.len = FRAME_LEN, .pass = true, .txq = t[0].txq};
-    memcpy(all[n].dst, BCAST, 6);
+    memcpy(all[n].dst, s->marker, 6);
     uint32_t base = s->nonce;
     s->nonce += 16;
     unsigned txq = 0;
@@ -284,6 +248,16 @@ static bool batch(ns *s, const txf *t, unsigned n, bool *came)
             h[8] = 2;  /* csum_offset */
             s->junk_seen = true;
         }
+        h[0] = all[i].flags;
+        if (all[i].gso) {
+            h[1] = all[i].gso;
+            h[2] = 54;       /* hdr_len: Ethernet, IPv4, TCP */
+            h[4] = 1000 & 0xff; /* gso_size */
+            h[5] = 1000 >> 8;
+            h[6] = 34;       /* csum_start, csum_offset: the TCP checksum */
+            h[8] = 16;
+        }
+        s->unknown_seen |= (all[i].flags & HF_UNKNOWN) != 0;
         build(s, h + 12, &all[i], base + i);
         /* header and frame in separate descriptors, as the round-trip does */
         vc_seg sg[2] = {{b, s->rx[0].hl, false}, {b + 12, all[i].len, false}};
@@ -300,17 +274,19 @@ static bool batch(ns *s, const txf *t, unsigned n, bool *came)
             return s->broken = true, false;
     }
     memset(came, 0, (n + 1) * sizeof *came);
+    memset(s->whole, 0, sizeof s->whole);
     for (unsigned guard = 0; guard < 4 * BATCH_MAX && !came[n]; guard++) {
-        int len = recv_frame(s, buf, v->c->opt.timeout_ms);
+        int len = ns_recv_frame(s, buf, v->c->opt.timeout_ms, false);
         if (len < 0)
             return s->broken = true, false;
-        uint32_t nonce = nonce_of(buf, (uint32_t)len);
+        uint32_t nonce = ns_nonce_of(buf, (uint32_t)len);
         if (nonce - base > n)
             continue; /* someone else's frame, or an earlier batch's */
         unsigned i = nonce - base;
         came[i] = true;
         build(s, want, &all[i], nonce);
-        if ((uint32_t)len != all[i].len || memcmp(want, buf, all[i].len)) {
+        s->whole[i] = (uint32_t)len == all[i].len && !memcmp(want, buf, all[i].len);
+        if (!s->whole[i]) {
             note(s->intact, sizeof s->intact, "frame of %u bytes came back as %u bytes, or changed", all[i].len,
                  (unsigned)len);
             if (!s->rx[0].mrg)
@@ -336,15 +312,15 @@ static void judge(ns *s, const txf *t, unsigned n, const bool *came)
                       came[i] ? "received" : "dropped", NULL);
 }
 
-static bool run(ns *s, const txf *t, unsigned n, bool *came)
+bool ns_run(ns *s, const txf *t, unsigned n, bool *came)
 {
-    if (!batch(s, t, n, came))
+    if (!ns_batch(s, t, n, came))
         return false;
     judge(s, t, n, came);
     return true;
 }
 
-static txf frame(const char *id, const char *reqs, const uint8_t dst[6], uint16_t vid, bool pass)
+txf ns_frame(const char *id, const char *reqs, const uint8_t dst[6], uint16_t vid, bool pass)
 {
     txf t = {.id = id, .reqs = reqs, .vid = vid, .len = FRAME_LEN + (vid ? 4 : 0), .pass = pass};
     memcpy(t.dst, dst, 6);
@@ -357,11 +333,11 @@ static txf frame(const char *id, const char *reqs, const uint8_t dst[6], uint16_
 static bool filters(ns *s)
 {
     vp_drv *v = s->v;
-    bool vlan = has(v, VIRTIO_NET_F_CTRL_VLAN_BIT), addr = has(v, VIRTIO_NET_F_CTRL_MAC_ADDR_BIT);
+    bool vlan = ns_has(v, VIRTIO_NET_F_CTRL_VLAN_BIT), addr = ns_has(v, VIRTIO_NET_F_CTRL_MAC_ADDR_BIT);
     bool came[BATCH_MAX];
     /* promiscuous: an address nobody has passes */
-    txf a[1] = {frame("net.filter.promisc", REQ_DEV_NET_CTRL_RX_2, U2, 0, true)};
-    if (!run(s, a, 1, came))
+    txf a[1] = {ns_frame("net.filter.promisc", REQ_DEV_NET_CTRL_RX_2, VP_NS_U2, 0, true)};
+    if (!ns_run(s, a, 1, came))
         return false;
     /* a MAC table of one unicast and one multicast address, VLAN id 5 added */
     if (!ctrl_byte(s, "net.ctrl.promisc_off", RX_PROMISC, 0) || !ctrl_byte(s, "net.ctrl.allmulti_off", RX_ALLMULTI, 0))
@@ -369,23 +345,23 @@ static bool filters(ns *s)
     uint8_t tbl[8 + 12];
     memset(tbl, 0, sizeof tbl);
     tbl[0] = 1; /* le32 count, then the unicast entries, then the multicast ones */
-    memcpy(tbl + 4, U1, 6);
+    memcpy(tbl + 4, VP_NS_U1, 6);
     tbl[10] = 1;
-    memcpy(tbl + 14, M1, 6);
-    if (!ctrl_ok(s, "net.ctrl.mac_table_set", REQ_DEV_NET_CTRL_MAC_2, CL_MAC, MAC_TABLE_SET, tbl, sizeof tbl) ||
+    memcpy(tbl + 14, VP_NS_M1, 6);
+    if (!ns_ctrl_ok(s, "net.ctrl.mac_table_set", REQ_DEV_NET_CTRL_MAC_2, CL_MAC, MAC_TABLE_SET, tbl, sizeof tbl) ||
         (vlan && !ctrl_vlan(s, "net.ctrl.vlan_add", VLAN_ADD, VID_IN)))
         return false;
     txf b[7] = {
-        frame("net.filter.table_unicast", REQ_DEV_NET_CTRL_MAC_2, U1, 0, true),
-        frame("net.filter.foreign_unicast", REQ_DEV_NET_CTRL_MAC_4, U2, 0, false),
-        frame("net.filter.table_multicast", REQ_DEV_NET_CTRL_MAC_2, M1, 0, true),
-        frame("net.filter.foreign_multicast", REQ_DEV_NET_CTRL_MAC_4, M2, 0, false),
-        frame("net.filter.own_mac", "", s->mac, 0, true),
-        frame("net.vlan.added", REQ_DEV_NET_CTRL_VLAN_2, s->mac, VID_IN, true),
-        frame("net.vlan.other", REQ_DEV_NET_CTRL_VLAN_2, s->mac, VID_OUT, false),
+        ns_frame("net.filter.table_unicast", REQ_DEV_NET_CTRL_MAC_2, VP_NS_U1, 0, true),
+        ns_frame("net.filter.foreign_unicast", REQ_DEV_NET_CTRL_MAC_4, VP_NS_U2, 0, false),
+        ns_frame("net.filter.table_multicast", REQ_DEV_NET_CTRL_MAC_2, VP_NS_M1, 0, true),
+        ns_frame("net.filter.foreign_multicast", REQ_DEV_NET_CTRL_MAC_4, VP_NS_M2, 0, false),
+        ns_frame("net.filter.own_mac", "", s->mac, 0, true),
+        ns_frame("net.vlan.added", REQ_DEV_NET_CTRL_VLAN_2, s->mac, VID_IN, true),
+        ns_frame("net.vlan.other", REQ_DEV_NET_CTRL_VLAN_2, s->mac, VID_OUT, false),
     };
     b[4].junk = true; /* and it must come back as sent (dev.net_tx.2, dev.net_tx.7) */
-    if (!run(s, b, vlan ? 7 : 5, came))
+    if (!ns_run(s, b, vlan ? 7 : 5, came))
         return false;
     bool filtering = came[0] && !came[1];
     /* all-multicast on, the id deleted, the default address moved */
@@ -394,9 +370,9 @@ static bool filters(ns *s)
         return filtering;
     uint8_t old[6];
     memcpy(old, s->mac, 6);
-    bool moved = addr && has(v, VIRTIO_NET_F_MAC_BIT);
+    bool moved = addr && ns_has(v, VIRTIO_NET_F_MAC_BIT);
     if (moved) {
-        if (!ctrl_ok(s, "net.ctrl.mac_addr_set", REQ_DEV_NET_CTRL_MAC_3, CL_MAC, MAC_ADDR_SET, A1, 6))
+        if (!ns_ctrl_ok(s, "net.ctrl.mac_addr_set", REQ_DEV_NET_CTRL_MAC_3, CL_MAC, MAC_ADDR_SET, A1, 6))
             return filtering;
         uint8_t cfg[6];
         char ex[32], ob[32];
@@ -408,16 +384,19 @@ static bool filters(ns *s)
                   "config mac once ADDR_SET completed");
         memcpy(s->mac, A1, 6);
     }
-    txf c[4];
+    txf c[5];
     unsigned n = 0;
-    c[n++] = frame("net.filter.allmulti", REQ_DEV_NET_CTRL_RX_4, M2, 0, true);
+    c[n++] = ns_frame("net.filter.allmulti", REQ_DEV_NET_CTRL_RX_4, VP_NS_M2, 0, true);
+    /* a header flag bit nobody defined: ignored, the frame goes out as sent */
+    c[n] = ns_frame("net.tx.unknown_flag", REQ_DEV_NET_TX_1, s->mac, 0, true);
+    c[n++].flags = HF_UNKNOWN;
     if (moved) {
-        c[n++] = frame("net.filter.new_mac", "", A1, 0, true);
-        c[n++] = frame("net.filter.old_mac", REQ_DEV_NET_CTRL_MAC_4, old, 0, false);
+        c[n++] = ns_frame("net.filter.new_mac", "", A1, 0, true);
+        c[n++] = ns_frame("net.filter.old_mac", REQ_DEV_NET_CTRL_MAC_4, old, 0, false);
     }
     if (vlan)
-        c[n++] = frame("net.vlan.deleted", REQ_DEV_NET_CTRL_VLAN_2, s->mac, VID_IN, false);
-    run(s, c, n, came);
+        c[n++] = ns_frame("net.vlan.deleted", REQ_DEV_NET_CTRL_VLAN_2, s->mac, VID_IN, false);
+    ns_run(s, c, n, came);
     return filtering;
 }
 
@@ -435,16 +414,16 @@ static void pairs(ns *s, const char *phase)
     if (strcmp(phase, "session 1"))
         return;
     uint8_t two[2] = {2, 0}, one[2] = {1, 0};
-    if (!ctrl_ok(s, "net.ctrl.vq_pairs_set", REQ_DEV_NET_CTRL_MQ_2, CL_MQ, MQ_PAIRS_SET, two, 2))
+    if (!ns_ctrl_ok(s, "net.ctrl.vq_pairs_set", REQ_DEV_NET_CTRL_MQ_2, CL_MQ, MQ_PAIRS_SET, two, 2))
         return;
-    txf t = frame(NULL, "", s->mac, 0, true);
+    txf t = ns_frame(NULL, "", s->mac, 0, true);
     t.txq = 1;
-    if (!batch(s, &t, 1, came) || !ctrl_ok(s, "net.ctrl.vq_pairs_set_1", REQ_DEV_NET_CTRL_MQ_2, CL_MQ, MQ_PAIRS_SET,
+    if (!ns_batch(s, &t, 1, came) || !ns_ctrl_ok(s, "net.ctrl.vq_pairs_set_1", REQ_DEV_NET_CTRL_MQ_2, CL_MQ, MQ_PAIRS_SET,
                                            one, 2))
         return;
     s->rx1_used = false;
-    txf u = frame(NULL, "", s->mac, 0, true);
-    if (!batch(s, &u, 1, came))
+    txf u = ns_frame(NULL, "", s->mac, 0, true);
+    if (!ns_batch(s, &u, 1, came))
         return;
     vp_expect(s->r, "net.mq.pairs_set_1", REQ_DEV_NET_CTRL_MQ_2, !s->rx1_used, "receive queue 0 only",
               s->rx1_used ? "a frame on receive queue 1" : "receive queue 0 only", "after VQ_PAIRS_SET 1");
@@ -464,7 +443,7 @@ static void after_reset(ns *s, bool filtering)
         vp_check(s->r, "net.sem.reset", "", VP_ERROR, "FEATURES_OK", "refused", "renegotiation after reset");
         return;
     }
-    bool mrg = has(v, VIRTIO_NET_F_MRG_RXBUF_BIT);
+    bool mrg = ns_has(v, VIRTIO_NET_F_MRG_RXBUF_BIT);
     uint32_t hl = v->features >> VC_F_VERSION_1 & 1 || mrg ? 12 : 10;
     for (unsigned k = 0; k < s->pairs; k++)
         if (!vp_drv_queue(v, 2 * k, 64, err, sizeof err) || !vp_drv_queue(v, 2 * k + 1, 64, err, sizeof err)) {
@@ -485,13 +464,13 @@ static void after_reset(ns *s, bool filtering)
     if (!ctrl_byte(s, "net.ctrl.promisc_off_after_reset", RX_PROMISC, 0))
         return;
     txf t[3] = {
-        frame("net.filter.table_empty_after_reset", REQ_DEV_NET_CTRL_MAC_1, U1, 0, false),
-        frame("net.vlan.not_negotiated", REQ_DEV_NET_CTRL_VLAN_1, s->mac, VID_IN, true),
-        frame(NULL, "", s->mac, 0, true),
+        ns_frame("net.filter.table_empty_after_reset", REQ_DEV_NET_CTRL_MAC_1, VP_NS_U1, 0, false),
+        ns_frame("net.vlan.not_negotiated", REQ_DEV_NET_CTRL_VLAN_1, s->mac, VID_IN, true),
+        ns_frame(NULL, "", s->mac, 0, true),
     };
     t[2].len = LONG_LEN;
     bool came[BATCH_MAX];
-    if (!batch(s, t, 3, came))
+    if (!ns_batch(s, t, 3, came))
         return;
     if (filtering)
         judge(s, t, 1, came);
@@ -522,6 +501,7 @@ void vp_net_semantics(vp_drv *v, vp_net_pool *rx0, const uint8_t mac[6], unsigne
 {
     ns s = {.v = v, .r = v->c->rep, .ctrl_q = ctrl_q, .pairs = npairs, .rx = {*rx0}};
     memcpy(s.mac, mac, 6);
+    memcpy(s.marker, VP_NS_BCAST, 6);
     s.nonce = 0x6e000000u ^ (uint32_t)v->roundtrips << 8 ^ (v->t->legacy ? 0x00100000u : 0);
     s.tx = vp_drv_alloc(v, (uint64_t)BATCH_MAX * (12 + FRAME_MAX), 64);
     s.cb = vp_drv_alloc(v, 256, 64);
@@ -529,7 +509,7 @@ void vp_net_semantics(vp_drv *v, vp_net_pool *rx0, const uint8_t mac[6], unsigne
         vp_check(s.r, "net.arena", "", VP_ERROR, NULL, NULL, "DMA arena exhausted");
         return;
     }
-    if (!has(v, VIRTIO_NET_F_CTRL_RX_BIT)) {
+    if (!ns_has(v, VIRTIO_NET_F_CTRL_RX_BIT)) {
         vp_check(s.r, "net.filter", "", VP_SKIP, NULL, NULL, "CTRL_RX not offered");
         return;
     }
@@ -538,6 +518,19 @@ void vp_net_semantics(vp_drv *v, vp_net_pool *rx0, const uint8_t mac[6], unsigne
     bool filtering = filters(&s);
     if (!s.broken)
         pairs(&s, "session 1");
+    if (!s.broken)
+        vp_ns_rx_extra(&s);
+    if (!s.broken)
+        vp_ns_full_size(&s);
+    if (!s.broken)
+        vp_ns_tunnel_gso(&s);
+    /* the host acts once per device (the runner answers a bounded number
+     * of notes per VM): on the modern interface, or the only one */
+    bool once = !strcmp(v->who, "modern") || !strcmp(v->d->mode, "legacy");
+    if (!s.broken && once)
+        vp_ns_oversize(&s);
+    if (!s.broken && once)
+        vp_net_announce(v, ctrl_q, s.cb);
     char ob[96];
     if (!s.broken)
         after_reset(&s, filtering);
@@ -547,12 +540,18 @@ void vp_net_semantics(vp_drv *v, vp_net_pool *rx0, const uint8_t mac[6], unsigne
     /* no guest offload is ever negotiated here: every header is plain */
     snprintf(ob, sizeof ob, "%u frames, flags 0 and gso_type 0", s.frames);
     vp_expect(s.r, "net.sem.rx.hdr", REQ_DEV_NET_RX_5 "," REQ_DEV_NET_RX_18 "," REQ_DEV_NET_RX_6 "," REQ_DEV_NET_RX_7
-              "," REQ_DEV_NET_RX_8 "," REQ_DEV_NET_RX_9 "," REQ_DEV_NET_RX_21, !s.hdr[0], "flags 0, gso_type 0",
-              s.hdr[0] ? s.hdr : ob, "GUEST_CSUM, guest GSO and RSC_EXT not negotiated");
+              "," REQ_DEV_NET_RX_8 "," REQ_DEV_NET_RX_9 "," REQ_DEV_NET_RX_21
+              /* no tunnel GSO bits or tunnel checksum flag, so no tunnel GSO packet; no IPsec flags */
+              "," REQ_DEV_NET_RX_10 "," REQ_DEV_NET_RX_11 "," REQ_DEV_NET_RX_16 "," REQ_DEV_NET_RX_17
+              "," REQ_DEV_NET_RX_24 "," REQ_DEV_NET_RX_28 "," REQ_DEV_NET_RX_31, !s.hdr[0], "flags 0, gso_type 0",
+              s.hdr[0] ? s.hdr : ob, "GUEST_CSUM, guest GSO, tunnel offloads and RSC_EXT not negotiated, no IPsec");
     snprintf(ob, sizeof ob, "%u frames as sent", s.frames);
     vp_expect(s.r, "net.sem.frames_intact", s.junk_seen ? REQ_DEV_NET_TX_2 "," REQ_DEV_NET_TX_7 : "", !s.intact[0],
               "every frame back as sent", s.intact[0] ? s.intact : ob,
               "one sent with csum_start, csum_offset and hdr_len set, NEEDS_CSUM clear");
+    if (s.unknown_seen)
+        vp_expect(s.r, "net.sem.unknown_flag_intact", REQ_DEV_NET_TX_1, !s.intact[0], "every frame back as sent",
+                  s.intact[0] ? s.intact : ob, "one sent with the undefined header flag bit 0x80");
     if (s.plain) {
         snprintf(ob, sizeof ob, "%u frames, each whole in one buffer", s.plain);
         vp_expect(s.r, "net.rxbuf.single", REQ_DEV_NET_RXBUF_2, !s.single[0], "each frame whole in one buffer",

@@ -19,7 +19,9 @@ static const vp_devtest devtests[] = {
      vp_devtest_blk},
     {"net", 1ull << VIRTIO_NET_F_MAC_BIT | 1ull << VIRTIO_NET_F_STATUS_BIT | 1ull << VIRTIO_NET_F_CTRL_VQ_BIT |
                 1ull << VIRTIO_NET_F_CTRL_RX_BIT | 1ull << VIRTIO_NET_F_CTRL_VLAN_BIT |
-                1ull << VIRTIO_NET_F_CTRL_MAC_ADDR_BIT | 1ull << VIRTIO_NET_F_MQ_BIT,
+                1ull << VIRTIO_NET_F_CTRL_MAC_ADDR_BIT | 1ull << VIRTIO_NET_F_MQ_BIT |
+                1ull << VIRTIO_NET_F_MTU_BIT | 1ull << VIRTIO_NET_F_SPEED_DUPLEX_BIT |
+                1ull << VIRTIO_NET_F_CTRL_RX_EXTRA_BIT | 1ull << VIRTIO_NET_F_GUEST_ANNOUNCE_BIT,
      vp_devtest_net},
     {"console", 1ull << VIRTIO_CONSOLE_F_MULTIPORT_BIT, vp_devtest_console},
     {"balloon", 1ull << VIRTIO_BALLOON_F_MUST_TELL_HOST_BIT | 1ull << VIRTIO_BALLOON_F_STATS_VQ_BIT,

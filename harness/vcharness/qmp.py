@@ -14,7 +14,8 @@ import threading
 import time
 
 # want -> the device type it applies to
-WANTS = {"blk-resize": "blk", "net-link-down": "net", "net-link-up": "net"}
+WANTS = {"blk-resize": "blk", "net-link-down": "net", "net-link-up": "net", "net-announce": "net",
+         "net-inject-oversize": "net"}
 # device semantics (PROTOCOL.md): input updates injected, balloon statistics asked for
 WANTS.update({"input-abs-batch": "input", "balloon-stats-poll": "balloon",
               "scsi-hotplug": "scsi", "scsi-unplug": "scsi"})
@@ -22,6 +23,18 @@ HOTPLUG_BYTES = 1 << 20  # the null disk scsi-hotplug attaches at target 1, LUN 
 # the two updates input-abs-batch injects, in order (each ends with SYN_REPORT)
 INPUT_BATCHES = ([("x", 0x1234), ("y", 0x2345)], [("x", 0x777)])
 MAX_ACTIONS = 32
+# net-inject-oversize: two broadcast frames of the probe's experimental
+# ethertype, each tagged "vconform" and a nonce, sent into the device's
+# datagram backend: a full standard frame (1514 bytes: over any mtu below
+# 1500) and then a short one, which closes the pair (datagrams keep order)
+INJECT_NONCES = (0x7E000001, 0x7E000002)
+INJECT_LENS = (1514, 78)
+
+
+def inject_frame(nonce, length):
+    """One injected frame (dev_net_sem.c's oversize check reads the nonce)."""
+    head = b"\xff" * 6 + bytes([0x02, 0x76, 0x63, 0x00, 0x00, 0xFE]) + b"\x88\xb5vconform" + nonce.to_bytes(4, "little")
+    return head + bytes((i * 13) & 0xFF for i in range(len(head), length))
 GROW = 64 << 10      # bytes each resize adds to the disk (its snapshot overlay)
 POLL = 0.01          # the probe waits for the change: answer fast
 TIMEOUT = 2.0        # per QMP exchange
@@ -162,6 +175,14 @@ class Changer(threading.Thread):
                 size = self.sizes.get(index, self.disk_bytes) + GROW
                 self.qmp.command("block_resize", device=f"blk{index}", size=size)
                 self.sizes[index] = size
+            elif want == "net-inject-oversize":  # the backend's own socket takes datagrams from anyone
+                sock = os.path.join(os.path.dirname(self.qmp_path), f"net{index}.sock")
+                with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
+                    s.settimeout(TIMEOUT)
+                    for nonce, length in zip(INJECT_NONCES, INJECT_LENS):
+                        s.sendto(inject_frame(nonce, length), sock)
+            elif want == "net-announce":  # one round: QEMU sets ANNOUNCE where GUEST_ANNOUNCE is negotiated
+                self.qmp.command("announce-self", initial=50, max=550, rounds=1, step=100)
             else:
                 self.qmp.command("set_link", name=f"net{index}", up=want == "net-link-up")
             self.actions.append((want, path, "done"))

@@ -1,8 +1,9 @@
 /* Network card with a loopback backend (none when detached): every frame
  * the driver transmits passes the receive filter (promiscuous, all-multicast,
- * MAC table, VLAN table) and comes back on a receive queue. Two queue pairs
- * (MQ), a control queue, mergeable receive buffers, link status and MTU in
- * config. */
+ * the CTRL_RX_EXTRA modes, MAC table, VLAN table) and comes back on a
+ * receive queue. Two queue pairs (MQ), a control queue, mergeable receive
+ * buffers, link status, MTU, speed and duplex in config, and guest
+ * announcements the host asks for (vc_net_announce). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,9 +16,9 @@
 #define NET_PAIRS 2u
 #define NET_NQUEUES (2u * NET_PAIRS + 1u)
 #define NET_QUEUE_MAX 128
-#define NET_MTU 1500u
+#define NET_MTU 1400u /* below 1500: a standard full-size frame from the wire is over it */
 #define ETH_HLEN 14u
-#define FRAME_MAX (NET_MTU + ETH_HLEN + 4u) /* one VLAN tag */
+#define FRAME_MAX 1518u /* a standard frame with one VLAN tag */
 #define BACKLOG 16u                         /* frames waiting per receive queue */
 #define MAC_TABLE 32u
 
@@ -32,8 +33,16 @@ enum {
     F_CTRL_VLAN = VIRTIO_NET_F_CTRL_VLAN_BIT,
     F_MQ = VIRTIO_NET_F_MQ_BIT,
     F_CTRL_MAC_ADDR = VIRTIO_NET_F_CTRL_MAC_ADDR_BIT,
+    F_CTRL_RX_EXTRA = VIRTIO_NET_F_CTRL_RX_EXTRA_BIT,
+    F_SPEED_DUPLEX = VIRTIO_NET_F_SPEED_DUPLEX_BIT,
+    F_GUEST_ANNOUNCE = VIRTIO_NET_F_GUEST_ANNOUNCE_BIT,
 };
-enum { C_MAC = 0, C_STATUS = 6, C_MAX_PAIRS = 8, C_MTU = 10, C_SIZE = 12 };
+#define S_LINK_UP 1u
+#define S_ANNOUNCE 2u
+enum { C_MAC = 0, C_STATUS = 6, C_MAX_PAIRS = 8, C_MTU = 10, C_SPEED = 12, C_DUPLEX = 16, C_SIZE = 17 };
+enum { RX_PROMISC, RX_ALLMULTI, RX_ALLUNI, RX_NOMULTI, RX_NOUNI, RX_NOBCAST, RX_MODES };
+#define NET_SPEED 10000u /* Mbit/s */
+#define DUPLEX_FULL 0u   /* the normative value (dev.net_cfg.11) */
 enum { HF_NEEDS_CSUM = 1, HF_DATA_VALID = 2, HF_RSC_INFO = 4 };
 enum { CL_RX = 0, CL_MAC = 1, CL_VLAN = 2, CL_ANNOUNCE = 3, CL_MQ = 4 };
 enum { ACK_OK = 0, ACK_ERR = 1 };
@@ -53,7 +62,7 @@ typedef struct net {
     vc_dev dev;
     uint8_t mac[6], orig_mac[6];
     rxq rx[NET_PAIRS];
-    bool promisc, allmulti;
+    bool mode[RX_MODES]; /* RX_PROMISC .. RX_NOBCAST, as the control commands set them */
     uint8_t uni[MAC_TABLE][6], multi[MAC_TABLE][6];
     uint32_t nuni, nmulti;
     uint8_t vlan[4096 / 8];
@@ -87,14 +96,18 @@ static bool accept(net *m, const uint8_t *f, uint32_t len)
         if (!(m->vlan[vid / 8] & (1u << (vid % 8))))
             return false;
     }
-    if (m->promisc)
+    /* promiscuous wins over every other mode (dev.net_ctrl_rx.3); each
+     * suppression over its all- mode (.8, .11, .13); broadcast is not
+     * multicast to the suppression (.9) */
+    if (m->mode[RX_PROMISC])
         return true;
     static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
     if (memcmp(f, bcast, 6) == 0)
-        return true;
+        return !m->mode[RX_NOBCAST];
     if (f[0] & 1)
-        return m->allmulti || in_table(m->multi, m->nmulti, f);
-    return memcmp(f, m->mac, 6) == 0 || in_table(m->uni, m->nuni, f);
+        return !m->mode[RX_NOMULTI] && (m->mode[RX_ALLMULTI] || in_table(m->multi, m->nmulti, f));
+    return !m->mode[RX_NOUNI] &&
+           (m->mode[RX_ALLUNI] || memcmp(f, m->mac, 6) == 0 || in_table(m->uni, m->nuni, f));
 }
 
 static bool rx_buf_ok(vc_dev *d, unsigned q, const vc_chain *c)
@@ -180,6 +193,29 @@ static void loop_back(net *m, unsigned pair, vc_chain *c, uint64_t off, uint64_t
     deliver(m, p);
 }
 
+bool vc_net_receive(vc_dev *d, const uint8_t *f, uint32_t len)
+{
+    net *m = d->model;
+    rxq *r = &m->rx[0];
+    /* nothing longer than mtu plus the link header with MTU negotiated
+     * (dev.net_cfg.5): these frames carry no GSO */
+    if (len < ETH_HLEN || len > FRAME_MAX || r->n == BACKLOG ||
+        (vc_dev_has(d, F_MTU) && len > NET_MTU + ETH_HLEN)) {
+        m->st.rx_dropped++;
+        return false;
+    }
+    if (!accept(m, f, len)) {
+        m->st.rx_filtered++;
+        return false;
+    }
+    frame *fr = &r->backlog[(r->head + r->n) % BACKLOG];
+    memcpy(fr->b, f, len);
+    fr->len = len;
+    r->n++;
+    deliver(m, 0);
+    return true;
+}
+
 static uint32_t serve_tx(vc_dev *d, unsigned q, vc_chain *c)
 {
     net *m = d->model;
@@ -223,9 +259,10 @@ static uint8_t ctrl_cmd(net *m, uint8_t cls, uint8_t cmd, const uint8_t *data, u
     vc_dev *d = &m->dev;
     switch (cls) {
     case CL_RX:
-        if (!vc_dev_has(d, F_CTRL_RX) || cmd > 1 || len != 1)
-            return ACK_ERR; /* the extra modes are not offered */
-        *(cmd == 0 ? &m->promisc : &m->allmulti) = data[0] != 0;
+        if (!vc_dev_has(d, F_CTRL_RX) || cmd >= RX_MODES || len != 1 ||
+            (cmd > RX_ALLMULTI && !vc_dev_has(d, F_CTRL_RX_EXTRA)))
+            return ACK_ERR; /* the extra modes only with CTRL_RX_EXTRA (dev.net_ctrl_rx.5) */
+        m->mode[cmd] = data[0] != 0;
         return ACK_OK;
     case CL_MAC:
         if (cmd == 1 && vc_dev_has(d, F_CTRL_MAC_ADDR) && len == 6) {
@@ -266,8 +303,14 @@ static uint8_t ctrl_cmd(net *m, uint8_t cls, uint8_t cmd, const uint8_t *data, u
         }
         m->pairs = vc_get16(data);
         return ACK_OK;
+    case CL_ANNOUNCE:
+        if (!vc_dev_has(d, F_GUEST_ANNOUNCE) || cmd != 0 || len != 0)
+            return ACK_ERR;
+        /* cleared before the command completes (dev.net_ctrl_announce.1) */
+        vc_put16(d->config + C_STATUS, vc_get16(d->config + C_STATUS) & ~S_ANNOUNCE);
+        return ACK_OK;
     default:
-        return ACK_ERR; /* announce is not offered */
+        return ACK_ERR;
     }
 }
 
@@ -309,13 +352,14 @@ static void reset(vc_dev *d)
         vc_held_clear(&m->rx[p].held);
         m->rx[p].n = m->rx[p].head = 0;
     }
-    m->promisc = true;
-    m->allmulti = false;
+    memset(m->mode, 0, sizeof(m->mode));
+    m->mode[RX_PROMISC] = true;
     m->nuni = m->nmulti = 0; /* empty after reset (dev.net_ctrl_mac.1) */
     memset(m->vlan, 0, sizeof(m->vlan));
     m->pairs = 1;
     memcpy(m->mac, m->orig_mac, 6); /* ADDR_SET lasts until reset */
     memcpy(d->config + C_MAC, m->orig_mac, 6);
+    vc_put16(d->config + C_STATUS, vc_get16(d->config + C_STATUS) & ~S_ANNOUNCE);
 }
 
 static void queue_reset(vc_dev *d, unsigned q)
@@ -361,7 +405,8 @@ vc_dev *vc_net_create(const vc_gmem *mem, const vc_model_opts *o)
         qm[i] = qmax;
     uint64_t f = VC_TRANSPORT_FEATURES | 1ull << F_MTU | 1ull << F_MAC | 1ull << F_MRG_RXBUF |
                  1ull << F_STATUS | 1ull << F_CTRL_VQ | 1ull << F_CTRL_RX | 1ull << F_CTRL_VLAN |
-                 1ull << F_MQ | 1ull << F_CTRL_MAC_ADDR;
+                 1ull << F_MQ | 1ull << F_CTRL_MAC_ADDR | 1ull << F_CTRL_RX_EXTRA | 1ull << F_SPEED_DUPLEX |
+                 1ull << F_GUEST_ANNOUNCE;
     vc_dev_init(&m->dev, &net_ops, m, mem, f & ~(o ? o->features_off : 0), C_SIZE, NET_NQUEUES,
                 qm);
     uint8_t *c = m->dev.config;
@@ -372,13 +417,16 @@ vc_dev *vc_net_create(const vc_gmem *mem, const vc_model_opts *o)
     vc_put16(c + C_STATUS, 1); /* link up */
     vc_put16(c + C_MAX_PAIRS, NET_PAIRS); /* within 1..0x8000 (dev.net_cfg.1) */
     vc_put16(c + C_MTU, NET_MTU);         /* 68..65535 and at least 1280 (dev.net_cfg.2, .3) */
+    vc_put32(c + C_SPEED, NET_SPEED);     /* fixed while the link is up (dev.net_cfg.10, .12) */
+    c[C_DUPLEX] = DUPLEX_FULL;
     reset(&m->dev);
     return &m->dev;
 }
 
 void vc_net_set_link(vc_dev *d, bool up)
 {
-    vc_put16(d->config + C_STATUS, up ? 1 : 0);
+    uint16_t st = vc_get16(d->config + C_STATUS);
+    vc_put16(d->config + C_STATUS, (uint16_t)(up ? st | S_LINK_UP : st & ~S_LINK_UP));
     if (vc_dev_has(d, F_STATUS))
         vc_dev_config_changed(d);
 }
@@ -386,4 +434,13 @@ void vc_net_set_link(vc_dev *d, bool up)
 vc_net_stats vc_net_get_stats(const vc_dev *d)
 {
     return ((const net *)d->model)->st;
+}
+
+bool vc_net_announce(vc_dev *d)
+{
+    if (!vc_dev_has(d, F_GUEST_ANNOUNCE) || !vc_dev_has(d, F_CTRL_VQ))
+        return false; /* the driver would have no way to acknowledge it */
+    vc_put16(d->config + C_STATUS, vc_get16(d->config + C_STATUS) | S_ANNOUNCE);
+    vc_dev_config_changed(d);
+    return true;
 }

@@ -157,6 +157,23 @@ bool front_irq_config_change(front_irq *q, const char *type, const char *what)
         for (unsigned i = 0; i < 8; i++)
             d->config[i] = (uint8_t)(cap >> (8 * i));
         vc_dev_config_changed(d);
+    } else if (!strcmp(type, "net") && !strcmp(what, "net-inject-oversize")) {
+        /* the runner's two frames (harness/vcharness/qmp.py, INJECT_*):
+         * broadcast, ethertype 0x88b5, "vconform" and a le32 nonce */
+        static const uint32_t nonce[2] = {0x7e000001u, 0x7e000002u}, len[2] = {1514, 78};
+        uint8_t f[1514];
+        for (unsigned k = 0; k < 2; k++) {
+            memcpy(f, "\xff\xff\xff\xff\xff\xff\x02\x76\x63\x00\x00\xfe\x88\xb5vconform", 22);
+            for (unsigned i = 0; i < 4; i++)
+                f[22 + i] = (uint8_t)(nonce[k] >> (8 * i));
+            for (unsigned i = 26; i < len[k]; i++)
+                f[i] = (uint8_t)(i * 13);
+            vc_net_receive(d, f, len[k]);
+        }
+        return true;
+    } else if (!strcmp(type, "net") && !strcmp(what, "net-announce")) {
+        vc_net_announce(d);
+        return true; /* asked and done, as announce-self is, whatever the features */
     } else if (!strcmp(type, "net") && !strncmp(what, "net-link-", 9)) {
         vc_net_set_link(d, !strcmp(what, "net-link-up"));
     } else if (!strcmp(type, "input") && !strcmp(what, "input-abs-batch")) {

@@ -43,7 +43,7 @@ void front_irq_status_write(front_irq *q, uint8_t val);
 void front_irq_tick(front_irq *q);
 /* queue_reset written with 1: false when the fault ignores it. */
 bool front_irq_queue_reset_ok(const front_irq *q);
-/* "blk-resize", "net-link-down", "net-link-up": false for a change the
+/* "blk-resize", "net-link-down", "net-link-up", "net-announce": false for a change the
  * device type has not. */
 bool front_irq_config_change(front_irq *q, const char *type, const char *what);
 

@@ -22,7 +22,10 @@ ROUNDTRIP = {
     "net": ["net.loopback", "net.ctrl.promisc", "net.rx.hdr.no_offload",
             "net.filter.foreign_unicast", "net.filter.table_empty_after_reset", "net.vlan.added",
             "net.vlan.not_negotiated", "net.mac_addr_set.config", "net.mq.pairs_set_1", "net.mrg.num_buffers",
-            "net.sem.rx.hdr"],
+            "net.sem.rx.hdr", "net.filter.nouni_over_alluni", "net.filter.promisc_over_nouni",
+            "net.filter.nomulti_broadcast", "net.filter.nobcast_over_allmulti", "net.mtu.full_size",
+            "net.cfg.mtu_stable", "net.tx.unknown_flag", "net.tx.gso_both_tunnel_bits",
+            "net.tx.gso_tunnel_without_csum"],
     "console": ["console.port_add", "console.write"],
     "balloon": ["balloon.inflate_deflate", "balloon.actual.inflated"],
     "scsi": ["scsi.read.pattern", "scsi.report_luns.list", "scsi.unknown_opcode", "scsi.bad_target"],
@@ -108,6 +111,11 @@ def main():
             for cid in ROUNDTRIP[dev_type(recs, addr)]:
                 if (addr, drv, cid) not in passed:
                     problems.append(f"{addr} ({mode}) {drv}: {cid} did not pass")
+    # the host acts once per net device: an announcement and frames from outside
+    for addr in (a for a in modes if dev_type(recs, a) == "net"):
+        for cid in ("net.announce.ack_clears", "net.mtu.oversize_dropped"):
+            if not any((addr, drv, cid) in passed for drv in ("modern", "legacy")):
+                problems.append(f"{addr}: {cid} did not pass")
     for addr, mode in modes.items():
         if mode == "transitional" and (addr, "pci", "transitional.same_device") not in passed:
             problems.append(f"{addr}: transitional.same_device did not pass")

@@ -83,6 +83,32 @@ class Changer(unittest.TestCase):
             {"execute": "set_link", "arguments": {"name": "net1", "up": False}},
             {"execute": "set_link", "arguments": {"name": "net1", "up": True}}])
 
+    def test_announce_is_one_round_of_announce_self(self):
+        actions, seen = self.run_changer(notes(("03.0", "net-announce"), ("02.0", "net-announce")),
+                                         {"02.0": ("blk", 2), "03.0": ("net", 1)})
+        self.assertEqual([a[2] for a in actions], ["done", "refused"])
+        self.assertEqual(seen[1:], [{"execute": "announce-self",
+                                     "arguments": {"initial": 50, "max": 550, "rounds": 1, "step": 100}}])
+
+    def test_inject_sends_both_frames_into_the_backend(self):
+        with tempfile.TemporaryDirectory() as d:
+            backend = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            backend.bind(os.path.join(d, "net1.sock"))
+            backend.settimeout(5)
+            jsonl = os.path.join(d, "probe.jsonl")
+            with open(jsonl, "w") as fh:
+                fh.write(notes(("03.0", "net-inject-oversize")))
+            ch = qmp.Changer(jsonl, os.path.join(d, "qmp.sock"), {"03.0": ("net", 1)}, 0)
+            ch.qmp = object()  # no monitor needed for this want
+            ch.start()
+            got = [backend.recv(4096) for _ in qmp.INJECT_LENS]
+            ch.stop = lambda: None
+            ch.done.set()
+            backend.close()
+        self.assertEqual([len(f) for f in got], list(qmp.INJECT_LENS))
+        self.assertEqual(got[0][:6], b"\xff" * 6)
+        self.assertEqual([int.from_bytes(f[22:26], "little") for f in got], list(qmp.INJECT_NONCES))
+
     def test_bounded_and_never_raises(self):
         odd = '{"type": "note", "want": ["blk-resize"], "slot_path": {"a": 1}}\n' + "[" * 5000 + '"note"\n'
         text = "garbage\n{\"type\": \"note\"}\n" + odd + notes(*[("02.0", "blk-resize")] * (qmp.MAX_ACTIONS + 5))

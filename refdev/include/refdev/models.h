@@ -99,6 +99,13 @@ typedef struct vc_net_stats {
     uint64_t tx_frames, tx_dropped, rx_frames, rx_filtered, rx_dropped;
 } vc_net_stats;
 void vc_net_set_link(vc_dev *d, bool up);
+/* Sets ANNOUNCE in status with a configuration change, where GUEST_ANNOUNCE
+ * and CTRL_VQ were negotiated (false otherwise): what a host-side
+ * announcement does. */
+bool vc_net_announce(vc_dev *d);
+/* A frame from the wire (not a looped-back one) for the first receive
+ * queue: filtered, dropped over the MTU; false when it was not taken. */
+bool vc_net_receive(vc_dev *d, const uint8_t *f, uint32_t len);
 vc_net_stats vc_net_get_stats(const vc_dev *d);
 
 /* Creates a model by its short name ("rng", "blk", ...); NULL if unknown. */

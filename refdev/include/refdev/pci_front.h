@@ -164,7 +164,8 @@ void vc_front_intx_attach(vc_front *f, bool on);
 uint32_t vc_front_intx(const vc_front *f);
 
 /* A configuration change the VMM would make ("blk-resize": capacity + 8
- * sectors, "net-link-down", "net-link-up"); false when the type has not. */
+ * sectors, "net-link-down", "net-link-up", "net-announce"); false when the type
+ * has not. */
 bool vc_front_config_change(vc_front *f, const char *what);
 
 /* The device core behind the front (its fault log, its state). */
