@@ -273,7 +273,9 @@ def _dev(machine, device, keys, vhost=False):
             raise _Bad(f"{device} has no {variant} model", k)
         variant = ""  # the configuration's variant covers the types that have one
     choices, k = matrix.BACKENDS[device], f"{device}.backend"
-    backend = "" if vhost else keys.get(k, choices[0] if choices else "")
+    # vhost-user: the back-end serves the device; only blk's read-only disk is its to choose
+    backend = "" if vhost and not (device == "blk" and keys.get(k) == "disk-ro") else \
+        keys.get(k, choices[0] if choices else "")
     if backend and backend not in choices:
         raise _Bad(f"{device} backend {backend!r} is not one of {', '.join(choices) or '(none)'}", k)
     expect, k = _value(keys, device, "expect")
