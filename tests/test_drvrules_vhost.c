@@ -329,10 +329,25 @@ static void quiet_case(uint64_t f, const char *req, bool kick_always)
     vd_back_tick(&r.b, t0 + VD_QUIET_GRACE_MS + 100);
     VC_CHECK_EQ(r.b.dev->q[0].vq.last_avail, VD_QUIET_AFTER + 2);
     vd_back_tick(&r.b, t0 + VD_QUIET_MS);
-    VC_CHECK_EQ(r.b.ring[0].quiet, 2);
+    VC_CHECK_EQ(r.b.ring[0].quiet, 0); /* closed; the next opens VD_QUIET_AFTER kicks later */
     VC_CHECK_EQ(kept(&r, req), kick_always ? 0u : 1u);
     rng_buffer(&r, false); /* kicks wanted again: the driver kicks */
     VC_CHECK_EQ(r.b.dev->q[0].vq.last_avail, VD_QUIET_AFTER + 3);
+    rig_free(&r);
+}
+
+/* The ring stops inside the window (the guest shuts down): judged then. */
+VC_TEST(quiet_window_judged_when_the_ring_stops)
+{
+    rig r;
+    rig_init(&r, "rng", 1ull << VC_F_VERSION_1, 1);
+    vd_back_tick(&r.b, 10000);
+    for (unsigned i = 0; i < VD_QUIET_AFTER; i++)
+        rng_buffer(&r, false);
+    vd_back_tick(&r.b, 10000 + VD_QUIET_GRACE_MS);
+    rng_buffer(&r, false);
+    vd_back_end(&r.b, "guest gone");
+    VC_CHECK_EQ(kept(&r, REQ_DRV_VQ_AVAIL_SUPP_3), 1);
     rig_free(&r);
 }
 

@@ -52,7 +52,7 @@ typedef struct vd_ring {
     uint32_t nsnap;
     /* device-side notification suppression (vd_quiet.c) */
     unsigned kicks;            /* in the session */
-    int quiet;                 /* its window: 0 not yet, 1 open, 2 over */
+    int quiet;                 /* its window: 0 closed, 1 open */
     long long quiet_since;     /* ms the window opened */
     uint16_t quiet_idx, quiet_grace_idx; /* available index at the opening, at the grace's end */
     bool quiet_graced, quiet_faulted;
@@ -136,9 +136,9 @@ void vd_accept_end(vd_back *b);
 
 /* ---- vd_quiet.c: available-buffer notification suppression provoked by
  * the device ---- */
-#define VD_QUIET_AFTER 4      /* kicks on a ring before its window opens */
-#define VD_QUIET_GRACE_MS 1000 /* kicks on their way when it opened */
-#define VD_QUIET_MS 2500      /* the window */
+#define VD_QUIET_AFTER 2      /* kicks on a ring before its window opens */
+#define VD_QUIET_GRACE_MS 400 /* kicks on their way when it opened */
+#define VD_QUIET_MS 4000      /* the window */
 #define VD_QUIET_POLL_MS 20   /* the device polls the ring meanwhile */
 /* A ring went live: the field the driver disregards is written. */
 void vd_quiet_ring_live(vd_back *b, unsigned q);

@@ -7,7 +7,7 @@
  *   device must not do that, dev.vq_avail_supp.3, hence an option). The
  *   driver's kicks are judged as always (vd_ring.c), and each needed kick
  *   that came, or did not, is judged against this rule too.
- * - once a session per ring, after VD_QUIET_AFTER kicks, a window of
+ * - on each ring, after every VD_QUIET_AFTER kicks, a window of
  *   VD_QUIET_MS in which the field the driver must honour says "no kick":
  *   NO_NOTIFY without EVENT_IDX (drv.vq_avail_supp.3), avail_event far
  *   ahead with it (.7). The device polls the ring meanwhile, so the driver
@@ -64,8 +64,20 @@ void vd_quiet_ring_live(vd_back *b, unsigned qi)
         vc_gmem_st16_release(q->mem, q->device + VC_SPLIT_USED_FLAGS, VC_SPLIT_USED_F_NO_NOTIFY);
 }
 
+/* Judged only when the driver published buffers after the grace: it had
+ * the chance to kick and did not. */
+static void judge_window(vd_back *b, unsigned qi)
+{
+    vd_ring *r = &b->ring[qi];
+    const vc_vq_dev *q = &b->dev->q[qi].vq;
+    if (!r->quiet_faulted && r->quiet_graced && avail_idx(q) != r->quiet_grace_idx)
+        vd_rules_seen(&b->rules, honour_rule(q));
+}
+
 void vd_quiet_stop(vd_back *b, unsigned qi)
 {
+    if (b->ring[qi].quiet == 1 && b->ring[qi].live) /* the ring stops in the window */
+        judge_window(b, qi);
     b->dev->q[qi].hold_notify = false;
     b->ring[qi].quiet = 0;
 }
@@ -120,12 +132,10 @@ static void close_window(vd_back *b, unsigned qi)
 {
     vd_ring *r = &b->ring[qi];
     vc_dev_queue *dq = &b->dev->q[qi];
-    /* judged only when the driver published buffers after the grace: it
-     * had the chance to kick and did not */
-    if (!r->quiet_faulted && r->quiet_graced && avail_idx(&dq->vq) != r->quiet_grace_idx)
-        vd_rules_seen(&b->rules, honour_rule(&dq->vq));
+    judge_window(b, qi);
     dq->hold_notify = false;
-    r->quiet = 2;
+    r->quiet = 0; /* the next after VD_QUIET_AFTER more kicks */
+    r->kicks = 0;
     vc_vq_dev_want_notify(&dq->vq, true); /* kicks wanted again: the core's own write */
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     vd_ring_serve(b, qi);

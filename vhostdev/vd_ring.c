@@ -505,8 +505,8 @@ uint32_t vd_ring_stop(vd_back *b, unsigned qi)
         base = q->packed ? (uint32_t)q->avail_pos | (uint32_t)q->avail_wrap << 15 |
                                (uint32_t)q->used_pos << 16 | (uint32_t)q->used_wrap << 31
                          : q->last_avail;
-        vc_dev_queue_reset(b->dev, qi); /* held chains are dropped, as a reset would */
         vd_quiet_stop(b, qi);
+        vc_dev_queue_reset(b->dev, qi); /* held chains are dropped, as a reset would */
         r->live = false;
     }
     r->started = r->call_missed = r->waiting = false;

@@ -363,6 +363,8 @@ def vhost_backends(parts, binary, disk, workdir, sockdir=None):
             cmd.append("--offers-mtu")
         if p.device == "blk" and p.config.dev("blk").backend == "disk-ro":
             cmd.append("--read-only")
+        if p.config.provoke:  # NO_NOTIFY with EVENT_IDX: does the driver disregard it
+            cmd.append("--provoke")
         out.append(Backend(p.index, p.config, p.device, sock, log, cmd))
     return out
 
