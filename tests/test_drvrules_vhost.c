@@ -293,6 +293,30 @@ VC_TEST(feature_dependencies)
     rig_free(&r);
 }
 
+/* Net receive buffers over a packed ring: the device holds them all; a
+ * driver that miscounts its free slots writes a list over held ones. */
+static void packed_room_case(bool overcommit)
+{
+    rig r;
+    rig_init(&r, "net", 1ull << VC_F_VERSION_1 | 1ull << VC_F_RING_PACKED, 2);
+    for (unsigned i = 0; i < QSIZE / 2; i++) /* two slots each: the ring full */
+        add(&r, 0, BUF + i * 0x1000, 2048, true, false);
+    vd_back_kick(&r.b, 0);
+    VC_CHECK_EQ(r.b.dev->q[0].vq.ninflight, QSIZE / 2);
+    VC_CHECK_EQ(broken(&r, REQ_DRV_PACKED_SG_5), 0);
+    VC_CHECK_EQ(kept(&r, REQ_DRV_PACKED_SG_5), QSIZE / 2);
+    if (overcommit) {
+        r.q[0].num_free += 2; /* the miscount */
+        add(&r, 0, BUF + 0x10000, 2048, true, false);
+        vd_back_kick(&r.b, 0);
+        VC_CHECK_EQ(broken(&r, REQ_DRV_PACKED_SG_5), 1);
+    }
+    rig_free(&r);
+}
+
+VC_TEST(packed_lists_in_free_slots_kept) { packed_room_case(false); }
+VC_TEST(packed_list_over_held_slots_breaks_sg5) { packed_room_case(true); }
+
 /* ---- notification suppression the device provokes (vd_quiet.c) ---- */
 
 /* One buffer on rng's ring, kicked when the driver side thinks it must

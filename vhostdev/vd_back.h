@@ -50,6 +50,7 @@ typedef struct vd_ring {
     bool waiting, kick_faulted;
     long long pending_since; /* ms, 0: none pending */
     uint32_t nsnap;
+    uint32_t packed_slots;     /* packed: ring slots of the chains the device holds */
     /* device-side notification suppression (vd_quiet.c) */
     unsigned kicks;            /* in the session */
     int quiet;                 /* its window: 0 closed, 1 open */

@@ -225,6 +225,26 @@ static void packed_used(vd_back *b, unsigned qi, vd_ring *ring, const vc_vq_dev 
     }
 }
 
+/* drv.packed_sg.5: a list goes into free slots only. The slots a packed
+ * ring has in flight are those of the chains the device took and has not
+ * used (used_pos moves by a used chain's slots), as the driver counts
+ * them; a list taken beyond size - in flight lies over descriptors the
+ * device still holds. */
+static void packed_room(vd_back *b, unsigned qi, vd_ring *ring, const vc_vq_dev *q, const vc_chain *c, bool used)
+{
+    if (used) {
+        ring->packed_slots -= c->ndesc < ring->packed_slots ? c->ndesc : ring->packed_slots;
+        return;
+    }
+    uint32_t held = ring->packed_slots;
+    ring->packed_slots += c->ndesc;
+    if (held + c->ndesc <= q->size)
+        vd_rules_seen(&b->rules, REQ_DRV_PACKED_SG_5);
+    else
+        vc_dev_fault(b->dev, "DRV_PACKED_OVER_IN_FLIGHT", REQ_DRV_PACKED_SG_5, (int)qi, false,
+                     "buffer %u: %u slots exposed with %u of %u still in flight", c->id, c->ndesc, held, q->size);
+}
+
 static void on_chain(void *opaque, unsigned qi, const vc_chain *c, bool used)
 {
     vd_back *b = opaque;
@@ -233,6 +253,8 @@ static void on_chain(void *opaque, unsigned qi, const vc_chain *c, bool used)
     vd_ring *ring = &b->ring[qi];
     const vc_vq_dev *q = &b->dev->q[qi].vq;
     bool snap = ring->snap && c->id < ring->nsnap;
+    if (q->packed)
+        packed_room(b, qi, ring, q, c, used);
     if (!used) {
         b->chains++;
         ring_rules(b, q, c);
@@ -459,6 +481,7 @@ static void ring_live(vd_back *b, unsigned qi)
     r->snap = calloc(r->num, sizeof(*r->snap)); /* ids and head indexes are below the size */
     r->nsnap = r->snap ? r->num : 0;
     r->live = true;
+    r->packed_slots = 0;
     r->err_signalled = r->flags_faulted = false;
     r->kick_faulted = false;
     vd_quiet_ring_live(b, qi);
