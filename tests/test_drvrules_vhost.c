@@ -463,6 +463,50 @@ VC_TEST(flush_taken_and_used)
     flush_case(false, true, false, 0, 0);
 }
 
+/* FLUSH without CONFIG_WCE: the cache is writeback, the flush shows it. */
+VC_TEST(flush_without_config_wce)
+{
+    uint64_t f = 1ull << VC_F_VERSION_1 | 1ull << VIRTIO_BLK_F_FLUSH_BIT;
+    for (unsigned flush = 0; flush < 2; flush++) {
+        rig r;
+        rig_init(&r, "blk", f, 1);
+        blk_request(&r, 1);
+        if (flush)
+            blk_request(&r, 4);
+        vd_back_end(&r.b, "session over");
+        VC_CHECK_EQ(kept(&r, REQ_DRV_BLK_INIT_3), flush);
+        VC_CHECK_EQ(broken(&r, REQ_DRV_BLK_INIT_3), !flush);
+        rig_free(&r);
+    }
+    rig r; /* with CONFIG_WCE the driver reads the mode: not this rule */
+    rig_init(&r, "blk", f | 1ull << VIRTIO_BLK_F_CONFIG_WCE_BIT, 1);
+    blk_request(&r, 1);
+    vd_back_end(&r.b, "session over");
+    VC_CHECK_EQ(kept(&r, REQ_DRV_BLK_INIT_3) + broken(&r, REQ_DRV_BLK_INIT_3), 0);
+    rig_free(&r);
+}
+
+/* Receive buffers the device still holds when the ring stops: as exposed,
+ * or reclaimed (rewritten) by a driver that did not reset first. */
+static void held_at_stop_case(bool reclaimed)
+{
+    rig r;
+    rig_init(&r, "net", 1ull << VC_F_VERSION_1, 2);
+    add(&r, 0, BUF, 2048, true, false);
+    add(&r, 0, BUF + 0x1000, 2048, true, false);
+    vd_back_kick(&r.b, 0);
+    VC_CHECK_EQ(r.b.dev->q[0].vq.ninflight, 2);
+    if (reclaimed) /* the second chain's first descriptor (head 2) gets another length */
+        VC_CHECK(vc_gmem_st32(&r.b.mem.gmem, ring_base(0) + 2 * VC_SPLIT_DESC_SIZE + 8, 100));
+    vd_back_end(&r.b, "reset");
+    VC_CHECK_EQ(broken(&r, REQ_DRV_CLEANUP_2), reclaimed ? 1u : 0u);
+    VC_CHECK_EQ(kept(&r, REQ_DRV_CLEANUP_2), reclaimed ? 1u : 2u);
+    rig_free(&r);
+}
+
+VC_TEST(held_chains_unchanged_at_stop_kept) { held_at_stop_case(false); }
+VC_TEST(held_chain_reclaimed_live_breaks_cleanup2) { held_at_stop_case(true); }
+
 VC_TEST(read_only_taken)
 {
     uint64_t v1 = 1ull << VC_F_VERSION_1, ro = 1ull << VIRTIO_BLK_F_RO_BIT;

@@ -64,18 +64,23 @@ void vd_accept_chain(vd_back *b, const vc_chain *c)
         b->blk_flushes++;
 }
 
-/* drv.blk_init.1 at the end of a session: a driver that took FLUSH and
- * wrote has flushed at least once (the runner's guest syncs its writes, so
- * a driver able to flush did); without writes nothing is decided. */
+/* At the end of a session: a driver that took FLUSH and wrote has flushed
+ * at least once (drv.blk_init.1: the runner's guest syncs its writes, so a
+ * driver able to flush did); without CONFIG_WCE that flush is also what
+ * shows it took the cache for writeback (drv.blk_init.3). Without writes
+ * nothing is decided. */
 void vd_accept_end(vd_back *b)
 {
     vc_dev *d = b->dev;
     if (d->ops->device_id != VC_DEV_ID_BLK || !vc_dev_has(d, VIRTIO_BLK_F_FLUSH_BIT))
         return;
-    if (b->blk_flushes)
-        vd_rules_seen(&b->rules, REQ_DRV_BLK_INIT_1);
-    else if (b->blk_writes)
-        vc_dev_fault(d, "DRV_FLUSH_NEVER", REQ_DRV_BLK_INIT_1, -1, false,
-                     "FLUSH taken, %llu writes and no flush request in the session",
-                     (unsigned long long)b->blk_writes);
+    const char *reqs[2] = { REQ_DRV_BLK_INIT_1, vc_dev_has(d, VIRTIO_BLK_F_CONFIG_WCE_BIT) ? NULL : REQ_DRV_BLK_INIT_3 };
+    for (unsigned i = 0; i < 2 && reqs[i]; i++) {
+        if (b->blk_flushes)
+            vd_rules_seen(&b->rules, reqs[i]);
+        else if (b->blk_writes)
+            vc_dev_fault(d, "DRV_FLUSH_NEVER", reqs[i], -1, false,
+                         "FLUSH taken%s, %llu writes and no flush request in the session",
+                         i ? " without CONFIG_WCE" : "", (unsigned long long)b->blk_writes);
+    }
 }

@@ -519,12 +519,36 @@ void vd_ring_close_fds(vd_ring *r)
     }
 }
 
+/* drv.cleanup.2: the chains the device still holds when its ring stops
+ * (the guest's reset, or QEMU going away) are as the driver exposed them:
+ * a driver reclaims exposed buffers only after the reset, and QEMU stops
+ * the ring inside the guest's reset write. */
+static void held_at_stop(vd_back *b, unsigned qi, const vd_ring *r, const vc_vq_dev *q)
+{
+    for (uint32_t i = 0; i < r->nsnap; i++) {
+        const vd_snap *s = &r->snap[i];
+        if (!s->hash)
+            continue;
+        uint64_t now = q->packed ? packed_hash(q, s->first, s->n) : chain_hash(q, (uint16_t)i);
+        if (now == s->hash) {
+            vd_rules_seen(&b->rules, REQ_DRV_CLEANUP_2);
+        } else {
+            vc_dev_fault(b->dev, "DRV_RECLAIMED_LIVE", REQ_DRV_CLEANUP_2, (int)qi, false,
+                         "%s %u the device held was changed before the ring stopped", q->packed ? "buffer" : "chain",
+                         i);
+            return; /* one is enough */
+        }
+    }
+}
+
 uint32_t vd_ring_stop(vd_back *b, unsigned qi)
 {
     vd_ring *r = &b->ring[qi];
     uint32_t base = r->base;
     if (r->live) {
         const vc_vq_dev *q = &b->dev->q[qi].vq;
+        if (r->snap)
+            held_at_stop(b, qi, r, q);
         base = q->packed ? (uint32_t)q->avail_pos | (uint32_t)q->avail_wrap << 15 |
                                (uint32_t)q->used_pos << 16 | (uint32_t)q->used_wrap << 31
                          : q->last_avail;
