@@ -140,6 +140,31 @@ VC_TEST(rx_buffer_sizes)
     rig_free(&r);
 }
 
+/* Legacy without ANY_LAYOUT: the header in a descriptor of its own, of
+ * the receive header's size (12 with MRG_RXBUF) or not. */
+static void tx_split(uint64_t f, uint32_t hdr, unsigned want_kept, unsigned want_faults)
+{
+    rig r;
+    rig_init(&r, f, !(f & F_V1));
+    uint8_t p[12 + 60] = { 0 };
+    memset(p + 12, 0xff, 6);
+    vc_gmem_write(&r.t.tm.mem, r.buf, p, sizeof(p));
+    vc_seg sg[2] = { { r.buf, hdr, false }, { r.buf + 12, 60, false } };
+    VC_CHECK_EQ(vc_th_roundtrip(&r.t, 1, sg, 2, 0, false), 0);
+    VC_CHECK_EQ(obs_kept(&r.o, REQ_DRV_NET_TX_1), want_kept);
+    VC_CHECK_EQ(faults_of(r.d, REQ_DRV_NET_TX_1), want_faults);
+    rig_free(&r);
+}
+
+VC_TEST(tx_legacy_header_descriptor_size)
+{
+    tx_split(F_MRG, 12, 1, 0);
+    tx_split(0, 10, 1, 0);
+    tx_split(F_MRG, 10, 0, 1); /* a 10-byte header where receive ones are 12 */
+    tx_split(0, 12, 0, 1);
+    tx_split(F_V1 | F_MRG, 10, 0, 0); /* modern: any layout, the split is not visible */
+}
+
 VC_TEST(rx_legacy_header_is_10_bytes)
 {
     rig r;

@@ -50,6 +50,13 @@ typedef struct vd_ring {
     bool waiting, kick_faulted;
     long long pending_since; /* ms, 0: none pending */
     uint32_t nsnap;
+    uint32_t packed_slots;     /* packed: ring slots of the chains the device holds */
+    /* device-side notification suppression (vd_quiet.c) */
+    unsigned kicks;            /* in the session */
+    int quiet;                 /* its window: 0 closed, 1 open */
+    long long quiet_since;     /* ms the window opened */
+    uint16_t quiet_idx, quiet_grace_idx; /* available index at the opening, at the grace's end */
+    bool quiet_graced, quiet_faulted;
 } vd_ring;
 
 typedef struct vd_back {
@@ -73,6 +80,10 @@ typedef struct vd_back {
     /* what the front-end offers the guest beyond the back-end's features,
      * as the runner configured it (vd_opts.h) */
     bool modern_only, offers_packed;
+    bool offers_mtu;   /* QEMU offers the guest MTU (host_mtu) */
+    bool provoke;      /* sets NO_NOTIFY with EVENT_IDX, as a device must not (vd_quiet.c) */
+    long long now_ms;  /* the last tick's clock */
+    uint64_t blk_writes, blk_flushes; /* blk: the session's (vd_accept.c) */
 } vd_back;
 
 /* Creates the model; false when its options are refused. */
@@ -112,5 +123,36 @@ void vd_front_fault(vd_back *b, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Writes the device core's new faults to the log. */
 void vd_drain_faults(vd_back *b);
+/* Serves ring q: its chains, the next kick's wait, the faults. */
+void vd_ring_serve(vd_back *b, unsigned q);
+
+/* ---- vd_accept.c: features the guest saw offered, and what the driver
+ * did with them ---- */
+/* A session starts with the front-end's forwarded features. */
+void vd_accept_session(vd_back *b, uint64_t forwarded);
+/* A chain the device took. */
+void vd_accept_chain(vd_back *b, const vc_chain *c);
+/* The session ends (before the device's reset). */
+void vd_accept_end(vd_back *b);
+
+/* ---- vd_quiet.c: available-buffer notification suppression provoked by
+ * the device ---- */
+#define VD_QUIET_AFTER 2      /* kicks on a ring before its window opens */
+#define VD_QUIET_GRACE_MS 400 /* kicks on their way when it opened */
+#define VD_QUIET_MS 4000      /* the window */
+#define VD_QUIET_POLL_MS 20   /* the device polls the ring meanwhile */
+/* A ring went live: the field the driver disregards is written. */
+void vd_quiet_ring_live(vd_back *b, unsigned q);
+void vd_quiet_stop(vd_back *b, unsigned q);
+/* A kick: true when the window took it (it is served there). */
+bool vd_quiet_kick(vd_back *b, unsigned q);
+/* After a kick was served: the window may open. */
+void vd_quiet_after_kick(vd_back *b, unsigned q);
+/* Every poll round, per ring. */
+void vd_quiet_tick(vd_back *b, unsigned q);
+bool vd_quiet_any(const vd_back *b);
+/* The rule a needed kick also keeps (or a missed one breaks): the
+ * disregarded field said otherwise. NULL: none. */
+const char *vd_quiet_mislead_rule(const vd_back *b, const vc_vq_dev *q);
 
 #endif

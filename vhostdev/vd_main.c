@@ -167,6 +167,8 @@ static bool one_connection(const vd_opts *o, int ls, vd_log *log, uint64_t *faul
     }
     b.modern_only = o->modern_only;
     b.offers_packed = o->offers_packed;
+    b.offers_mtu = o->offers_mtu;
+    b.provoke = o->provoke;
     int conn = accept_one(ls, o->accept_timeout_ms);
     char why[200] = "no front-end connected";
     if (conn >= 0)

@@ -27,7 +27,12 @@ static void usage(void)
             "  --modern-only         the front-end gives the guest no legacy interface: its driver\n"
             "                        must accept VIRTIO_F_VERSION_1 (drv.reserved_features.1)\n"
             "  --offers-packed       the front-end offers VIRTIO_F_RING_PACKED to the guest (packed=on):\n"
-            "                        a modern driver should accept it (drv.reserved_features.5)\n",
+            "                        a modern driver should accept it (drv.reserved_features.5)\n"
+            "  --offers-mtu          net: the front-end offers VIRTIO_NET_F_MTU to the guest (host_mtu):\n"
+            "                        a driver should accept it (drv.net_cfg.6)\n"
+            "  --provoke             split rings with EVENT_IDX: set the used ring's NO_NOTIFY, which a\n"
+            "                        device must not (dev.vq_avail_supp.3), to judge that the driver\n"
+            "                        disregards it (drv.vq_avail_supp.5)\n",
             vd_type_names());
 }
 
@@ -86,7 +91,8 @@ bool vd_opts_parse(vd_opts *o, int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
         bool takes = strcmp(a, "--read-only") && strcmp(a, "--detached") && strcmp(a, "--trace") &&
-                     strcmp(a, "--modern-only") && strcmp(a, "--offers-packed");
+                     strcmp(a, "--modern-only") && strcmp(a, "--offers-packed") &&
+                     strcmp(a, "--offers-mtu") && strcmp(a, "--provoke");
         if (takes && !val) {
             fprintf(stderr, "vconform-vhost-dev: %s wants a value\n", a);
             usage();
@@ -111,6 +117,10 @@ bool vd_opts_parse(vd_opts *o, int argc, char **argv)
             o->modern_only = true;
         else if (!strcmp(a, "--offers-packed"))
             o->offers_packed = true;
+        else if (!strcmp(a, "--offers-mtu"))
+            o->offers_mtu = true;
+        else if (!strcmp(a, "--provoke"))
+            o->provoke = true;
         else if (!strcmp(a, "--trace"))
             o->trace = true;
         else if (!strcmp(a, "--detached"))

@@ -16,6 +16,8 @@ typedef struct vd_opts {
     long connections; /* served one after the other; 0: no limit */
     bool modern_only;   /* the front-end gives the guest no legacy interface */
     bool offers_packed; /* the front-end offers RING_PACKED to the guest */
+    bool offers_mtu;    /* net: the front-end offers MTU to the guest */
+    bool provoke;       /* NO_NOTIFY with EVENT_IDX (vd_quiet.c) */
 } vd_opts;
 
 /* false after printing why (usage errors, an unreadable image). */

@@ -225,6 +225,26 @@ static void packed_used(vd_back *b, unsigned qi, vd_ring *ring, const vc_vq_dev 
     }
 }
 
+/* drv.packed_sg.5: a list goes into free slots only. The slots a packed
+ * ring has in flight are those of the chains the device took and has not
+ * used (used_pos moves by a used chain's slots), as the driver counts
+ * them; a list taken beyond size - in flight lies over descriptors the
+ * device still holds. */
+static void packed_room(vd_back *b, unsigned qi, vd_ring *ring, const vc_vq_dev *q, const vc_chain *c, bool used)
+{
+    if (used) {
+        ring->packed_slots -= c->ndesc < ring->packed_slots ? c->ndesc : ring->packed_slots;
+        return;
+    }
+    uint32_t held = ring->packed_slots;
+    ring->packed_slots += c->ndesc;
+    if (held + c->ndesc <= q->size)
+        vd_rules_seen(&b->rules, REQ_DRV_PACKED_SG_5);
+    else
+        vc_dev_fault(b->dev, "DRV_PACKED_OVER_IN_FLIGHT", REQ_DRV_PACKED_SG_5, (int)qi, false,
+                     "buffer %u: %u slots exposed with %u of %u still in flight", c->id, c->ndesc, held, q->size);
+}
+
 static void on_chain(void *opaque, unsigned qi, const vc_chain *c, bool used)
 {
     vd_back *b = opaque;
@@ -233,10 +253,13 @@ static void on_chain(void *opaque, unsigned qi, const vc_chain *c, bool used)
     vd_ring *ring = &b->ring[qi];
     const vc_vq_dev *q = &b->dev->q[qi].vq;
     bool snap = ring->snap && c->id < ring->nsnap;
+    if (q->packed)
+        packed_room(b, qi, ring, q, c, used);
     if (!used) {
         b->chains++;
         ring_rules(b, q, c);
         b->type->classify(&b->rules, b->dev, qi, c);
+        vd_accept_chain(b, c);
         if (snap && q->packed) {
             vd_snap *s = &ring->snap[c->id];
             s->first = packed_first(q, c);
@@ -356,6 +379,7 @@ static void begin_session(vd_back *b)
         vd_front_fault(b, "FEATURES_NOT_OFFERED",
                        "SET_FEATURES 0x%llx has bits the back-end never offered: 0x%llx",
                        (unsigned long long)b->features, (unsigned long long)unoffered);
+    vd_accept_session(b, f);
     f &= d->offered;
     d->legacy = !(f & (1ull << VC_F_VERSION_1));
     b->mode = d->legacy ? "legacy" : (f & (1ull << VC_F_RING_PACKED)) ? "modern-packed" : "modern";
@@ -376,6 +400,7 @@ static void begin_session(vd_back *b)
 
 static void end_session(vd_back *b)
 {
+    vd_accept_end(b);
     vd_drain_faults(b);
     vd_log_rules(b->log, b->session, b->mode, b->chains, &b->rules);
     vc_dev_reset(b->dev);
@@ -456,9 +481,18 @@ static void ring_live(vd_back *b, unsigned qi)
     r->snap = calloc(r->num, sizeof(*r->snap)); /* ids and head indexes are below the size */
     r->nsnap = r->snap ? r->num : 0;
     r->live = true;
+    r->packed_slots = 0;
     r->err_signalled = r->flags_faulted = false;
     r->kick_faulted = false;
+    vd_quiet_ring_live(b, qi);
     serve_queue(b, qi); /* buffers made available before the kick fd came */
+    note_waiting(b, qi);
+    vd_drain_faults(b);
+}
+
+void vd_ring_serve(vd_back *b, unsigned qi)
+{
+    serve_queue(b, qi);
     note_waiting(b, qi);
     vd_drain_faults(b);
 }
@@ -485,15 +519,40 @@ void vd_ring_close_fds(vd_ring *r)
     }
 }
 
+/* drv.cleanup.2: the chains the device still holds when its ring stops
+ * (the guest's reset, or QEMU going away) are as the driver exposed them:
+ * a driver reclaims exposed buffers only after the reset, and QEMU stops
+ * the ring inside the guest's reset write. */
+static void held_at_stop(vd_back *b, unsigned qi, const vd_ring *r, const vc_vq_dev *q)
+{
+    for (uint32_t i = 0; i < r->nsnap; i++) {
+        const vd_snap *s = &r->snap[i];
+        if (!s->hash)
+            continue;
+        uint64_t now = q->packed ? packed_hash(q, s->first, s->n) : chain_hash(q, (uint16_t)i);
+        if (now == s->hash) {
+            vd_rules_seen(&b->rules, REQ_DRV_CLEANUP_2);
+        } else {
+            vc_dev_fault(b->dev, "DRV_RECLAIMED_LIVE", REQ_DRV_CLEANUP_2, (int)qi, false,
+                         "%s %u the device held was changed before the ring stopped", q->packed ? "buffer" : "chain",
+                         i);
+            return; /* one is enough */
+        }
+    }
+}
+
 uint32_t vd_ring_stop(vd_back *b, unsigned qi)
 {
     vd_ring *r = &b->ring[qi];
     uint32_t base = r->base;
     if (r->live) {
         const vc_vq_dev *q = &b->dev->q[qi].vq;
+        if (r->snap)
+            held_at_stop(b, qi, r, q);
         base = q->packed ? (uint32_t)q->avail_pos | (uint32_t)q->avail_wrap << 15 |
                                (uint32_t)q->used_pos << 16 | (uint32_t)q->used_wrap << 31
                          : q->last_avail;
+        vd_quiet_stop(b, qi);
         vc_dev_queue_reset(b->dev, qi); /* held chains are dropped, as a reset would */
         r->live = false;
     }
@@ -580,7 +639,7 @@ static void note_waiting(vd_back *b, unsigned qi)
 {
     vd_ring *r = &b->ring[qi];
     const vc_dev_queue *q = &b->dev->q[qi];
-    r->waiting = r->live && !q->vq.packed && q->enabled && q->vq.broken == VC_OK &&
+    r->waiting = r->live && r->quiet != 1 && !q->vq.packed && q->enabled && q->vq.broken == VC_OK &&
                  !(b->dev->status & VC_STATUS_NEEDS_RESET) && !more_available(&q->vq);
     r->pending_since = 0;
 }
@@ -597,16 +656,25 @@ void vd_back_kick(vd_back *b, unsigned qi)
     if (!b->running || !ring_enabled(b, r))
         return; /* a disabled ring's buffers wait for SET_VRING_ENABLE */
     const vc_vq_dev *q = &b->dev->q[qi].vq;
-    if (r->waiting && more_available(q))
-        vd_rules_seen(&b->rules, kick_rule(q)); /* new buffers, and the kick they needed */
     check_avail_flags(b, qi, r);
+    if (vd_quiet_kick(b, qi))
+        return;
+    if (r->waiting && more_available(q)) { /* new buffers, and the kick they needed */
+        vd_rules_seen(&b->rules, kick_rule(q));
+        const char *also = vd_quiet_mislead_rule(b, q);
+        if (also)
+            vd_rules_seen(&b->rules, also);
+    }
     serve_queue(b, qi);
     note_waiting(b, qi);
+    vd_quiet_after_kick(b, qi);
     vd_drain_faults(b);
 }
 
 int vd_back_tick_ms(const vd_back *b)
 {
+    if (vd_quiet_any(b))
+        return VD_QUIET_POLL_MS;
     for (unsigned i = 0; i < b->nrings; i++)
         if (b->ring[i].waiting)
             return VD_KICK_GRACE_MS / 4;
@@ -622,10 +690,12 @@ static bool kick_queued(const vd_ring *r)
 
 void vd_back_tick(vd_back *b, long long now)
 {
+    b->now_ms = now;
     if (!b->running)
         return;
     for (unsigned qi = 0; qi < b->nrings; qi++) {
         vd_ring *r = &b->ring[qi];
+        vd_quiet_tick(b, qi);
         if (!r->waiting || !r->live || !ring_enabled(b, r))
             continue;
         const vc_vq_dev *q = &b->dev->q[qi].vq;
@@ -644,6 +714,11 @@ void vd_back_tick(vd_back *b, long long now)
             vc_dev_fault(b->dev, "DRV_KICK_MISSED", kick_rule(q), (int)qi, false,
                          "available index %u (device at %u) for %lld ms without a kick", idx, q->last_avail,
                          now - r->pending_since);
+            const char *also = vd_quiet_mislead_rule(b, q);
+            if (also) /* the disregarded field said no kick: the driver may have heeded it */
+                vc_dev_fault(b->dev, "DRV_KICK_MISSED", also, (int)qi, false,
+                             "no kick for available index %u while %s said none", idx,
+                             q->event_idx ? "NO_NOTIFY" : "avail_event");
         }
         serve_queue(b, qi); /* the driver still gets its buffers served */
         note_waiting(b, qi);

@@ -200,6 +200,20 @@ static void exercise_blk_ranges(vp_report *r, const char *dev, int fd)
              "%s: %s and back to %s", path, wrote ? other : "not writable", mode);
 }
 
+/* The kernel's read-only mark of the disk: the driver took RO. */
+static bool blk_read_only(const char *dev)
+{
+    char path[128], v[8] = "";
+    snprintf(path, sizeof path, "/sys/block/%s/ro", dev);
+    FILE *f = fopen(path, "r");
+    if (f) {
+        if (!fgets(v, sizeof v, f))
+            v[0] = 0;
+        fclose(f);
+    }
+    return v[0] == '1';
+}
+
 /* More of the driver's request types: a write and its flush (the same bytes
  * back to sector 1: the disk is unchanged), and GET_ID through sysfs. */
 static void exercise_blk(vp_report *r, const char *dev, const char *serial)
@@ -207,6 +221,16 @@ static void exercise_blk(vp_report *r, const char *dev, const char *serial)
     uint8_t sec[512];
     vp_blk_pattern(sec, 1, 1);
     char path[128];
+    if (blk_read_only(dev)) { /* RO taken: the kernel refuses writes (the disk stays as it is) */
+        snprintf(path, sizeof path, "/dev/%s", dev);
+        int wfd = open(path, O_WRONLY | O_CLOEXEC);
+        bool refused = wfd < 0 || pwrite(wfd, sec, sizeof sec, 512) < 0;
+        int err = errno;
+        if (wfd >= 0)
+            close(wfd);
+        vp_expect(r, "kdrv.op.blk.ro", "", refused, "writes refused", refused ? strerror(err) : "written", dev);
+        return;
+    }
     snprintf(path, sizeof path, "/dev/%s", dev);
     int fd = open(path, O_WRONLY | O_CLOEXEC);
     bool ok = fd >= 0 && pwrite(fd, sec, sizeof sec, 512) == (ssize_t)sizeof sec && fsync(fd) == 0;

@@ -60,6 +60,7 @@ class Config:
     source: str = field(default="", compare=False)  # file:line of its stanza
     vhost: bool = False      # every device served by vconform-vhost-dev through QEMU's vhost-user front-ends
     drv_fault: str = ""      # a driver rule the probe breaks on purpose (DRV_FAULTS), for a judge to catch
+    provoke: bool = False    # vhost = provoke: the back-end also sets NO_NOTIFY with EVENT_IDX (--provoke)
 
     @property
     def devices(self):
@@ -179,7 +180,8 @@ def _config(path, name, keys, where):
         if drv_fault and (drv_fault not in DRV_FAULTS or profile != "probe"):
             raise _Bad(f"drv_fault = {drv_fault!r}: want one of {', '.join(DRV_FAULTS)}, with the probe profile "
                        f"(it is the probe's driver that breaks the rule)", "drv_fault")
-        config = Config(name, machine, profile, keys.get("why", ""), devs, f"{path}:{head}", vhost, drv_fault)
+        config = Config(name, machine, profile, keys.get("why", ""), devs, f"{path}:{head}", vhost, drv_fault,
+                        keys.get("vhost") == "provoke")
         _check_slots(config)
         try:  # a trial layout and the expected modes: what no key alone shows
             matrix.layout([(config, config.devices)])
@@ -223,9 +225,9 @@ def _basics(keys):
     if profile not in PROFILES:
         raise _Bad(f"profile {profile!r} is not one of {', '.join(PROFILES)}", "profile")
     vhost = keys.get("vhost", "off")
-    if vhost not in ("on", "off"):
-        raise _Bad(f"vhost = {vhost!r}: want on or off", "vhost")
-    vhost = vhost == "on"
+    if vhost not in ("on", "off", "provoke"):
+        raise _Bad(f"vhost = {vhost!r}: want on, off or provoke", "vhost")
+    vhost = vhost != "off"
     seeds = [t for t in matrix.SEED_TYPES if t in specs.qemu_vhost()] if vhost else matrix.SEED_TYPES
     devices = keys["devices"].replace(",", " ").split() if "devices" in keys else list(seeds)
     for d in devices:
@@ -239,8 +241,9 @@ def _basics(keys):
     for k in keys:
         if "." in k and k.split(".")[0] not in devices:
             raise _Bad(f"{k}, but {k.split('.')[0]} is not in devices", k)
-        if vhost and k.endswith(".backend"):
-            raise _Bad(f"{k}: a vhost configuration's devices are all served by vconform-vhost-dev", k)
+        if vhost and k.endswith(".backend") and not (k == "blk.backend" and keys[k] == "disk-ro"):
+            raise _Bad(f"{k}: a vhost configuration's devices are all served by vconform-vhost-dev "
+                       "(blk.backend = disk-ro only: its --read-only)", k)
     return machine, profile, vhost, devices
 
 
@@ -273,7 +276,9 @@ def _dev(machine, device, keys, vhost=False):
             raise _Bad(f"{device} has no {variant} model", k)
         variant = ""  # the configuration's variant covers the types that have one
     choices, k = matrix.BACKENDS[device], f"{device}.backend"
-    backend = "" if vhost else keys.get(k, choices[0] if choices else "")
+    # vhost-user: the back-end serves the device; only blk's read-only disk is its to choose
+    backend = "" if vhost and not (device == "blk" and keys.get(k) == "disk-ro") else \
+        keys.get(k, choices[0] if choices else "")
     if backend and backend not in choices:
         raise _Bad(f"{device} backend {backend!r} is not one of {', '.join(choices) or '(none)'}", k)
     expect, k = _value(keys, device, "expect")

@@ -359,6 +359,12 @@ def vhost_backends(parts, binary, disk, workdir, sockdir=None):
             cmd.append("--modern-only")
         if p.config.dev(p.device).prop("packed") == "on":
             cmd.append("--offers-packed")
+        if p.device == "net" and p.config.dev("net").prop("host_mtu") not in ("auto", "0"):
+            cmd.append("--offers-mtu")
+        if p.device == "blk" and p.config.dev("blk").backend == "disk-ro":
+            cmd.append("--read-only")
+        if p.config.provoke:  # NO_NOTIFY with EVENT_IDX: does the driver disregard it
+            cmd.append("--provoke")
         out.append(Backend(p.index, p.config, p.device, sock, log, cmd))
     return out
 

@@ -349,7 +349,7 @@ bool vc_dev_pop(vc_dev *d, unsigned qi, vc_chain *c)
     }
     bool got = false;
     vc_err e = vc_vq_dev_pop(&q->vq, c, &got);
-    if (e == VC_OK && !got) {
+    if (e == VC_OK && !got && !q->hold_notify) {
         /* Drained: ask for a kick on the next buffer (avail_event with
          * EVENT_IDX), then look once more for one that raced with that. */
         vc_vq_dev_want_notify(&q->vq, true);

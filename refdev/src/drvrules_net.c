@@ -66,9 +66,24 @@ static void tunnel(vc_dev *d, unsigned q, uint8_t flags, uint8_t gso)
                 (int)q, "DATA_VALID with gso_type 0x%02x", gso);
 }
 
+/* Legacy without ANY_LAYOUT: the header is the first descriptor by itself,
+ * so a first descriptor of a header's size is the driver's header size; it
+ * is the receive header's (drv.net_tx.1). Otherwise the split between
+ * header and frame is not visible. */
+static void hdr_desc(vc_dev *d, unsigned q, const vc_chain *c, unsigned hs)
+{
+    if (has(d, VC_F_VERSION_1) || has(d, VIRTIO_F_ANY_LAYOUT_BIT) || c->nseg < 2 || c->n_out < 2)
+        return;
+    uint32_t n = c->seg[0].len;
+    if (n == 10 || n == 12)
+        vc_drv_rule(d, n == hs, "NET_TX_HDR_SIZE", REQ_DRV_NET_TX_1, (int)q,
+                    "header descriptor of %u bytes, receive headers %u", n, hs);
+}
+
 static void tx(vc_dev *d, unsigned q, const vc_chain *c, unsigned hs)
 {
     uint8_t h[20];
+    hdr_desc(d, q, c, hs);
     if (c->in_bytes > 0 || c->out_bytes < hs || vc_chain_read(d->mem, c, 0, h, hs) != hs)
         return; /* the model's drv.implied.net_hdr_layout */
     gso_kind(d, q, h[1]);

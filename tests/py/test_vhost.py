@@ -70,7 +70,7 @@ class Configs(unittest.TestCase):
         for text, words in (("[v]\nmachine = pc\nvhost = on\ndevices = console\n", "no vhost-user front-end"),
                             ("[v]\nmachine = pc\nvhost = on\ndevices = scsi\nscsi.backend = none\n",
                              "vconform-vhost-dev"),
-                            ("[v]\nmachine = pc\nvhost = yes\n", "want on or off"),
+                            ("[v]\nmachine = pc\nvhost = yes\n", "want on, off or provoke"),
                             ("[v]\nmachine = pc\nvhost = on\ndevices = rng\nrng.variant = transitional\n",
                              "has no transitional model")):
             with self.assertRaises(configs.ConfigError) as e:
@@ -113,6 +113,21 @@ class CommandLine(unittest.TestCase):
         self.assertEqual(matrix.expected(c["i440fx-2.6+vhost"], "blk")[0], "legacy")
         self.assertEqual(matrix.expected(c["pc-modern-off+vhost"], "scsi")[0], "legacy")
         self.assertEqual(matrix.expected(c["q35-port+vhost"], "net")[0], "modern")
+
+    def test_what_the_guest_was_offered_reaches_the_back_end(self):
+        c = {x.name: x for x in configs.load([VHOST_CFG])}
+
+        def args(name, device):
+            cfg = c[name]
+            return [b.cmd for b in matrix.vhost_backends([(cfg, cfg.devices)], "B", "D", "/w")
+                    if b.device == device][0]
+        self.assertIn("--read-only", args("pc-modern-off+vhost", "blk"))      # blk.backend = disk-ro
+        self.assertNotIn("--read-only", args("i440fx-2.7+vhost", "blk"))
+        self.assertIn("--offers-mtu", args("q35-port+vhost-noevidx", "net"))  # host_mtu=1500
+        self.assertNotIn("--offers-mtu", args("q35-port+vhost", "net"))
+        self.assertIn("--provoke", args("q35-port+vhost", "rng"))             # vhost = provoke
+        self.assertNotIn("--provoke", args("q35-port+vhost-noevidx", "rng"))
+        self.assertTrue(c["q35-port+vhost"].vhost)
 
     def test_non_vhost_configurations_unchanged(self):
         c = configs.default()[0]

@@ -84,6 +84,9 @@ typedef struct vc_dev_queue {
     uint16_t msix_vector;
     vc_vq_dev vq;
     vc_seg *segs; /* chain storage for the model's pops (max_size entries) */
+    /* a drained queue asks for no kick: whoever set it keeps the ring's
+     * notification suppression as it wrote it (vconform-vhost-dev) */
+    bool hold_notify;
 } vc_dev_queue;
 
 struct vc_dev {
