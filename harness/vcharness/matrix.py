@@ -204,9 +204,18 @@ def device_args(config, device, index, disk, workdir, sockdir=None, name=None, p
                  "-device", f"scsi-hd,drive=sd{index},bus=scsi{index}.0"]
     elif device == "console" and d.backend == "port":
         out = os.path.join(workdir, f"console{index}.out")
+        # the data port (id 1; qmp.py's console-port-cycle unplugs and plugs it
+        # again by its id) and a console port (id 0), where QEMU sends a byte
+        # written to emerg_wr (console<i>.emerg, run.py checks it)
+        emerg = os.path.join(workdir, f"console{index}.emerg")
         args += ["-chardev", f"file,id=port{index},path={qopt(out)}",
-                 "-device", f"virtserialport,bus=vser{index}.0,chardev=port{index},name=vconform.{index}"]
+                 "-device", qmp.virtserialport(index),
+                 "-chardev", f"file,id=emerg{index},path={qopt(emerg)}",
+                 "-device", f"virtconsole,bus=vser{index}.0,chardev=emerg{index},name=vconform.emerg.{index}"]
     return args
+
+
+CONSOLE_PORTS = 2  # the 'port' backend's: the data port and the console port
 
 
 def qemu_devices(devices, vhost=False, input_extra=True):
@@ -250,9 +259,9 @@ def loops_back(parts):
 
 def console_ports(parts):
     """N when every console device of the VM has N ports (the 'port' backend
-    gives one, 'none' none); None when they differ, so the probe does not
+    gives two, 'none' none); None when they differ, so the probe does not
     assume."""
-    counts = {1 if config.dev("console").backend == "port" else 0
+    counts = {CONSOLE_PORTS if config.dev("console").backend == "port" else 0
               for config, devices in parts if "console" in devices}
     return counts.pop() if len(counts) == 1 else None
 

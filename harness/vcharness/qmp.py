@@ -17,14 +17,21 @@ import time
 WANTS = {"blk-resize": "blk", "net-link-down": "net", "net-link-up": "net"}
 # device semantics (PROTOCOL.md): input updates injected, balloon statistics asked for
 WANTS.update({"input-abs-batch": "input", "balloon-stats-poll": "balloon",
-              "scsi-hotplug": "scsi", "scsi-unplug": "scsi"})
+              "scsi-hotplug": "scsi", "scsi-unplug": "scsi", "console-port-cycle": "console"})
 HOTPLUG_BYTES = 1 << 20  # the null disk scsi-hotplug attaches at target 1, LUN 0
 # the two updates input-abs-batch injects, in order (each ends with SYN_REPORT)
 INPUT_BATCHES = ([("x", 0x1234), ("y", 0x2345)], [("x", 0x777)])
 MAX_ACTIONS = 32
 GROW = 64 << 10      # bytes each resize adds to the disk (its snapshot overlay)
 POLL = 0.01          # the probe waits for the change: answer fast
+PLUG_TRIES = 50      # console-port-cycle's plug, POLL apart
 TIMEOUT = 2.0        # per QMP exchange
+
+
+def virtserialport(index):
+    """The -device value of console device index's data port: matrix.py
+    gives it to QEMU, console-port-cycle plugs it again after unplugging it."""
+    return f"virtserialport,id=vport{index},bus=vser{index}.0,chardev=port{index},name=vconform.{index}"
 
 
 def wanted(profile, devices):
@@ -127,6 +134,21 @@ class Changer(threading.Thread):
         for interval in (0, 1):
             self.qmp.command("qom-set", path=qom, property="guest-stats-polling-interval", value=interval)
 
+    def _port_cycle(self, index):
+        """Unplugs console device index's data port and plugs it again, on the
+        same chardev: QEMU lets go of the chardev a little after device_del
+        returns, so the plug is retried (bounded)."""
+        self.qmp.command("device_del", id=f"vport{index}")
+        opts = dict(kv.split("=", 1) for kv in virtserialport(index).split(",")[1:])
+        for attempt in range(PLUG_TRIES):
+            try:
+                self.qmp.command("device_add", driver="virtserialport", **opts)
+                return
+            except QmpError:
+                if attempt == PLUG_TRIES - 1:
+                    raise
+                time.sleep(POLL)
+
     def _note(self, line):
         if len(self.actions) >= MAX_ACTIONS:
             return
@@ -158,6 +180,8 @@ class Changer(threading.Thread):
                 self.hotplugged[index] = name
             elif want == "scsi-unplug":
                 self.qmp.command("device_del", id=self.hotplugged.pop(index, f"hp{index}"))
+            elif want == "console-port-cycle":  # unplugged (PORT_REMOVE), then plugged again (PORT_ADD)
+                self._port_cycle(index)
             elif want == "blk-resize":
                 size = self.sizes.get(index, self.disk_bytes) + GROW
                 self.qmp.command("block_resize", device=f"blk{index}", size=size)
@@ -178,7 +202,7 @@ def start(parts, paths, first, workdir, qmp_path, disk):
     for (cfg, dev), slots in paths.items():
         if dev in ("blk", "net") and slots:
             targets[slots[0]] = (dev, first[(cfg, dev)])
-        if dev in ("input", "balloon", "scsi"):  # input: keyboard, mouse and tablet
+        if dev in ("input", "balloon", "scsi", "console"):  # input: keyboard, mouse and tablet
             targets.update((slot, (dev, first[(cfg, dev)])) for slot in slots)
     try:
         size = os.path.getsize(disk)
