@@ -31,7 +31,7 @@ enum { T_IN = 0, T_OUT = 1, T_FLUSH = 4, T_GET_ID = 8, T_DISCARD = 11, T_WRITE_Z
 enum { T_ZONE_APPEND = 15, T_ZONE_REPORT = 16, T_ZONE_OPEN = 18, T_ZONE_CLOSE = 20, T_ZONE_FINISH = 22,
        T_ZONE_RESET = 24, T_ZONE_RESET_ALL = 26 };
 enum { S_OK = 0, S_IOERR = 1, S_UNSUPP = 2 };
-enum { C_MAX_WZ_SEG = 52 }; /* config offset of max_write_zeroes_seg */
+enum { C_MAX_WZ_SEG = 52, C_WZ_MAY_UNMAP = 56 }; /* config offsets */
 enum { W_DATA = 4, W_DISCARD = 6, W_MANY = 7 };     /* sectors the checks may change */
 #define W_ZONE 3u /* the sector the zone requests name (written by dev_blk.c's write check) */
 
@@ -281,6 +281,14 @@ static void write_zeroes(bs *s)
     if (!(v->features >> VIRTIO_BLK_F_WRITE_ZEROES_BIT & 1)) {
         vp_check(s->r, "blk.write_zeroes", "", VP_SKIP, NULL, NULL, "WRITE_ZEROES not offered");
         return;
+    }
+    /* a host that never frees sectors should say so (--blk-no-unmap: the
+     * runner's disks have no discard=unmap) */
+    if (v->c->opt.blk_no_unmap && v->t->device.len > C_WZ_MAY_UNMAP) {
+        unsigned may = (unsigned)vp_tp_cfg(v->t, C_WZ_MAY_UNMAP, 1);
+        snprintf(ob, sizeof ob, "%u", may);
+        vp_expect(s->r, "blk.write_zeroes.may_unmap", REQ_DEV_BLK_OP_9, may == 0, "0", ob,
+                  "the host's disk never frees sectors");
     }
     if (!scribble(s, "blk.write_zeroes.prepare", W_DATA, 2))
         return;

@@ -205,17 +205,18 @@ def device_args(config, device, index, disk, workdir, sockdir=None, name=None, p
     elif device == "console" and d.backend == "port":
         out = os.path.join(workdir, f"console{index}.out")
         # the data port (id 1; qmp.py's console-port-cycle unplugs and plugs it
-        # again by its id) and a console port (id 0), where QEMU sends a byte
-        # written to emerg_wr (console<i>.emerg, run.py checks it)
-        emerg = os.path.join(workdir, f"console{index}.emerg")
-        args += ["-chardev", f"file,id=port{index},path={qopt(out)}",
-                 "-device", qmp.virtserialport(index),
-                 "-chardev", f"file,id=emerg{index},path={qopt(emerg)}",
-                 "-device", f"virtconsole,bus=vser{index}.0,chardev=emerg{index},name=vconform.emerg.{index}"]
+        # again by its id); for the probe also a console port (id 0), where
+        # QEMU sends a byte written to emerg_wr (console<i>.emerg, run.py
+        # checks it; the kernel's console ports are hvc, not vport, devices)
+        args += ["-chardev", f"file,id=port{index},path={qopt(out)}", "-device", qmp.virtserialport(index)]
+        if config.profile == "probe":
+            emerg = os.path.join(workdir, f"console{index}.emerg")
+            args += ["-chardev", f"file,id=emerg{index},path={qopt(emerg)}",
+                     "-device", f"virtconsole,bus=vser{index}.0,chardev=emerg{index},name=vconform.emerg.{index}"]
     return args
 
 
-CONSOLE_PORTS = 2  # the 'port' backend's: the data port and the console port
+CONSOLE_PORTS = 2  # the 'port' backend's for the probe: the data port and the console port
 
 
 def qemu_devices(devices, vhost=False, input_extra=True):
@@ -259,9 +260,9 @@ def loops_back(parts):
 
 def console_ports(parts):
     """N when every console device of the VM has N ports (the 'port' backend
-    gives two, 'none' none); None when they differ, so the probe does not
+    gives the probe two, a kernel driver one, 'none' none); None when they differ, so the probe does not
     assume."""
-    counts = {CONSOLE_PORTS if config.dev("console").backend == "port" else 0
+    counts = {(CONSOLE_PORTS if config.profile == "probe" else 1) if config.dev("console").backend == "port" else 0
               for config, devices in parts if "console" in devices}
     return counts.pop() if len(counts) == 1 else None
 
@@ -291,6 +292,7 @@ def vm_command(qemu, config, devices, kernel, initrd, disk, workdir, timeout_ms=
     elif config.profile == "probe":
         args += ["--irq-modules", "/" + guest.IRQ_DIR]  # INTx counted when the modules are there
         args += ["--config-change"] if monitor else []  # the runner answers its notes (qmp.py)
+        args.append("--blk-no-unmap")  # the runner's drives have no discard=unmap: no sector is ever freed
     else:
         args += ["--kernel-drivers", "/modules"]
         if config.profile == "kdrv-legacy":
