@@ -17,7 +17,8 @@ import time
 WANTS = {"blk-resize": "blk", "net-link-down": "net", "net-link-up": "net"}
 # device semantics (PROTOCOL.md): input updates injected, balloon statistics asked for
 WANTS.update({"input-abs-batch": "input", "balloon-stats-poll": "balloon",
-              "scsi-hotplug": "scsi", "scsi-unplug": "scsi", "console-port-cycle": "console"})
+              "scsi-hotplug": "scsi", "scsi-unplug": "scsi", "console-port-cycle": "console",
+              "scsi-cd-hotplug": "scsi", "scsi-cd-change": "scsi"})
 HOTPLUG_BYTES = 1 << 20  # the null disk scsi-hotplug attaches at target 1, LUN 0
 # the two updates input-abs-batch injects, in order (each ends with SYN_REPORT)
 INPUT_BATCHES = ([("x", 0x1234), ("y", 0x2345)], [("x", 0x777)])
@@ -178,6 +179,20 @@ class Changer(threading.Thread):
                 self.qmp.command("device_add", driver="scsi-hd", id=name, bus=f"scsi{index}.0", drive=name,
                                  **{"scsi-id": 1, "lun": 0})
                 self.hotplugged[index] = name
+            elif want == "scsi-cd-hotplug":  # a CD drive (an MMC device) with a null medium
+                name = f"cd{index}n{len(self.actions)}"
+                self.qmp.command("blockdev-add", driver="null-co", size=HOTPLUG_BYTES, **{"node-name": name})
+                self.qmp.command("device_add", driver="scsi-cd", id=name, bus=f"scsi{index}.0", drive=name,
+                                 **{"scsi-id": 1, "lun": 0})
+                self.hotplugged[index] = name
+            elif want == "scsi-cd-change":  # the medium swapped for a larger one: a capacity change
+                cd = self.hotplugged.get(index, f"cd{index}")
+                medium = f"{cd}m{len(self.actions)}"
+                self.qmp.command("blockdev-add", driver="null-co", size=2 * HOTPLUG_BYTES, **{"node-name": medium})
+                self.qmp.command("blockdev-open-tray", id=cd, force=True)
+                self.qmp.command("blockdev-remove-medium", id=cd)
+                self.qmp.command("blockdev-insert-medium", id=cd, **{"node-name": medium})
+                self.qmp.command("blockdev-close-tray", id=cd)
             elif want == "scsi-unplug":
                 self.qmp.command("device_del", id=self.hotplugged.pop(index, f"hp{index}"))
             elif want == "console-port-cycle":  # unplugged (PORT_REMOVE), then plugged again (PORT_ADD)

@@ -49,6 +49,24 @@ class Semantics(unittest.TestCase):
                                                 "chardev": "port2", "name": "vconform.2"})])
 
 
+    def test_cd_plugged_and_its_medium_changed(self):
+        actions, seen = self.run_changer(notes(("07.0", "scsi-cd-hotplug"), ("07.0", "scsi-cd-change"),
+                                               ("07.0", "scsi-unplug")), {"07.0": ("scsi", 2)})
+        self.assertEqual([a[2] for a in actions], ["done"] * 3)
+        cmds = [(m["execute"], m.get("arguments", {})) for m in seen[1:]]
+        cd = cmds[0][1]["node-name"]
+        self.assertEqual(cmds[0], ("blockdev-add", {"driver": "null-co", "size": qmp.HOTPLUG_BYTES, "node-name": cd}))
+        self.assertEqual(cmds[1], ("device_add", {"driver": "scsi-cd", "id": cd, "bus": "scsi2.0", "drive": cd,
+                                                  "scsi-id": 1, "lun": 0}))
+        medium = cmds[2][1]["node-name"]
+        self.assertEqual(cmds[2], ("blockdev-add", {"driver": "null-co", "size": 2 * qmp.HOTPLUG_BYTES,
+                                                    "node-name": medium}))
+        self.assertEqual([c[0] for c in cmds[3:]], ["blockdev-open-tray", "blockdev-remove-medium",
+                                                     "blockdev-insert-medium", "blockdev-close-tray", "device_del"])
+        self.assertEqual(cmds[5][1], {"id": cd, "node-name": medium})
+        self.assertEqual(cmds[7][1], {"id": cd})
+
+
 def stats_check(observed, verdict="pass"):
     return {"id": "balloon.stats.host", "addr": "0000:00:06.0", "verdict": verdict, "observed": observed}
 
