@@ -168,6 +168,46 @@ static bool cmd1(vp_scsi *s, const char *id, const uint8_t *cdb, unsigned len, u
     return true;
 }
 
+/* The CD's new medium answers reads after CD_LATENCY_MS (the runner's
+ * null-co latency): a READ left in flight while the runner unplugs the
+ * drive. It must come back, aborted (ABORTED, RESET) or with FAILURE
+ * (dev.scsi_req.3); OK with GOOD means it finished before the unplug (no
+ * verdict). The unplug itself ends the CD's check. */
+static void unplug_in_flight(vp_scsi *s, uint64_t data)
+{
+    static const uint8_t tur[6] = {0}, rd10[10] = {0x28, 0, 0, 0, 0, 0, 0, 0, 1, 0};
+    vp_drv *v = s->v;
+    vp_report *r = v->c->rep;
+    const char *id = "scsi.req.unplug_in_flight";
+    char err[128], ob[128];
+    vp_scsi_answer a;
+    for (unsigned i = 0; i < 4; i++) /* the unit attentions of the medium change, answered first */
+        if (!cmd1(s, id, tur, sizeof tur, data, 0, &a) || (a.response == VP_SCSI_S_OK && a.status == 0))
+            break;
+    uint32_t tok, t, used;
+    vp_scsi_build(s, s->req, s->resp, HP_TARGET, 0x7e00 + v->roundtrips, rd10, sizeof rd10);
+    vc_seg sg[3] = {{s->req, 19 + s->cdb_size, false}, {s->resp, 12 + s->sense_size, true}, {data, 2048, true}};
+    if (!vp_report_rt(v, id, REQ_DRV_IMPLIED_SCSI_REQ_LAYOUT,
+                      vp_drv_post(v, VP_SCSI_Q_REQ, sg, 1, 2, false, &tok, err, sizeof err), err))
+        return;
+    double t0 = now_ms();
+    bool asked = vp_note_ask(v->c, v->d, "scsi-unplug");
+    vp_rt rt = vp_drv_wait(v, VP_SCSI_Q_REQ, v->c->opt.timeout_ms, &t, &used, err, sizeof err);
+    double took = now_ms() - t0;
+    if (!vp_report_rt(v, id, REQ_DEV_SCSI_REQ_3, rt, err))
+        return;
+    vp_scsi_parse(s, s->resp, used, &a);
+    bool cut = a.response == VP_SCSI_S_ABORTED || a.response == VP_SCSI_S_RESET || a.response == VP_SCSI_S_FAILURE;
+    snprintf(ob, sizeof ob, "response %u, status 0x%02x, after %.0f ms", a.response, a.status, took);
+    if (!asked || t != tok || (a.response == VP_SCSI_S_OK && a.status == 0 && !cut))
+        vp_check(r, id, "", t != tok ? VP_FAIL : VP_SKIP, "ABORTED, RESET or FAILURE", ob, "%s",
+                 !asked ? "no runner unplugs the drive" : t != tok ? "another buffer came back"
+                                                        : "the READ finished before the unplug");
+    else
+        vp_expect(r, id, REQ_DEV_SCSI_REQ_3, cut, "ABORTED, RESET or FAILURE", ob, "a READ in flight when the CD was unplugged");
+    await_target(s, id, false); /* gone before the next session */
+}
+
 /* A CD drive (an MMC device) plugged at target 1 by the runner, its medium
  * then swapped for a larger one: a capacity change, which a disk would
  * report with PARAM_CHANGE; for the MMC device no event may be one
@@ -235,7 +275,7 @@ static void mmc_change(vp_scsi *s)
     vp_expect(r, id, REQ_DEV_SCSI_EVENT_3, param == 0, "no PARAM_CHANGE for the MMC device", ob,
               (v->features >> VIRTIO_SCSI_F_CHANGE_BIT & 1) ? "CD medium swapped for a larger one, CHANGE negotiated"
                                                              : "CD medium swapped for a larger one");
-    change(s, "scsi.event.unplug", false); /* leave the host as it was */
+    unplug_in_flight(s, data);
 }
 
 static void hotplug(vp_scsi *s)

@@ -20,6 +20,7 @@ WANTS.update({"input-abs-batch": "input", "balloon-stats-poll": "balloon",
               "scsi-hotplug": "scsi", "scsi-unplug": "scsi", "console-port-cycle": "console",
               "scsi-cd-hotplug": "scsi", "scsi-cd-change": "scsi"})
 HOTPLUG_BYTES = 1 << 20  # the null disk scsi-hotplug attaches at target 1, LUN 0
+CD_LATENCY_NS = 150 * 1000 * 1000  # the changed CD medium's reads: one stays in flight while the CD goes
 # the two updates input-abs-batch injects, in order (each ends with SYN_REPORT)
 INPUT_BATCHES = ([("x", 0x1234), ("y", 0x2345)], [("x", 0x777)])
 MAX_ACTIONS = 32
@@ -188,7 +189,8 @@ class Changer(threading.Thread):
             elif want == "scsi-cd-change":  # the medium swapped for a larger one: a capacity change
                 cd = self.hotplugged.get(index, f"cd{index}")
                 medium = f"{cd}m{len(self.actions)}"
-                self.qmp.command("blockdev-add", driver="null-co", size=2 * HOTPLUG_BYTES, **{"node-name": medium})
+                self.qmp.command("blockdev-add", driver="null-co", size=2 * HOTPLUG_BYTES,
+                                 **{"node-name": medium, "latency-ns": CD_LATENCY_NS})
                 self.qmp.command("blockdev-open-tray", id=cd, force=True)
                 self.qmp.command("blockdev-remove-medium", id=cd)
                 self.qmp.command("blockdev-insert-medium", id=cd, **{"node-name": medium})

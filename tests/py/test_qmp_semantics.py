@@ -60,7 +60,7 @@ class Semantics(unittest.TestCase):
                                                   "scsi-id": 1, "lun": 0}))
         medium = cmds[2][1]["node-name"]
         self.assertEqual(cmds[2], ("blockdev-add", {"driver": "null-co", "size": 2 * qmp.HOTPLUG_BYTES,
-                                                    "node-name": medium}))
+                                                    "node-name": medium, "latency-ns": qmp.CD_LATENCY_NS}))
         self.assertEqual([c[0] for c in cmds[3:]], ["blockdev-open-tray", "blockdev-remove-medium",
                                                      "blockdev-insert-medium", "blockdev-close-tray", "device_del"])
         self.assertEqual(cmds[5][1], {"id": cd, "node-name": medium})
