@@ -168,22 +168,46 @@ static bool cmd1(vp_scsi *s, const char *id, const uint8_t *cdb, unsigned len, u
     return true;
 }
 
+/* TEST UNIT READY to target 1 until GOOD (its unit attentions answered),
+ * within CHANGE_WAIT_MS: 1 ready, 0 not in time, -1 error (reported). */
+static int await_ready(vp_scsi *s, const char *id, uint64_t data)
+{
+    static const uint8_t tur[6] = {0};
+    struct timespec nap = {0, 500000};
+    double end = now_ms() + CHANGE_WAIT_MS;
+    vp_scsi_answer a;
+    do {
+        if (!cmd1(s, id, tur, sizeof tur, data, 0, &a))
+            return -1;
+        if (a.response == VP_SCSI_S_OK && a.status == 0)
+            return 1;
+        nanosleep(&nap, NULL);
+    } while (now_ms() < end);
+    return 0;
+}
+
 /* The CD's new medium answers reads after CD_LATENCY_MS (the runner's
  * null-co latency): a READ left in flight while the runner unplugs the
  * drive. It must come back, aborted (ABORTED, RESET) or with FAILURE
- * (dev.scsi_req.3); OK with GOOD means it finished before the unplug (no
- * verdict). The unplug itself ends the CD's check. */
+ * (dev.scsi_req.3); OK (with any status) means it finished before the
+ * unplug (no verdict). The unplug itself ends the CD's check. */
 static void unplug_in_flight(vp_scsi *s, uint64_t data)
 {
-    static const uint8_t tur[6] = {0}, rd10[10] = {0x28, 0, 0, 0, 0, 0, 0, 0, 1, 0};
+    static const uint8_t rd10[10] = {0x28, 0, 0, 0, 0, 0, 0, 0, 1, 0};
     vp_drv *v = s->v;
     vp_report *r = v->c->rep;
     const char *id = "scsi.req.unplug_in_flight";
     char err[128], ob[128];
     vp_scsi_answer a;
-    for (unsigned i = 0; i < 4; i++) /* the unit attentions of the medium change, answered first */
-        if (!cmd1(s, id, tur, sizeof tur, data, 0, &a) || (a.response == VP_SCSI_S_OK && a.status == 0))
-            break;
+    /* ready again: the new medium in, the tray closed, its unit attentions answered */
+    int ready = await_ready(s, id, data);
+    if (ready <= 0) {
+        if (ready == 0) {
+            vp_check(r, id, "", VP_SKIP, NULL, NULL, "the CD not ready within %u ms", CHANGE_WAIT_MS);
+            change(s, "scsi.event.unplug", false);
+        }
+        return;
+    }
     uint32_t tok, t, used;
     vp_scsi_build(s, s->req, s->resp, HP_TARGET, 0x7e00 + v->roundtrips, rd10, sizeof rd10);
     vc_seg sg[3] = {{s->req, 19 + s->cdb_size, false}, {s->resp, 12 + s->sense_size, true}, {data, 2048, true}};
@@ -199,7 +223,7 @@ static void unplug_in_flight(vp_scsi *s, uint64_t data)
     vp_scsi_parse(s, s->resp, used, &a);
     bool cut = a.response == VP_SCSI_S_ABORTED || a.response == VP_SCSI_S_RESET || a.response == VP_SCSI_S_FAILURE;
     snprintf(ob, sizeof ob, "response %u, status 0x%02x, after %.0f ms", a.response, a.status, took);
-    if (!asked || t != tok || (a.response == VP_SCSI_S_OK && a.status == 0 && !cut))
+    if (!asked || t != tok || a.response == VP_SCSI_S_OK) /* OK: a status, so done before the unplug */
         vp_check(r, id, "", t != tok ? VP_FAIL : VP_SKIP, "ABORTED, RESET or FAILURE", ob, "%s",
                  !asked ? "no runner unplugs the drive" : t != tok ? "another buffer came back"
                                                         : "the READ finished before the unplug");
@@ -240,6 +264,11 @@ static void mmc_change(vp_scsi *s)
     int got;
     while ((got = next_event(s, id, 0, &e)) > 0) /* the plug's own (RESCAN) */
         n++;
+    if (got >= 0 && (got = await_ready(s, id, data)) == 0) { /* the plug's unit attention answered first */
+        vp_check(r, id, "", VP_SKIP, NULL, NULL, "the CD not ready within %u ms", CHANGE_WAIT_MS);
+        change(s, "scsi.event.unplug", false);
+        return;
+    }
     if (got < 0 || !vp_note_ask(v->c, v->d, "scsi-cd-change")) {
         if (got >= 0)
             vp_check(r, id, "", VP_SKIP, NULL, NULL, "no runner changes the medium");
@@ -262,20 +291,24 @@ static void mmc_change(vp_scsi *s)
         change(s, "scsi.event.unplug", false);
         return;
     }
+    /* the READ across the unplug gives the device time to send what it
+     * would for the change; then every event since it, the unplug's too */
+    unplug_in_flight(s, data);
     char first[64] = "";
-    unsigned after = 0; /* events since the change: the first is waited for, briefly */
-    while ((got = next_event(s, id, after ? 0 : VP_QUICK_WAIT_MS, &e)) > 0) {
+    unsigned after = 0;
+    while ((got = next_event(s, id, 0, &e)) > 0) {
         n++, after++;
         if ((e.event & ~EVENTS_MISSED) == EV_PARAM_CHANGE && e.lun[1] == HP_TARGET && !param++)
             describe(&e, first, sizeof first);
     }
     if (got < 0)
         return;
-    snprintf(ob, sizeof ob, "%u event(s), %u PARAM_CHANGE for target 1%s%s", n, param, param ? ": " : "", first);
+    snprintf(ob, sizeof ob, "%u event(s) after the change, %u PARAM_CHANGE for target 1%s%s", after, param,
+             param ? ": " : "", first);
     vp_expect(r, id, REQ_DEV_SCSI_EVENT_3, param == 0, "no PARAM_CHANGE for the MMC device", ob,
-              (v->features >> VIRTIO_SCSI_F_CHANGE_BIT & 1) ? "CD medium swapped for a larger one, CHANGE negotiated"
-                                                             : "CD medium swapped for a larger one");
-    unplug_in_flight(s, data);
+              (v->features >> VIRTIO_SCSI_F_CHANGE_BIT & 1)
+                  ? "CD medium swapped for a larger one, then the CD unplugged; CHANGE negotiated"
+                  : "CD medium swapped for a larger one, then the CD unplugged");
 }
 
 static void hotplug(vp_scsi *s)
