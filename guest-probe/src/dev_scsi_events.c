@@ -243,6 +243,10 @@ static void mmc_change(vp_scsi *s)
     vp_report *r = v->c->rep;
     const char *id = "scsi.event.mmc_param_change";
     char ob[128];
+    if (!v->c->opt.scsi_cd) {
+        vp_check(r, id, "", VP_SKIP, NULL, NULL, "no runner plugs a CD drive (--scsi-cd)");
+        return;
+    }
     uint64_t data = vp_drv_alloc(v, 64, 16);
     if (!data || !change_by(s, id, "scsi-cd-hotplug", true))
         return;
