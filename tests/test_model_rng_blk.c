@@ -6,6 +6,7 @@
 
 #include "devharness.h"
 #include "refdev/models.h"
+#include "vc/spec_features.h"
 #include "vc_test.h"
 
 #define F_V1 (1ull << VC_F_VERSION_1)
@@ -284,6 +285,49 @@ VC_TEST(blk_get_id_padding_and_segments)
     vc_gmem_write(&r.t.tm.mem, r.data, segs, 16 * (max + 1));
     VC_CHECK_EQ(blk_req(&r, 13, 0, 16 * (max + 1), true, NULL, false), 1);
     VC_CHECK(vc_th_fault(&r.t, "BLK_DWZ_TOO_MANY"));
+    blk_free(&r);
+}
+
+/* Offers on a plain in-memory disk: FLUSH, and neither ZONED (no zones) nor
+ * LIFETIME (no wear metrics); the same on the legacy interface. */
+VC_TEST(blk_offers_on_a_plain_disk)
+{
+    blk_rig r;
+    blk_init(&r, F_V1, false);
+    uint64_t off = r.d->offered;
+    VC_CONFORMS(REQ_DEV_BLK_INIT_1);
+    VC_CHECK(off >> VIRTIO_BLK_F_FLUSH_BIT & 1);
+    VC_CONFORMS(REQ_DEV_BLK_INIT_4);
+    VC_CONFORMS(REQ_DEV_BLK_INIT_5);
+    VC_CHECK(!(off >> VIRTIO_BLK_F_ZONED_BIT & 1));
+    VC_CONFORMS(REQ_DEV_BLK_OP_14);
+    VC_CHECK(!(off >> VIRTIO_BLK_F_LIFETIME_BIT & 1));
+    /* its write zeroes never frees sectors: write_zeroes_may_unmap reads 0 */
+    uint8_t may = 0xff;
+    vc_dev_config_read(r.d, 56, &may, 1);
+    VC_CONFORMS(REQ_DEV_BLK_OP_9);
+    VC_CHECK_EQ(may, 0);
+    blk_free(&r);
+}
+
+/* Without ZONED, each zone request is refused with UNSUPP and the disk
+ * stays as it was (an append's data not written, no zone reset). */
+VC_TEST(blk_zone_requests_refused_without_zoned)
+{
+    static const uint32_t types[] = {15, 16, 18, 20, 22, 24, 26}; /* append, report, open ... reset-all */
+    blk_rig r;
+    blk_init(&r, F_V1, false);
+    uint8_t *before = malloc(DISK_BYTES);
+    VC_CHECK(before != NULL);
+    memcpy(before, r.disk, DISK_BYTES);
+    VC_CONFORMS(REQ_DEV_BLK_OP_16);
+    for (unsigned i = 0; i < sizeof types / sizeof types[0]; i++) {
+        vc_gmem_fill(&r.t.tm.mem, r.data, 0xc3, 512);
+        bool out = types[i] == 15; /* an append carries data; a report wants room */
+        VC_CHECK_EQ(blk_req(&r, types[i], 0, 512, out, NULL, false), 2);
+    }
+    VC_CHECK(memcmp(before, r.disk, DISK_BYTES) == 0);
+    free(before);
     blk_free(&r);
 }
 

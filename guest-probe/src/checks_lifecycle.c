@@ -125,8 +125,10 @@ static bool queue_reset(vp_isess *s, vp_irq *q)
     } while (rst && (now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000 < s->v.c->opt.timeout_ms);
     reg(t, s->q, &en, &size, &vec, &rst);
     snprintf(ob, sizeof ob, "queue_reset %u, queue_enable %u", rst, en);
-    if (!vp_expect(r, "life.queue_reset.done", REQ_DEV_PCI_COMMON_11 "," REQ_DEV_PCI_COMMON_13, !rst && !en, "both 0",
-                   ob, "1 written to queue_reset"))
+    /* queue_reset read 0 (or the wait ran out): the reset must be over by
+     * then, the queue disabled (dev.pci_common.12: 1 until it is) */
+    if (!vp_expect(r, "life.queue_reset.done", REQ_DEV_PCI_COMMON_11 "," REQ_DEV_PCI_COMMON_12 "," REQ_DEV_PCI_COMMON_13,
+                   !rst && !en, "both 0", ob, "1 written to queue_reset"))
         return false;
     snprintf(ob, sizeof ob, "size %u (max %u), vector 0x%x", size, s->max, vec);
     vp_expect(r, "life.queue_reset.defaults", REQ_DEV_VQ_RESET_2, size == s->max && vec == VP_NO_VECTOR,

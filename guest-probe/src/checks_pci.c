@@ -6,6 +6,7 @@
 
 #include "probe.h"
 #include "transport.h"
+#include "vc/spec_features.h"
 #include "vc/req_ids.h"
 #include "vc/spec_devices.h"
 
@@ -29,6 +30,13 @@ static void check_identity(vp_report *r, vp_dev *d)
                   ">= 0x40", HEXSTR(ob, d->subsys_device), NULL);
         vp_expect(r, "pci.modern.no_io_bar0", REQ_DEV_PCI_DISCOVERY_2, !d->io_bar0,
                   "no legacy I/O BAR0", d->io_bar0 ? "I/O BAR0" : "none", NULL);
+    }
+    /* no legacy interface (no I/O BAR0) but virtio capabilities: a
+     * non-transitional device, which should take the modern id */
+    if (!d->io_bar0 && d->first[VC_CAP_COMMON] >= 0) {
+        snprintf(ex, sizeof ex, "0x%04x-0x%04x", VC_PCI_MODERN_BASE, VC_PCI_MODERN_HI);
+        vp_expect(r, "pci.non_transitional.device_id", REQ_DEV_PCI_DISCOVERY_4, modern_id, ex, HEXSTR(ob, d->device),
+                  "no legacy interface");
     }
     if (d->id_legacy) {
         snprintf(ex, sizeof ex, "revision 0, subsystem 0x%x, I/O BAR0", d->virtio_id);
@@ -149,10 +157,56 @@ static void check_pci_cfg_window(vp_ctx *c, vp_dev *d)
               "num_queues read through pci_cfg_data and through the BAR");
 }
 
+#define PCI_EXT_CAPS 0x100u   /* PCI Express extended capabilities start here */
+#define PCI_EXT_CAP_SRIOV 0x10u
+
+/* Whether the function lists an SR-IOV extended capability; false when the
+ * extended space cannot be read (conventional PCI has no SR-IOV either). */
+static bool has_sriov(vp_fn *f)
+{
+    uint32_t h;
+    unsigned pos = PCI_EXT_CAPS;
+    for (unsigned n = 0; n < 96 && pos >= PCI_EXT_CAPS && pos < 4096; n++) {
+        if (!f->ops->cfg_read(f, pos, 4, &h) || h == 0 || h == 0xffffffffu)
+            return false;
+        if ((h & 0xffff) == PCI_EXT_CAP_SRIOV)
+            return true;
+        pos = h >> 20 & 0xffc;
+    }
+    return false;
+}
+
+/* SR_IOV is offered exactly when the function has the SR-IOV capability;
+ * the table of MSI-X vectors no larger than a vector per queue and one for
+ * configuration changes (more cannot be used). */
+static void check_offers(vp_ctx *c, vp_dev *d)
+{
+    vp_report *r = c->rep;
+    vp_tp t;
+    char err[96], ex[64], ob[64];
+    if (!d->bars_usable || d->first[VC_CAP_COMMON] < 0 || !vp_tp_modern(&t, d, err, sizeof err))
+        return;
+    bool sriov = has_sriov(d->fn), offered = vp_tp_device_features(&t) >> VIRTIO_F_SR_IOV_BIT & 1;
+    snprintf(ob, sizeof ob, "SR_IOV %s, SR-IOV capability %s", offered ? "offered" : "not offered",
+             sriov ? "present" : "absent");
+    vp_expect(r, "pci.sriov.offer", REQ_DEV_RESERVED_FEATURES_9, offered == sriov,
+              sriov ? "SR_IOV offered" : "SR_IOV not offered", ob, NULL);
+    if (d->msix_pos < 0 || t.io_err)
+        return;
+    unsigned nq = (unsigned)vp_tp_rd(&t, &t.common, VC_CC_NUMQ, 2);
+    if (t.io_err || nq == 0)
+        return;
+    snprintf(ex, sizeof ex, "<= %u (num_queues + 1)", nq + 1);
+    snprintf(ob, sizeof ob, "%u", d->msix_size);
+    vp_expect(r, "pci.msix.table_size.useful", REQ_DEV_PCI_MSIX_3, d->msix_size <= nq + 1, ex, ob,
+              "a vector per queue and one for configuration changes");
+}
+
 void vp_checks_pci(vp_ctx *c, vp_dev *d)
 {
     vp_report_set(c->rep, d->fn->addr, "pci");
     check_identity(c->rep, d);
     check_caps(c, d);
     check_pci_cfg_window(c, d);
+    check_offers(c, d);
 }

@@ -9,6 +9,7 @@
 #include "checks.h"
 #include "dev_blk.h"
 #include "vc/req_ids.h"
+#include "vc/ring.h"
 #include "vc/spec_features.h"
 
 #define SECTOR 512u
@@ -69,7 +70,73 @@ static bool status_ok(vp_report *r, const char *id, int st, uint32_t used, uint3
                      ex, ob, NULL);
 }
 
+/* What the device offers: FLUSH (a SHOULD, a MUST with CONFIG_WCE); never
+ * ZONED on the legacy interface; on the runner's disk (a plain file: no
+ * zones, no wear metrics) neither ZONED nor LIFETIME. */
+static void offers(vp_drv *v)
+{
+    vp_report *r = v->c->rep;
+    bool flush = v->offered >> VIRTIO_BLK_F_FLUSH_BIT & 1, wce = v->offered >> VIRTIO_BLK_F_CONFIG_WCE_BIT & 1;
+    bool zoned = v->offered >> VIRTIO_BLK_F_ZONED_BIT & 1, life = v->offered >> VIRTIO_BLK_F_LIFETIME_BIT & 1;
+    vp_expect(r, "blk.offer.flush", REQ_DEV_BLK_INIT_1, flush, "FLUSH offered", flush ? "offered" : "not offered",
+              wce ? "CONFIG_WCE is offered, so FLUSH must be" : "a device should offer FLUSH");
+    if (v->t->legacy)
+        vp_expect(r, "blk.offer.zoned.legacy", REQ_DEV_BLK_INIT_5, !zoned, "ZONED not offered",
+                  zoned ? "offered" : "not offered", "the legacy interface");
+    if (!v->c->opt.blk_pattern)
+        return; /* a disk the probe knows nothing of */
+    vp_expect(r, "blk.offer.zoned", REQ_DEV_BLK_INIT_4, !zoned, "ZONED not offered", zoned ? "offered" : "not offered",
+              "the runner's disk has no zones");
+    vp_expect(r, "blk.offer.lifetime", REQ_DEV_BLK_OP_14, !life, "LIFETIME not offered",
+              life ? "offered" : "not offered", "the runner's disk is a plain file: no wear metrics");
+}
+
+/* Packed ring: the descriptors of the first request, as they were once the
+ * device had marked it used; the rest of the test must leave them alone. */
+typedef struct used_snap {
+    unsigned n; /* bytes held, 0: none */
+    uint8_t bytes[VC_PACKED_DESC_SIZE * 8];
+} used_snap;
+
+static void snap_take(vp_drv *v, used_snap *ps)
+{
+    const vc_vq_drv *q = &v->q[0];
+    unsigned n = (unsigned)q->next_used * VC_PACKED_DESC_SIZE;
+    if (!q->packed || !q->used_wrap || n == 0 || n > sizeof ps->bytes)
+        return; /* split, or past the first wrap already */
+    memcpy(ps->bytes, vp_drv_host(v, q->desc, n), n);
+    ps->n = n;
+}
+
+static void snap_compare(vp_drv *v, const used_snap *ps)
+{
+    const vc_vq_drv *q = &v->q[0];
+    char ob[64];
+    if (!ps->n || !q->avail_wrap || !q->used_wrap)
+        return; /* none, or the driver has wrapped and reused the slots itself */
+    const uint8_t *now = vp_drv_host(v, q->desc, ps->n);
+    unsigned at = 0;
+    while (at < ps->n && now[at] == ps->bytes[at])
+        at++;
+    if (at < ps->n)
+        snprintf(ob, sizeof ob, "descriptor %u byte %u changed", at / VC_PACKED_DESC_SIZE, at % VC_PACKED_DESC_SIZE);
+    else
+        snprintf(ob, sizeof ob, "%u descriptor(s) unchanged", ps->n / VC_PACKED_DESC_SIZE);
+    vp_expect(v->c->rep, "blk.packed.used_untouched", REQ_DEV_PACKED_DESC_3, at == ps->n,
+              "the first request's descriptors as the device left them", ob,
+              "compared after the later requests of the test");
+}
+
+static void blk_run(vp_drv *v, vp_seen *seen, used_snap *ps);
+
 void vp_devtest_blk(vp_drv *v, vp_seen *seen)
+{
+    used_snap ps = {0};
+    blk_run(v, seen, &ps);
+    snap_compare(v, &ps);
+}
+
+static void blk_run(vp_drv *v, vp_seen *seen, used_snap *ps)
 {
     vp_report *r = v->c->rep;
     char err[128], ob[96];
@@ -82,6 +149,7 @@ void vp_devtest_blk(vp_drv *v, vp_seen *seen)
     vp_check(r, "blk.capacity", "", cap >= 4 ? VP_INFO : VP_FAIL, ">= 4 sectors", ob, NULL);
     seen->ran = true;
     seen->value = cap;
+    offers(v);
     if (cap < 4)
         return;
     vp_drv_driver_ok(v);
@@ -104,6 +172,7 @@ void vp_devtest_blk(vp_drv *v, vp_seen *seen)
     int st = blk_req(&b, "blk.read", T_IN, 1, 2 * SECTOR, false, false, &used);
     if (st < 0 || !status_ok(r, "blk.read.status", st, used, 2 * SECTOR + 1))
         return;
+    snap_take(v, ps);
     seen->digest = vp_fnv1a(b.h_data, 2 * SECTOR, 2166136261u);
     seen->ok = true;
     if (v->c->opt.blk_pattern) {
@@ -148,11 +217,6 @@ void vp_devtest_blk(vp_drv *v, vp_seen *seen)
         if (st < 0)
             return;
         status_ok(r, "blk.flush.status", st, used, 1);
-    } else {
-        /* a SHOULD, and a MUST once the cache mode is writable (CONFIG_WCE) */
-        bool wce = v->offered >> VIRTIO_BLK_F_CONFIG_WCE_BIT & 1;
-        vp_check(r, "blk.flush", wce ? REQ_DEV_BLK_INIT_1 : "", wce ? VP_FAIL : VP_INFO, "FLUSH offered", "not offered",
-                 wce ? "CONFIG_WCE is offered, so FLUSH must be" : "a device should offer FLUSH");
     }
     memset(b.h_data, 0, 20);
     st = blk_req(&b, "blk.get_id", T_GET_ID, 0, 20, false, false, &used);

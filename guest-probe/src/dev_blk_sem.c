@@ -27,9 +27,13 @@
 #define F_UNKNOWN 2u   /* a reserved flag bit */
 #define T_UNKNOWN 0x7eu
 enum { T_IN = 0, T_OUT = 1, T_FLUSH = 4, T_GET_ID = 8, T_DISCARD = 11, T_WRITE_ZEROES = 13 };
+/* the zoned request types (the spec's request type list) */
+enum { T_ZONE_APPEND = 15, T_ZONE_REPORT = 16, T_ZONE_OPEN = 18, T_ZONE_CLOSE = 20, T_ZONE_FINISH = 22,
+       T_ZONE_RESET = 24, T_ZONE_RESET_ALL = 26 };
 enum { S_OK = 0, S_IOERR = 1, S_UNSUPP = 2 };
-enum { C_MAX_WZ_SEG = 52 }; /* config offset of max_write_zeroes_seg */
+enum { C_MAX_WZ_SEG = 52, C_WZ_MAY_UNMAP = 56 }; /* config offsets */
 enum { W_DATA = 4, W_DISCARD = 6, W_MANY = 7 };     /* sectors the checks may change */
+#define W_ZONE 3u /* the sector the zone requests name (written by dev_blk.c's write check) */
 
 typedef struct bs {
     vp_drv *v;
@@ -170,6 +174,45 @@ static void status_codes(bs *s)
     expect_used(s, "blk.unknown_type.used_len", used, SECTOR);
 }
 
+/* Without ZONED negotiated, every zone request is refused with UNSUPP and
+ * changes nothing: an append's data is not written, a reset does not clear
+ * the sector the requests name. */
+static void zones(bs *s)
+{
+    static const struct { uint32_t type; const char *id; unsigned out, in; } zr[] = {
+        {T_ZONE_REPORT, "blk.zone.report", 0, SECTOR}, {T_ZONE_OPEN, "blk.zone.open", 0, 0},
+        {T_ZONE_CLOSE, "blk.zone.close", 0, 0},        {T_ZONE_FINISH, "blk.zone.finish", 0, 0},
+        {T_ZONE_APPEND, "blk.zone.append", SECTOR, 0}, {T_ZONE_RESET, "blk.zone.reset", 0, 0},
+        {T_ZONE_RESET_ALL, "blk.zone.reset_all", 0, 0},
+    };
+    uint8_t before[SECTOR];
+    uint32_t used;
+    char ex[64], ob[64];
+    if (s->v->features >> VIRTIO_BLK_F_ZONED_BIT & 1)
+        return; /* zoned semantics are not checked */
+    int st = rq(s, "blk.zone.before", T_IN, W_ZONE, s->data, 0, SECTOR, &used);
+    if (st < 0 || !expect_status(s, "blk.zone.before", REQ_DEV_IMPLIED_BLK_DATA, st, S_OK, "sector 3"))
+        return;
+    memcpy(before, s->h_data, SECTOR);
+    for (unsigned i = 0; i < sizeof zr / sizeof zr[0]; i++) {
+        for (unsigned b = 0; b < SECTOR; b++) /* an append's data differs from the sector */
+            s->h_data[b] = (uint8_t)~before[b];
+        st = rq(s, zr[i].id, zr[i].type, W_ZONE, s->data, zr[i].out, zr[i].in, &used);
+        if (st < 0)
+            return;
+        snprintf(ex, sizeof ex, "status %d (UNSUPP)", S_UNSUPP);
+        snprintf(ob, sizeof ob, "status %d", st);
+        vp_expect(s->r, zr[i].id, REQ_DEV_BLK_OP_16, st == S_UNSUPP, ex, ob, "ZONED not negotiated");
+    }
+    st = rq(s, "blk.zone.after", T_IN, W_ZONE, s->data, 0, SECTOR, &used);
+    if (st < 0)
+        return;
+    bool same = st == S_OK && !memcmp(before, s->h_data, SECTOR);
+    vp_expect(s->r, "blk.zone.unchanged", REQ_DEV_BLK_OP_16, same, "sector 3 as before",
+              st != S_OK ? "read failed" : same ? "sector 3 as before" : "changed",
+              "after refused zone append, reset and reset-all requests");
+}
+
 static void get_id(bs *s)
 {
     uint32_t used;
@@ -238,6 +281,14 @@ static void write_zeroes(bs *s)
     if (!(v->features >> VIRTIO_BLK_F_WRITE_ZEROES_BIT & 1)) {
         vp_check(s->r, "blk.write_zeroes", "", VP_SKIP, NULL, NULL, "WRITE_ZEROES not offered");
         return;
+    }
+    /* a host that never frees sectors should say so (--blk-no-unmap: the
+     * runner's disks have no discard=unmap) */
+    if (v->c->opt.blk_no_unmap && v->t->device.len > C_WZ_MAY_UNMAP) {
+        unsigned may = (unsigned)vp_tp_cfg(v->t, C_WZ_MAY_UNMAP, 1);
+        snprintf(ob, sizeof ob, "%u", may);
+        vp_expect(s->r, "blk.write_zeroes.may_unmap", REQ_DEV_BLK_OP_9, may == 0, "0", ob,
+                  "the host's disk never frees sectors");
     }
     if (!scribble(s, "blk.write_zeroes.prepare", W_DATA, 2))
         return;
@@ -358,6 +409,7 @@ void vp_blk_semantics(vp_drv *v, uint64_t cap)
     /* what the device judged so far is the round-trip's: report it now */
     vp_judge_planted(v, PLANTED, NPLANTED);
     status_codes(&s);
+    zones(&s);
     get_id(&s);
     out_of_range(&s);
     if (v->offered >> VIRTIO_BLK_F_RO_BIT & 1) {

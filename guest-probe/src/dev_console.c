@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "checks.h"
+#include "dev_note.h"
 #include "refdev/device.h"
 #include "vc/req_ids.h"
 #include "vc/spec_features.h"
@@ -24,6 +25,7 @@ static unsigned txq(unsigned port) { return port ? 3 + 2 * port : 1; }
 
 typedef struct con {
     vp_drv *v;
+    uint64_t added; /* ports the device announced (PORT_ADD) and has not removed since */
     uint64_t cin, cout; /* control buffers: CTL_NBUF receive, one send */
     uint32_t tok[CTL_NBUF];
 } con;
@@ -131,6 +133,8 @@ static bool await_ports(con *c, unsigned nports, unsigned *adds, uint32_t *port)
         if (!vp_expect(v->c->rep, "console.port_add.in_range", REQ_DEV_CONSOLE_MULTIPORT_1, id < maxp, ex, ob,
                        NULL))
             return false;
+        if (id < 64)
+            c->added |= 1ull << id;
         if (id >= 1 && id < nports)
             *port = id;
     }
@@ -159,6 +163,8 @@ static bool port_adds(vp_drv *v, unsigned adds, bool port1)
 /* emerg_wr takes a write whenever EMERG_WRITE is offered, also before the
  * device is set up: here before its queues and DRIVER_OK. Nothing may
  * break: no NEEDS_RESET, the status as it was, the configuration intact. */
+#define EMERG_BYTE 0x1eu /* a byte nothing else writes to a port */
+
 static void emerg_write(vp_drv *v)
 {
     char ob[96];
@@ -168,13 +174,72 @@ static void emerg_write(vp_drv *v)
     }
     uint8_t st0 = vp_tp_status(v->t);
     uint32_t maxp0 = (uint32_t)vp_tp_cfg(v->t, 4, 4);
-    vp_tp_cfg_write(v->t, 8, 4, '\n');
+    vp_tp_cfg_write(v->t, 8, 4, EMERG_BYTE);
     uint8_t st = vp_tp_status(v->t);
     uint32_t maxp = (uint32_t)vp_tp_cfg(v->t, 4, 4);
     snprintf(ob, sizeof ob, "status 0x%02x -> 0x%02x, max_nr_ports %u -> %u", st0, st, maxp0, maxp);
-    vp_expect(v->c->rep, "console.emerg_write", REQ_DEV_CONSOLE_INIT_1,
-              st == st0 && !(st & (VC_STATUS_NEEDS_RESET | VC_STATUS_FAILED)) && maxp == maxp0 && !v->t->io_err,
-              "taken: status and configuration unchanged", ob, "a newline to emerg_wr before DRIVER_OK");
+    if (!vp_expect(v->c->rep, "console.emerg_write", REQ_DEV_CONSOLE_INIT_1,
+                   st == st0 && !(st & (VC_STATUS_NEEDS_RESET | VC_STATUS_FAILED)) && maxp == maxp0 && !v->t->io_err,
+                   "taken: status and configuration unchanged", ob, "a byte to emerg_wr before DRIVER_OK"))
+        return;
+    /* --console-ports 2: the runner gave a data port and a console port,
+     * which has a log on the host side for the byte (PROTOCOL.md) */
+    if (v->c->opt.console_ports >= 2) {
+        snprintf(ob, sizeof ob, "byte 0x%02x", EMERG_BYTE);
+        vp_check(v->c->rep, "console.emerg_write.host", REQ_DEV_CONSOLE_INIT_2, VP_PASS,
+                 "the byte in the console port's host-side output", ob,
+                 "the runner looks for it in the console port's chardev output");
+    }
+}
+
+/* The runner unplugs the data port and plugs it again (once per device):
+ * the device must remove only a port it added, then announce it again. */
+static void port_cycle(con *c, uint32_t port)
+{
+    static char done[sizeof c->v->d->fn->addr];
+    vp_drv *v = c->v;
+    vp_report *r = v->c->rep;
+    char ob[96], ex[48];
+    if (!strcmp(done, v->d->fn->addr))
+        return;
+    snprintf(done, sizeof done, "%s", v->d->fn->addr);
+    if (!vp_note_ask(v->c, v->d, "console-port-cycle")) {
+        vp_check(r, "console.port_remove", "", VP_SKIP, NULL, NULL, "no runner unplugs a port");
+        return;
+    }
+    uint32_t id, removed = UINT32_MAX, readded = UINT32_MAX;
+    uint16_t ev, val;
+    int got;
+    while (readded == UINT32_MAX &&
+           (got = ctl_recv(c, v->c->opt.timeout_ms, &id, &ev, &val, NULL, 0)) > 0) {
+        if (ev == PORT_REMOVE) {
+            bool known = id < 64 && c->added >> id & 1;
+            snprintf(ob, sizeof ob, "PORT_REMOVE for port %u (%s)", id, known ? "added" : "never added");
+            vp_expect(r, "console.port_remove", REQ_DEV_CONSOLE_MULTIPORT_2, known, "a port the device added", ob,
+                      "the runner unplugged a port");
+            if (known)
+                c->added &= ~(1ull << id);
+            removed = id;
+        } else if (ev == PORT_ADD && removed != UINT32_MAX) {
+            uint32_t maxp = (uint32_t)vp_tp_cfg(v->t, 4, 4);
+            snprintf(ob, sizeof ob, "port %u", id);
+            snprintf(ex, sizeof ex, "< %u", maxp);
+            vp_expect(r, "console.port_add.again", REQ_DEV_CONSOLE_MULTIPORT_1, id < maxp, ex, ob,
+                      "the runner plugged the port again");
+            if (id < 64)
+                c->added |= 1ull << id;
+            readded = id;
+        }
+    }
+    if (got < 0)
+        return;
+    if (removed == UINT32_MAX) {
+        vp_check(r, "console.port_remove", "", VP_SKIP, NULL, NULL,
+                 "no PORT_REMOVE within %u ms (the runner may not have unplugged port %u)", v->c->opt.timeout_ms, port);
+        return;
+    }
+    snprintf(ob, sizeof ob, "removed port %u, added %s", removed, readded == UINT32_MAX ? "none" : "again");
+    vp_check(r, "console.port_cycle", "", readded != UINT32_MAX ? VP_INFO : VP_SKIP, NULL, ob, NULL);
 }
 
 void vp_devtest_console(vp_drv *v, vp_seen *seen)
@@ -266,4 +331,6 @@ void vp_devtest_console(vp_drv *v, vp_seen *seen)
     if (!seen->ok || !ctl_send(&c, port, PORT_OPEN, 0) || !ctl_send(&c, port, PORT_OPEN, 1))
         return;
     seen->ok = write_line(v, port, tx, " reopened");
+    if (seen->ok)
+        port_cycle(&c, port);
 }

@@ -51,6 +51,10 @@ static void usage(FILE *o)
           "  --no-modern        skip the modern driver personality\n"
           "  --blk-pattern      block devices carry the runner's pattern (see PROTOCOL.md)\n"
           "  --blk-serial S     expected block device GET_ID answer\n"
+          "  --blk-no-unmap     the host's disks never free sectors: write_zeroes_may_unmap\n"
+          "                     should read 0 (dev.blk_op.9)\n"
+          "  --scsi-cd          with --config-change, the runner plugs a CD drive into each SCSI host\n"
+          "                     on request (PROTOCOL.md)\n"
           "  --net-loopback     net backends return every frame: a frame not received back fails\n"
           "  --console-ports N  the host gave each console device N ports: fewer PORT_ADDs fail\n"
           "                     (default: unknown, no PORT_ADD at all is a skip)\n"
@@ -184,6 +188,7 @@ int main(int argc, char **argv)
     const char *irq_modules = NULL;
     enum { O_QUIETMS = 512, O_NOIRQ, O_IRQMOD, O_CFGCHG, O_PREFPACKED };
     enum { O_NOSEM = 600 };
+    enum { O_BLKNOUNMAP = 700, O_SCSICD };
     const char *scenarios = NULL;
     vp_scnlist scn = {0};
     const char *json = NULL, *sim = NULL, *kdrv = NULL;
@@ -197,7 +202,8 @@ int main(int argc, char **argv)
     static const struct option lo[] = {
         {"quiet-ms", 1, 0, O_QUIETMS}, {"no-irq", 0, 0, O_NOIRQ}, {"irq-modules", 1, 0, O_IRQMOD},
         {"config-change", 0, 0, O_CFGCHG}, {"no-semantics", 0, 0, O_NOSEM},
-        {"prefer-packed", 0, 0, O_PREFPACKED},
+        {"prefer-packed", 0, 0, O_PREFPACKED}, {"blk-no-unmap", 0, 0, O_BLKNOUNMAP},
+        {"scsi-cd", 0, 0, O_SCSICD},
         {"json", 1, 0, O_JSON}, {"quiet", 0, 0, O_QUIET}, {"verbose", 0, 0, O_VERBOSE},
         {"list", 0, 0, O_LIST}, {"device", 1, 0, O_DEVICE}, {"timeout-ms", 1, 0, O_TIMEOUT},
         {"no-legacy", 0, 0, O_NOLEG}, {"no-modern", 0, 0, O_NOMOD}, {"blk-pattern", 0, 0, O_PATTERN},
@@ -222,6 +228,8 @@ int main(int argc, char **argv)
             break;
         case O_NOIRQ: c.opt.irq = false; break;
         case O_NOSEM: c.opt.semantics = false; break;
+        case O_BLKNOUNMAP: c.opt.blk_no_unmap = true; break;
+        case O_SCSICD: c.opt.scsi_cd = true; break;
         case O_PREFPACKED: c.opt.prefer_packed = true; break;
         case O_IRQMOD: irq_modules = optarg; break;
         case O_CFGCHG: c.opt.config_change = true; break;

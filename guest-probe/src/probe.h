@@ -61,6 +61,8 @@ typedef struct vp_opts {
     bool config_change;     /* a runner answers note records with configuration changes */
     bool legacy, modern;    /* driver personalities to run */
     bool blk_pattern;       /* the runner's disk carries the known pattern */
+    bool blk_no_unmap;      /* the host's disks never free sectors (no discard=unmap) */
+    bool scsi_cd;           /* the runner plugs a CD drive into a SCSI host on request */
     bool net_loopback;      /* net backends return every transmitted frame */
     int console_ports;      /* ports the host gave each console device, -1 unknown */
     bool unbind;            /* unbind a bound kernel driver instead of skipping */

@@ -41,7 +41,7 @@ INPUT_EXTRA = ["virtio-mouse-pci", "virtio-tablet-pci"]
 # datagram socket sending to an address nobody has) leave a device without
 # what the probe's request checks use.
 BACKENDS = {"net": ("loopback", "none", "nopeer"), "blk": ("disk", "disk-ro"), "console": ("port", "none"),
-            "rng": ("builtin",), "balloon": (), "scsi": ("disk", "none"), "input": ()}
+            "rng": ("builtin",), "balloon": (), "scsi": ("disk", "none", "disk+cd"), "input": ()}
 
 
 def has_variant(device, vhost=False):
@@ -199,14 +199,24 @@ def device_args(config, device, index, disk, workdir, sockdir=None, name=None, p
     args += ["-device", dev]
     if config.vhost:
         pass
-    elif device == "scsi" and d.backend == "disk":
+    elif device == "scsi" and d.backend in ("disk", "disk+cd"):  # disk+cd: the runner plugs a CD on request
         args += ["-drive", f"file={qopt(disk)},if=none,id=sd{index},format=raw,snapshot=on,readonly=on",
                  "-device", f"scsi-hd,drive=sd{index},bus=scsi{index}.0"]
     elif device == "console" and d.backend == "port":
         out = os.path.join(workdir, f"console{index}.out")
-        args += ["-chardev", f"file,id=port{index},path={qopt(out)}",
-                 "-device", f"virtserialport,bus=vser{index}.0,chardev=port{index},name=vconform.{index}"]
+        # the data port (id 1; qmp.py's console-port-cycle unplugs and plugs it
+        # again by its id); for the probe also a console port (id 0), where
+        # QEMU sends a byte written to emerg_wr (console<i>.emerg, run.py
+        # checks it; the kernel's console ports are hvc, not vport, devices)
+        args += ["-chardev", f"file,id=port{index},path={qopt(out)}", "-device", qmp.virtserialport(index)]
+        if config.profile == "probe":
+            emerg = os.path.join(workdir, f"console{index}.emerg")
+            args += ["-chardev", f"file,id=emerg{index},path={qopt(emerg)}",
+                     "-device", f"virtconsole,bus=vser{index}.0,chardev=emerg{index},name=vconform.emerg.{index}"]
     return args
+
+
+CONSOLE_PORTS = 2  # the 'port' backend's for the probe: the data port and the console port
 
 
 def qemu_devices(devices, vhost=False, input_extra=True):
@@ -248,11 +258,18 @@ def loops_back(parts):
                if "net" in devices)
 
 
+def scsi_cd(parts):
+    """Whether every scsi device of the VM (at least one) has the disk+cd
+    backend: the probe then asks the runner for a CD drive (--scsi-cd)."""
+    backends = [config.dev("scsi").backend for config, devices in parts if "scsi" in devices and not config.vhost]
+    return bool(backends) and all(b == "disk+cd" for b in backends)
+
+
 def console_ports(parts):
     """N when every console device of the VM has N ports (the 'port' backend
-    gives one, 'none' none); None when they differ, so the probe does not
+    gives the probe two, a kernel driver one, 'none' none); None when they differ, so the probe does not
     assume."""
-    counts = {1 if config.dev("console").backend == "port" else 0
+    counts = {(CONSOLE_PORTS if config.profile == "probe" else 1) if config.dev("console").backend == "port" else 0
               for config, devices in parts if "console" in devices}
     return counts.pop() if len(counts) == 1 else None
 
@@ -282,6 +299,8 @@ def vm_command(qemu, config, devices, kernel, initrd, disk, workdir, timeout_ms=
     elif config.profile == "probe":
         args += ["--irq-modules", "/" + guest.IRQ_DIR]  # INTx counted when the modules are there
         args += ["--config-change"] if monitor else []  # the runner answers its notes (qmp.py)
+        args.append("--blk-no-unmap")  # the runner's drives have no discard=unmap: no sector is ever freed
+        args += ["--scsi-cd"] if scsi_cd(parts) and monitor else []  # a CD drive plugged on request (qmp.py)
     else:
         args += ["--kernel-drivers", "/modules"]
         if config.profile == "kdrv-legacy":

@@ -18,8 +18,10 @@ WANTS = {"blk-resize": "blk", "net-link-down": "net", "net-link-up": "net", "net
          "net-inject-oversize": "net"}
 # device semantics (PROTOCOL.md): input updates injected, balloon statistics asked for
 WANTS.update({"input-abs-batch": "input", "balloon-stats-poll": "balloon",
-              "scsi-hotplug": "scsi", "scsi-unplug": "scsi"})
+              "scsi-hotplug": "scsi", "scsi-unplug": "scsi", "console-port-cycle": "console",
+              "scsi-cd-hotplug": "scsi", "scsi-cd-change": "scsi"})
 HOTPLUG_BYTES = 1 << 20  # the null disk scsi-hotplug attaches at target 1, LUN 0
+CD_LATENCY_NS = 150 * 1000 * 1000  # the changed CD medium's reads: one stays in flight while the CD goes
 # the two updates input-abs-batch injects, in order (each ends with SYN_REPORT)
 INPUT_BATCHES = ([("x", 0x1234), ("y", 0x2345)], [("x", 0x777)])
 MAX_ACTIONS = 32
@@ -37,7 +39,14 @@ def inject_frame(nonce, length):
     return head + bytes((i * 13) & 0xFF for i in range(len(head), length))
 GROW = 64 << 10      # bytes each resize adds to the disk (its snapshot overlay)
 POLL = 0.01          # the probe waits for the change: answer fast
+PLUG_TRIES = 50      # console-port-cycle's plug, POLL apart
 TIMEOUT = 2.0        # per QMP exchange
+
+
+def virtserialport(index):
+    """The -device value of console device index's data port: matrix.py
+    gives it to QEMU, console-port-cycle plugs it again after unplugging it."""
+    return f"virtserialport,id=vport{index},bus=vser{index}.0,chardev=port{index},name=vconform.{index}"
 
 
 def wanted(profile, devices):
@@ -140,6 +149,21 @@ class Changer(threading.Thread):
         for interval in (0, 1):
             self.qmp.command("qom-set", path=qom, property="guest-stats-polling-interval", value=interval)
 
+    def _port_cycle(self, index):
+        """Unplugs console device index's data port and plugs it again, on the
+        same chardev: QEMU lets go of the chardev a little after device_del
+        returns, so the plug is retried (bounded)."""
+        self.qmp.command("device_del", id=f"vport{index}")
+        opts = dict(kv.split("=", 1) for kv in virtserialport(index).split(",")[1:])
+        for attempt in range(PLUG_TRIES):
+            try:
+                self.qmp.command("device_add", driver="virtserialport", **opts)
+                return
+            except QmpError:
+                if attempt == PLUG_TRIES - 1:
+                    raise
+                time.sleep(POLL)
+
     def _note(self, line):
         if len(self.actions) >= MAX_ACTIONS:
             return
@@ -169,8 +193,25 @@ class Changer(threading.Thread):
                 self.qmp.command("device_add", driver="scsi-hd", id=name, bus=f"scsi{index}.0", drive=name,
                                  **{"scsi-id": 1, "lun": 0})
                 self.hotplugged[index] = name
+            elif want == "scsi-cd-hotplug":  # a CD drive (an MMC device) with a null medium
+                name = f"cd{index}n{len(self.actions)}"
+                self.qmp.command("blockdev-add", driver="null-co", size=HOTPLUG_BYTES, **{"node-name": name})
+                self.qmp.command("device_add", driver="scsi-cd", id=name, bus=f"scsi{index}.0", drive=name,
+                                 **{"scsi-id": 1, "lun": 0})
+                self.hotplugged[index] = name
+            elif want == "scsi-cd-change":  # the medium swapped for a larger one: a capacity change
+                cd = self.hotplugged.get(index, f"cd{index}")
+                medium = f"{cd}m{len(self.actions)}"
+                self.qmp.command("blockdev-add", driver="null-co", size=2 * HOTPLUG_BYTES,
+                                 **{"node-name": medium, "latency-ns": CD_LATENCY_NS})
+                self.qmp.command("blockdev-open-tray", id=cd, force=True)
+                self.qmp.command("blockdev-remove-medium", id=cd)
+                self.qmp.command("blockdev-insert-medium", id=cd, **{"node-name": medium})
+                self.qmp.command("blockdev-close-tray", id=cd)
             elif want == "scsi-unplug":
                 self.qmp.command("device_del", id=self.hotplugged.pop(index, f"hp{index}"))
+            elif want == "console-port-cycle":  # unplugged (PORT_REMOVE), then plugged again (PORT_ADD)
+                self._port_cycle(index)
             elif want == "blk-resize":
                 size = self.sizes.get(index, self.disk_bytes) + GROW
                 self.qmp.command("block_resize", device=f"blk{index}", size=size)
@@ -199,7 +240,7 @@ def start(parts, paths, first, workdir, qmp_path, disk):
     for (cfg, dev), slots in paths.items():
         if dev in ("blk", "net") and slots:
             targets[slots[0]] = (dev, first[(cfg, dev)])
-        if dev in ("input", "balloon", "scsi"):  # input: keyboard, mouse and tablet
+        if dev in ("input", "balloon", "scsi", "console"):  # input: keyboard, mouse and tablet
             targets.update((slot, (dev, first[(cfg, dev)])) for slot in slots)
     try:
         size = os.path.getsize(disk)

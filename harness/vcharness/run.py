@@ -209,10 +209,18 @@ def _size(path):
 def _check_console_host_side(vm, index, addrs, out):
     """What the guest wrote to a console port must be in the host's chardev
     file (console<index>.out): the kernel driver's marker, or the probe's line
-    (its observed value)."""
+    (its observed value); a byte written to emerg_wr in the console port's
+    (console<index>.emerg)."""
     data = _read(os.path.join(vm["workdir"], f"console{index}.out"), 1 << 16)
+    emerg = _read(os.path.join(vm["workdir"], f"console{index}.emerg"), 1 << 16)
     for rec in out.checks:
         if rec["verdict"] != "pass" or rec.get("addr") not in addrs:
+            continue
+        if rec["id"] == "console.emerg_write.host":  # "byte 0x1e": on the console port's host side
+            m = re.fullmatch(r"byte 0x([0-9a-f]{2})", str(rec.get("observed", "")))
+            if not m or bytes([int(m.group(1), 16)]) not in emerg:
+                rec.update(verdict="fail", observed="missing from the console port's host side",
+                           detail=f"{rec.get('observed', '')} written to emerg_wr"[:200])
             continue
         if rec["id"] == "kdrv.op.console":
             want = CONSOLE_MARK

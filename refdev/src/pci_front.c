@@ -60,6 +60,14 @@ static void vcap(uint8_t *cfg, unsigned pos, unsigned next, unsigned len, unsign
     put32(cfg + pos + 12, length);
 }
 
+/* MSI-X table entries: a vector per queue and one for configuration
+ * changes, no more (dev.pci_msix.3), at most VC_FRONT_NVECTORS. */
+static unsigned nvectors(const vc_front *s)
+{
+    unsigned n = s->dev->nqueues + 1;
+    return n < VC_FRONT_NVECTORS ? n : VC_FRONT_NVECTORS;
+}
+
 static void build_config(vc_front *s, uint16_t virtio_id, uint16_t legacy_pci)
 {
     uint8_t *c = s->cfg;
@@ -96,7 +104,7 @@ static void build_config(vc_front *s, uint16_t virtio_id, uint16_t legacy_pci)
     uint8_t *m = c + VC_FRONT_CAP_MSIX;
     m[0] = 0x11; /* MSI-X, table in BAR1 */
     m[1] = (s->faults & VC_FRONT_CAPLOOP) ? VC_FRONT_CAP_COMMON : (s->faults & VC_FRONT_PIO) ? CAP_PIO_NOTIFY : 0;
-    put16(m + 2, VC_FRONT_NVECTORS - 1);
+    put16(m + 2, (uint16_t)(nvectors(s) - 1));
     put32(m + 4, 1);
     put32(m + 8, VC_FRONT_PBA | 1);
     if (s->faults & VC_FRONT_PIO) { /* every queue notifies at offset 0 (multiplier 0) */
@@ -245,11 +253,11 @@ static unsigned selected(const vc_front *s, unsigned sel, bool modern)
 
 /* A vector the driver maps an event to: one past the table is refused
  * (reads back NO_VECTOR), except with the planted bug VECTOR_UNCHECKED. */
-static uint16_t vector(uint64_t val)
+static uint16_t vector(const vc_front *s, uint64_t val)
 {
     if (VC_MUTANT_IS(VECTOR_UNCHECKED))
         return (uint16_t)val;
-    return val < VC_FRONT_NVECTORS ? (uint16_t)val : VC_NO_VECTOR;
+    return val < nvectors(s) ? (uint16_t)val : VC_NO_VECTOR;
 }
 
 /* A status write; a reset also drops the front's queue shadows. Planted
@@ -350,10 +358,10 @@ static bool lg_write(vc_front *s, uint64_t off, unsigned len, uint64_t val)
     case VC_LG_QSEL: s->lg_qsel = (uint16_t)val; break;
     case VC_LG_NOTIFY: front_notify(s, (unsigned)val); break;
     case VC_LG_STATUS: status_write(s, (uint8_t)val); break;
-    case VC_LG_CFGVEC: d->config_msix_vector = vector(val); break;
+    case VC_LG_CFGVEC: d->config_msix_vector = vector(s, val); break;
     case VC_LG_QVEC:
         if (s->lg_qsel < d->nqueues)
-            d->q[s->lg_qsel].msix_vector = vector(val);
+            d->q[s->lg_qsel].msix_vector = vector(s, val);
         break;
     default: break;
     }
@@ -410,7 +418,7 @@ static bool cc_write(vc_front *s, uint64_t off, unsigned len, uint64_t val)
     case VC_CC_DFSELECT: s->dfsel = (uint32_t)val; break;
     case VC_CC_GFSELECT: s->gfsel = (uint32_t)val; break;
     case VC_CC_GF: vc_dev_set_driver_features(d, s->gfsel, (uint32_t)val); break;
-    case VC_CC_MSIX: d->config_msix_vector = vector(val); break;
+    case VC_CC_MSIX: d->config_msix_vector = vector(s, val); break;
     case VC_CC_STATUS:
         if (d->status == 0)
             d->legacy = false;
@@ -430,7 +438,7 @@ static bool cc_write(vc_front *s, uint64_t off, unsigned len, uint64_t val)
     }
     case VC_CC_QMSIX:
         if (qok)
-            d->q[q].msix_vector = vector(val);
+            d->q[q].msix_vector = vector(s, val);
         break;
     case VC_CC_QRESET:
         if (qok && val == 1 && front_irq_queue_reset_ok(&s->irq)) {
@@ -703,7 +711,7 @@ vc_front *vc_front_create(vc_front_mem *m, const vc_front_opts *o, char *err, si
     if (vc_front_has_bridge(s))
         build_bridge(s);
     build_config(s, id, legacy_pci);
-    front_irq_init(&s->irq, s->dev, s->cfg, VC_FRONT_CAP_MSIX, s->modern_ok ? VC_FRONT_NVECTORS : 0, s->faults);
+    front_irq_init(&s->irq, s->dev, s->cfg, VC_FRONT_CAP_MSIX, s->modern_ok ? nvectors(s) : 0, s->faults);
     m->front[m->nfront++] = s;
     return s;
 }

@@ -188,6 +188,10 @@ bool front_irq_config_change(front_irq *q, const char *type, const char *what)
     } else if (!strcmp(type, "balloon") && !strcmp(what, "balloon-stats-poll")) {
         vc_balloon_request_stats(d);
         return true;
+    } else if (!strcmp(type, "console") && !strcmp(what, "console-port-cycle")) {
+        vc_console_unplug(d, 1); /* the data port, as the runner's device_del and device_add */
+        vc_console_plug(d, 1);
+        return true;
     } else if (!strcmp(type, "scsi") && !strncmp(what, "scsi-", 5) &&
                (!strcmp(what + 5, "hotplug") || !strcmp(what + 5, "unplug"))) {
         vc_scsi_hotplug(d, !strcmp(what, "scsi-hotplug"));

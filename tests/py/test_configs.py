@@ -156,6 +156,27 @@ class Format(unittest.TestCase):
         self.assertEqual([d.dev(t).backend for t in ("net", "scsi", "console", "input")],
                          ["loopback", "disk", "port", ""])
 
+    def test_scsi_cd_console_port_and_no_unmap(self):
+        def probe_args(cmd):
+            return [a for a in cmd if "vconform.args=" in a][0].split("vconform.args=")[1].split(",")
+        cd = one("[x]\nmachine = q35\ndevices = scsi console blk\nscsi.backend = disk+cd\n")
+        cmd = matrix.vm_command("qemu", cd, cd.devices, "K", "I", "D", "/w")
+        self.assertIn("scsi-hd,drive=sd1,bus=scsi1.0", devices_of(cmd))  # the disk as with 'disk'
+        self.assertIn("virtconsole,bus=vser2.0,chardev=emerg2,name=vconform.emerg.2", devices_of(cmd))
+        self.assertIn("virtserialport,id=vport2,bus=vser2.0,chardev=port2,name=vconform.2", devices_of(cmd))
+        args = probe_args(cmd)
+        self.assertIn("--scsi-cd", args)
+        self.assertIn("--blk-no-unmap", args)
+        self.assertEqual(args[args.index("--console-ports") + 1], "2")
+        plain = one("[y]\nmachine = q35\ndevices = scsi console\n")
+        self.assertNotIn("--scsi-cd", probe_args(matrix.vm_command("qemu", plain, plain.devices, "K", "I", "D", "/w")))
+        kdrv = one("[z]\nmachine = q35\nprofile = kdrv\ndevices = scsi console blk\nscsi.backend = disk+cd\n")
+        cmd = matrix.vm_command("qemu", kdrv, kdrv.devices, "K", "I", "D", "/w")
+        args = probe_args(cmd)
+        self.assertFalse({"--scsi-cd", "--blk-no-unmap"} & set(args))
+        self.assertFalse([d for d in devices_of(cmd) if d.startswith("virtconsole")])  # kernel: one vport
+        self.assertEqual(args[args.index("--console-ports") + 1], "1")
+
     def test_cells_follow_the_configuration_devices(self):
         c = one("[x]\nmachine = pc\ndevices = rng, blk\n")
         self.assertEqual([x.id for x in matrix.cells([c])], ["x/rng", "x/blk"])

@@ -1,5 +1,6 @@
 """The device-semantics notes (qmp.py): what the monitor is asked for input
-updates, balloon statistics and SCSI hot-plug, and the runner's host-side
+updates, balloon statistics, SCSI hot-plug and a console port unplugged and
+plugged again, and the runner's host-side
 judgement of balloon.stats.host (run.py)."""
 import os
 import sys
@@ -36,6 +37,34 @@ class Semantics(unittest.TestCase):
         self.assertEqual(cmds[6], ("device_add", {"driver": "scsi-hd", "id": name, "bus": "scsi2.0", "drive": name,
                                                   "scsi-id": 1, "lun": 0}))
         self.assertEqual(cmds[7], ("device_del", {"id": name}))
+
+
+    def test_console_port_cycle(self):
+        actions, seen = self.run_changer(notes(("08.0", "console-port-cycle"), ("05.0", "console-port-cycle")),
+                                         {"08.0": ("console", 2), "05.0": ("input", 4)})
+        self.assertEqual([a[2] for a in actions], ["done", "refused"])
+        cmds = [(m["execute"], m.get("arguments", {})) for m in seen[1:]]
+        self.assertEqual(cmds, [("device_del", {"id": "vport2"}),
+                                ("device_add", {"driver": "virtserialport", "id": "vport2", "bus": "vser2.0",
+                                                "chardev": "port2", "name": "vconform.2"})])
+
+
+    def test_cd_plugged_and_its_medium_changed(self):
+        actions, seen = self.run_changer(notes(("07.0", "scsi-cd-hotplug"), ("07.0", "scsi-cd-change"),
+                                               ("07.0", "scsi-unplug")), {"07.0": ("scsi", 2)})
+        self.assertEqual([a[2] for a in actions], ["done"] * 3)
+        cmds = [(m["execute"], m.get("arguments", {})) for m in seen[1:]]
+        cd = cmds[0][1]["node-name"]
+        self.assertEqual(cmds[0], ("blockdev-add", {"driver": "null-co", "size": qmp.HOTPLUG_BYTES, "node-name": cd}))
+        self.assertEqual(cmds[1], ("device_add", {"driver": "scsi-cd", "id": cd, "bus": "scsi2.0", "drive": cd,
+                                                  "scsi-id": 1, "lun": 0}))
+        medium = cmds[2][1]["node-name"]
+        self.assertEqual(cmds[2], ("blockdev-add", {"driver": "null-co", "size": 2 * qmp.HOTPLUG_BYTES,
+                                                    "node-name": medium, "latency-ns": qmp.CD_LATENCY_NS}))
+        self.assertEqual([c[0] for c in cmds[3:]], ["blockdev-open-tray", "blockdev-remove-medium",
+                                                     "blockdev-insert-medium", "blockdev-close-tray", "device_del"])
+        self.assertEqual(cmds[5][1], {"id": cd, "node-name": medium})
+        self.assertEqual(cmds[7][1], {"id": cd})
 
 
 def stats_check(observed, verdict="pass"):

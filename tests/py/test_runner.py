@@ -234,6 +234,23 @@ class ConsoleHostSide(unittest.TestCase):
             self.assertEqual(out.checks[0]["verdict"], "fail")
 
 
+    def test_emergency_byte_must_reach_the_console_port(self):
+        rec = {"v": 1, "type": "check", "addr": "0000:00:04.0", "driver": "modern", "id": "console.emerg_write.host",
+               "reqs": ["dev.console_init.2"], "verdict": "pass", "observed": "byte 0x1e"}
+        with tempfile.TemporaryDirectory() as d:
+            for content, observed, verdict in ((b"ab\x1e", "byte 0x1e", "pass"), (b"ab", "byte 0x1e", "fail"),
+                                               (b"\x1e", "byte 0x1e0", "fail"), (None, "byte 0x1e", "fail")):
+                path = os.path.join(d, "console2.emerg")
+                if content is None:
+                    os.unlink(path)
+                else:
+                    with open(path, "wb") as fh:
+                        fh.write(content)
+                out = parse.parse((json.dumps(dict(rec, observed=observed)) + "\n").encode())
+                run._check_console_host_side({"workdir": d}, 2, {"0000:00:04.0"}, out)
+                self.assertEqual(out.checks[0]["verdict"], verdict, (content, observed))
+
+
 class SharedVms(unittest.TestCase):
     def test_one_balloon_per_vm(self):
         cells = matrix.cells(matrix.DEFAULT_CONFIGS, matrix.SEED_TYPES)
