@@ -62,6 +62,7 @@ typedef struct vp_opts {
     bool legacy, modern;    /* driver personalities to run */
     bool blk_pattern;       /* the runner's disk carries the known pattern */
     bool net_loopback;      /* net backends return every transmitted frame */
+    bool ring_resize;       /* kdrv: resize virtio_net's rings (per-queue reset) when RING_RESET is on */
     int console_ports;      /* ports the host gave each console device, -1 unknown */
     bool unbind;            /* unbind a bound kernel driver instead of skipping */
     const char *blk_serial; /* expected GET_ID answer, NULL: do not compare */
