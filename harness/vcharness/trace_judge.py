@@ -440,6 +440,9 @@ class FunctionJudge:
             vals = c.queues.get(("v", q), {})
             need = {f for f in c.queues.get(q, set()) if f in self.SETUP and
                     (f != "queue_msix_vector" or vals.get(f) != R.NO_VECTOR)}
+            prev = c.qresets.get(q)
+            if prev is not None:   # reset again before its re-enable: discovery's fields still stand
+                need, vals = prev.need | need, {**prev.before, **vals}
             c.qresets[q] = _QueueReset(a.seq, need, dict(vals))
             c.queues[q] = set()            # drv.pci_common.4 counts the fields written since the reset
             self.qreset_stats[0] += 1

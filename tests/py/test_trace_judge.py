@@ -332,6 +332,12 @@ class QueueReset(unittest.TestCase):
         self.assertIn("drv.pci_common.4", failed(r), r)   # the addresses are not there again either
         self.assertIn("drv.vq_reset.1", passed(r))
 
+    def test_second_reset_before_reenable_keeps_what_discovery_set(self):
+        m = self.reset(self.reset(Modern().init(offered=RR_OFFER)))
+        r = rules(self.reenable(m, addresses=False).text())
+        self.assertIn("drv.vq_reenable.1", failed(r), r)
+        self.assertIn("queue_desc_lo", r["drv.vq_reenable.1"][2])
+
     def test_enable_without_its_vector(self):
         # addresses and size again, but the MSI-X vector discovery mapped (the reset drops it) not
         r = rules(self.reenable(self.reset(Modern().init(offered=RR_OFFER)), vector=False).text())
