@@ -24,6 +24,7 @@
 
 #include "checks.h"
 #include "kdrv.h"
+#include "kdrv_ring.h"
 
 /* sysfs paths here are short; a truncated one only makes a lookup fail */
 #if defined(__GNUC__) && !defined(__clang__)
@@ -338,7 +339,7 @@ static void exercise_net(vp_report *r, const char *ifname, bool loopback, unsign
         vp_expect(r, "kdrv.op.net.rx", "", back, "the frame back", back ? "received" : "not received", ifname);
 }
 
-static void op_net(vp_report *r, const char *vdir, bool loopback, unsigned tmo)
+static void op_net(vp_report *r, const char *vdir, bool loopback, bool ring_resize, unsigned tmo)
 {
     char pat[300], path[300];
     snprintf(pat, sizeof pat, "%s/net/*", vdir);
@@ -368,8 +369,11 @@ static void op_net(vp_report *r, const char *vdir, bool loopback, unsigned tmo)
         close(s);
     char ob[64];
     snprintf(ob, sizeof ob, "%s %s", ifr.ifr_name, up ? "up, carrier on" : "no carrier");
-    if (vp_expect(r, "kdrv.op.net", "", up, "link up, carrier on", ob, NULL))
+    if (vp_expect(r, "kdrv.op.net", "", up, "link up, carrier on", ob, NULL)) {
+        if (ring_resize) /* per-queue resets first: the traffic after shows the rings work */
+            vp_kdrv_ring_resize(r, vdir, ifr.ifr_name, tmo);
         exercise_net(r, ifr.ifr_name, loopback, tmo);
+    }
 }
 
 static void op_console(vp_report *r, const char *vdir, unsigned tmo)
@@ -445,7 +449,7 @@ void vp_kdrv_check(vp_ctx *c, vp_dev *d, bool force_legacy)
         else
             vp_check(r, "kdrv.op.scsi", "", VP_FAIL, "a SCSI disk", "none", NULL);
     } else if (!strcmp(d->type, "net")) {
-        op_net(r, vdir, c->opt.net_loopback, tmo);
+        op_net(r, vdir, c->opt.net_loopback, c->opt.ring_resize, tmo);
     } else if (!strcmp(d->type, "console")) {
         op_console(r, vdir, tmo);
     } else if (!strcmp(d->type, "input")) {

@@ -62,6 +62,9 @@ static void usage(FILE *o)
           "  --kernel-drivers DIR  load the kernel's virtio modules from DIR and certify them\n"
           "                     instead of driving devices (binding, interface, one operation)\n"
           "  --force-legacy     with --kernel-drivers: load virtio_pci with force_legacy=1\n"
+          "  --no-ring-resize   with --kernel-drivers: leave virtio_net's rings at their size (by\n"
+          "                     default they are halved and restored through per-queue resets\n"
+          "                     where VIRTIO_F_RING_RESET is negotiated)\n"
           "  --sim SPEC         run against the in-process reference device, e.g. rng:modern,blk:legacy\n"
           "  --drv-fault avail-jump  break a driver rule on purpose, for the device's judge to catch:\n"
           "                     the first request of each driver session moves the available\n"
@@ -185,10 +188,12 @@ int main(int argc, char **argv)
     c.opt.quiet_ms = 0; /* the register read before it orders QEMU (irq.h) */
     c.opt.irq = true;
     c.opt.semantics = true;
+    c.opt.ring_resize = true;
     const char *irq_modules = NULL;
     enum { O_QUIETMS = 512, O_NOIRQ, O_IRQMOD, O_CFGCHG, O_PREFPACKED };
     enum { O_NOSEM = 600 };
     enum { O_BLKNOUNMAP = 700, O_SCSICD };
+    enum { O_NORINGRESIZE = 720 };
     const char *scenarios = NULL;
     vp_scnlist scn = {0};
     const char *json = NULL, *sim = NULL, *kdrv = NULL;
@@ -213,7 +218,9 @@ int main(int argc, char **argv)
         {"drv-fault", 1, 0, O_DRVFAULT}, {"scenarios", 1, 0, O_SCN}, {"control", 1, 0, O_CONTROL},
         {"scenario-skip", 1, 0, O_SCNSKIP}, {"scenario-count", 1, 0, O_SCNCOUNT},
         {"replay-quiet-ms", 1, 0, O_QUIET_MS}, {"replay-strict", 0, 0, O_STRICT},
-        {"scenario-omit", 1, 0, O_OMIT}, {0, 0, 0, 0}};
+        {"scenario-omit", 1, 0, O_OMIT},
+        {"no-ring-resize", 0, 0, O_NORINGRESIZE},
+        {0, 0, 0, 0}};
     int o, rc = 2;
     char *end;
     while ((o = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -230,6 +237,7 @@ int main(int argc, char **argv)
         case O_NOSEM: c.opt.semantics = false; break;
         case O_BLKNOUNMAP: c.opt.blk_no_unmap = true; break;
         case O_SCSICD: c.opt.scsi_cd = true; break;
+        case O_NORINGRESIZE: c.opt.ring_resize = false; break;
         case O_PREFPACKED: c.opt.prefer_packed = true; break;
         case O_IRQMOD: irq_modules = optarg; break;
         case O_CFGCHG: c.opt.config_change = true; break;

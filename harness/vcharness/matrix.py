@@ -305,6 +305,9 @@ def vm_command(qemu, config, devices, kernel, initrd, disk, workdir, timeout_ms=
         args += ["--kernel-drivers", "/modules"]
         if config.profile == "kdrv-legacy":
             args.append("--force-legacy")
+        if any(cfg.vhost for cfg, _ in parts):
+            # QEMU 7.2's vhost-user net forwards no per-queue reset to the back-end
+            args.append("--no-ring-resize")
     machine = config.machine
     if any(cfg.vhost for cfg, _ in parts):
         # vhost-user back-ends map guest memory: it must be a shared memfd

@@ -49,6 +49,19 @@ class _Cycle:
         self.cfg_writes_before_ok = set()   # device-config offsets written before DRIVER_OK
         self.sel_written = set()   # input: select/subsel written
         self.size_read_after_sel = False
+        self.qresets = {}          # queue -> _QueueReset, from its queue_reset write to its re-enable
+
+
+class _QueueReset:
+    """One queue reset (VIRTIO_F_RING_RESET): 1 written to queue_reset, then
+    0 read back (done), then the queue set up again and enabled."""
+
+    def __init__(self, seq, need, before):
+        self.seq = seq
+        self.need = need            # the fields its discovery wrote: written again before queue_enable
+        self.before = before        # their values then (new parameters are allowed: noted, not judged)
+        self.pending = True         # not yet read back as 0
+        self.ones = 0               # reads of 1 (still resetting)
 
 
 class FunctionJudge:
@@ -83,6 +96,7 @@ class FunctionJudge:
                      for c in self.info.get("caps", []) or [] if isinstance(c, dict) and
                      c.get("kind") in ("common", "notify", "isr", "device") and isinstance(c.get("pos"), int)]
         self.link_cycles = []        # net, STATUS negotiated: whether each such cycle read the status field
+        self.qreset_stats = [0, 0, 0]  # queue resets: requested, re-enabled, re-enabled with another size
         self.pending_vector = None   # (field offset, value) waiting for its read-back
         self.prev = None             # the previous access
         self.run = []                # device-config reads in a row
@@ -170,6 +184,8 @@ class FunctionJudge:
             self.c.qsel = a.value
         elif field == "queue_notify_off" and not a.write:
             self.c.notify_off[self.c.qsel] = a.value
+        elif field == "queue_reset":
+            self.queue_reset(a)
         elif a.write and field in (
                 "queue_size", "queue_desc_lo", "queue_desc_hi", "queue_driver_lo", "queue_driver_hi",
                 "queue_device_lo", "queue_device_hi", "queue_msix_vector", "queue_pfn", "queue_enable"):
@@ -377,6 +393,8 @@ class FunctionJudge:
     def queue_write(self, a, field):
         c = self.c
         q = c.qsel
+        if q in c.qresets:
+            self.queue_reused(q, f"{field} written")
         if field == "queue_size":
             packed = self.has("VIRTIO_F_RING_PACKED", self.accepted64())
             if packed:
@@ -396,11 +414,69 @@ class FunctionJudge:
                 self.rec("drv.pci_common.4", not missing,
                          f"queue {q} enabled before {', '.join(sorted(missing))} written")
                 self.vq_align(q)
+                if q in c.qresets:
+                    self.reenabled(q, c.qresets.pop(q))
         elif field == "queue_pfn" and a.value and not (c.status & R.DRIVER):
             self.rec("drv.init.1", False, f"queue_pfn of queue {q} written before DRIVER status")
         if field != "queue_enable":
             c.queues.setdefault(q, set()).add(field)
             c.queues.setdefault(("v", q), {})[field] = a.value
+
+    # ---- per-queue reset (VIRTIO_F_RING_RESET) ----
+
+    SETUP = ("queue_size", "queue_desc_lo", "queue_desc_hi", "queue_driver_lo", "queue_driver_hi",
+             "queue_device_lo", "queue_device_hi", "queue_msix_vector")
+
+    def queue_reset(self, a):
+        """1 written to queue_reset starts a reset of the selected queue; a
+        read of 0 with that queue selected is the driver seeing it done."""
+        c = self.c
+        q = c.qsel
+        if a.write:
+            if a.value != 1 or self.legacy or not self.has("VIRTIO_F_RING_RESET", self.accepted64()):
+                return   # the field exists only with RING_RESET
+            # what discovery (or the last re-enable) wrote for this queue; a vector
+            # only when one was mapped (NO_VECTOR needs no rewrite: the reset leaves none)
+            vals = c.queues.get(("v", q), {})
+            need = {f for f in c.queues.get(q, set()) if f in self.SETUP and
+                    (f != "queue_msix_vector" or vals.get(f) != R.NO_VECTOR)}
+            prev = c.qresets.get(q)
+            if prev is not None:   # reset again before its re-enable: discovery's fields still stand
+                need, vals = prev.need | need, {**prev.before, **vals}
+            c.qresets[q] = _QueueReset(a.seq, need, dict(vals))
+            c.queues[q] = set()            # drv.pci_common.4 counts the fields written since the reset
+            self.qreset_stats[0] += 1
+            return
+        r = c.qresets.get(q)
+        if r is None or not r.pending:
+            return
+        if a.value == 0:
+            r.pending = False
+            self.rec("drv.vq_reset.1", True)
+            self.rec("drv.pci_common.7", True)
+        else:
+            r.ones += 1
+
+    def queue_reused(self, q, what):
+        """The driver used queue q again: only after it read the reset done."""
+        r = self.c.qresets[q]
+        if not r.pending:
+            return
+        r.pending = False
+        seen = f"read 1 {r.ones} time(s), never 0" if r.ones else "never read back"
+        self.rec("drv.vq_reset.1", False, f"queue {q} {what} after a queue reset whose queue_reset was {seen}")
+        self.rec("drv.pci_common.7", False, f"queue {q} {what} before queue_reset read 0 ({seen})")
+
+    def reenabled(self, q, r):
+        """drv.vq_reenable.1: queue_enable after a reset comes after every
+        field discovery set up was written again (values may differ)."""
+        missing = r.need - self.c.queues.get(q, set())
+        self.rec("drv.vq_reenable.1", not missing,
+                 f"queue {q} re-enabled after a queue reset without writing {', '.join(sorted(missing))} again")
+        self.qreset_stats[1] += 1
+        now = self.c.queues.get(("v", q), {})
+        if r.before.get("queue_size") is not None and now.get("queue_size") != r.before.get("queue_size"):
+            self.qreset_stats[2] += 1
 
     def vq_align(self, q):
         """drv.vq.1 (split rings): descriptor table 16, driver area 2, device area 4 bytes aligned."""
@@ -435,6 +511,8 @@ class FunctionJudge:
         self.rec("drv.pci_avail_notify.1", a.size == 2, f"{a.size}-byte notification without NOTIFICATION_DATA")
         mult = self.mult if self.mult is not None else 4
         queues = [q for q, no in c.notify_off.items() if no * mult == a.off] if mult else list(c.notify_off)
+        if len(queues) == 1 and queues[0] in c.qresets:
+            self.queue_reused(queues[0], "notified")
         if len(queues) == 1 and not self.has("VIRTIO_F_NOTIF_CONFIG_DATA", self.accepted64()):
             self.rec("drv.pci_avail_notify.3", a.value == queues[0],
                      f"wrote {a.value:#x} at the notify address of queue {queues[0]}")
@@ -534,6 +612,9 @@ class FunctionJudge:
         self.summary.update({"mode": "legacy" if self.legacy else "modern", "model": self.fn.name,
                              "resets": self.resets, "accesses": len(self.fn.accesses),
                              "driver_ok": self.ok_cycles})
+        if self.qreset_stats[0]:
+            self.summary["queue_resets"] = "{} queue reset(s), {} re-enabled ({} with another size)".format(
+                *self.qreset_stats)
         self.summary.setdefault("accepted", "none")
 
 
@@ -596,7 +677,9 @@ def checks(results, addr, problems=(), cut=False):
     out.append({"addr": addr, "driver": "kernel", "id": "trace.function", "reqs": [], "verdict": "info",
                 "expected": "", "observed": f"{summary['mode']}, accepted {summary['accepted']}",
                 "detail": f"{summary['accesses']} register accesses of {summary['model']}, "
-                          f"{summary['resets']} reset(s)", "source": SOURCE})
+                          f"{summary['resets']} reset(s)" +
+                          (f", {summary['queue_resets']}" if summary.get("queue_resets") else ""),
+                "source": SOURCE})
     for req, (kept, broken, first) in sorted(tally.rules.items()):
         if broken:
             out.append({"addr": addr, "driver": "kernel", "id": f"trace.rule.{req}", "reqs": [req],

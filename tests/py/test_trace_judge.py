@@ -267,6 +267,103 @@ class Violations(unittest.TestCase):
         self.assertNotIn(other, res)
 
 
+RING_RESET = R.bit("VIRTIO_F_RING_RESET")
+RR_OFFER = (0, (1 << (VERSION_1 - 32)) | (1 << (RING_RESET - 32)))
+QRESET_REQS = ("drv.vq_reset.1", "drv.pci_common.7", "drv.vq_reenable.1")
+
+
+class QueueReset(unittest.TestCase):
+    """Per-queue reset and re-enable (VIRTIO_F_RING_RESET), as Linux's
+    virtqueue_resize does it: reset, read back 0, set up again, enable."""
+
+    def reset(self, m, q=0, confirm=True):
+        m.w(22, q).w(58, 1)
+        if confirm:
+            m.r(58, 0).r(28, 0)
+        return m
+
+    def reenable(self, m, q=0, size=128, vector=True, addresses=True):
+        m.w(22, q).r(58, 0).w(22, q).r(28, 0).w(22, q).w(24, size)
+        if addresses:
+            for off, v in ((32, 0x20000), (36, 0), (40, 0x21000), (44, 0), (48, 0x22000), (52, 0)):
+                m.w(off, v)
+        if vector:
+            m.w(26, q + 1).r(26, q + 1)
+        return m.w(22, q).w(28, 1)
+
+    def test_conforming_reset_and_reenable(self):
+        m = Modern().init(offered=RR_OFFER, queues=2)
+        self.reenable(self.reset(m))
+        self.reenable(self.reset(m, 1), 1, size=256)
+        t = trace_parse.parse(data=m.text())
+        info = dict(INFO, caps=[dict(INFO["caps"][0], table_size=3)] + INFO["caps"][1:])   # config + 2 queues
+        tally, summary = trace_judge.judge(t, {ADDR: info})[ADDR]
+        r = tally.rules
+        self.assertEqual(failed(r), set(), r)
+        for req in QRESET_REQS + ("drv.pci_common.4", "drv.pci_common.3", "drv.vq.1", "drv.pci_msix.5"):
+            self.assertIn(req, passed(r), req)
+        self.assertEqual(r["drv.vq_reenable.1"][0], 2)
+        self.assertEqual(summary["queue_resets"], "2 queue reset(s), 2 re-enabled (1 with another size)")
+        info = trace_judge.checks({ADDR: (tally, summary)}, ADDR)[0]
+        self.assertIn("2 queue reset(s)", info["detail"])
+
+    def test_reused_without_read_back(self):
+        m = self.reenable(self.reset(Modern().init(offered=RR_OFFER), confirm=False).w(22, 0).w(24, 128))
+        r = rules(m.text())
+        self.assertIn("drv.vq_reset.1", failed(r), r)
+        self.assertIn("drv.pci_common.7", failed(r), r)
+        self.assertIn("never read back", r["drv.vq_reset.1"][2])
+
+    def test_reused_while_reading_one(self):
+        m = self.reset(Modern().init(offered=RR_OFFER), confirm=False).r(58, 1).r(58, 1)
+        r = rules(m.w(22, 0).w(24, 128).text())
+        self.assertIn("drv.vq_reset.1", failed(r), r)
+        self.assertIn("read 1 2 time(s)", r["drv.vq_reset.1"][2])
+
+    def test_read_back_of_another_queue_is_no_confirmation(self):
+        m = Modern().init(offered=RR_OFFER, queues=2)
+        m.w(22, 0).w(58, 1).w(22, 1).r(58, 0).w(22, 0).w(24, 128)
+        self.assertIn("drv.vq_reset.1", failed(rules(m.text())))
+
+    def test_enable_without_setup(self):
+        m = self.reset(Modern().init(offered=RR_OFFER)).w(22, 0).w(28, 1)
+        r = rules(m.text())
+        self.assertIn("drv.vq_reenable.1", failed(r), r)
+        self.assertIn("drv.pci_common.4", failed(r), r)   # the addresses are not there again either
+        self.assertIn("drv.vq_reset.1", passed(r))
+
+    def test_second_reset_before_reenable_keeps_what_discovery_set(self):
+        m = self.reset(self.reset(Modern().init(offered=RR_OFFER)))
+        r = rules(self.reenable(m, addresses=False).text())
+        self.assertIn("drv.vq_reenable.1", failed(r), r)
+        self.assertIn("queue_desc_lo", r["drv.vq_reenable.1"][2])
+
+    def test_enable_without_its_vector(self):
+        # addresses and size again, but the MSI-X vector discovery mapped (the reset drops it) not
+        r = rules(self.reenable(self.reset(Modern().init(offered=RR_OFFER)), vector=False).text())
+        self.assertIn("drv.vq_reenable.1", failed(r), r)
+        self.assertIn("queue_msix_vector", r["drv.vq_reenable.1"][2])
+        self.assertNotIn("drv.pci_common.4", failed(r))
+
+    def test_no_reset_no_verdict(self):
+        r = rules(Modern().init(offered=RR_OFFER).text())
+        for req in QRESET_REQS:
+            self.assertNotIn(req, r, req)
+
+    def test_without_ring_reset_negotiated_no_verdict(self):
+        m = Modern().init()
+        r = rules(self.reenable(self.reset(m)).text())
+        for req in QRESET_REQS:
+            self.assertNotIn(req, r, req)
+
+    def test_device_reset_ends_a_pending_queue_reset(self):
+        m = self.reset(Modern().init(offered=RR_OFFER), confirm=False)
+        r = rules(m.init(offered=RR_OFFER).text())
+        for req in QRESET_REQS:
+            self.assertNotIn(req, r, req)
+        self.assertEqual(failed(r), set(), r)
+
+
 class HostileTrace(unittest.TestCase):
     def test_garbage_is_counted_and_skipped(self):
         good = Modern().init().text()
@@ -338,6 +435,23 @@ class Runner(unittest.TestCase):
         self.assertFalse(run.traced(cfg("[a]\nmachine = pc\n"), {}))
         self.assertFalse(run.traced(cfg("[a]\nmachine = pc\nprofile = kdrv\nvhost = on\ndevices = blk\n"), {}))
         self.assertFalse(run.traced(cfg("[a]\nmachine = pc\nprofile = kdrv\n"), {"trace": False}))
+
+    def test_ring_resize_only_without_vhost_user(self):
+        # the probe resizes virtio_net's rings (per-queue resets) in kernel-driver VMs on QEMU's own
+        # devices; QEMU 7.2's vhost-user net would not pass the resets on to the back-end
+        from vcharness import matrix
+
+        def append(text):
+            with tempfile.TemporaryDirectory() as d:
+                path = os.path.join(d, "t.cfg")
+                with open(path, "w", encoding="utf-8") as fh:
+                    fh.write(text)
+                c = configs.load([path])[0]
+            cmd = matrix.vm_command("qemu", c, c.devices, "K", "I", "D", "/w", sockdir="/s")
+            return cmd[cmd.index("-append") + 1]
+        self.assertNotIn("--no-ring-resize", append("[a]\nmachine = q35\nprofile = kdrv\ndevices = net\n"))
+        self.assertIn("--no-ring-resize", append("[a]\nmachine = q35\nprofile = kdrv\nvhost = on\n"
+                                                 "devices = net\nnet.props = vectors=0\n"))
 
     def test_vm_judge_reads_and_removes_the_trace(self):
         class Out:
