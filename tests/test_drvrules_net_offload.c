@@ -219,6 +219,31 @@ VC_TEST(unparsable_frame_not_judged)
     rig_free(&r);
 }
 
+/* Headers that claim more than the frame holds (IPv4 options and a TCP
+ * header past its end): nothing read beyond it, no transport verdict. */
+VC_TEST(truncated_headers_not_judged)
+{
+    rig r;
+    rig_init(&r, F_BASE);
+    uint8_t p[12 + 14 + 60 + 30] = { 1, 1 };
+    put16(p + 2, 54);
+    put16(p + 4, 1448);
+    put16(p + 6, 74);
+    put16(p + 8, 16);
+    uint8_t *f = p + 12;
+    f[12] = 0x08;
+    f[14] = 0x4f; /* 60-byte IPv4 header */
+    f[23] = 6;
+    f[74 + 12] = 0xf0; /* 60-byte TCP header: 30 bytes are there */
+    vc_gmem_write(&r.t.tm.mem, r.buf, p, sizeof(p));
+    vc_seg sg = { r.buf, sizeof(p), false };
+    VC_CHECK_EQ(vc_th_roundtrip(&r.t, 1, &sg, 1, 0, false), 0);
+    VC_CHECK_EQ(obs_kept(&r.o, REQ_DRV_NET_TX_18), 0);
+    VC_CHECK_EQ(obs_kept(&r.o, REQ_DRV_NET_TX_22), 0);
+    VC_CHECK_EQ(faults_of(r.d, REQ_DRV_NET_TX_18), 0);
+    rig_free(&r);
+}
+
 /* The looped-back frame carries the checksum the driver asked for: the
  * TCP sum over pseudo-header and segment verifies. */
 VC_TEST(model_fills_in_the_checksum)
