@@ -192,7 +192,7 @@ VC_TEST(rx_mtu_buffer_held)
 {
     rig r;
     rig_init(&r, F_V1 | 1ull << VIRTIO_NET_F_MTU_BIT, false);
-    post_rx(&r, 1526); /* header, Ethernet header and a 1500-byte mtu */
+    post_rx(&r, 1526); /* header, Ethernet header and the model's 1400-byte mtu, with room */
     VC_CHECK_EQ(obs_kept(&r.o, REQ_DRV_NET_CFG_7), 1);
     post_rx(&r, 200); /* small, but the first one is still held */
     VC_CHECK_EQ(obs_kept(&r.o, REQ_DRV_NET_CFG_7), 2);
@@ -211,7 +211,7 @@ VC_TEST(rx_mtu_small_only_breaks_cfg7)
 {
     rig r;
     rig_init(&r, F_V1 | 1ull << VIRTIO_NET_F_MTU_BIT, false);
-    post_rx(&r, 1525);
+    post_rx(&r, 12 + 14 + 1400 - 1); /* one byte short of the model's mtu (1400) */
     VC_CHECK_EQ(faults_of(r.d, REQ_DRV_NET_CFG_7), 1);
     rig_free(&r);
 }

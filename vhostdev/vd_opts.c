@@ -30,6 +30,8 @@ static void usage(void)
             "                        a modern driver should accept it (drv.reserved_features.5)\n"
             "  --offers-mtu          net: the front-end offers VIRTIO_NET_F_MTU to the guest (host_mtu):\n"
             "                        a driver should accept it (drv.net_cfg.6)\n"
+            "  --offers-offload      net: offer CSUM, HOST_TSO4, HOST_TSO6 and HOST_ECN (QEMU forwards them):\n"
+            "                        the driver's checksum and GSO headers are judged against the frames\n"
             "  --provoke             split rings with EVENT_IDX: set the used ring's NO_NOTIFY, which a\n"
             "                        device must not (dev.vq_avail_supp.3), to judge that the driver\n"
             "                        disregards it (drv.vq_avail_supp.5)\n",
@@ -92,7 +94,7 @@ bool vd_opts_parse(vd_opts *o, int argc, char **argv)
         const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
         bool takes = strcmp(a, "--read-only") && strcmp(a, "--detached") && strcmp(a, "--trace") &&
                      strcmp(a, "--modern-only") && strcmp(a, "--offers-packed") &&
-                     strcmp(a, "--offers-mtu") && strcmp(a, "--provoke");
+                     strcmp(a, "--offers-mtu") && strcmp(a, "--provoke") && strcmp(a, "--offers-offload");
         if (takes && !val) {
             fprintf(stderr, "vconform-vhost-dev: %s wants a value\n", a);
             usage();
@@ -119,6 +121,8 @@ bool vd_opts_parse(vd_opts *o, int argc, char **argv)
             o->offers_packed = true;
         else if (!strcmp(a, "--offers-mtu"))
             o->offers_mtu = true;
+        else if (!strcmp(a, "--offers-offload"))
+            o->model.offload = true;
         else if (!strcmp(a, "--provoke"))
             o->provoke = true;
         else if (!strcmp(a, "--trace"))

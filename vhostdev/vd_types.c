@@ -66,8 +66,11 @@ static void net(vd_rules *r, vc_dev *d, unsigned q, const vc_chain *c)
     if (c->in_bytes > 0 || c->out_bytes < hs)
         return;
     vd_rules_seen(r, REQ_DRV_NET_TX_30);
-    vd_rules_seen(r, REQ_DRV_NET_TX_3);
-    vd_rules_seen(r, REQ_DRV_NET_TX_19);
+    /* the model's offload faults: judged only where the offload is absent */
+    if (!vc_dev_has(d, VIRTIO_NET_F_CSUM_BIT))
+        vd_rules_seen(r, REQ_DRV_NET_TX_3);
+    if (!vc_dev_has(d, VIRTIO_NET_F_HOST_TSO4_BIT) && !vc_dev_has(d, VIRTIO_NET_F_HOST_TSO6_BIT))
+        vd_rules_seen(r, REQ_DRV_NET_TX_19);
     if (hs == 12)
         vd_rules_seen(r, REQ_DRV_NET_TX_2);
     if (vc_dev_has(d, VIRTIO_NET_F_MTU_BIT))
@@ -77,12 +80,15 @@ static void net(vd_rules *r, vc_dev *d, unsigned q, const vc_chain *c)
 /* net: the control queue, MAC, link status and multiqueue are QEMU's own
  * (it answers the guest and forwards none of them), so the model offers
  * none of them: otherwise it would see MQ without CTRL_VQ and blame the
- * driver for a dependency the front-end dropped. */
+ * driver for a dependency the front-end dropped. The same for the bits
+ * that need the control queue (CTRL_RX_EXTRA, GUEST_ANNOUNCE: QEMU 7.2
+ * forwards GUEST_ANNOUNCE, never CTRL_VQ). */
 #define NET_FRONT_END_OWNED                                                                  \
     (1ull << VIRTIO_NET_F_MQ_BIT | 1ull << VIRTIO_NET_F_CTRL_VQ_BIT |                       \
      1ull << VIRTIO_NET_F_CTRL_RX_BIT | 1ull << VIRTIO_NET_F_CTRL_VLAN_BIT |                \
      1ull << VIRTIO_NET_F_CTRL_MAC_ADDR_BIT | 1ull << VIRTIO_NET_F_STATUS_BIT |             \
-     1ull << VIRTIO_NET_F_MAC_BIT)
+     1ull << VIRTIO_NET_F_MAC_BIT | 1ull << VIRTIO_NET_F_CTRL_RX_EXTRA_BIT |                \
+     1ull << VIRTIO_NET_F_GUEST_ANNOUNCE_BIT)
 
 /* net: the receive offloads QEMU's virtio-net offers by default. The
  * model never sends a segmented or partly checksummed packet, which a

@@ -72,7 +72,8 @@ void vp_ns_rx_extra(ns *s)
 void vp_ns_tunnel_gso(ns *s)
 {
     static const char *const planted[] = {"NET_TX_GSO_UNNEGOTIATED", "NET_TX_TUNNEL_UNNEGOTIATED",
-                                          "NET_TX_TUNNEL_BOTH", "NET_TX_GSO", "NET_TX_CSUM"};
+                                          "NET_TX_TUNNEL_BOTH", "NET_TX_GSO", "NET_TX_CSUM",
+                                          "NET_TX_GSO_FIELDS"}; /* GSO without NEEDS_CSUM: drv.net_tx.20 */
     bool came[BATCH_MAX];
     txf t[2] = {
         ns_frame("net.tx.gso_both_tunnel_bits", REQ_DEV_NET_TX_8, s->mac, 0, false),

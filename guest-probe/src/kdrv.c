@@ -337,6 +337,7 @@ static void exercise_net(vp_report *r, const char *ifname, bool loopback, unsign
     close(s);
     if (loopback)
         vp_expect(r, "kdrv.op.net.rx", "", back, "the frame back", back ? "received" : "not received", ifname);
+    vp_kdrv_net_offload(r, ifname, tmo);
 }
 
 static void op_net(vp_report *r, const char *vdir, bool loopback, bool ring_resize, unsigned tmo)

@@ -61,6 +61,7 @@ class Config:
     vhost: bool = False      # every device served by vconform-vhost-dev through QEMU's vhost-user front-ends
     drv_fault: str = ""      # a driver rule the probe breaks on purpose (DRV_FAULTS), for a judge to catch
     provoke: bool = False    # vhost = provoke: the back-end also sets NO_NOTIFY with EVENT_IDX (--provoke)
+    offload: bool = False    # vhost = offload: net's back-end offers checksum and TSO offloads (--offers-offload)
 
     @property
     def devices(self):
@@ -181,7 +182,7 @@ def _config(path, name, keys, where):
             raise _Bad(f"drv_fault = {drv_fault!r}: want one of {', '.join(DRV_FAULTS)}, with the probe profile "
                        f"(it is the probe's driver that breaks the rule)", "drv_fault")
         config = Config(name, machine, profile, keys.get("why", ""), devs, f"{path}:{head}", vhost, drv_fault,
-                        keys.get("vhost") == "provoke")
+                        keys.get("vhost") == "provoke", keys.get("vhost") == "offload")
         _check_slots(config)
         try:  # a trial layout and the expected modes: what no key alone shows
             matrix.layout([(config, config.devices)])
@@ -225,8 +226,8 @@ def _basics(keys):
     if profile not in PROFILES:
         raise _Bad(f"profile {profile!r} is not one of {', '.join(PROFILES)}", "profile")
     vhost = keys.get("vhost", "off")
-    if vhost not in ("on", "off", "provoke"):
-        raise _Bad(f"vhost = {vhost!r}: want on, off or provoke", "vhost")
+    if vhost not in ("on", "off", "provoke", "offload"):
+        raise _Bad(f"vhost = {vhost!r}: want on, off, provoke or offload", "vhost")
     vhost = vhost != "off"
     seeds = [t for t in matrix.SEED_TYPES if t in specs.qemu_vhost()] if vhost else matrix.SEED_TYPES
     devices = keys["devices"].replace(",", " ").split() if "devices" in keys else list(seeds)

@@ -387,6 +387,8 @@ def vhost_backends(parts, binary, disk, workdir, sockdir=None):
             cmd.append("--read-only")
         if p.config.provoke:  # NO_NOTIFY with EVENT_IDX: does the driver disregard it
             cmd.append("--provoke")
+        if p.config.offload and p.device == "net":  # transmit offloads: the driver's GSO headers judged
+            cmd.append("--offers-offload")
         out.append(Backend(p.index, p.config, p.device, sock, log, cmd))
     return out
 

@@ -88,6 +88,7 @@ static void tx(vc_dev *d, unsigned q, const vc_chain *c, unsigned hs)
         return; /* the model's drv.implied.net_hdr_layout */
     gso_kind(d, q, h[1]);
     tunnel(d, q, h[0], h[1]);
+    vc_drvrules_net_offload(d, q, c, hs, h);
 }
 
 /* Bytes a receive buffer needs for one packet of mtu bytes (drv.net_cfg.7),

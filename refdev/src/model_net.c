@@ -3,7 +3,10 @@
  * the CTRL_RX_EXTRA modes, MAC table, VLAN table) and comes back on a
  * receive queue. Two queue pairs (MQ), a control queue, mergeable receive
  * buffers, link status, MTU, speed and duplex in config, and guest
- * announcements the host asks for (vc_net_announce). */
+ * announcements the host asks for (vc_net_announce). With the offload
+ * option it also offers CSUM, HOST_TSO4/6 and HOST_ECN: a checksum request
+ * is filled in on the looped-back frame; GSO packets are taken and counted,
+ * not segmented (nothing on the loopback needs the segments). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,6 +39,10 @@ enum {
     F_CTRL_RX_EXTRA = VIRTIO_NET_F_CTRL_RX_EXTRA_BIT,
     F_SPEED_DUPLEX = VIRTIO_NET_F_SPEED_DUPLEX_BIT,
     F_GUEST_ANNOUNCE = VIRTIO_NET_F_GUEST_ANNOUNCE_BIT,
+    F_CSUM = VIRTIO_NET_F_CSUM_BIT,
+    F_HOST_TSO4 = VIRTIO_NET_F_HOST_TSO4_BIT,
+    F_HOST_TSO6 = VIRTIO_NET_F_HOST_TSO6_BIT,
+    F_HOST_ECN = VIRTIO_NET_F_HOST_ECN_BIT,
 };
 #define S_LINK_UP 1u
 #define S_ANNOUNCE 2u
@@ -173,7 +180,25 @@ static void deliver(net *m, unsigned pair)
     }
 }
 
-static void loop_back(net *m, unsigned pair, vc_chain *c, uint64_t off, uint64_t len)
+/* NEEDS_CSUM: the ones' complement sum from csum_start to the end, stored
+ * at csum_start + csum_offset (false when that is outside the frame: the
+ * driver's drv.net_tx.17, judged by the driver rules). */
+static bool fill_csum(frame *fr, uint16_t start, uint16_t off)
+{
+    if ((uint32_t)start + off + 2 > fr->len)
+        return false;
+    uint32_t sum = 0;
+    for (uint32_t i = start; i < fr->len; i += 2)
+        sum += (uint32_t)fr->b[i] << 8 | (i + 1 < fr->len ? fr->b[i + 1] : 0);
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    uint16_t v = (uint16_t)~sum;
+    fr->b[start + off] = (uint8_t)(v >> 8);
+    fr->b[start + off + 1] = (uint8_t)v;
+    return true;
+}
+
+static void loop_back(net *m, unsigned pair, vc_chain *c, uint64_t off, uint64_t len, const uint8_t *h)
 {
     /* after reset only the first receive queue is used; never one beyond
      * the active pairs (dev.net_ctrl_mq.1, dev.net_ctrl_mq.2) */
@@ -185,6 +210,8 @@ static void loop_back(net *m, unsigned pair, vc_chain *c, uint64_t off, uint64_t
     }
     frame *fr = &r->backlog[(r->head + r->n) % BACKLOG];
     fr->len = (uint32_t)vc_chain_read(m->dev.mem, c, off, fr->b, len);
+    if ((h[0] & HF_NEEDS_CSUM) && vc_dev_has(&m->dev, F_CSUM) && fill_csum(fr, vc_get16(h + 6), vc_get16(h + 8)))
+        m->st.tx_csum++;
     if (!accept(m, fr->b, fr->len)) {
         m->st.rx_filtered++;
         return;
@@ -230,15 +257,20 @@ static uint32_t serve_tx(vc_dev *d, unsigned q, vc_chain *c)
     }
     if (h[0] & (HF_DATA_VALID | HF_RSC_INFO))
         vc_dev_fault(d, "NET_TX_RX_FLAGS", REQ_DRV_NET_TX_30, (int)q, false, "flags 0x%02x", h[0]);
-    else if (h[0] & HF_NEEDS_CSUM) /* CSUM is not offered */
+    else if ((h[0] & HF_NEEDS_CSUM) && !vc_dev_has(d, F_CSUM))
         vc_dev_fault(d, "NET_TX_CSUM", REQ_DRV_NET_TX_3, (int)q, false, "flags 0x%02x", h[0]);
     if (hs == 12 && vc_get16(h + 10) != 0)
         vc_dev_fault(d, "NET_TX_NUM_BUFFERS", REQ_DRV_NET_TX_2, (int)q, false,
                      "num_buffers %u on transmit", vc_get16(h + 10));
     uint64_t len = c->out_bytes - hs;
-    if (h[1] != 0) { /* no segmentation offload is offered: nothing to segment with */
+    if (h[1] != 0 && !vc_dev_has(d, F_HOST_TSO4) && !vc_dev_has(d, F_HOST_TSO6)) {
+        /* no segmentation offload negotiated: nothing to segment with */
         vc_dev_fault(d, "NET_TX_GSO", REQ_DRV_NET_TX_19, (int)q, false, "gso_type %u", h[1]);
         m->st.tx_dropped++;
+        return 0;
+    }
+    if (h[1] != 0) { /* the driver rules judge its fields; the segments are not needed */
+        m->st.tx_gso++;
         return 0;
     }
     if (vc_dev_has(d, F_MTU) && len > NET_MTU + ETH_HLEN + 4) {
@@ -249,7 +281,7 @@ static uint32_t serve_tx(vc_dev *d, unsigned q, vc_chain *c)
     }
     m->st.tx_frames++;
     if (!m->detached)
-        loop_back(m, (q - 1) / 2, c, hs, len);
+        loop_back(m, (q - 1) / 2, c, hs, len, h);
     return 0;
 }
 
@@ -407,6 +439,8 @@ vc_dev *vc_net_create(const vc_gmem *mem, const vc_model_opts *o)
                  1ull << F_STATUS | 1ull << F_CTRL_VQ | 1ull << F_CTRL_RX | 1ull << F_CTRL_VLAN |
                  1ull << F_MQ | 1ull << F_CTRL_MAC_ADDR | 1ull << F_CTRL_RX_EXTRA | 1ull << F_SPEED_DUPLEX |
                  1ull << F_GUEST_ANNOUNCE;
+    if (o && o->offload)
+        f |= 1ull << F_CSUM | 1ull << F_HOST_TSO4 | 1ull << F_HOST_TSO6 | 1ull << F_HOST_ECN;
     vc_dev_init(&m->dev, &net_ops, m, mem, f & ~(o ? o->features_off : 0), C_SIZE, NET_NQUEUES,
                 qm);
     uint8_t *c = m->dev.config;

@@ -70,7 +70,7 @@ class Configs(unittest.TestCase):
         for text, words in (("[v]\nmachine = pc\nvhost = on\ndevices = console\n", "no vhost-user front-end"),
                             ("[v]\nmachine = pc\nvhost = on\ndevices = scsi\nscsi.backend = none\n",
                              "vconform-vhost-dev"),
-                            ("[v]\nmachine = pc\nvhost = yes\n", "want on, off or provoke"),
+                            ("[v]\nmachine = pc\nvhost = yes\n", "want on, off, provoke or offload"),
                             ("[v]\nmachine = pc\nvhost = on\ndevices = rng\nrng.variant = transitional\n",
                              "has no transitional model")):
             with self.assertRaises(configs.ConfigError) as e:
@@ -127,6 +127,9 @@ class CommandLine(unittest.TestCase):
         self.assertNotIn("--offers-mtu", args("q35-port+vhost", "net"))
         self.assertIn("--provoke", args("q35-port+vhost", "rng"))             # vhost = provoke
         self.assertNotIn("--provoke", args("q35-port+vhost-noevidx", "rng"))
+        self.assertIn("--offers-offload", args("i440fx-2.7+vhost", "net"))      # vhost = offload
+        self.assertNotIn("--offers-offload", args("i440fx-2.7+vhost", "blk"))
+        self.assertNotIn("--offers-offload", args("q35-port+vhost", "net"))
         self.assertTrue(c["q35-port+vhost"].vhost)
 
     def test_non_vhost_configurations_unchanged(self):

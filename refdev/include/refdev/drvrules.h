@@ -35,6 +35,9 @@ void vc_drvrules_used(vc_dev *d, unsigned q, const vc_chain *c);
 void vc_drvrules_blk(vc_dev *d, unsigned q, const vc_chain *c);
 void vc_drvrules_net(vc_dev *d, unsigned q, const vc_chain *c);
 void vc_drvrules_net_used(vc_dev *d, unsigned q, const vc_chain *c);
+/* net: a transmit header's checksum and GSO fields (h: the hs-byte header
+ * read from chain c) against the frame's own headers. */
+void vc_drvrules_net_offload(vc_dev *d, unsigned q, const vc_chain *c, unsigned hs, const uint8_t *h);
 void vc_drvrules_scsi(vc_dev *d, unsigned q, const vc_chain *c);
 
 /* Whether chain c keeps to the device's own limit on segments (seg_max

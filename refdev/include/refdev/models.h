@@ -24,6 +24,7 @@ typedef struct vc_model_opts {
      * console announces no port, scsi has no target (disk may be NULL). */
     bool detached;
     int input_kind;     /* input: VC_INPUT_KEYBOARD or VC_INPUT_TABLET */
+    bool offload;       /* net: also offer CSUM, HOST_TSO4, HOST_TSO6 and HOST_ECN */
 } vc_model_opts;
 
 #define VC_INPUT_KEYBOARD 0
@@ -97,6 +98,7 @@ bool vc_scsi_hotplug(vc_dev *d, bool present);
 /* net */
 typedef struct vc_net_stats {
     uint64_t tx_frames, tx_dropped, rx_frames, rx_filtered, rx_dropped;
+    uint64_t tx_gso, tx_csum; /* offloads: GSO packets taken (not segmented), checksums filled in */
 } vc_net_stats;
 void vc_net_set_link(vc_dev *d, bool up);
 /* Sets ANNOUNCE in status with a configuration change, where GUEST_ANNOUNCE
