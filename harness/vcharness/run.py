@@ -260,7 +260,7 @@ def expected_seconds(vp, pvh_kernel):
     the kernel's drivers on i440fx take 1-1.5 s more than on q35 (each
     function's interrupt routing goes through an ACPI method); a bzImage
     boot 0.4 s more than a PVH one; a configuration QEMU must refuse is
-    split into a VM per device, eight short starts in one worker."""
+    started once per device (plan.py): seven short starts, last."""
     machine = vp.config.machine
     i440fx = machine == "pc" or machine.startswith("pc-i440fx")
     if vp.alone:
