@@ -39,10 +39,10 @@ def one(cmd, work, parts):
     rsize = 0
     ru = None
     while ru is None:
-        pid, _, usage = os.wait4(p.pid, os.WNOHANG)
+        pid, status, usage = os.wait4(p.pid, os.WNOHANG)
         if pid:  # reaped here, for its CPU time
             ru = usage
-            p.returncode = 0
+            p.returncode = os.waitstatus_to_exitcode(status)
             break
         now = time.monotonic() - t0
         try:
