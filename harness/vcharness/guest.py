@@ -127,17 +127,19 @@ def _stripped(probe, tmpdir):
     return out if p.returncode == 0 and os.path.exists(out) else probe
 
 
-def build_initramfs(probe, dest, extra_files=()):
+def build_initramfs(probe, dest, extra_files=(), lean=True):
     """Writes a newc cpio initramfs at dest: /init is the probe (without
     debug information), each shared library once, under its real path, with
-    a symbolic link for the path the loader asks for."""
+    a symbolic link for the path the loader asks for; lean: kernel modules
+    through lean_module (not for a user's --modules: a kernel of theirs may
+    enforce signatures)."""
     if not os.access(probe, os.X_OK):
         raise GuestError(f"probe binary {probe} is missing: build it first (cmake --build)")
     with tempfile.TemporaryDirectory() as tmpdir:
-        return _write_initramfs(_stripped(probe, tmpdir), dest, shared_libs(probe), extra_files)
+        return _write_initramfs(_stripped(probe, tmpdir), dest, shared_libs(probe), extra_files, lean)
 
 
-def _write_initramfs(probe, dest, libs, extra_files):
+def _write_initramfs(probe, dest, libs, extra_files, lean=True):
     files, links = [(probe, "init")], {}
     for lib in libs:
         real = os.path.realpath(lib)
@@ -161,7 +163,7 @@ def _write_initramfs(probe, dest, libs, extra_files):
             seen.add(arc)
             with open(src, "rb") as fh:
                 data = fh.read()
-            if arc.endswith(".ko"):
+            if lean and arc.endswith(".ko"):
                 data = lean_module(data)
             _cpio_entry(out, arc, stat.S_IFREG | 0o755, data)
         for arc, target in sorted(links.items()):

@@ -256,6 +256,21 @@ class LeanModules(unittest.TestCase):
         self.assertEqual(section_names(lean), [b".text", b".btf", b".BTF.ext", b".shstrtab"])
         self.assertEqual(sum(a != b for a, b in zip(lean, body)), 3)  # B, T, F of one name
 
+    def test_initramfs_leans_modules_unless_told_not_to(self):
+        with tempfile.TemporaryDirectory() as d:
+            probe, mod = os.path.join(d, "probe"), os.path.join(d, "m.ko")
+            with open(probe, "wb") as fh:
+                fh.write(b"PROBE")
+            signed = self.signed(elf_object([b".text", b".BTF"]))
+            with open(mod, "wb") as fh:
+                fh.write(signed)
+            for lean in (True, False):
+                img = guest._write_initramfs(probe, os.path.join(d, "i.img"), [], [(mod, "modules/00-m.ko")], lean)
+                with open(img, "rb") as fh:
+                    data = fh.read()
+                self.assertEqual(guest.SIG_MARK in data, not lean)
+                self.assertEqual(b".btf\0" in data, lean)
+
     def test_a_shared_name_or_no_elf_stays(self):
         shared = elf_object([b".text", b".rela.BTF"])  # ".BTF" as the tail of another name
         data = bytearray(shared)  # point a second section at that tail
