@@ -37,7 +37,13 @@ def one(cmd, work, parts):
                             os.path.join(os.path.dirname(work), "disk.img"))
     seen, times = set(), {}
     rsize = 0
-    while p.poll() is None:
+    ru = None
+    while ru is None:
+        pid, status, usage = os.wait4(p.pid, os.WNOHANG)
+        if pid:  # reaped here, for its CPU time
+            ru = usage
+            p.returncode = os.waitstatus_to_exitcode(status)
+            break
         now = time.monotonic() - t0
         try:
             data = open(con, "rb").read()
@@ -59,6 +65,7 @@ def one(cmd, work, parts):
                 times.setdefault("probe's end record", now)
         time.sleep(0.002)
     times["QEMU exit"] = time.monotonic() - t0
+    times["QEMU CPU (user+sys)"] = ru.ru_utime + ru.ru_stime
     if changer:
         changer.stop()
     return times
@@ -99,7 +106,8 @@ def main():
             cmd[i_app] += " " + a.extra_append
         cmd += a.qemu_arg
         rows.append(one(cmd, run, [(cfg, cfg.devices)]))
-    names = [n for _, n in MARKS[:-1]] + ["probe's first record", "probe's end record", "power off", "QEMU exit"]
+    names = [n for _, n in MARKS[:-1]] + ["probe's first record", "probe's end record", "power off", "QEMU exit",
+                                           "QEMU CPU (user+sys)"]
     for n in names:
         vals = [r.get(n) for r in rows]
         print(f"{n:28} " + " ".join(f"{v:6.2f}" if v is not None else "     -" for v in vals))

@@ -6,7 +6,8 @@ windows ports and bridges need for devices with I/O BARs (4 KiB each out of
 64 KiB), and one balloon (QEMU allows no second). Every configuration of the
 default matrix has a balloon, so there each keeps its own VM; subsets without
 it (--device) share.
-A configuration QEMU must refuse, one that cannot share (explicit addresses,
+A configuration QEMU must refuse gets a start per device (the refusal of
+one VM with them all would be split so anyway); one that cannot share (explicit addresses,
 a net backend that sends nothing back: configs.Config.shareable), and a cell
 known to hang or crash its VM, get a VM of their own."""
 from dataclasses import dataclass, field
@@ -70,7 +71,11 @@ def plan(cells, xfail=()):
             by_config.setdefault(c.config, []).append(c)
     groups = {}
     for cfg, cs in by_config.items():
-        if any(c.expected == "refused" for c in cs) or not cfg.shareable:
+        if all(c.expected == "refused" for c in cs):
+            # QEMU refuses each device: one start per device at once (a
+            # start for them all would be refused and split into these)
+            plans.extend(VmPlan([(cfg, [c])]) for c in cs)
+        elif any(c.expected == "refused" for c in cs) or not cfg.shareable:
             plans.append(VmPlan([(cfg, cs)]))  # QEMU refuses the whole VM, or see Config.shareable
         else:
             groups.setdefault((cfg.machine, cfg.profile), []).append((cfg, cs))

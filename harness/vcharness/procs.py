@@ -48,6 +48,29 @@ class Procs:
             return len(self._live)
 
 
+def exited(p):
+    """True once p has ended, without reaping it: a zombie's /proc entry
+    still holds its CPU time (cpu_seconds). Never reaps, so a thread that
+    asks while another waits takes nothing from it."""
+    if p.returncode is not None:
+        return True
+    try:
+        return os.waitid(os.P_PID, p.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    except ChildProcessError:  # reaped already
+        return True
+
+
+def cpu_seconds(pid):
+    """User plus system CPU time of process pid and all its threads (also
+    as a zombie, before it is reaped), or None when /proc cannot say."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            fields = fh.read().rsplit(b")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def _killpg(pgid):
     try:
         os.killpg(pgid, signal.SIGKILL)  # SIGKILL ends a stopped process too

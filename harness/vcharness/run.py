@@ -13,6 +13,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from . import matrix, outcap, parse, plan, procs, pvh, qmp, report_safe, ringdrain, trace_judge, vhost
+from . import procs as procs_mod  # _boot's own 'procs' are the back-ends
 
 MAX_OUTPUT = parse.MAX_TOTAL
 CONSOLE_MARK = b"vconform-console-ok"  # guest-probe/src/kdrv.h
@@ -68,6 +69,7 @@ def _boot(qemu, parts, guest, workdir, timeout, probe_timeout_ms, initrd, sockdi
     changer = None  # answers the probe's configuration-change notes (qmp.py)
     drain, drained = None, None  # the results ring's copier (ringdrain.py) and its file
     balloon_stats = {}  # what the host showed of each balloon's statistics (qmp.py)
+    usage = {}  # QEMU's CPU time (_wait)
 
     def early(status, why):
         return {"status": status, "stderr": why, "seconds": 0, "rc": None, "panic": False,
@@ -85,7 +87,7 @@ def _boot(qemu, parts, guest, workdir, timeout, probe_timeout_ms, initrd, sockdi
                 p = group.spawn(cmd, stdout=err, stderr=err)
                 if ring:
                     drain = ringdrain.Drain(ringdrain.sock_path(sockdir), drained, lambda: _kill(p),
-                                            lambda: p.poll() is None)
+                                            lambda: not procs_mod.exited(p))
                     drain.start()
             except InterruptedError:
                 return early("interrupted", "")
@@ -97,7 +99,7 @@ def _boot(qemu, parts, guest, workdir, timeout, probe_timeout_ms, initrd, sockdi
                     changer = qmp.start(parts, paths, first, workdir, matrix.qmp_path(workdir, sockdir),
                                         guest["disk"])
                 rc, status, hang = _wait(p, timeout, workdir, t0, group.stopping,
-                                         watchdogs=not guest.get("image"))
+                                         watchdogs=not guest.get("image"), usage=usage)
             finally:
                 group.end(p)  # the whole process group, whatever happened
                 if drain:
@@ -122,6 +124,8 @@ def _boot(qemu, parts, guest, workdir, timeout, probe_timeout_ms, initrd, sockdi
         status = "refused"
     vm = {"status": status, "rc": rc, "seconds": round(secs, 2), "stderr": stderr.strip(),
           "panic": "Kernel panic" in console, "workdir": workdir, "backends": ended}
+    if usage.get("cpu") is not None:
+        vm["cpu"] = round(usage["cpu"], 2)
     if balloon_stats:
         vm["balloon_stats"] = balloon_stats
     if hang:
@@ -163,17 +167,33 @@ FIRMWARE_TIMEOUT = 5.0
 BOOT_TIMEOUT = 20.0
 
 
-def _wait(p, timeout, workdir, t0, stopping, watchdogs=True):
+def _ended(p, seconds, usage):
+    """Waits up to seconds for p to end; when it has, notes its CPU time in
+    usage["cpu"] (read before it is reaped) and returns its exit code."""
+    end, nap = time.monotonic() + seconds, 0.001
+    while not procs_mod.exited(p):
+        left = end - time.monotonic()
+        if left <= 0:
+            raise subprocess.TimeoutExpired(p.args, seconds)
+        time.sleep(min(nap, left))
+        nap = min(2 * nap, 0.02)
+    usage["cpu"] = procs_mod.cpu_seconds(p.pid)
+    return p.wait()
+
+
+def _wait(p, timeout, workdir, t0, stopping, watchdogs=True, usage=None):
     """(rc, status, hang reason): waits for QEMU, killing it at the time limit,
     at FIRMWARE_TIMEOUT when the console is still silent, at BOOT_TIMEOUT
     when the probe has not started yet (watchdogs: a user's guest may say
     nothing on the console), when an output file passes outcap.FLOOD_LIMIT,
-    or when the run is stopping."""
+    or when the run is stopping. usage["cpu"]: QEMU's CPU seconds when it
+    exited by itself."""
     console_path = os.path.join(workdir, "console.log")
     result_path = os.path.join(workdir, "probe.jsonl")
+    usage = {} if usage is None else usage
     while True:
         try:
-            rc = p.wait(timeout=0.25)
+            rc = _ended(p, 0.25, usage)
             if stopping.is_set():  # killed by the stop, not a crash of its own
                 return None, "interrupted", "the run was interrupted"
             return rc, "ok" if rc == 0 else "crash", None
@@ -261,7 +281,7 @@ def expected_seconds(vp, pvh_kernel):
     the kernel's drivers on i440fx take 1-1.5 s more than on q35 (each
     function's interrupt routing goes through an ACPI method); a bzImage
     boot 0.4 s more than a PVH one; a configuration QEMU must refuse is
-    split into a VM per device, eight short starts in one worker."""
+    started once per device (plan.py): seven short starts, last."""
     machine = vp.config.machine
     i440fx = machine == "pc" or machine.startswith("pc-i440fx")
     if vp.alone:
@@ -316,7 +336,7 @@ class Runner:
         with self.lock:
             self.vms.append({"config": vp.name, "configs": [cfg.name for cfg, _ in vp.parts],
                              "devices": [c.device for c in vp.cells], **{k: vm.get(k) for k in (
-                                 "status", "rc", "seconds", "panic", "workdir", "hang", "cut", "backends", "channel")},
+                                 "status", "rc", "seconds", "cpu", "panic", "workdir", "hang", "cut", "backends", "channel")},
                              "stderr": vm["stderr"][-2000:]})
 
     def _workdir(self, vp):

@@ -17,7 +17,7 @@ import threading
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "harness"))
-from vcharness import configs, guest, matrix, pvh, ringdrain  # noqa: E402
+from vcharness import configs, guest, matrix, plan, procs, pvh, ringdrain, run  # noqa: E402
 
 
 class FakeRing(threading.Thread):
@@ -211,6 +211,125 @@ class Initramfs(unittest.TestCase):
             self.assertTrue(stat.S_ISLNK(mode))
             self.assertEqual(target, real.encode())
             self.assertEqual(data.count(b"LIBRARY"), 1)
+
+
+def elf_object(names):
+    """A minimal ELF64 relocatable with sections named names (and .shstrtab)."""
+    strtab = b"\0" + b"".join(n + b"\0" for n in names) + b".shstrtab\0"
+    offs, pos = [], 1
+    for n in names:
+        offs.append(pos)
+        pos += len(n) + 1
+    shoff = 64 + len(strtab)
+    head = b"\x7fELF" + bytes([2, 1, 1]) + b"\0" * 9
+    head += struct.pack("<HHIQQQIHHHHHH", 1, 62, 1, 0, 0, shoff, 0, 64, 0, 0, 64, len(names) + 2, len(names) + 1)
+    sh = b"\0" * 64
+    for o in offs:
+        sh += struct.pack("<IIQQQQIIQQ", o, 1, 0, 0, 64, 0, 0, 0, 1, 0)
+    sh += struct.pack("<IIQQQQIIQQ", pos, 3, 0, 0, 64, len(strtab), 0, 0, 1, 0)
+    return head + strtab + sh
+
+
+def section_names(data):
+    shoff = struct.unpack_from("<Q", data, 0x28)[0]
+    num, strndx = struct.unpack_from("<HH", data, 0x3C)
+    stroff = struct.unpack_from("<Q", data, shoff + strndx * 64 + 0x18)[0]
+    out = []
+    for i in range(1, num):
+        n = struct.unpack_from("<I", data, shoff + i * 64)[0]
+        out.append(data[stroff + n:data.index(b"\0", stroff + n)])
+    return out
+
+
+class LeanModules(unittest.TestCase):
+    """The initramfs's modules skip the guest kernel's signature check and
+    BTF parsing (guest.lean_module); their code must stay byte for byte."""
+
+    def signed(self, body, sig=b"S" * 300):
+        info = bytes([0, 0, 2, 0, 0, 0, 0, 0]) + len(sig).to_bytes(4, "big")  # PKCS#7: no signer, no key id
+        return body + sig + info + guest.SIG_MARK
+
+    def test_signature_cut_and_btf_renamed(self):
+        body = elf_object([b".text", b".BTF", b".BTF.ext"])
+        lean = guest.lean_module(self.signed(body))
+        self.assertEqual(len(lean), len(body))
+        self.assertEqual(section_names(lean), [b".text", b".btf", b".BTF.ext", b".shstrtab"])
+        self.assertEqual(sum(a != b for a, b in zip(lean, body)), 3)  # B, T, F of one name
+
+    def test_initramfs_leans_modules_unless_told_not_to(self):
+        with tempfile.TemporaryDirectory() as d:
+            probe, mod = os.path.join(d, "probe"), os.path.join(d, "m.ko")
+            with open(probe, "wb") as fh:
+                fh.write(b"PROBE")
+            signed = self.signed(elf_object([b".text", b".BTF"]))
+            with open(mod, "wb") as fh:
+                fh.write(signed)
+            for lean in (True, False):
+                img = guest._write_initramfs(probe, os.path.join(d, "i.img"), [], [(mod, "modules/00-m.ko")], lean)
+                with open(img, "rb") as fh:
+                    data = fh.read()
+                self.assertEqual(guest.SIG_MARK in data, not lean)
+                self.assertEqual(b".btf\0" in data, lean)
+
+    def test_a_shared_name_or_no_elf_stays(self):
+        shared = elf_object([b".text", b".rela.BTF"])  # ".BTF" as the tail of another name
+        data = bytearray(shared)  # point a second section at that tail
+        shoff = struct.unpack_from("<Q", data, 0x28)[0]
+        struct.pack_into("<I", data, shoff + 3 * 64, 1 + len(b".text\0") + len(b".rela"))
+        data = bytes(data)
+        self.assertEqual(guest.lean_module(data), data)
+        self.assertEqual(guest.lean_module(b"not an ELF" * 20), b"not an ELF" * 20)
+        self.assertEqual(guest.lean_module(self.signed(b"\x7fELF junk")), b"\x7fELF junk")
+
+    def test_the_real_modules_load_shape(self):
+        """Every module of the cached kernel that the initramfs takes: shorter
+        by its signature, one section renamed, all else equal."""
+        import glob
+        kernels = sorted(glob.glob(os.path.join(guest.cache_dir(), "kernel", "*", "boot", "vmlinuz-*")))
+        moddir = kernels and guest.kernel_modules_dir(kernels[-1])  # never a download from a test
+        if not moddir:
+            self.skipTest("no cached guest kernel")
+        for src, _ in guest.driver_modules(moddir) + guest.irq_modules(moddir):
+            with open(src, "rb") as fh:
+                data = fh.read()
+            lean = guest.lean_module(data)
+            self.assertFalse(lean.endswith(guest.SIG_MARK), src)
+            self.assertLess(len(lean), len(data), src)
+            self.assertIn(b".btf", section_names(lean), src)
+            self.assertNotIn(b".BTF", section_names(lean), src)
+            self.assertEqual(sum(a != b for a, b in zip(lean, data)), 3, src)
+
+
+class Runner(unittest.TestCase):
+    def test_qemu_cpu_time_is_recorded(self):
+        """run._wait reads QEMU's CPU time before reaping it (results.json's
+        vms[].cpu, the figure to compare speed by on a shared machine)."""
+        import subprocess
+        import time
+        with tempfile.TemporaryDirectory() as d:
+            burn = "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.3: pass\n"
+            p = subprocess.Popen([sys.executable, "-c", burn])
+            self.assertFalse(procs.exited(p))
+            usage = {}
+            rc, status, _ = run._wait(p, 30, d, time.monotonic(), threading.Event(), watchdogs=False, usage=usage)
+            self.assertEqual((rc, status), (0, "ok"))
+            self.assertGreaterEqual(usage["cpu"], 0.25)
+            self.assertTrue(procs.exited(p))
+
+    def test_a_refused_configuration_starts_once_per_device(self):
+        cfgs = {c.name: c for c in configs.load([configs.DEFAULT_FILE])}
+        cells = matrix.cells([cfgs["pc-both-off"], cfgs["q35"]])
+        plans = plan.plan(cells)
+        refused = [vp for vp in plans if vp.config.name == "pc-both-off"]
+        self.assertEqual(len(refused), len(cfgs["pc-both-off"].devices))
+        self.assertTrue(all(len(vp.cells) == 1 for vp in refused))
+        self.assertEqual(sorted(vp.name for vp in refused),
+                         sorted(f"pc-both-off-{d}" for d in cfgs["pc-both-off"].devices))
+
+    def test_kernel_command_line(self):
+        line = matrix.kernel_cmdline(["--json", "x"])
+        for opt in ("cryptomgr.notests", "noapictimer", "no_timer_check"):
+            self.assertIn(opt, line.split())
 
 
 if __name__ == "__main__":
