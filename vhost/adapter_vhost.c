@@ -31,11 +31,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "vc/ring.h"
 #include "vc/req_ids.h"
 #include "vc/vq_dev.h"
 #include "scenario.h"
+#include "vh_idle.h"
 #include "vh_mirror.h"
 #include "vu_front.h"
 #include "vu_sock.h"
@@ -46,6 +48,13 @@
 #define RING_BITS ((1ull << VC_F_INDIRECT_DESC) | (1ull << VC_F_EVENT_IDX) | (1ull << VC_F_RING_PACKED) | \
                    (1ull << VC_F_IN_ORDER) | (1ull << VC_F_VERSION_1))
 #define POLL_SLICE_US 50 /* when the driver asked for no calls, the used ring is looked at this often */
+/* a busy back-end is looked at again after 20 us, then twice as long each
+ * time up to 640 us (opts.idle): on a loaded machine it may wait long for a
+ * CPU, and every look costs system calls */
+#define IDLE_SLICE_US 20
+#define IDLE_SLICE_MAX_US 640
+#define IDLE_GIVE_UP_US 50000 /* a watched back-end not seen asleep this long after a kick: settle on time */
+#define IDLE_MISSES 3    /* waits in a row it never slept through: it polls, stop watching it */
 
 typedef struct offer {
     uint16_t id, slots;
@@ -98,6 +107,10 @@ typedef struct vh_be {
     void *exec_opaque;
     vc_fz_finding note[MAX_NOTES];
     unsigned nnotes;
+    vh_idle idle;        /* the back-end process, watched for idleness (opts.idle) */
+    unsigned idle_misses; /* waits in a row it did not sleep through */
+    bool idle_never;     /* it never sleeps (it polls): not watched */
+    bool ended_idle;     /* the last wait ended with the back-end idle */
 } vh_be;
 
 static vu_adapter_opts opts = { .timeout_ms = 2000, .settle_us = 20000 };
@@ -108,9 +121,14 @@ static bool gone;
 void vu_adapter_configure(const vu_adapter_opts *o)
 {
     opts = *o;
+    if (opts.idle) /* short looks at a busy back-end are meant short: timer slack 1 us, not 50 */
+        prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
     gone = false; /* a new back-end (the fuzz target restarts a crashed one) */
-    if (current)
+    if (current) {
         current->have_known = false;
+        current->idle_never = false;
+        current->idle_misses = 0;
+    }
 }
 
 const vu_adapter_stats *vu_adapter_stats_get(void)
@@ -174,6 +192,7 @@ static void lap(long long *t0, unsigned long long *acc)
 
 static void free_be(vh_be *b)
 {
+    vh_idle_close(&b->idle);
     vc_vq_dev_free(&b->shadow);
     vh_mirror_free(&b->mirror);
     vu_mem_destroy(&b->mem);
@@ -193,6 +212,7 @@ static void *vh_create(const vc_gmem *exec)
     if (!b)
         return NULL;
     b->mem.fd = -1;
+    b->idle.stat = -1;
     if (exec->nregions > VU_MAX_REGIONS)
         goto fail;
     vc_gmem_init(&b->exec_view);
@@ -225,7 +245,7 @@ static void disconnect(vh_be *b)
 {
     if (b->connected)
         stats.disconnects++;
-    vu_front_close(&b->f);
+    vu_front_hang_up(&b->f); /* the eventfds serve the next connection */
     b->connected = b->live = false;
 }
 
@@ -233,6 +253,7 @@ static void vh_destroy(void *be)
 {
     vh_be *b = be;
     disconnect(b);
+    vu_front_close(&b->f);
     /* the executor's observer back where it was */
     vc_gmem *m = (vc_gmem *)b->mirror.exec;
     if (m->observer_opaque == b) {
@@ -276,10 +297,31 @@ static void push(vh_be *b, vh_mirror_fn fn, void *ctx)
         vh_mirror_push(&b->mirror, fn, ctx);
 }
 
+/* The back-end process, found through the socket, watched for idleness
+ * (opts.idle); kept across connections while it is the same process. */
+static void watch(vh_be *b)
+{
+    if (!opts.idle || b->idle_never)
+        return;
+    int pid = vu_front_peer_pid(&b->f);
+    if (pid && pid == b->idle.pid)
+        return;
+    vh_idle_close(&b->idle);
+    b->idle_misses = 0;
+    if (pid)
+        vh_idle_open(&b->idle, pid);
+}
+
+static void unwatch(vh_be *b, bool never)
+{
+    vh_idle_close(&b->idle);
+    b->idle_never = b->idle_never || never;
+}
+
 /* The first connection: every question asked and its answer kept. */
 static bool connect_backend(vh_be *b)
 {
-    vu_front_init(&b->f, opts.timeout_ms);
+    vu_front_hang_up(&b->f);
     vu_err e = vu_front_connect(&b->f, opts.socket, opts.timeout_ms);
     if (e == VU_OK)
         e = vu_front_hello(&b->f);
@@ -296,6 +338,7 @@ static bool connect_backend(vh_be *b)
     b->have_known = true;
     stats.connects++;
     b->connected = true;
+    watch(b);
     return true;
 }
 
@@ -335,7 +378,7 @@ static vu_err start_idle_rings(vh_be *b)
  * or a reason to try the slow way (the offers changed), or the end. */
 static vu_err reopen(vh_be *b, uint64_t want, const vu_ring *r)
 {
-    vu_front_init(&b->f, opts.timeout_ms);
+    vu_front_hang_up(&b->f);
     vu_err e = vu_front_reopen(&b->f, opts.socket, opts.timeout_ms, &b->known, want, &b->mem, r);
     if (e == VU_OK)
         e = start_idle_rings(b);
@@ -343,6 +386,7 @@ static vu_err reopen(vh_be *b, uint64_t want, const vu_ring *r)
         stats.connects++;
         stats.reopens++;
         b->connected = true;
+        watch(b);
         return e;
     }
     if (e == VU_E_MISMATCH || e == VU_E_VALUE) {
@@ -679,16 +723,23 @@ static bool take_rest(vh_be *b, const vc_adapter_events *ev, vc_err *e)
  * kick is answered), the fence is answered and the used ring stands still
  * settle_us, the back-end hangs up, or timeout_ms passes. Every wait is on
  * the call eventfd and the socket, or POLL_SLICE_US when calls may not
- * come. Returns the calls seen. */
+ * come. A watched back-end (opts.idle) gets no fence: the wait ends when
+ * it is idle and its used ring did not move while we looked, whether the
+ * chains came back or not; one that does not sleep for settle_us after
+ * the last change is waited for no longer (a polling back-end: after
+ * IDLE_MISSES such waits it is no longer watched). Returns the calls seen. */
 static uint64_t wait_used(vh_be *b, unsigned want, bool *hung_up, bool *timed_out)
 {
     uint64_t calls = 0;
-    long long start = vu_now_us(), quiet = 0;
+    long long start = vu_now_us(), quiet = start;
     long long limit = 1000ll * opts.timeout_ms;
+    bool watching = b->idle.pid != 0;
+    long long slice_us = IDLE_SLICE_US;
     vu_msg fence = { .request = VU_GET_FEATURES };
-    bool fence_out = vu_front_send_only(&b->f, &fence) == VU_OK;
-    *hung_up = !fence_out;
+    bool fence_out = !watching && vu_front_send_only(&b->f, &fence) == VU_OK;
+    *hung_up = !watching && !fence_out;
     *timed_out = false;
+    b->ended_idle = false;
     uint16_t last = b->used_seen;
     while (!*hung_up) {
         calls += vu_front_calls(&b->f, opts.queue);
@@ -699,19 +750,45 @@ static uint64_t wait_used(vh_be *b, unsigned want, bool *hung_up, bool *timed_ou
             last = n;
             quiet = now;
         }
-        if (done && !fence_out)
+        if (watching) {
+            int idle = vh_idle_check(&b->idle);
+            stats.idle_checks++;
+            if (idle == 1 && used_count(b) == n) {
+                /* it may have hung up before it slept (a refusal) */
+                *hung_up = vu_front_hung_up(&b->f);
+                stats.idle_ends++;
+                stats.settled += !done;
+                b->ended_idle = true;
+                b->idle_misses = 0;
+                break;
+            }
+            if (idle < 0) { /* gone, or it cannot be read: settle on time */
+                unwatch(b, false);
+                watching = false;
+            }
+        }
+        if (done && !fence_out && !watching)
             break;
-        if (!fence_out && now - quiet >= opts.settle_us) {
+        /* a watched back-end is waited for until it sleeps (it may be
+         * runnable a long while on a loaded machine), unless it never does */
+        if (!fence_out && now - quiet >= opts.settle_us && (!watching || now - start >= IDLE_GIVE_UP_US)) {
             stats.settled++;
+            if (watching && ++b->idle_misses >= IDLE_MISSES)
+                unwatch(b, true);
             break;
         }
         if (now - start >= limit) {
             *timed_out = true;
             break;
         }
-        long long wait = fence_out ? limit - (now - start) : opts.settle_us - (now - quiet);
-        if (wait > POLL_SLICE_US)
-            wait = POLL_SLICE_US;
+        long long wait = fence_out || watching ? limit - (now - start) : opts.settle_us - (now - quiet);
+        long long slice = watching ? slice_us : POLL_SLICE_US;
+        if (wait > slice)
+            wait = slice;
+        if (wait < 1)
+            wait = 1;
+        if (slice_us < IDLE_SLICE_MAX_US)
+            slice_us *= 2;
         struct pollfd p[2] = { { .fd = b->f.vq[opts.queue].call, .events = POLLIN },
                                { .fd = b->f.sock, .events = POLLIN } };
         ppoll(p, 2, &(struct timespec){ 0, wait * 1000 }, NULL);
@@ -809,7 +886,7 @@ static void check_calls(vh_be *b, uint16_t old_seen, uint16_t old_pos, bool old_
         return;
     const char *req, *quiet;
     bool need = call_required(b, b->packed ? old_pos : old_seen, old_wrap, &req, &quiet);
-    if (need && !calls) { /* the call may trail the used entry: give it the settle time */
+    if (need && !calls && !b->ended_idle) { /* the call may trail the used entry: give it the settle time */
         struct pollfd p = { .fd = b->f.vq[opts.queue].call, .events = POLLIN };
         if (poll(&p, 1, (opts.settle_us + 999) / 1000) > 0)
             calls = vu_front_calls(&b->f, opts.queue);

@@ -110,8 +110,9 @@ unsigned vc_target_run(const uint8_t *data, size_t size, char *msg, size_t cap)
             return 1;
         vc_fz_free(fz);
         const char *q = getenv("VC_VHOST_QUEUE"); /* the queue played (net: 1, transmit) */
+        const char *idle = getenv("VC_VHOST_IDLE"); /* 0: settle on time, not on the back-end's idleness */
         vu_adapter_configure(&(vu_adapter_opts){sock, 2000, settle_us(), diff.model ? diff.device_bits : 0,
-                                                 q ? (unsigned)atoi(q) % 8 : 0});
+                                                 q ? (unsigned)atoi(q) % 8 : 0, !idle || strcmp(idle, "0") != 0});
         fz = NULL;
     }
     if (!fz && !(fz = vc_fz_new(&vc_adapter_vhost, false))) {

@@ -16,7 +16,10 @@
 typedef struct vu_front_vq {
     int kick, call, err; /* our eventfds, -1 until the queue is first started */
     bool started;
+    bool err_set; /* SET_VRING_ERR went out on this connection (once is enough) */
 } vu_front_vq;
+
+#define VU_FRONT_RBUF 2048 /* replies read ahead */
 
 typedef struct vu_front {
     int sock;
@@ -28,6 +31,9 @@ typedef struct vu_front {
     uint32_t max_queues;    /* GET_QUEUE_NUM, 0 when the back-end has no MQ */
     vu_front_vq vq[VU_FRONT_MAX_QUEUES];
     char why[256]; /* the last failure, for people */
+    /* replies carry no fds: they are read in bulk and taken out one by one */
+    unsigned rlen;
+    uint8_t rbuf[VU_FRONT_RBUF];
 } vu_front;
 
 /* Protocol features the front-end uses when offered. */
@@ -81,8 +87,15 @@ void vu_front_kick(vu_front *f, unsigned q);
 /* Signals on the queue's call (or error) eventfd since the last look. */
 uint64_t vu_front_calls(vu_front *f, unsigned q);
 uint64_t vu_front_errors(vu_front *f, unsigned q);
+/* The process that listens on the socket (SO_PEERCRED), or 0 when the
+ * kernel does not say (another PID namespace). */
+int vu_front_peer_pid(const vu_front *f);
 /* True when the back-end has closed its end (or the socket failed). */
 bool vu_front_hung_up(vu_front *f);
 void vu_front_close(vu_front *f);
+/* Closes the connection but keeps the eventfds for the next one (on a new
+ * connection they are handed over afresh; whatever they hold is drained
+ * when a ring starts). */
+void vu_front_hang_up(vu_front *f);
 
 #endif
