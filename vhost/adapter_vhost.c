@@ -1019,6 +1019,7 @@ static void vh_kick(void *be, const vc_adapter_events *ev, vc_used_policy policy
     if (timed_out)
         note(b, "hang", NULL, "%u of %u chains back after %d ms", (unsigned)(uint16_t)(b->used_seen - old),
              want, opts.timeout_ms);
+    bool hang = timed_out && b->connected;
     b->hangup = b->hangup || hung_up;
     b->untracked = b->untracked || hung_up || timed_out || b->forbidden || b->used_lost;
     vc_err e = VC_OK;
@@ -1048,8 +1049,11 @@ static void vh_kick(void *be, const vc_adapter_events *ev, vc_used_policy policy
     else
         vh_mirror_pull_pages(&b->mirror, b->dev, fn, &a);
     lap(&t0, &stats.us_mirror);
-    if (!hung_up && !b->used_lost && !b->forbidden && b->connected)
+    if (!hung_up && !b->used_lost && !b->forbidden && b->connected && !hang)
         check_calls(b, old, old_pos, old_wrap, calls);
+    /* the rest of the run is not played: every wait would be as long */
+    if (hang)
+        disconnect(b);
     lap(&t0, &stats.us_wait);
 }
 
