@@ -191,7 +191,11 @@ int vh_replay(const char *sock, const char **paths, unsigned n, const vh_replay_
     getrusage(RUSAGE_SELF, &ru);
     double cpu = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e6 + ru.ru_utime.tv_usec + ru.ru_stime.tv_usec;
     if (o->bench_s && runs)
-        printf("vconform-vhost replay: cpu (this process) %.0f us per scenario\n", cpu / runs);
+        printf("vconform-vhost replay: cpu (this process) %.0f us per scenario (user %.0f, system %.0f), "
+               "%.1f context switches\n",
+               cpu / runs, ((double)ru.ru_utime.tv_sec * 1e6 + (double)ru.ru_utime.tv_usec) / runs,
+               ((double)ru.ru_stime.tv_sec * 1e6 + (double)ru.ru_stime.tv_usec) / runs,
+               (double)(ru.ru_nvcsw + ru.ru_nivcsw) / runs);
     if (o->bench_s && runs)
         printf("vconform-vhost replay: per scenario, us: connect %.0f, rings %.0f, memory compare %.0f, "
                "kick waits %.0f, end waits %.0f, other %.0f\n",

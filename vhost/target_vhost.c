@@ -117,9 +117,9 @@ void vh_fuzz_stats_print(unsigned long runs)
     if (runs)
         fprintf(stderr,
                 "vconform vhost: cpu per scenario: fuzzer %.0f us, back-end %.0f us (%lu scenarios, %lu back-end "
-                "starts, %lu connections, %lu kicks, %lu waits ended idle)\n",
+                "starts, %lu connections, %lu kicks, %lu waits ended idle, %lu looks)\n",
                 own * 1e6 / (double)runs, be * 1e6 / (double)runs, runs, restarts, st->connects, st->kicks,
-                st->idle_ends);
+                st->idle_ends, st->idle_checks);
 }
 
 /* Starts the back-end and waits (bounded) for its socket. */
@@ -142,6 +142,7 @@ static bool start_backend(char *msg, size_t cap)
         if (null >= 0 && !getenv("VC_VHOST_BACKEND_LOG")) {
             dup2(null, 1);
             dup2(null, 2);
+            setenv("VC_VHOST_LOG_DISCARDED", "1", 1); /* the back-end may buffer what it writes */
         }
         char line[1024];
         snprintf(line, sizeof line, "exec %s %s", cmd, sock);

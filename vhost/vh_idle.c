@@ -7,6 +7,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,11 +58,25 @@ static void close_tasks(vh_idle *w)
     w->n = 0;
 }
 
+/* The one CPU tid may run on, or -1 (0: this thread). */
+static int only_cpu(pid_t tid)
+{
+    cpu_set_t set;
+    if (sched_getaffinity(tid, sizeof(set), &set) != 0 || CPU_COUNT(&set) != 1)
+        return -1;
+    for (int c = 0; c < CPU_SETSIZE; c++)
+        if (CPU_ISSET(c, &set))
+            return c;
+    return -1;
+}
+
 /* Opens the stat file of every thread but the main one. */
 static bool scan_tasks(vh_idle *w)
 {
     close_tasks(w);
     w->rescans++;
+    int cpu = only_cpu(0);
+    w->one_cpu = cpu >= 0 && only_cpu(w->pid) == cpu;
     char path[64];
     snprintf(path, sizeof(path), "/proc/%d/task", (int)w->pid);
     DIR *d = opendir(path);
@@ -81,6 +96,8 @@ static bool scan_tasks(vh_idle *w)
         int fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd >= 0)
             w->task[w->n++] = fd; /* one that exited meanwhile is simply not there */
+        if (fd >= 0 && only_cpu((pid_t)tid) != cpu)
+            w->one_cpu = false;
     }
     closedir(d);
     return ok;
@@ -142,15 +159,16 @@ int vh_idle_check(vh_idle *w)
     if (!w->pid)
         return -1;
     w->checks++;
-    /* Twice: a thread that hands work to one looked at before it (wakes
-     * it) and then sleeps would otherwise pass for idle with the work
-     * still to do; the second look finds the woken one running. */
-    int seen = 0;
-    for (int tries = 0; tries < 6 && seen < 2; tries++) {
+    /* Twice where it may run while we look: a thread that hands work to
+     * one looked at before it (wakes it) and then sleeps would otherwise
+     * pass for idle with the work still to do; the second look finds the
+     * woken one running. */
+    int seen = 0, want = w->one_cpu ? 1 : 2;
+    for (int tries = 0; tries < 6 && seen < want; tries++) {
         int r = pass(w);
         if (r <= 0)
             return r;
         seen = r == 1 ? seen + 1 : 0;
     }
-    return seen == 2 ? 1 : 0;
+    return seen == want ? 1 : 0;
 }

@@ -18,6 +18,9 @@ typedef struct vh_idle {
     int stat;    /* the main thread's stat file, open */
     unsigned n;  /* threads besides the main one, with their stat files open */
     int task[VH_IDLE_MAX_THREADS];
+    /* every thread of it and ours may run on one and the same CPU only:
+     * while we look it cannot run, so one look sees a consistent state */
+    bool one_cpu;
     unsigned long checks, rescans;
 } vh_idle;
 

@@ -56,6 +56,11 @@ vu_err vu_front_connect(vu_front *f, const char *path, int timeout_ms)
             return fail(f, VU_E_IO, "socket");
         if (connect(s, (struct sockaddr *)&a, sizeof(a)) == 0) {
             f->sock = s;
+            /* who listens (0 when the kernel does not say: another PID namespace) */
+            struct ucred c;
+            socklen_t len = sizeof(c);
+            f->peer_pid = getsockopt(s, SOL_SOCKET, SO_PEERCRED, &c, &len) == 0 && len == sizeof(c) && c.pid > 0
+                              ? c.pid : 0;
             return VU_OK;
         }
         int err = errno;
@@ -300,6 +305,7 @@ vu_err vu_front_reopen(vu_front *f, const char *path, int timeout_ms, const vu_f
     vu_err e = vu_front_connect(f, path, timeout_ms);
     if (e != VU_OK)
         return e;
+    bool same = f->peer_pid && f->peer_pid == known->peer_pid;
     f->dev_features = known->dev_features;
     f->proto_offered = known->proto_offered;
     f->proto = known->proto;
@@ -309,14 +315,15 @@ vu_err vu_front_reopen(vu_front *f, const char *path, int timeout_ms, const vu_f
         return fail(f, VU_E_VALUE, "features 0x%llx not all offered", (unsigned long long)features);
     f->features = features | proto_bit;
     batch b = { .n = 0 };
-    add(&b, (vu_msg){ .request = VU_GET_FEATURES });
-    if (proto_bit) {
+    if (!same)
+        add(&b, (vu_msg){ .request = VU_GET_FEATURES });
+    if (proto_bit && !same)
         add(&b, (vu_msg){ .request = VU_GET_PROTOCOL_FEATURES });
+    if (proto_bit)
         add(&b, (vu_msg){ .request = VU_SET_PROTOCOL_FEATURES, .u.u64 = f->proto });
-    }
     add(&b, (vu_msg){ .request = VU_SET_OWNER });
     unsigned nq = b.n;
-    if (f->proto & (1ull << VU_PF_MQ))
+    if ((f->proto & (1ull << VU_PF_MQ)) && !same)
         add(&b, (vu_msg){ .request = VU_GET_QUEUE_NUM });
     add(&b, (vu_msg){ .request = VU_SET_FEATURES, .u.u64 = f->features });
     vu_msg mt = { .request = VU_SET_MEM_TABLE, .nfds = mem->n };
@@ -330,8 +337,8 @@ vu_err vu_front_reopen(vu_front *f, const char *path, int timeout_ms, const vu_f
         return e;
     if ((e = run_batch(f, &b)) != VU_OK)
         return e;
-    if (b.m[0].u.u64 != known->dev_features || (proto_bit && b.m[1].u.u64 != known->proto_offered) ||
-        ((f->proto & (1ull << VU_PF_MQ)) && b.m[nq].u.u64 != known->max_queues))
+    if (!same && (b.m[0].u.u64 != known->dev_features || (proto_bit && b.m[1].u.u64 != known->proto_offered) ||
+                  ((f->proto & (1ull << VU_PF_MQ)) && b.m[nq].u.u64 != known->max_queues)))
         return fail(f, VU_E_MISMATCH, "the back-end's offers changed since the first connection");
     if (r)
         ring_started(f, r->q);
@@ -458,15 +465,6 @@ uint64_t vu_front_calls(vu_front *f, unsigned q)
 uint64_t vu_front_errors(vu_front *f, unsigned q)
 {
     return q < VU_FRONT_MAX_QUEUES ? drain(f->vq[q].err) : 0;
-}
-
-int vu_front_peer_pid(const vu_front *f)
-{
-    struct ucred c;
-    socklen_t len = sizeof(c);
-    if (f->sock < 0 || getsockopt(f->sock, SOL_SOCKET, SO_PEERCRED, &c, &len) != 0 || len != sizeof(c))
-        return 0;
-    return c.pid > 0 ? c.pid : 0;
 }
 
 bool vu_front_hung_up(vu_front *f)
