@@ -10,7 +10,9 @@
  * first input with a new signature is written to the artifacts folder
  * (-artifact_prefix) as finding-KIND-REQ[-SITE], and a smaller one with the
  * same signature replaces it. Signatures listed in $VC_FZ_KNOWN are passed
- * over. At exit every signature is listed with its count, and the CPU time
+ * over. An input that killed, hung or lost the back-end is kept out of the
+ * corpus (libFuzzer's -1): its mutations would restart the back-end again
+ * and again. At exit every signature is listed with its count, and the CPU time
  * per scenario of the fuzzer and of the back-end (target_vhost.c). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,9 +150,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!vc_target_run(data, size, msg, sizeof(msg)))
         return 0;
     with_findings++;
+    /* an input that killed, hung or lost the back-end does not join the
+     * corpus: every mutation of it would cost a back-end start */
+    int keep_it = strstr(msg, "backend-crash [") || strstr(msg, "backend-unreachable [") || strstr(msg, "hang [") ? -1 : 0;
     if (vc_known_all(msg)) {
         known_only++;
-        return 0;
+        return keep_it;
     }
     for (const char *line = msg; *line;) {
         const char *end = strchr(line, '\n');
@@ -162,5 +167,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             keep(&s, data, size);
         line += len + (end ? 1 : 0);
     }
-    return 0;
+    return keep_it;
 }
