@@ -58,10 +58,11 @@
 #define RING_BITS ((1ull << VC_F_INDIRECT_DESC) | (1ull << VC_F_EVENT_IDX) | (1ull << VC_F_RING_PACKED) | \
                    (1ull << VC_F_IN_ORDER) | (1ull << VC_F_VERSION_1))
 #define POLL_SLICE_US 50 /* when the driver asked for no calls, the used ring is looked at this often */
-/* a busy back-end is looked at again after 20 us, then twice as long each
- * time up to 640 us (opts.idle): on a loaded machine it may wait long for a
- * CPU, and every look costs system calls */
+/* a busy back-end is looked at again after each of IDLE_YIELDS yields, then
+ * after 20 us, twice as long each time up to 640 us (opts.idle): on a loaded
+ * machine it may wait long for a CPU, and every look costs system calls */
 #define IDLE_SLICE_US 20
+#define IDLE_YIELDS 16 /* yields to a busy back-end before sleeping in slices */
 #define IDLE_SLICE_MAX_US 640
 #define IDLE_GIVE_UP_US 50000 /* a watched back-end not seen asleep this long after a kick: settle on time */
 #define IDLE_MISSES 3    /* waits in a row it never slept through: it polls, stop watching it */
@@ -758,8 +759,12 @@ static uint64_t wait_used(vh_be *b, unsigned want, bool *hung_up, bool *timed_ou
     *timed_out = false;
     b->ended_idle = false;
     uint16_t last = b->used_seen;
+    unsigned yields = 0;
     while (!*hung_up) {
-        calls += vu_front_calls(&b->f, opts.queue);
+        /* the eventfd adds up: read once at the end, and here only where
+         * the poll below would otherwise keep finding it readable */
+        if (!watching)
+            calls += vu_front_calls(&b->f, opts.queue);
         uint16_t n = used_count(b);
         bool done = (uint16_t)(n - b->used_seen) >= want;
         long long now = vu_now_us();
@@ -804,9 +809,18 @@ static uint64_t wait_used(vh_be *b, unsigned want, bool *hung_up, bool *timed_ou
             wait = slice;
         if (wait < 1)
             wait = 1;
+        /* a busy back-end gets the CPU now (where both share one) and we
+         * are back as soon as it sleeps: a timed sleep would leave the CPU
+         * idle for the rest of the slice, and a sleep and a wake-up cost
+         * more than a few yields and looks where each has a CPU of its own */
+        if (watching && yields < IDLE_YIELDS) {
+            yields++;
+            sched_yield();
+            continue;
+        }
         if (slice_us < IDLE_SLICE_MAX_US)
             slice_us *= 2;
-        struct pollfd p[2] = { { .fd = b->f.vq[opts.queue].call, .events = POLLIN },
+        struct pollfd p[2] = { { .fd = watching ? -1 : b->f.vq[opts.queue].call, .events = POLLIN },
                                { .fd = b->f.sock, .events = POLLIN } };
         ppoll(p, 2, &(struct timespec){ 0, wait * 1000 }, NULL);
         if (!(p[1].revents & (POLLIN | POLLHUP | POLLERR)))
