@@ -397,7 +397,10 @@ static vu_err start_idle_rings(vh_be *b)
 static vu_err reopen(vh_be *b, uint64_t want, const vu_ring *r)
 {
     vu_front_hang_up(&b->f);
-    vu_err e = vu_front_reopen(&b->f, opts.socket, opts.timeout_ms, &b->known, want, &b->mem, r);
+    /* one try: it listened before, so a refusal means its listener is gone
+     * (it died), not that it is still starting (waiting for that would cost
+     * every input after a crash the whole timeout) */
+    vu_err e = vu_front_reopen(&b->f, opts.socket, 0, &b->known, want, &b->mem, r);
     if (e == VU_OK)
         e = start_idle_rings(b);
     if (e == VU_OK) {
