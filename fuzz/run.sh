@@ -7,7 +7,9 @@
 # usage: fuzz/run.sh [-e libfuzzer|afl|vhost] [-j N] [-t SECONDS] [-o DIR] [-f FLAGS] [-d MODEL] TARGET
 #   -e vhost: black-box fuzzing of a vhost-user back-end process (TARGET:
 #       the back-end command, default vhost/backends/qemu-storage-daemon.sh,
-#       given the socket path; restarted after a crash), through libFuzzer
+#       given the socket path; restarted after a crash or a hang), through
+#       libFuzzer, one long-lived process per worker (-j), each with its
+#       own back-end; findings kept one reproducer per signature
 #   -d MODEL (with -e vhost): differential mode, every scenario also played
 #       on the reference device's model (blk, net, rng, ...) and compared
 #   TARGET: chain, model_blk, model_net, ... (fuzz/target_<name>.c)
@@ -63,26 +65,14 @@ known=fuzz/known/$target.txt
 if [ -f "$known" ]; then export VC_FZ_KNOWN=$PWD/$known; fi
 
 case $engine in
-libfuzzer|vhost)
-  # -e vhost: what is fuzzed is the back-end process, so the harness runs
-  # without sanitizers (ASan checks every byte of the front-end's memory
-  # comparisons: twice the harness's time per scenario, for nothing the
-  # plain replay of each finding at the end would not show)
-  fbuild=build/fuzz san=ON
-  if [ "$engine" = vhost ]; then fbuild=build/fuzz-vhost san=OFF; fi
-  CC=clang cmake -S . -B $fbuild -DVC_FUZZ=ON -DVC_SANITIZE=$san -DVC_PROBE=OFF \
+libfuzzer)
+  CC=clang cmake -S . -B build/fuzz -DVC_FUZZ=ON -DVC_SANITIZE=ON -DVC_PROBE=OFF \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-  cmake --build $fbuild -j "$(nproc)" --target "fuzz-$target" >/dev/null
-  mkdir -p "$out/findings" "$out/tmp"
-  bin=build/fuzz/fuzz/fuzz-$target
-  if [ "$engine" = vhost ]; then
-    bin=$fbuild/vhost/fuzz-vhost
-    TMPDIR=$(cd "$out/tmp" && pwd); export TMPDIR  # the back-ends' sockets and scratch images
-    [ -d "corpus/$target" ] || cp -rn corpus/chain/. "$out/corpus/"
-  fi
+  cmake --build build/fuzz -j "$(nproc)" --target "fuzz-$target" >/dev/null
+  mkdir -p "$out/findings"
   set +e
   # shellcheck disable=SC2086 # $flags holds several options
-  "$bin" ${dict:+-dict="${dict[0]}"} $flags -fork="$jobs" -ignore_crashes=1 \
+  build/fuzz/fuzz/fuzz-$target ${dict:+-dict="${dict[0]}"} $flags -fork="$jobs" -ignore_crashes=1 \
     -max_total_time="$secs" -max_len=4096 -timeout=10 -artifact_prefix="$out/findings/" \
     -print_final_stats=1 "$out/corpus" >"$out/log" 2>&1
   set -e
@@ -92,6 +82,36 @@ libfuzzer|vhost)
   nfind=$(find "$out/findings" -type f | wc -l)
   echo "libFuzzer $target: $jobs workers, ${secs}s, ${total:-?} executions (${execs}/s)," \
        "${cov:-?} edges, corpus $(ls "$out/corpus" | wc -l), findings $nfind in $out/findings"
+  ;;
+vhost)
+  # What is fuzzed is the back-end process: the harness runs without
+  # sanitizers (ASan checks every byte of the front-end's memory comparisons:
+  # twice the harness's time per scenario, for nothing the plain replay of
+  # each finding at the end would not show). Each worker is one long-lived
+  # libFuzzer process with its own back-end (no fork mode: its driver,
+  # vhost/driver_vhost.c, records findings by signature instead of
+  # crashing); the workers share the corpus.
+  CC=clang cmake -S . -B build/fuzz-vhost -DVC_FUZZ=ON -DVC_SANITIZE=OFF -DVC_PROBE=OFF \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake --build build/fuzz-vhost -j "$(nproc)" --target fuzz-vhost >/dev/null
+  mkdir -p "$out/findings" "$out/tmp"
+  TMPDIR=$(cd "$out/tmp" && pwd); export TMPDIR  # the back-ends' sockets and scratch images
+  [ -d "corpus/$target" ] || cp -rn corpus/chain/. "$out/corpus/"
+  pids=()
+  for i in $(seq 1 "$jobs"); do
+    # shellcheck disable=SC2086 # $flags holds several options
+    build/fuzz-vhost/vhost/fuzz-vhost ${dict:+-dict="${dict[0]}"} $flags -max_total_time="$secs" -max_len=4096 \
+      -timeout=60 -reload=1 -artifact_prefix="$out/findings/" -print_final_stats=1 "$out/corpus" \
+      >"$out/log.$i" 2>&1 &
+    pids+=($!)
+  done
+  for p in "${pids[@]}"; do wait "$p" || echo "fuzz/run.sh: a worker failed; see $out/log.*" >&2; done
+  total=$(cat "$out"/log.* | sed -n 's/^stat::number_of_executed_units: *//p' | awk '{s += $1} END {print s + 0}')
+  cov=$(cat "$out"/log.* | grep -o 'cov: [0-9]*' | grep -o '[0-9]*' | sort -n | tail -1 || true)
+  nfind=$(find "$out/findings" -type f -name 'finding-*' | wc -l)
+  echo "libFuzzer vhost: $jobs workers, ${secs}s, $total executions ($((total / secs))/s)," \
+       "${cov:-?} edges, corpus $(ls "$out/corpus" | wc -l), $nfind finding signatures in $out/findings"
+  grep -h 'cpu per scenario' "$out"/log.* | sed 's/^vconform vhost: /  /' || true
   ;;
 afl)
   command -v afl-fuzz >/dev/null || { echo "fuzz/run.sh: afl-fuzz missing (scripts/deps.sh fuzz)" >&2; exit 2; }
@@ -127,11 +147,13 @@ afl)
 esac
 
 if [ "$engine" = vhost ]; then
-  # each reproducer against a fresh back-end (one may crash it), grouped by
-  # kind, requirement and tier; at most 20
+  # what each worker saw while fuzzing (inputs per signature), then each
+  # reproducer against a fresh back-end (one may crash it), grouped by kind,
+  # requirement and tier; at most 20
+  grep -h -E '^vconform vhost: +[0-9]+  ' "$out"/log.* | sed 's/^vconform vhost: /  while fuzzing: /' || true
   cmake -S . -B build/plain >/dev/null
   cmake --build build/plain -j "$(nproc)" --target vconform-vhost >/dev/null
-  for f in $(ls -S -r "$out/findings" | head -20); do
+  for f in $(ls -S -r "$out/findings" | grep -v '\.tmp$' | head -20); do
     d=$(mktemp -d -p "$TMPDIR")
     $VC_VHOST_BACKEND "$d/s.sock" >/dev/null 2>&1 & bpid=$!
     for _ in $(seq 100); do [ -S "$d/s.sock" ] && break; sleep 0.1; done

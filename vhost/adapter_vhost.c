@@ -27,18 +27,30 @@
 #include "adapter_vhost.h"
 
 #include <poll.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "vc/ring.h"
 #include "vc/req_ids.h"
 #include "vc/vq_dev.h"
 #include "scenario.h"
+#include "vh_idle.h"
 #include "vh_mirror.h"
 #include "vu_front.h"
 #include "vu_sock.h"
+
+/* Loops over memory and buffer edges are mechanics, not the back-end's
+ * behaviour: no coverage feedback from them in the fuzz build (a traced
+ * comparison per step would cost more than the loop). */
+#if defined(__clang__)
+#define NO_COVERAGE __attribute__((no_sanitize("coverage")))
+#else
+#define NO_COVERAGE
+#endif
 
 #define MAX_NOTES 8
 #define MAX_CUTS 2048
@@ -46,6 +58,14 @@
 #define RING_BITS ((1ull << VC_F_INDIRECT_DESC) | (1ull << VC_F_EVENT_IDX) | (1ull << VC_F_RING_PACKED) | \
                    (1ull << VC_F_IN_ORDER) | (1ull << VC_F_VERSION_1))
 #define POLL_SLICE_US 50 /* when the driver asked for no calls, the used ring is looked at this often */
+/* a busy back-end is looked at again after each of IDLE_YIELDS yields, then
+ * after 20 us, twice as long each time up to 640 us (opts.idle): on a loaded
+ * machine it may wait long for a CPU, and every look costs system calls */
+#define IDLE_SLICE_US 20
+#define IDLE_YIELDS 16 /* yields to a busy back-end before sleeping in slices */
+#define IDLE_SLICE_MAX_US 640
+#define IDLE_GIVE_UP_US 50000 /* a watched back-end not seen asleep this long after a kick: settle on time */
+#define IDLE_MISSES 3    /* waits in a row it never slept through: it polls, stop watching it */
 
 typedef struct offer {
     uint16_t id, slots;
@@ -98,6 +118,10 @@ typedef struct vh_be {
     void *exec_opaque;
     vc_fz_finding note[MAX_NOTES];
     unsigned nnotes;
+    vh_idle idle;        /* the back-end process, watched for idleness (opts.idle) */
+    unsigned idle_misses; /* waits in a row it did not sleep through */
+    bool idle_never;     /* it never sleeps (it polls): not watched */
+    bool ended_idle;     /* the last wait ended with the back-end idle */
 } vh_be;
 
 static vu_adapter_opts opts = { .timeout_ms = 2000, .settle_us = 20000 };
@@ -108,9 +132,21 @@ static bool gone;
 void vu_adapter_configure(const vu_adapter_opts *o)
 {
     opts = *o;
+    if (opts.idle) {
+        /* short looks at a busy back-end are meant short: timer slack 1 us, not 50 */
+        prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
+        /* and a back-end that answers is not interrupted by our waking up
+         * (no wakeup preemption for a batch task): it handles all it was
+         * sent before we read its answers. Children (a back-end the fuzz
+         * target starts) get the normal policy back. */
+        sched_setscheduler(0, SCHED_BATCH | SCHED_RESET_ON_FORK, &(struct sched_param){ 0 });
+    }
     gone = false; /* a new back-end (the fuzz target restarts a crashed one) */
-    if (current)
+    if (current) {
         current->have_known = false;
+        current->idle_never = false;
+        current->idle_misses = 0;
+    }
 }
 
 const vu_adapter_stats *vu_adapter_stats_get(void)
@@ -174,6 +210,7 @@ static void lap(long long *t0, unsigned long long *acc)
 
 static void free_be(vh_be *b)
 {
+    vh_idle_close(&b->idle);
     vc_vq_dev_free(&b->shadow);
     vh_mirror_free(&b->mirror);
     vu_mem_destroy(&b->mem);
@@ -193,6 +230,7 @@ static void *vh_create(const vc_gmem *exec)
     if (!b)
         return NULL;
     b->mem.fd = -1;
+    b->idle.stat = -1;
     if (exec->nregions > VU_MAX_REGIONS)
         goto fail;
     vc_gmem_init(&b->exec_view);
@@ -225,7 +263,7 @@ static void disconnect(vh_be *b)
 {
     if (b->connected)
         stats.disconnects++;
-    vu_front_close(&b->f);
+    vu_front_hang_up(&b->f); /* the eventfds serve the next connection */
     b->connected = b->live = false;
 }
 
@@ -233,6 +271,7 @@ static void vh_destroy(void *be)
 {
     vh_be *b = be;
     disconnect(b);
+    vu_front_close(&b->f);
     /* the executor's observer back where it was */
     vc_gmem *m = (vc_gmem *)b->mirror.exec;
     if (m->observer_opaque == b) {
@@ -246,7 +285,7 @@ static void vh_destroy(void *be)
 
 /* Sits in front of the executor's observer on its guest memory: the pages
  * the driver side writes are the only ones a push needs to compare. */
-static void driver_observer(void *opaque, uint64_t gpa, uint64_t len, bool is_write)
+NO_COVERAGE static void driver_observer(void *opaque, uint64_t gpa, uint64_t len, bool is_write)
 {
     vh_be *b = opaque;
     if (is_write)
@@ -276,10 +315,31 @@ static void push(vh_be *b, vh_mirror_fn fn, void *ctx)
         vh_mirror_push(&b->mirror, fn, ctx);
 }
 
+/* The back-end process, found through the socket, watched for idleness
+ * (opts.idle); kept across connections while it is the same process. */
+static void watch(vh_be *b)
+{
+    if (!opts.idle || b->idle_never)
+        return;
+    int pid = b->f.peer_pid;
+    if (pid && pid == b->idle.pid)
+        return;
+    vh_idle_close(&b->idle);
+    b->idle_misses = 0;
+    if (pid)
+        vh_idle_open(&b->idle, pid);
+}
+
+static void unwatch(vh_be *b, bool never)
+{
+    vh_idle_close(&b->idle);
+    b->idle_never = b->idle_never || never;
+}
+
 /* The first connection: every question asked and its answer kept. */
 static bool connect_backend(vh_be *b)
 {
-    vu_front_init(&b->f, opts.timeout_ms);
+    vu_front_hang_up(&b->f);
     vu_err e = vu_front_connect(&b->f, opts.socket, opts.timeout_ms);
     if (e == VU_OK)
         e = vu_front_hello(&b->f);
@@ -296,6 +356,7 @@ static bool connect_backend(vh_be *b)
     b->have_known = true;
     stats.connects++;
     b->connected = true;
+    watch(b);
     return true;
 }
 
@@ -335,14 +396,18 @@ static vu_err start_idle_rings(vh_be *b)
  * or a reason to try the slow way (the offers changed), or the end. */
 static vu_err reopen(vh_be *b, uint64_t want, const vu_ring *r)
 {
-    vu_front_init(&b->f, opts.timeout_ms);
-    vu_err e = vu_front_reopen(&b->f, opts.socket, opts.timeout_ms, &b->known, want, &b->mem, r);
+    vu_front_hang_up(&b->f);
+    /* one try: it listened before, so a refusal means its listener is gone
+     * (it died), not that it is still starting (waiting for that would cost
+     * every input after a crash the whole timeout) */
+    vu_err e = vu_front_reopen(&b->f, opts.socket, 0, &b->known, want, &b->mem, r);
     if (e == VU_OK)
         e = start_idle_rings(b);
     if (e == VU_OK) {
         stats.connects++;
         stats.reopens++;
         b->connected = true;
+        watch(b);
         return e;
     }
     if (e == VU_E_MISMATCH || e == VU_E_VALUE) {
@@ -679,19 +744,30 @@ static bool take_rest(vh_be *b, const vc_adapter_events *ev, vc_err *e)
  * kick is answered), the fence is answered and the used ring stands still
  * settle_us, the back-end hangs up, or timeout_ms passes. Every wait is on
  * the call eventfd and the socket, or POLL_SLICE_US when calls may not
- * come. Returns the calls seen. */
+ * come. A watched back-end (opts.idle) gets no fence: the wait ends when
+ * it is idle and its used ring did not move while we looked, whether the
+ * chains came back or not; one that does not sleep for settle_us after
+ * the last change is waited for no longer (a polling back-end: after
+ * IDLE_MISSES such waits it is no longer watched). Returns the calls seen. */
 static uint64_t wait_used(vh_be *b, unsigned want, bool *hung_up, bool *timed_out)
 {
     uint64_t calls = 0;
-    long long start = vu_now_us(), quiet = 0;
+    long long start = vu_now_us(), quiet = start;
     long long limit = 1000ll * opts.timeout_ms;
+    bool watching = b->idle.pid != 0;
+    long long slice_us = IDLE_SLICE_US;
     vu_msg fence = { .request = VU_GET_FEATURES };
-    bool fence_out = vu_front_send_only(&b->f, &fence) == VU_OK;
-    *hung_up = !fence_out;
+    bool fence_out = !watching && vu_front_send_only(&b->f, &fence) == VU_OK;
+    *hung_up = !watching && !fence_out;
     *timed_out = false;
+    b->ended_idle = false;
     uint16_t last = b->used_seen;
+    unsigned yields = 0;
     while (!*hung_up) {
-        calls += vu_front_calls(&b->f, opts.queue);
+        /* the eventfd adds up: read once at the end, and here only where
+         * the poll below would otherwise keep finding it readable */
+        if (!watching)
+            calls += vu_front_calls(&b->f, opts.queue);
         uint16_t n = used_count(b);
         bool done = (uint16_t)(n - b->used_seen) >= want;
         long long now = vu_now_us();
@@ -699,20 +775,55 @@ static uint64_t wait_used(vh_be *b, unsigned want, bool *hung_up, bool *timed_ou
             last = n;
             quiet = now;
         }
-        if (done && !fence_out)
+        if (watching) {
+            int idle = vh_idle_check(&b->idle);
+            stats.idle_checks++;
+            if (idle == 1 && used_count(b) == n) {
+                /* it may have hung up before it slept (a refusal) */
+                *hung_up = vu_front_hung_up(&b->f);
+                stats.idle_ends++;
+                stats.settled += !done;
+                b->ended_idle = true;
+                b->idle_misses = 0;
+                break;
+            }
+            if (idle < 0) { /* gone, or it cannot be read: settle on time */
+                unwatch(b, false);
+                watching = false;
+            }
+        }
+        if (done && !fence_out && !watching)
             break;
-        if (!fence_out && now - quiet >= opts.settle_us) {
+        /* a watched back-end is waited for until it sleeps (it may be
+         * runnable a long while on a loaded machine), unless it never does */
+        if (!fence_out && now - quiet >= opts.settle_us && (!watching || now - start >= IDLE_GIVE_UP_US)) {
             stats.settled++;
+            if (watching && ++b->idle_misses >= IDLE_MISSES)
+                unwatch(b, true);
             break;
         }
         if (now - start >= limit) {
             *timed_out = true;
             break;
         }
-        long long wait = fence_out ? limit - (now - start) : opts.settle_us - (now - quiet);
-        if (wait > POLL_SLICE_US)
-            wait = POLL_SLICE_US;
-        struct pollfd p[2] = { { .fd = b->f.vq[opts.queue].call, .events = POLLIN },
+        long long wait = fence_out || watching ? limit - (now - start) : opts.settle_us - (now - quiet);
+        long long slice = watching ? slice_us : POLL_SLICE_US;
+        if (wait > slice)
+            wait = slice;
+        if (wait < 1)
+            wait = 1;
+        /* a busy back-end gets the CPU now (where both share one) and we
+         * are back as soon as it sleeps: a timed sleep would leave the CPU
+         * idle for the rest of the slice, and a sleep and a wake-up cost
+         * more than a few yields and looks where each has a CPU of its own */
+        if (watching && yields < IDLE_YIELDS) {
+            yields++;
+            sched_yield();
+            continue;
+        }
+        if (slice_us < IDLE_SLICE_MAX_US)
+            slice_us *= 2;
+        struct pollfd p[2] = { { .fd = watching ? -1 : b->f.vq[opts.queue].call, .events = POLLIN },
                                { .fd = b->f.sock, .events = POLLIN } };
         ppoll(p, 2, &(struct timespec){ 0, wait * 1000 }, NULL);
         if (!(p[1].revents & (POLLIN | POLLHUP | POLLERR)))
@@ -743,7 +854,7 @@ typedef struct apply_ctx {
 
 /* One run of changed bytes, cut at the chain buffer edges and at the used
  * ring's ends, written through the executor's gate (observed, judged). */
-static void apply_write(void *ctx, uint64_t gpa, const uint8_t *bytes, uint64_t len)
+NO_COVERAGE static void apply_write(void *ctx, uint64_t gpa, const uint8_t *bytes, uint64_t len)
 {
     apply_ctx *a = ctx;
     vh_be *b = a->b;
@@ -809,7 +920,7 @@ static void check_calls(vh_be *b, uint16_t old_seen, uint16_t old_pos, bool old_
         return;
     const char *req, *quiet;
     bool need = call_required(b, b->packed ? old_pos : old_seen, old_wrap, &req, &quiet);
-    if (need && !calls) { /* the call may trail the used entry: give it the settle time */
+    if (need && !calls && !b->ended_idle) { /* the call may trail the used entry: give it the settle time */
         struct pollfd p = { .fd = b->f.vq[opts.queue].call, .events = POLLIN };
         if (poll(&p, 1, (opts.settle_us + 999) / 1000) > 0)
             calls = vu_front_calls(&b->f, opts.queue);
@@ -835,7 +946,7 @@ static void refused(vh_be *b, const vc_adapter_events *ev)
 
 /* A driver write into the used ring (the scenario's MEM): from then on
  * the used entries do not say what the back-end did. */
-static void driver_wrote(void *ctx, uint64_t gpa, const uint8_t *bytes, uint64_t len)
+NO_COVERAGE static void driver_wrote(void *ctx, uint64_t gpa, const uint8_t *bytes, uint64_t len)
 {
     vh_be *b = ctx;
     (void)bytes;
@@ -862,7 +973,7 @@ static void driver_wrote(void *ctx, uint64_t gpa, const uint8_t *bytes, uint64_t
  * last, after a release fence. */
 #define MAX_HELD 1024
 
-static void push_ordered(vh_be *b)
+NO_COVERAGE static void push_ordered(vh_be *b)
 {
     static uint64_t held[MAX_HELD];
     static uint16_t value[MAX_HELD];
@@ -942,6 +1053,7 @@ static void vh_kick(void *be, const vc_adapter_events *ev, vc_used_policy policy
     if (timed_out)
         note(b, "hang", NULL, "%u of %u chains back after %d ms", (unsigned)(uint16_t)(b->used_seen - old),
              want, opts.timeout_ms);
+    bool hang = timed_out && b->connected;
     b->hangup = b->hangup || hung_up;
     b->untracked = b->untracked || hung_up || timed_out || b->forbidden || b->used_lost;
     vc_err e = VC_OK;
@@ -971,8 +1083,11 @@ static void vh_kick(void *be, const vc_adapter_events *ev, vc_used_policy policy
     else
         vh_mirror_pull_pages(&b->mirror, b->dev, fn, &a);
     lap(&t0, &stats.us_mirror);
-    if (!hung_up && !b->used_lost && !b->forbidden && b->connected)
+    if (!hung_up && !b->used_lost && !b->forbidden && b->connected && !hang)
         check_calls(b, old, old_pos, old_wrap, calls);
+    /* the rest of the run is not played: every wait would be as long */
+    if (hang)
+        disconnect(b);
     lap(&t0, &stats.us_wait);
 }
 
@@ -984,7 +1099,7 @@ typedef struct stray_ctx {
 
 /* A change found at the end of a run: on a page the back-end may write,
  * a late write (discarded); anywhere else, a write outside every buffer. */
-static void end_change(void *ctx, uint64_t gpa, const uint8_t *bytes, uint64_t len)
+NO_COVERAGE static void end_change(void *ctx, uint64_t gpa, const uint8_t *bytes, uint64_t len)
 {
     stray_ctx *s = ctx;
     (void)bytes;

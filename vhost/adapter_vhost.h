@@ -36,6 +36,12 @@ typedef struct vu_adapter_opts {
     /* the queue played (net: 1 is the first transmit queue); the queues
      * below it are set up empty */
     unsigned queue;
+    /* End each wait as soon as the back-end process is idle (vh_idle.h:
+     * every thread asleep, read from /proc) instead of waiting for the
+     * used ring to stand still settle_us; no fence is then sent. Falls
+     * back to settling where the process cannot be watched or never
+     * sleeps (a polling back-end). */
+    bool idle;
 } vu_adapter_opts;
 
 typedef struct vu_adapter_stats {
@@ -48,6 +54,8 @@ typedef struct vu_adapter_stats {
      * overwritten (state not followed), no answer to the fence, the ring
      * restart found chains taken in and never used */
     unsigned long end_hangup, end_dropped, end_lost, end_silent, end_held;
+    /* waits ended because the back-end was idle, and looks at its threads */
+    unsigned long idle_ends, idle_checks;
     /* where the time went, in microseconds: connecting (hello, memory
      * table), ring set-up and stop, memory comparisons, waiting after
      * kicks, waiting at the end of runs */

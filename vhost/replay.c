@@ -160,7 +160,8 @@ int vh_replay(const char *sock, const char **paths, unsigned n, const vh_replay_
         fprintf(stderr, "vconform-vhost: no reference model '%s'\n", o->diff);
         return 2;
     }
-    vu_adapter_configure(&(vu_adapter_opts){ sock, o->timeout_ms, o->settle_us, o->diff ? diff.device_bits : 0, o->queue });
+    vu_adapter_configure(&(vu_adapter_opts){ sock, o->timeout_ms, o->settle_us, o->diff ? diff.device_bits : 0, o->queue,
+                                             o->idle });
     vc_fz *fz = vc_fz_new(&vc_adapter_vhost, false);
     if (!fz) {
         fprintf(stderr, "vconform-vhost: cannot set up the executor\n");
@@ -183,11 +184,18 @@ int vh_replay(const char *sock, const char **paths, unsigned n, const vh_replay_
     printf("vconform-vhost replay: connections ended: %lu hang-ups, %lu runs with chains left out, "
            "%lu runs not followed, %lu fences unanswered, %lu restarts finding chains held\n",
            st->end_hangup, st->end_dropped, st->end_lost, st->end_silent, st->end_held);
+    if (o->idle)
+        printf("vconform-vhost replay: %lu waits ended with the back-end idle, %lu looks at its threads\n",
+               st->idle_ends, st->idle_checks);
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     double cpu = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e6 + ru.ru_utime.tv_usec + ru.ru_stime.tv_usec;
     if (o->bench_s && runs)
-        printf("vconform-vhost replay: cpu (this process) %.0f us per scenario\n", cpu / runs);
+        printf("vconform-vhost replay: cpu (this process) %.0f us per scenario (user %.0f, system %.0f), "
+               "%.1f context switches\n",
+               cpu / runs, ((double)ru.ru_utime.tv_sec * 1e6 + (double)ru.ru_utime.tv_usec) / runs,
+               ((double)ru.ru_stime.tv_sec * 1e6 + (double)ru.ru_stime.tv_usec) / runs,
+               (double)(ru.ru_nvcsw + ru.ru_nivcsw) / runs);
     if (o->bench_s && runs)
         printf("vconform-vhost replay: per scenario, us: connect %.0f, rings %.0f, memory compare %.0f, "
                "kick waits %.0f, end waits %.0f, other %.0f\n",

@@ -92,6 +92,18 @@ elif ! diff <(grep -v '^#' "$known" | sort) <(sort "$dir/seen.txt"); then
 else
   echo "as known for qemu-storage-daemon $version"
 fi
+# the same seeds the way fuzz-vhost plays them (waits end when the daemon
+# is idle, 300 us settle): the same findings
+set +e
+timeout 120 "$tool" replay "$sock" "${seeds[@]/#/$corpus/}" "$own/notify" "$own/qsd/split-indirect-nested" \
+  "$own/qsd/split-indirect-unnegotiated" "$own/qsd/split-indirect-with-next" --idle --settle-us 300 >"$dir/idle.txt"
+set -e
+grep -v '^vconform-vhost replay' "$dir/idle.txt" | sed -E 's|^[^:]*/([^/:]*): ([^ ]*) \[([^]]*)\].*|replay \1 \2 \3|' |
+  sort >"$dir/idle-seen.txt" || true
+if ! diff <(grep '^replay' "$dir/seen.txt" | sort) "$dir/idle-seen.txt"; then
+  echo "--idle finds otherwise (< default, > --idle)"; exit 1
+fi
+echo "--idle (the fuzz target's waits): the same findings"
 
 # DPDK: testpmd with a net_vhost port (vhost/backends/dpdk-testpmd.sh)
 if command -v dpdk-testpmd >/dev/null && [ "$(nproc)" -ge 2 ]; then

@@ -4,15 +4,18 @@
  * serves vhost-user on the socket path given as its last argument (default:
  * vhost/backends/qemu-storage-daemon.sh); it is started at the first input,
  * dies with the fuzzer (PR_SET_PDEATHSIG), and a back-end that crashed is a
- * finding (crash tier) and is started afresh for the next input, so a fork
- * mode run (fuzz/run.sh -e vhost) goes on after it. */
+ * finding (crash tier) and is started afresh for the next input; so is one
+ * that hung or stopped answering. The fuzzer itself goes on (its driver,
+ * driver_vhost.c, records findings instead of crashing). */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -20,6 +23,7 @@
 #include "adapter_vhost.h"
 #include "exec.h"
 #include "target.h"
+#include "target_vhost.h"
 #include "vh_diff.h"
 #include "vu_sock.h"
 
@@ -27,14 +31,101 @@ const char *const vc_target_name = "vhost";
 
 static pid_t backend;
 static char sock[256];
+static double backend_cpu_s; /* of the back-ends that ended */
+static unsigned long restarts;
+
+/* CPU seconds a back-end has used so far, from /proc (its waited-for
+ * children too); 0 when it cannot be read. */
+static double cpu_of(pid_t pid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    FILE *fp = fopen(path, "r");
+    size_t n = fp ? fread(buf, 1, sizeof(buf) - 1, fp) : 0;
+    if (fp)
+        fclose(fp);
+    buf[n] = 0;
+    const char *p = strrchr(buf, ')');
+    unsigned long long t[4] = { 0 };
+    /* fields 14-17 (utime, stime, cutime, cstime) follow state and ten more */
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %llu %llu", &t[0], &t[1], &t[2],
+                     &t[3]) != 4)
+        return 0;
+    return (double)(t[0] + t[1] + t[2] + t[3]) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* Reaps the back-end if it ended (hang: wait for it), its CPU time
+ * counted; true when it did. */
+static bool reap(int *status, bool hang)
+{
+    struct rusage ru;
+    if (backend <= 0 || wait4(backend, status, hang ? 0 : WNOHANG, &ru) != backend)
+        return false;
+    backend_cpu_s += (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+                     (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+    backend = 0;
+    return true;
+}
 
 static void stop_backend(void)
 {
     if (backend > 0) {
         kill(backend, SIGKILL);
-        waitpid(backend, NULL, 0);
-        backend = 0;
+        int st;
+        reap(&st, true);
     }
+}
+
+/* The state letter of the back-end's main thread, 0 if it cannot be read. */
+static char state_of(pid_t pid)
+{
+    char path[64], buf[512];
+    snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)pid, (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+    if (fd >= 0)
+        close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = 0;
+    const char *p = strrchr(buf, ')');
+    return p && p[1] == ' ' ? p[2] : 0;
+}
+
+/* After a hang-up: did the back-end die (true, *status says how)? A process
+ * that dies closes its sockets while every thread is exiting: its main
+ * thread seen asleep means it lives (it only dropped the connection). */
+static bool died(int *status)
+{
+    for (int i = 0; i < 266; i++) { /* 50 ms */
+        if (reap(status, false))
+            return true;
+        char st = state_of(backend);
+        if (st == 'S' || st == 'T' || st == 't')
+            return false;
+        /* still busy: it gets the CPU now (where we share one), then 200 us
+         * sleeps; a sleep first would leave the CPU idle meanwhile */
+        if (i < 16)
+            sched_yield();
+        else
+            usleep(200);
+    }
+    return reap(status, false);
+}
+
+void vh_fuzz_stats_print(unsigned long runs)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    double own = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+    double be = backend_cpu_s + (backend > 0 ? cpu_of(backend) : 0);
+    const vu_adapter_stats *st = vu_adapter_stats_get();
+    if (runs)
+        fprintf(stderr,
+                "vconform vhost: cpu per scenario: fuzzer %.0f us, back-end %.0f us (%lu scenarios, %lu back-end "
+                "starts, %lu connections, %lu kicks, %lu waits ended idle, %lu looks)\n",
+                own * 1e6 / (double)runs, be * 1e6 / (double)runs, runs, restarts, st->connects, st->kicks,
+                st->idle_ends, st->idle_checks);
 }
 
 /* Starts the back-end and waits (bounded) for its socket. */
@@ -49,6 +140,7 @@ static bool start_backend(char *msg, size_t cap)
         atexit(stop_backend);
     }
     unlink(sock);
+    restarts++;
     backend = fork();
     if (backend == 0) {
         prctl(PR_SET_PDEATHSIG, SIGKILL); /* no back-end outlives its fuzzer */
@@ -56,6 +148,7 @@ static bool start_backend(char *msg, size_t cap)
         if (null >= 0 && !getenv("VC_VHOST_BACKEND_LOG")) {
             dup2(null, 1);
             dup2(null, 2);
+            setenv("VC_VHOST_LOG_DISCARDED", "1", 1); /* the back-end may buffer what it writes */
         }
         char line[1024];
         snprintf(line, sizeof line, "exec %s %s", cmd, sock);
@@ -68,12 +161,11 @@ static bool start_backend(char *msg, size_t cap)
     }
     for (int i = 0; i < 5000; i++) { /* 10 s */
         struct stat st;
+        int status;
         if (stat(sock, &st) == 0 && S_ISSOCK(st.st_mode))
             return true;
-        if (waitpid(backend, NULL, WNOHANG) == backend) {
-            backend = 0;
+        if (reap(&status, false))
             break;
-        }
         usleep(2000);
     }
     snprintf(msg, cap, "back-end '%s' did not listen on %s", cmd, sock);
@@ -110,8 +202,9 @@ unsigned vc_target_run(const uint8_t *data, size_t size, char *msg, size_t cap)
             return 1;
         vc_fz_free(fz);
         const char *q = getenv("VC_VHOST_QUEUE"); /* the queue played (net: 1, transmit) */
+        const char *idle = getenv("VC_VHOST_IDLE"); /* 0: settle on time, not on the back-end's idleness */
         vu_adapter_configure(&(vu_adapter_opts){sock, 2000, settle_us(), diff.model ? diff.device_bits : 0,
-                                                 q ? (unsigned)atoi(q) % 8 : 0});
+                                                 q ? (unsigned)atoi(q) % 8 : 0, !idle || strcmp(idle, "0") != 0});
         fz = NULL;
     }
     if (!fz && !(fz = vc_fz_new(&vc_adapter_vhost, false))) {
@@ -130,11 +223,7 @@ unsigned vc_target_run(const uint8_t *data, size_t size, char *msg, size_t cap)
      * process is ours, so the input that killed it gets the finding */
     if (vu_adapter_hung_up() && backend > 0 && r.nfindings < VC_FZ_MAX_FINDINGS) {
         int st = 0;
-        pid_t w = 0;
-        for (int i = 0; i < 50 && (w = waitpid(backend, &st, WNOHANG)) == 0; i++)
-            usleep(1000);
-        if (w == backend) {
-            backend = 0;
+        if (died(&st)) {
             vc_fz_finding *x = &r.finding[r.nfindings++];
             *x = (vc_fz_finding){ .kind = "backend-crash", .req = NULL };
             if (WIFSIGNALED(st))
@@ -155,6 +244,11 @@ unsigned vc_target_run(const uint8_t *data, size_t size, char *msg, size_t cap)
     if (vu_adapter_gone() && r.nfindings < VC_FZ_MAX_FINDINGS)
         r.finding[r.nfindings++] = (vc_fz_finding){.kind = "backend-crash", .req = NULL,
                                                    .detail = "the back-end left and cannot be reached"};
+    /* one that hung or stopped answering would cost every later input the
+     * whole timeout: started afresh (the finding stays with this input) */
+    for (unsigned i = 0; i < r.nfindings && backend > 0; i++)
+        if (!strcmp(r.finding[i].kind, "hang") || !strcmp(r.finding[i].kind, "backend-unreachable"))
+            stop_backend();
     vc_fz_format(&r, NULL, msg, cap);
     return n + k + d + (vu_adapter_gone() ? 1 : 0);
 }

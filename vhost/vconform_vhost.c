@@ -6,7 +6,9 @@
  * Common options: --timeout-ms N (bound on every answer, default 2000),
  * --settle-ms N or --settle-us N (replay: how long the used ring may stand
  * still, after the back-end answered a message sent behind the kick, before
- * the chains still out count as dropped; default 20 ms).
+ * the chains still out count as dropped; default 20 ms), --idle (replay:
+ * end each wait as soon as the back-end process is idle, every thread
+ * asleep, instead: vh_idle.h; what fuzz-vhost does).
  * Exit status: 0 no failure or finding, 1 some, 2 could not run. */
 #include <errno.h>
 #include <stdio.h>
@@ -21,7 +23,8 @@ static int usage(void)
 {
     fprintf(stderr, "usage: vconform-vhost roundtrip SOCKET --device blk|fs [--image FILE] [--json FILE]\n"
                     "       vconform-vhost replay SOCKET FILE|DIR... [--bench SECONDS] [--diff blk|net|rng|...] [--queue N]\n"
-                    "options: --timeout-ms N (default 2000), --settle-ms N | --settle-us N (replay, default 20 ms)\n");
+                    "options: --timeout-ms N (default 2000), --settle-ms N | --settle-us N (replay, default 20 ms),\n"
+                    "         --idle (replay: a wait ends when the back-end process is idle)\n");
     return 2;
 }
 
@@ -129,6 +132,8 @@ int main(int argc, char **argv)
         } else if (!strcmp(a, "--queue") && next && number(next, 0, 7, &v)) {
             ro.queue = (unsigned)v;
             i++;
+        } else if (!strcmp(a, "--idle")) {
+            ro.idle = true;
         } else if (!strcmp(a, "--diff") && next) {
             ro.diff = argv[++i];
         } else if (!strcmp(a, "--bench") && next && number(next, 1, 3600, &v)) {

@@ -39,11 +39,12 @@ void vu_front_init(vu_front *f, int timeout_ms)
     f->sock = -1;
     f->timeout_ms = timeout_ms;
     for (unsigned q = 0; q < VU_FRONT_MAX_QUEUES; q++)
-        f->vq[q] = (vu_front_vq){ -1, -1, -1, false };
+        f->vq[q] = (vu_front_vq){ -1, -1, -1, false, false };
 }
 
 vu_err vu_front_connect(vu_front *f, const char *path, int timeout_ms)
 {
+    f->rlen = 0;
     struct sockaddr_un a = { .sun_family = AF_UNIX };
     if (strlen(path) >= sizeof(a.sun_path))
         return fail(f, VU_E_VALUE, "socket path too long");
@@ -55,6 +56,11 @@ vu_err vu_front_connect(vu_front *f, const char *path, int timeout_ms)
             return fail(f, VU_E_IO, "socket");
         if (connect(s, (struct sockaddr *)&a, sizeof(a)) == 0) {
             f->sock = s;
+            /* who listens (0 when the kernel does not say: another PID namespace) */
+            struct ucred c;
+            socklen_t len = sizeof(c);
+            f->peer_pid = getsockopt(s, SOL_SOCKET, SO_PEERCRED, &c, &len) == 0 && len == sizeof(c) && c.pid > 0
+                              ? c.pid : 0;
             return VU_OK;
         }
         int err = errno;
@@ -170,11 +176,21 @@ static uint64_t drain(int fd)
     return v;
 }
 
-/* Requests sent together; the replies are read after, in order. */
-#define BATCH_MAX 24
+/* Drains the eventfds (b may be -1) that hold something: one poll, and a
+ * read only where there is something to read. */
+static void drain_ready(int a, int b)
+{
+    struct pollfd p[2] = { { .fd = a, .events = POLLIN }, { .fd = b, .events = POLLIN } };
+    if (poll(p, b >= 0 ? 2 : 1, 0) <= 0)
+        return;
+    for (unsigned i = 0; i < 2; i++)
+        if (p[i].revents & POLLIN)
+            drain(p[i].fd);
+}
 
+/* Requests sent together; the replies are read after, in order. */
 typedef struct batch {
-    vu_msg m[BATCH_MAX];
+    vu_msg m[VU_BATCH_MAX];
     unsigned n;
 } batch;
 
@@ -196,17 +212,16 @@ static vu_err run_batch(vu_front *f, batch *b)
                 b->m[i].flags |= VU_FLAG_NEED_REPLY;
     } else if (!has_reply(&b->m[b->n - 1]))
         add(b, (vu_msg){ .request = VU_GET_FEATURES });
-    for (unsigned i = 0; i < b->n; i++) {
-        vu_err e = vu_send(f->sock, &b->m[i], false, f->timeout_ms);
-        if (e != VU_OK)
-            return fail(f, e, "sending %s", vu_request_name(b->m[i].request));
-    }
+    unsigned sent;
+    vu_err e = vu_send_batch(f->sock, b->m, b->n, f->timeout_ms, &sent);
+    if (e != VU_OK)
+        return fail(f, e, "sending %s", vu_request_name(b->m[sent < b->n ? sent : b->n - 1].request));
     for (unsigned i = 0; i < b->n; i++) {
         if (!has_reply(&b->m[i]))
             continue;
         bool ack = !vu_request_replies(b->m[i].request);
         vu_msg r;
-        vu_err e = vu_front_recv_reply(f, b->m[i].request, &r);
+        e = vu_front_recv_reply(f, b->m[i].request, &r);
         if (e != VU_OK)
             return e;
         if (ack && r.u.u64 != 0)
@@ -224,14 +239,17 @@ static vu_err ring_msgs(vu_front *f, batch *b, const vu_ring *r)
     vu_front_vq *v = &f->vq[r->q];
     if (!make_eventfd(&v->kick) || !make_eventfd(&v->call) || !make_eventfd(&v->err))
         return fail(f, VU_E_IO, "eventfd");
-    drain(v->kick);
+    drain_ready(v->kick, -1); /* a kick the last ring never took */
     add(b, (vu_msg){ .request = VU_SET_VRING_NUM, .u.state = { r->q, r->size } });
     add(b, (vu_msg){ .request = VU_SET_VRING_BASE, .u.state = { r->q, r->packed ? 1u << 15 : 0 } });
     add(b, (vu_msg){ .request = VU_SET_VRING_ADDR,
                      .u.addr = { .index = r->q, .desc = r->desc, .used = r->used, .avail = r->avail } });
     add(b, (vu_msg){ .request = VU_SET_VRING_KICK, .u.u64 = r->q, .nfds = 1, .fds = { v->kick } });
     add(b, (vu_msg){ .request = VU_SET_VRING_CALL, .u.u64 = r->q, .nfds = 1, .fds = { v->call } });
-    add(b, (vu_msg){ .request = VU_SET_VRING_ERR, .u.u64 = r->q, .nfds = 1, .fds = { v->err } });
+    /* the error eventfd stays through ring restarts (QEMU too sets it once) */
+    if (!v->err_set)
+        add(b, (vu_msg){ .request = VU_SET_VRING_ERR, .u.u64 = r->q, .nfds = 1, .fds = { v->err } });
+    v->err_set = true;
     /* rings start enabled unless protocol features are in use */
     if (f->features & (1ull << VU_F_PROTOCOL_FEATURES))
         add(b, (vu_msg){ .request = VU_SET_VRING_ENABLE, .u.state = { r->q, 1 } });
@@ -244,8 +262,7 @@ static vu_err ring_msgs(vu_front *f, batch *b, const vu_ring *r)
 static void ring_started(vu_front *f, unsigned q)
 {
     f->vq[q].started = true;
-    drain(f->vq[q].call);
-    drain(f->vq[q].err);
+    drain_ready(f->vq[q].call, f->vq[q].err);
 }
 
 vu_err vu_front_ring_start(vu_front *f, const vu_ring *r)
@@ -288,6 +305,7 @@ vu_err vu_front_reopen(vu_front *f, const char *path, int timeout_ms, const vu_f
     vu_err e = vu_front_connect(f, path, timeout_ms);
     if (e != VU_OK)
         return e;
+    bool same = f->peer_pid && f->peer_pid == known->peer_pid;
     f->dev_features = known->dev_features;
     f->proto_offered = known->proto_offered;
     f->proto = known->proto;
@@ -297,14 +315,15 @@ vu_err vu_front_reopen(vu_front *f, const char *path, int timeout_ms, const vu_f
         return fail(f, VU_E_VALUE, "features 0x%llx not all offered", (unsigned long long)features);
     f->features = features | proto_bit;
     batch b = { .n = 0 };
-    add(&b, (vu_msg){ .request = VU_GET_FEATURES });
-    if (proto_bit) {
+    if (!same)
+        add(&b, (vu_msg){ .request = VU_GET_FEATURES });
+    if (proto_bit && !same)
         add(&b, (vu_msg){ .request = VU_GET_PROTOCOL_FEATURES });
+    if (proto_bit)
         add(&b, (vu_msg){ .request = VU_SET_PROTOCOL_FEATURES, .u.u64 = f->proto });
-    }
     add(&b, (vu_msg){ .request = VU_SET_OWNER });
     unsigned nq = b.n;
-    if (f->proto & (1ull << VU_PF_MQ))
+    if ((f->proto & (1ull << VU_PF_MQ)) && !same)
         add(&b, (vu_msg){ .request = VU_GET_QUEUE_NUM });
     add(&b, (vu_msg){ .request = VU_SET_FEATURES, .u.u64 = f->features });
     vu_msg mt = { .request = VU_SET_MEM_TABLE, .nfds = mem->n };
@@ -318,8 +337,8 @@ vu_err vu_front_reopen(vu_front *f, const char *path, int timeout_ms, const vu_f
         return e;
     if ((e = run_batch(f, &b)) != VU_OK)
         return e;
-    if (b.m[0].u.u64 != known->dev_features || (proto_bit && b.m[1].u.u64 != known->proto_offered) ||
-        ((f->proto & (1ull << VU_PF_MQ)) && b.m[nq].u.u64 != known->max_queues))
+    if (!same && (b.m[0].u.u64 != known->dev_features || (proto_bit && b.m[1].u.u64 != known->proto_offered) ||
+                  ((f->proto & (1ull << VU_PF_MQ)) && b.m[nq].u.u64 != known->max_queues)))
         return fail(f, VU_E_MISMATCH, "the back-end's offers changed since the first connection");
     if (r)
         ring_started(f, r->q);
@@ -333,20 +352,69 @@ vu_err vu_front_send_only(vu_front *f, vu_msg *m)
     return e == VU_OK ? e : fail(f, e, "sending %s", vu_request_name(m->request));
 }
 
+/* Reads what the back-end sent until f->rbuf holds need bytes: a poll
+ * first (a reply just asked for is rarely there yet), then one read of all
+ * there is. A reply with fds is refused (they are closed). */
+static vu_err fill(vu_front *f, size_t need, long long deadline)
+{
+    while (f->rlen < need) {
+        long long left = deadline - vu_now_ms();
+        struct pollfd p = { .fd = f->sock, .events = POLLIN };
+        int r = poll(&p, 1, left > 0 ? (int)left : 0);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r == 0)
+            return VU_E_TIMEOUT;
+        if (r < 0 || (p.revents & POLLNVAL))
+            return VU_E_IO;
+        union { char b[CMSG_SPACE(sizeof(int) * VU_MAX_FDS)]; struct cmsghdr align; } ctl;
+        struct iovec iov = { f->rbuf + f->rlen, sizeof(f->rbuf) - f->rlen };
+        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.b, .msg_controllen = sizeof(ctl.b) };
+        ssize_t n = recvmsg(f->sock, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+        if (n > 0 && mh.msg_controllen == 0 && !(mh.msg_flags & MSG_CTRUNC)) {
+            f->rlen += (unsigned)n;
+            continue;
+        }
+        if (n > 0) {
+            for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+                if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+                    for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
+                        int fd;
+                        memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+                        close(fd);
+                    }
+            return VU_E_FDS;
+        }
+        if (n == 0)
+            return VU_E_CLOSED;
+        if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)
+            return errno == ECONNRESET ? VU_E_CLOSED : VU_E_IO;
+    }
+    return VU_OK;
+}
+
 vu_err vu_front_recv_reply(vu_front *f, uint32_t request, vu_msg *reply)
 {
     const char *name = vu_request_name(request);
-    vu_err e = vu_recv(f->sock, reply, true, f->timeout_ms);
-    if (e != VU_OK)
+    long long deadline = vu_now_ms() + f->timeout_ms;
+    vu_err e = fill(f, VU_HDR_SIZE, deadline);
+    if (e == VU_OK)
+        e = vu_decode_header(f->rbuf, VU_HDR_SIZE, true, reply);
+    /* the header's size is bounded by the request's layout (at most a full
+     * memory table), so the whole reply fits the buffer */
+    size_t len = VU_HDR_SIZE + (e == VU_OK ? reply->size : 0);
+    if (e == VU_OK)
+        e = fill(f, len, deadline);
+    if (e == VU_OK)
+        e = vu_decode(f->rbuf, len, NULL, 0, true, reply);
+    if (e != VU_OK) {
+        f->rlen = 0; /* out of step: the connection is given up */
         return fail(f, e, "reply to %s", name);
-    if (reply->request != request) {
-        vu_msg_close_fds(reply);
+    }
+    f->rlen -= (unsigned)len;
+    memmove(f->rbuf, f->rbuf + len, f->rlen);
+    if (reply->request != request)
         return fail(f, VU_E_MISMATCH, "reply to %s", name);
-    }
-    if (reply->nfds) { /* no reply we ask for carries fds */
-        vu_msg_close_fds(reply);
-        return fail(f, VU_E_FDS, "reply to %s", name);
-    }
     return VU_OK;
 }
 
@@ -412,16 +480,26 @@ bool vu_front_hung_up(vu_front *f)
     return recv(f->sock, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
 }
 
-void vu_front_close(vu_front *f)
+void vu_front_hang_up(vu_front *f)
 {
     if (f->sock >= 0)
         close(f->sock);
     f->sock = -1;
+    f->rlen = 0;
+    for (unsigned q = 0; q < VU_FRONT_MAX_QUEUES; q++) {
+        f->vq[q].started = false;
+        f->vq[q].err_set = false;
+    }
+}
+
+void vu_front_close(vu_front *f)
+{
+    vu_front_hang_up(f);
     for (unsigned q = 0; q < VU_FRONT_MAX_QUEUES; q++) {
         vu_front_vq *v = &f->vq[q];
         if (v->kick >= 0) close(v->kick);
         if (v->call >= 0) close(v->call);
         if (v->err >= 0) close(v->err);
-        *v = (vu_front_vq){ -1, -1, -1, false };
+        *v = (vu_front_vq){ -1, -1, -1, false, false };
     }
 }

@@ -16,7 +16,10 @@
 typedef struct vu_front_vq {
     int kick, call, err; /* our eventfds, -1 until the queue is first started */
     bool started;
+    bool err_set; /* SET_VRING_ERR went out on this connection (once is enough) */
 } vu_front_vq;
+
+#define VU_FRONT_RBUF 2048 /* replies read ahead */
 
 typedef struct vu_front {
     int sock;
@@ -26,8 +29,12 @@ typedef struct vu_front {
     uint64_t proto;         /* the protocol features we acknowledged */
     uint64_t features;      /* the last SET_FEATURES (bit 30 included when offered) */
     uint32_t max_queues;    /* GET_QUEUE_NUM, 0 when the back-end has no MQ */
+    int peer_pid;           /* the process listening on the socket (SO_PEERCRED), 0 unknown */
     vu_front_vq vq[VU_FRONT_MAX_QUEUES];
     char why[256]; /* the last failure, for people */
+    /* replies carry no fds: they are read in bulk and taken out one by one */
+    unsigned rlen;
+    uint8_t rbuf[VU_FRONT_RBUF];
 } vu_front;
 
 /* Protocol features the front-end uses when offered. */
@@ -65,7 +72,10 @@ vu_err vu_front_ring_start(vu_front *f, const vu_ring *r);
 vu_err vu_front_vring_restart(vu_front *f, const vu_ring *r, uint32_t *base);
 /* Connects again to a back-end that made the offers 'known' recorded
  * (vu_front_hello), negotiates features, hands over the memory and, when r
- * is given, starts that ring. VU_E_MISMATCH: the offers changed. */
+ * is given, starts that ring. VU_E_MISMATCH: the offers changed. The offers
+ * are asked for again only when another process listens now (a process
+ * does not change what it offers; asking costs libvhost-user a userfaultfd
+ * probe per connection). */
 vu_err vu_front_reopen(vu_front *f, const char *path, int timeout_ms, const vu_front *known, uint64_t features,
                        const vu_guest_mem *m, const vu_ring *r);
 
@@ -84,5 +94,9 @@ uint64_t vu_front_errors(vu_front *f, unsigned q);
 /* True when the back-end has closed its end (or the socket failed). */
 bool vu_front_hung_up(vu_front *f);
 void vu_front_close(vu_front *f);
+/* Closes the connection but keeps the eventfds for the next one (on a new
+ * connection they are handed over afresh; whatever they hold is drained
+ * when a ring starts). */
+void vu_front_hang_up(vu_front *f);
 
 #endif

@@ -49,28 +49,24 @@ static vu_err wait_ready(int sock, short events, long long deadline)
     }
 }
 
-vu_err vu_send(int sock, vu_msg *m, bool reply, int timeout_ms)
+/* Sends len bytes, the fds with the first one. */
+static vu_err send_bytes(int sock, const uint8_t *buf, size_t len, const int *fds, unsigned nfds, long long deadline)
 {
-    uint8_t buf[VU_MAX_MSG];
-    size_t len;
-    vu_err e = vu_encode(m, reply, buf, sizeof(buf), &len);
-    if (e != VU_OK)
-        return e;
-    long long deadline = vu_now_ms() + timeout_ms;
+    vu_err e;
     union { char b[CMSG_SPACE(sizeof(int) * VU_MAX_FDS)]; struct cmsghdr align; } ctl;
     size_t off = 0;
     while (off < len) {
-        struct iovec iov = { buf + off, len - off };
+        struct iovec iov = { (void *)(buf + off), len - off };
         struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-        if (off == 0 && m->nfds) { /* the fds travel with the first byte */
+        if (off == 0 && nfds) { /* the fds travel with the first byte */
             memset(&ctl, 0, sizeof(ctl));
             mh.msg_control = ctl.b;
-            mh.msg_controllen = CMSG_SPACE(sizeof(int) * m->nfds);
+            mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
             struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
             c->cmsg_level = SOL_SOCKET;
             c->cmsg_type = SCM_RIGHTS;
-            c->cmsg_len = CMSG_LEN(sizeof(int) * m->nfds);
-            memcpy(CMSG_DATA(c), m->fds, sizeof(int) * m->nfds);
+            c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+            memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
         }
         ssize_t n = sendmsg(sock, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n > 0) {
@@ -85,6 +81,45 @@ vu_err vu_send(int sock, vu_msg *m, bool reply, int timeout_ms)
             continue;
         }
         return n < 0 && (errno == EPIPE || errno == ECONNRESET) ? VU_E_CLOSED : VU_E_IO;
+    }
+    return VU_OK;
+}
+
+vu_err vu_send(int sock, vu_msg *m, bool reply, int timeout_ms)
+{
+    uint8_t buf[VU_MAX_MSG];
+    size_t len;
+    vu_err e = vu_encode(m, reply, buf, sizeof(buf), &len);
+    if (e != VU_OK)
+        return e;
+    return send_bytes(sock, buf, len, m->fds, m->nfds, vu_now_ms() + timeout_ms);
+}
+
+vu_err vu_send_batch(int sock, vu_msg *m, unsigned n, int timeout_ms, unsigned *sent)
+{
+    uint8_t buf[VU_BATCH_MAX * VU_MAX_MSG];
+    size_t at[VU_BATCH_MAX + 1];
+    *sent = 0;
+    if (n > VU_BATCH_MAX)
+        return VU_E_VALUE;
+    at[0] = 0;
+    for (unsigned i = 0; i < n; i++) {
+        size_t len;
+        vu_err e = vu_encode(&m[i], false, buf + at[i], VU_MAX_MSG, &len);
+        if (e != VU_OK)
+            return e;
+        at[i + 1] = at[i] + len;
+    }
+    long long deadline = vu_now_ms() + timeout_ms;
+    for (unsigned i = 0; i < n;) {
+        unsigned j = i + 1; /* the messages without fds after m[i] ride along */
+        while (j < n && m[j].nfds == 0)
+            j++;
+        vu_err e = send_bytes(sock, buf + at[i], at[j] - at[i], m[i].fds, m[i].nfds, deadline);
+        if (e != VU_OK)
+            return e;
+        i = j;
+        *sent = j;
     }
     return VU_OK;
 }
