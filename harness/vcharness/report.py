@@ -14,8 +14,16 @@ from .report_text import junit, markdown, tap
 SCHEMA = 1
 
 
-def write_all(dest, meta, results, catalogue):
-    notes = []
+def clean_cells(results, notes):
+    """results cleaned once (report_safe.cell), what changed added to notes:
+    a caller that reads the cells again after write_all cleans them only
+    here (a full run's cells take half a second to clean)."""
+    return safe.cells(results, notes)
+
+
+def write_all(dest, meta, results, catalogue, notes=None):
+    """notes: what clean_cells already changed in results, when it ran."""
+    notes = [] if notes is None else list(notes)
     cells = sorted(safe.cells(results, notes), key=lambda r: (r["config"], r["device"]))
     doc = {**safe.clean(meta if isinstance(meta, dict) else {}, notes, "meta"), "schema": SCHEMA,
            "summary": summary(cells), "coverage": coverage(cells, catalogue), "cells": cells}

@@ -106,6 +106,16 @@ class HostileResults(unittest.TestCase):
         self.assertIsNone(nan["vm"]["seconds"])
         self.assertEqual(doc["summary"]["cells"], len(hostile()))
 
+    def test_cells_cleaned_before_keep_their_notes(self):
+        # the runner cleans once (clean_cells) and hands the notes on
+        notes = []
+        cells = report.clean_cells(hostile(), notes)
+        paths = report.write_all(self.tmp.name, {}, cells, CATALOGUE, notes)
+        with open(paths["json"], "rb") as fh:
+            doc = strict_json(fh.read())
+        self.assertTrue(any("cut from 4194304" in n for n in doc["sanitised"]))
+        self.assertEqual(report.summary(cells)["cells"], len(hostile()))
+
     def test_junit_is_well_formed_xml(self):
         root = ET.fromstring(self.read("junit"))
         failures = root.findall(".//failure")
