@@ -304,6 +304,7 @@ class Runner:
         self.procs = procs.Procs()
         self.lock = threading.Lock()
         self.results = []
+        self.clean_notes = []  # what cleaning a result changed (report_safe), for the reports
         self.vms = []
         self.stream = rundir.open("cells.jsonl", "w", encoding="utf-8")
         self.stream_error = None
@@ -321,6 +322,8 @@ class Runner:
         with self.lock:
             if any(r["cell"] == res["cell"] for r in self.results):
                 return  # a cell gets one verdict, the first
+            # cleaned here, while other VMs run, not all at once after the last
+            res = report_safe.cell(res, self.clean_notes, f"cells[{len(self.results)}]")
             self.results.append(res)
             if self.stream:
                 try:

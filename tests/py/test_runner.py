@@ -8,7 +8,7 @@ import threading
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "harness"))
-from vcharness import guest, matrix, parse, plan, report, run, specs  # noqa: E402
+from vcharness import guest, matrix, parse, plan, report, report_safe, run, safefs, specs  # noqa: E402
 
 
 def read(path, mode="r"):
@@ -399,3 +399,17 @@ class Image(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class EmitCleans(unittest.TestCase):
+    def test_results_cleaned_once_as_they_come_with_their_notes(self):
+        with tempfile.TemporaryDirectory() as d:
+            runner = run.Runner("qemu", {}, safefs.RunDir(d), 1, 10, 2000)
+            runner._emit({"cell": "c/blk", "config": "c", "device": "blk", "verdict": "violates",
+                          "reason": "x" * (report_safe.MAX_FIELD + 10), "checks": []})
+            runner._emit({"cell": "c/blk", "verdict": "conforms"})  # a second verdict is dropped
+            runner.stream.close()
+            self.assertEqual(len(runner.results), 1)
+            self.assertIsInstance(runner.results[0], report_safe.Cell)
+            self.assertLessEqual(len(runner.results[0]["reason"]), report_safe.MAX_FIELD)
+            self.assertTrue(any("cells[0].reason" in n for n in runner.clean_notes), runner.clean_notes)
