@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "checks_irq.h"
+#include "clock.h"
 #include "dev_note.h"
 #include "refdev/device.h"
 #include "vc/req_ids.h"
@@ -17,24 +18,17 @@
 #define NET_STATUS 6u
 #define CHANGE_WAIT_MS 1000u /* the runner answers within tens of ms */
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 /* Waits (bounded) for the config field at off to read other than before. */
 static bool moved(vp_tp *t, unsigned off, unsigned len, uint64_t before, uint64_t *now)
 {
-    double end = now_ms() + CHANGE_WAIT_MS;
+    double end = vp_now_ms() + CHANGE_WAIT_MS;
     do {
         *now = vp_tp_cfg(t, off, len);
         if (*now != before || t->io_err)
             return *now != before;
         struct timespec nap = {0, 200000};
         nanosleep(&nap, NULL);
-    } while (now_ms() < end);
+    } while (vp_now_ms() < end);
     return false;
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "vc/spec_features.h"
 
 const char *vp_irq_describe(uint32_t m, char *buf, size_t len)
@@ -71,13 +72,6 @@ static bool packed_offered(vp_dev *d)
     return vp_tp_modern(&t, d, err, sizeof err) && (vp_tp_device_features(&t) >> VC_F_RING_PACKED & 1);
 }
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 /* Where the groups' time goes, one info record per device. */
 typedef struct tally {
     char buf[200];
@@ -87,7 +81,7 @@ typedef struct tally {
 
 static void mark(tally *t, const char *what)
 {
-    double now = now_ms();
+    double now = vp_now_ms();
     if (what && t->at < sizeof t->buf) {
         int w = snprintf(t->buf + t->at, sizeof t->buf - t->at, "%s%s %.1f", t->at ? ", " : "", what, now - t->t);
         t->at += w > 0 ? (size_t)w : 0;

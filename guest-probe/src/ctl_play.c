@@ -153,8 +153,8 @@ static bool reset_wait(ctl_player *p, unsigned ms, uint8_t *st)
 {
     vp_tp *t = p->t;
     vp_tp_set_status(t, 0);
-    double end = rp_now_ms() + ms;
-    while ((*st = vp_tp_status(t)) != 0 && !t->io_err && rp_now_ms() < end)
+    double end = vp_now_ms() + ms;
+    while ((*st = vp_tp_status(t)) != 0 && !t->io_err && vp_now_ms() < end)
         rp_sleep_us(100);
     memset(p->qset, 0, sizeof p->qset);
     return *st == 0 && !t->io_err;
@@ -326,14 +326,14 @@ static void msix_restore(ctl_player *p)
 static void op_wait(ctl_player *p, const vc_ctl_op *o)
 {
     uint64_t v = 0, m = vc_ctl_op_mask(o), want = rel(p, o, o->value);
-    double end = rp_now_ms() + bound_ms(o);
+    double end = vp_now_ms() + bound_ms(o);
     unsigned backoff = 50;
     for (;;) {
         if (!ctl_reg_rd(p, o->target, &v))
             return;
         if ((v & m) == (want & m))
             break;
-        if (rp_now_ms() > end) {
+        if (vp_now_ms() > end) {
             if (o->flags & VC_CTL_OF_SOFT)
                 return;
             checked(p, vc_ctl_op_req(p->s, o));
@@ -578,12 +578,12 @@ bool vp_ctl_play_file(vp_ctx *c, vp_dev *d, vp_tp *tm, vp_tp *tl, const char *na
             if (missing)
                 snprintf(p.skip, sizeof p.skip, "the device does not offer feature bit %d%s", __builtin_ctzll(missing),
                          p.t->legacy ? " through the legacy interface" : "");
-            double deadline = rp_now_ms() + BUDGET_MS;
+            double deadline = vp_now_ms() + BUDGET_MS;
             for (p.at = 0; !missing && p.at < s.nops && !p.stop; p.at++) {
                 const vc_ctl_op *o = &s.ops[p.at];
                 bool waits = o->op == VC_CTL_WAIT || o->op == VC_CTL_SLEEP || o->op == VC_CTL_RESET ||
                              o->op == VC_CTL_REQUEST;
-                if (rp_now_ms() + (waits ? bound_ms(o) : 0) > deadline) { /* never a wait cut short */
+                if (vp_now_ms() + (waits ? bound_ms(o) : 0) > deadline) { /* never a wait cut short */
                     ctl_skip(&p, "the sequence would run past its %u ms budget", BUDGET_MS);
                     break;
                 }

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "checks.h"
+#include "clock.h"
 #include "dev_net.h"
 #include "dev_note.h"
 #include "vc/req_ids.h"
@@ -18,13 +19,6 @@
 #define ANNOUNCE_ACK 0u
 #define WAIT_MS 1000u /* the runner answers within tens of ms */
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 void vp_net_announce(vp_drv *v, unsigned ctrl_q, uint64_t buf)
 {
     vp_report *r = v->c->rep;
@@ -35,11 +29,11 @@ void vp_net_announce(vp_drv *v, unsigned ctrl_q, uint64_t buf)
         vp_check(r, "net.announce", "", VP_SKIP, NULL, NULL, "no runner to announce from the host");
         return;
     }
-    double end = now_ms() + WAIT_MS;
+    double end = vp_now_ms() + WAIT_MS;
     unsigned st = 0;
     for (;;) {
         st = (unsigned)vp_tp_cfg(v->t, C_STATUS, 2);
-        if (st & S_ANNOUNCE || v->t->io_err || now_ms() > end)
+        if (st & S_ANNOUNCE || v->t->io_err || vp_now_ms() > end)
             break;
         struct timespec nap = {0, 200000};
         nanosleep(&nap, NULL);

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "checks.h"
+#include "clock.h"
 #include "dev_net_sem.h"
 #include "refdev/device.h" /* status bits */
 #include "vc/req_ids.h"
@@ -101,18 +102,11 @@ static bool ctrl_vlan(ns *s, const char *id, uint8_t cmd, uint16_t vid)
     return ns_ctrl_ok(s, id, REQ_DEV_NET_CTRL_VLAN_2, CL_VLAN, cmd, d, 2);
 }
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 /* The next used buffer of any pool in use, within timeout_ms. */
 static vp_rt take_any(ns *s, unsigned timeout_ms, vp_net_pool **pp, uint32_t *tok, uint32_t *len, char *err,
                       size_t errlen)
 {
-    double end = now_ms() + timeout_ms;
+    double end = vp_now_ms() + timeout_ms;
     for (;;) {
         for (unsigned k = 0; k < s->pairs; k++) {
             vp_rt rt = vp_drv_wait(s->v, s->rx[k].q, 0, tok, len, err, errlen);
@@ -123,7 +117,7 @@ static vp_rt take_any(ns *s, unsigned timeout_ms, vp_net_pool **pp, uint32_t *to
                 return rt;
             }
         }
-        if (now_ms() > end) {
+        if (vp_now_ms() > end) {
             snprintf(err, errlen, "no receive buffer used within %u ms", timeout_ms);
             return VP_RT_TIMEOUT;
         }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "dev_note.h"
 #include "dev_scsi.h"
 #include "judge_planted.h"
@@ -24,13 +25,6 @@
 enum { EV_NO_EVENT = 0, EV_TRANSPORT_RESET = 1, EV_PARAM_CHANGE = 3, REASON_RESCAN = 1, REASON_REMOVED = 2 };
 enum { SCSI_UNIT_ATTENTION = 6, PDT_MMC = 5 }; /* a sense key, SPC's peripheral device type of a CD/DVD */
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 static uint32_t le32(const uint8_t *p)
 {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
@@ -42,7 +36,7 @@ static int await_target(vp_scsi *s, const char *id, bool present)
 {
     static const uint8_t tur[6] = {0};
     char err[128];
-    double end = now_ms() + CHANGE_WAIT_MS;
+    double end = vp_now_ms() + CHANGE_WAIT_MS;
     do {
         uint32_t used;
         vp_scsi_build(s, s->req, s->resp, HP_TARGET, 0x40 + s->v->roundtrips, tur, sizeof tur);
@@ -56,7 +50,7 @@ static int await_target(vp_scsi *s, const char *id, bool present)
             return 1;
         struct timespec nap = {0, 500000};
         nanosleep(&nap, NULL);
-    } while (now_ms() < end);
+    } while (vp_now_ms() < end);
     return 0;
 }
 
@@ -174,7 +168,7 @@ static int await_ready(vp_scsi *s, const char *id, uint64_t data)
 {
     static const uint8_t tur[6] = {0};
     struct timespec nap = {0, 500000};
-    double end = now_ms() + CHANGE_WAIT_MS;
+    double end = vp_now_ms() + CHANGE_WAIT_MS;
     vp_scsi_answer a;
     do {
         if (!cmd1(s, id, tur, sizeof tur, data, 0, &a))
@@ -182,7 +176,7 @@ static int await_ready(vp_scsi *s, const char *id, uint64_t data)
         if (a.response == VP_SCSI_S_OK && a.status == 0)
             return 1;
         nanosleep(&nap, NULL);
-    } while (now_ms() < end);
+    } while (vp_now_ms() < end);
     return 0;
 }
 
@@ -214,10 +208,10 @@ static void unplug_in_flight(vp_scsi *s, uint64_t data)
     if (!vp_report_rt(v, id, REQ_DRV_IMPLIED_SCSI_REQ_LAYOUT,
                       vp_drv_post(v, VP_SCSI_Q_REQ, sg, 1, 2, false, &tok, err, sizeof err), err))
         return;
-    double t0 = now_ms();
+    double t0 = vp_now_ms();
     bool asked = vp_note_ask(v->c, v->d, "scsi-unplug");
     vp_rt rt = vp_drv_wait(v, VP_SCSI_Q_REQ, v->c->opt.timeout_ms, &t, &used, err, sizeof err);
-    double took = now_ms() - t0;
+    double took = vp_now_ms() - t0;
     if (!vp_report_rt(v, id, REQ_DEV_SCSI_REQ_3, rt, err))
         return;
     vp_scsi_parse(s, s->resp, used, &a);
@@ -280,9 +274,9 @@ static void mmc_change(vp_scsi *s)
     }
     /* the change is made once TEST UNIT READY reports a unit attention */
     struct timespec nap = {0, 500000};
-    double end = now_ms() + CHANGE_WAIT_MS;
+    double end = vp_now_ms() + CHANGE_WAIT_MS;
     bool seen = false;
-    while (!seen && now_ms() < end) {
+    while (!seen && vp_now_ms() < end) {
         if (!cmd1(s, id, tur, sizeof tur, data, 0, &a))
             return;
         seen = a.response == VP_SCSI_S_OK && a.key == SCSI_UNIT_ATTENTION;

@@ -1,4 +1,5 @@
 /* Driver session: arena, init sequence, queues, bounded round-trips. */
+#include "clock.h"
 #include "drv.h"
 
 #include <stdio.h>
@@ -22,20 +23,13 @@ static void sleep_us(unsigned us)
     nanosleep(&ts, NULL);
 }
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 /* Writes status 0 and waits (bounded) for the device to read back 0. */
 static bool reset_device(vp_tp *t, unsigned timeout_ms)
 {
     vp_tp_set_status(t, 0);
-    double end = now_ms() + timeout_ms;
+    double end = vp_now_ms() + timeout_ms;
     uint8_t s;
-    while ((s = vp_tp_status(t)) != 0 && !t->io_err && now_ms() < end)
+    while ((s = vp_tp_status(t)) != 0 && !t->io_err && vp_now_ms() < end)
         sleep_us(100);
     return s == 0 && !t->io_err;
 }
@@ -196,7 +190,7 @@ vp_rt vp_drv_wait(vp_drv *v, unsigned qi, unsigned timeout_ms, uint32_t *token, 
         return VP_RT_DRIVER;
     }
     vc_vq_drv *q = &v->q[qi];
-    double end = now_ms() + timeout_ms;
+    double end = vp_now_ms() + timeout_ms;
     unsigned backoff = 10;
     vc_drv_status st;
     for (;;) {
@@ -207,7 +201,7 @@ vp_rt vp_drv_wait(vp_drv *v, unsigned qi, unsigned timeout_ms, uint32_t *token, 
             snprintf(err, errlen, "BAR access failed while waiting");
             return VP_RT_IO;
         }
-        if (now_ms() > end) {
+        if (vp_now_ms() > end) {
             snprintf(err, errlen, "no used buffer within %u ms", timeout_ms);
             return VP_RT_TIMEOUT;
         }

@@ -1,5 +1,6 @@
 /* Interrupt observation: MSI-X messages aimed at the probe's own memory,
  * INTx counted by the platform. */
+#include "clock.h"
 #include "irq.h"
 
 #include <stdio.h>
@@ -14,13 +15,6 @@
 #define ENTRY_MASKED 1u
 #define MSI_DATA 0x5ac00000u /* | vector: a slot holding this was written by that vector */
 #define SLOT_PAGE 4096u
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 /* The last page of the arena, kept out of every session's allocations and
  * resets: a message the device sends late must never land in a ring. */
@@ -170,10 +164,10 @@ static uint32_t seen(vp_irq *q, unsigned ms)
 
 uint32_t vp_irq_wait(vp_irq *q, uint32_t want, unsigned ms)
 {
-    double end = now_ms() + ms;
+    double end = vp_now_ms() + ms;
     unsigned backoff = 10;
     for (;;) {
-        double left = end - now_ms();
+        double left = end - vp_now_ms();
         /* INTx waits in poll(); MSI-X slots are polled */
         uint32_t m = seen(q, q->intx && !q->msix && left > 0 ? (unsigned)left : 0);
         if ((want && (m & want)) || left <= 0)

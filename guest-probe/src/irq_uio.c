@@ -3,6 +3,7 @@
  * driver's handler masks INTx in the command register after each one, so
  * the probe clears that bit again (rearm) once it has read ISR. */
 #define _GNU_SOURCE
+#include "clock.h"
 #include "irq_uio.h"
 
 #include <dirent.h>
@@ -83,13 +84,6 @@ static bool put(const char *path, const char *val)
     return ok;
 }
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 static bool uio_attach(vp_fn *f, char *err, size_t errlen)
 {
     char path[160];
@@ -113,8 +107,8 @@ static bool uio_attach(vp_fn *f, char *err, size_t errlen)
     int fd = -1;
     if (glob(path, 0, NULL, &g) == 0 && g.gl_pathc) {
         snprintf(path, sizeof path, "/dev/%s", strrchr(g.gl_pathv[0], '/') + 1);
-        double end = now_ms() + 1000; /* devtmpfs makes the node shortly after the bind */
-        while ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0 && errno == ENOENT && now_ms() < end)
+        double end = vp_now_ms() + 1000; /* devtmpfs makes the node shortly after the bind */
+        while ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0 && errno == ENOENT && vp_now_ms() < end)
             usleep(2000);
     }
     globfree(&g);
@@ -132,12 +126,12 @@ static uint32_t uio_wait(vp_fn *f, uint32_t seen, unsigned ms)
     uio_fn *u = find(f);
     if (!u)
         return 0;
-    double end = now_ms() + ms;
+    double end = vp_now_ms() + ms;
     for (;;) {
         uint32_t v;
         if (read(u->fd, &v, sizeof v) == (ssize_t)sizeof v)
             u->count = v;
-        double left = end - now_ms();
+        double left = end - vp_now_ms();
         if (u->count != seen || left <= 0)
             return u->count;
         struct pollfd p = {u->fd, POLLIN, 0};

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "checks.h"
+#include "clock.h"
 #include "kdrv.h"
 #include "kdrv_ring.h"
 
@@ -36,13 +37,6 @@
 static int by_name(const struct dirent **a, const struct dirent **b)
 {
     return strcmp((*a)->d_name, (*b)->d_name);
-}
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
 void vp_kdrv_load(vp_report *r, const char *dir, bool force_legacy)
@@ -64,14 +58,14 @@ void vp_kdrv_load(vp_report *r, const char *dir, bool force_legacy)
             snprintf(path, sizeof path, "%s/%s", dir, name);
             int fd = open(path, O_RDONLY | O_CLOEXEC);
             const char *params = force_legacy && strstr(name, "virtio_pci.ko") ? "force_legacy=1" : "";
-            double t0 = now_ms();
+            double t0 = vp_now_ms();
             if (fd < 0 || (syscall(SYS_finit_module, fd, params, 0) != 0 && errno != EEXIST))
                 vp_check(r, "kdrv.modules", "", VP_ERROR, NULL, NULL, "%s: %s", name, strerror(errno));
             else
                 loaded++;
             /* loading a driver binds it to its devices: that is where time goes */
-            if (now_ms() - t0 > slowest_ms) {
-                slowest_ms = now_ms() - t0;
+            if (vp_now_ms() - t0 > slowest_ms) {
+                slowest_ms = vp_now_ms() - t0;
                 snprintf(slowest, sizeof slowest, "%s", name);
             }
             if (fd >= 0)
@@ -90,7 +84,7 @@ void vp_kdrv_load(vp_report *r, const char *dir, bool force_legacy)
 /* First path matching pattern, waiting (bounded) for it to appear. */
 static bool find(const char *pattern, char *out, size_t len, unsigned timeout_ms)
 {
-    double end = now_ms() + timeout_ms;
+    double end = vp_now_ms() + timeout_ms;
     for (;;) {
         glob_t g;
         if (glob(pattern, 0, NULL, &g) == 0 && g.gl_pathc) {
@@ -99,7 +93,7 @@ static bool find(const char *pattern, char *out, size_t len, unsigned timeout_ms
             return true;
         }
         globfree(&g);
-        if (now_ms() > end)
+        if (vp_now_ms() > end)
             return false;
         usleep(20000);
     }
@@ -128,9 +122,9 @@ static int open_dev(const char *name, int flags, unsigned timeout_ms)
 {
     char path[128];
     snprintf(path, sizeof path, "/dev/%s", name);
-    double end = now_ms() + timeout_ms;
+    double end = vp_now_ms() + timeout_ms;
     int fd;
-    while ((fd = open(path, flags | O_CLOEXEC)) < 0 && errno == ENOENT && now_ms() < end)
+    while ((fd = open(path, flags | O_CLOEXEC)) < 0 && errno == ENOENT && vp_now_ms() < end)
         usleep(20000);
     return fd;
 }
@@ -323,10 +317,10 @@ static void exercise_net(vp_report *r, const char *ifname, bool loopback, unsign
     bool sent = sendto(s, frame, sizeof frame, 0, (struct sockaddr *)&a, sizeof a) == (ssize_t)sizeof frame;
     vp_expect(r, "kdrv.op.net.tx", "", sent, "a frame sent", sent ? "sent" : strerror(errno), ifname);
     bool back = false;
-    double end = now_ms() + tmo;
-    while (sent && !back && now_ms() < end) {
+    double end = vp_now_ms() + tmo;
+    while (sent && !back && vp_now_ms() < end) {
         struct pollfd p = {s, POLLIN, 0};
-        if (poll(&p, 1, (int)(end - now_ms())) <= 0)
+        if (poll(&p, 1, (int)(end - vp_now_ms())) <= 0)
             break;
         uint8_t got[128];
         struct sockaddr_ll from;
@@ -356,8 +350,8 @@ static void op_net(vp_report *r, const char *vdir, bool loopback, bool ring_resi
     if (s >= 0 && ioctl(s, SIOCGIFFLAGS, &ifr) == 0) {
         ifr.ifr_flags |= IFF_UP;
         if (ioctl(s, SIOCSIFFLAGS, &ifr) == 0) {
-            double end = now_ms() + tmo;
-            while (!up && now_ms() < end) {
+            double end = vp_now_ms() + tmo;
+            while (!up && vp_now_ms() < end) {
                 /* the carrier the driver reported: IFF_RUNNING follows it
                  * only after the kernel's link watch, up to 1 s later */
                 up = carrier_on(path);

@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "kdrv_ring.h"
 #include "vc/spec_features.h"
 
@@ -36,13 +37,6 @@ typedef struct {
     unsigned rx[3], tx[3], rx_max, tx_max;
     double ms[2];
 } ring_result;
-
-static double ring_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 static int ethtool(int s, const char *ifname, struct ethtool_ringparam *rp)
 {
@@ -77,10 +71,10 @@ static void resize(const char *ifname, ring_result *res)
         rp.cmd = ETHTOOL_SRINGPARAM;
         rp.rx_pending = step ? res->rx[0] : want_rx;
         rp.tx_pending = step ? res->tx[0] : want_tx;
-        double t0 = ring_now_ms();
+        double t0 = vp_now_ms();
         if ((res->err = ethtool(s, ifname, &rp)) != 0)
             break;
-        res->ms[step] = ring_now_ms() - t0;
+        res->ms[step] = vp_now_ms() - t0;
         res->stage++;
         struct ethtool_ringparam got = {.cmd = ETHTOOL_GRINGPARAM};
         if ((res->err = ethtool(s, ifname, &got)) != 0)
@@ -156,7 +150,7 @@ void vp_kdrv_ring_resize(vp_report *r, const char *vdir, const char *up_if, unsi
                  "(%s is up)", vdir, up_if);
         return;
     }
-    double start = ring_now_ms();
+    double start = vp_now_ms();
     int p[2];
     if (pipe2(p, O_CLOEXEC) != 0) {
         vp_check(r, id, "", VP_ERROR, NULL, NULL, "pipe: %s", strerror(errno));
@@ -210,5 +204,5 @@ void vp_kdrv_ring_resize(vp_report *r, const char *vdir, const char *up_if, unsi
              res.tx[1], res.tx[2]);
     vp_check(r, id, "", ok ? VP_PASS : VP_FAIL, "rings halved and back", ob,
              "%s: resized in %.1f ms, back in %.1f ms (each a reset and re-enable of the rx and tx queues), "
-             "%.1f ms in all with the child process", ifname, res.ms[0], res.ms[1], ring_now_ms() - start);
+             "%.1f ms in all with the child process", ifname, res.ms[0], res.ms[1], vp_now_ms() - start);
 }

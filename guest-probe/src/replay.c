@@ -237,7 +237,7 @@ static void take_available(rp *r)
  * NEEDS_RESET, or nothing new for the quiet period. */
 static void wait_device(rp *r)
 {
-    double start = rp_now_ms(), last = start;
+    double start = vp_now_ms(), last = start;
     unsigned used0 = r->nused, nf0 = r->nf, backoff = 50;
     unsigned cap = r->c->opt.timeout_ms < MAX_EXPECT_WAIT_MS ? r->c->opt.timeout_ms : MAX_EXPECT_WAIT_MS;
     bool expected = r->expect_out > 0;
@@ -253,7 +253,7 @@ static void wait_device(rp *r)
             r->needs_reset = true;
             return;
         }
-        double now = rp_now_ms();
+        double now = vp_now_ms();
         if (r->nused != used0 || r->nf != nf0) {
             last = now;
             used0 = r->nused;

@@ -30,13 +30,6 @@ const rp_target *rp_target_find(const char *type)
     return NULL;
 }
 
-double rp_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 void rp_sleep_us(unsigned us)
 {
     struct timespec ts = {0, (long)us * 1000};
@@ -46,9 +39,9 @@ void rp_sleep_us(unsigned us)
 bool rp_reset(vp_tp *t, unsigned timeout_ms)
 {
     vp_tp_set_status(t, 0);
-    double end = rp_now_ms() + timeout_ms;
+    double end = vp_now_ms() + timeout_ms;
     uint8_t s;
-    while ((s = vp_tp_status(t)) != 0 && !t->io_err && rp_now_ms() < end)
+    while ((s = vp_tp_status(t)) != 0 && !t->io_err && vp_now_ms() < end)
         rp_sleep_us(100);
     return s == 0 && !t->io_err;
 }

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "clock.h"
 #include "probe.h"
 #include "transport.h"
 
@@ -43,7 +44,6 @@ typedef struct kg {
     unsigned nin;
 } kg;
 void rp_known_good(const char *type, bool legacy, uint64_t page_gpa, kg *k);
-double rp_now_ms(void);
 void rp_sleep_us(unsigned us);
 
 #endif
