@@ -109,7 +109,7 @@ static bool virtio_if(const char *vdir, char *out, size_t len)
         struct ethtool_drvinfo di = {.cmd = ETHTOOL_GDRVINFO};
         struct ifreq ifr;
         memset(&ifr, 0, sizeof ifr);
-        snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", e->d_name);
+        memcpy(ifr.ifr_name, e->d_name, strlen(e->d_name) + 1); /* shorter than IFNAMSIZ (above) */
         ifr.ifr_data = (void *)&di;
         if (ioctl(s, SIOCETHTOOL, &ifr) == 0 && !strcmp(di.driver, "virtio_net")) {
             snprintf(out, len, "%s", e->d_name);
