@@ -26,6 +26,7 @@
 #include "clock.h"
 #include "kdrv.h"
 #include "kdrv_ring.h"
+#include "sysfs_line.h"
 
 /* sysfs paths here are short; a truncated one only makes a lookup fail */
 #if defined(__GNUC__) && !defined(__clang__)
@@ -183,11 +184,7 @@ static void exercise_blk_ranges(vp_report *r, const char *dev, int fd)
     vp_expect(r, "kdrv.op.blk.ranges", "", back, "sectors 8..15 restored", back ? "restored" : strerror(errno), dev);
     char path[128], mode[32] = "";
     snprintf(path, sizeof path, "/sys/block/%s/cache_type", dev);
-    FILE *f = fopen(path, "r");
-    bool got = f && fgets(mode, sizeof mode, f);
-    if (f)
-        fclose(f);
-    mode[strcspn(mode, "\n")] = 0;
+    bool got = vp_sysfs_line(path, mode, sizeof mode);
     /* the other mode, then back: a front-end may pass on only a change */
     const char *other = strcmp(mode, "write back") ? "write back" : "write through";
     bool wrote = got && write_sysfs(path, other) && write_sysfs(path, mode);
@@ -200,12 +197,7 @@ static bool blk_read_only(const char *dev)
 {
     char path[128], v[8] = "";
     snprintf(path, sizeof path, "/sys/block/%s/ro", dev);
-    FILE *f = fopen(path, "r");
-    if (f) {
-        if (!fgets(v, sizeof v, f))
-            v[0] = 0;
-        fclose(f);
-    }
+    vp_sysfs_line(path, v, sizeof v);
     return v[0] == '1';
 }
 
@@ -240,13 +232,7 @@ static void exercise_blk(vp_report *r, const char *dev, const char *serial)
     vp_expect(r, "kdrv.op.blk.write", "", ok, "written and flushed", ok ? "written and flushed" : strerror(err), dev);
     char got[64] = "";
     snprintf(path, sizeof path, "/sys/block/%s/serial", dev);
-    FILE *f = fopen(path, "r");
-    if (f) {
-        if (!fgets(got, sizeof got, f))
-            got[0] = 0;
-        fclose(f);
-    }
-    got[strcspn(got, "\n")] = 0;
+    vp_sysfs_line(path, got, sizeof got);
     if (serial)
         vp_expect(r, "kdrv.op.blk.serial", "", !strcmp(got, serial), serial, got, "GET_ID through sysfs");
     else
@@ -288,12 +274,8 @@ static bool carrier_on(const char *ifdir)
 {
     char p[400], v[4] = "";
     snprintf(p, sizeof p, "%s/carrier", ifdir);
-    FILE *f = fopen(p, "r");
-    if (!f)
-        return false;
-    bool on = fgets(v, sizeof v, f) && v[0] == '1';
-    fclose(f);
-    return on;
+    vp_sysfs_line(p, v, sizeof v);
+    return v[0] == '1';
 }
 
 #define TEST_ETHERTYPE 0x88b5 /* IEEE 802 local experimental */
@@ -418,12 +400,7 @@ void vp_kdrv_check(vp_ctx *c, vp_dev *d, bool force_legacy)
     char feat[160] = "";
     char fpath[340];
     snprintf(fpath, sizeof fpath, "%s/features", vdir);
-    FILE *f = fopen(fpath, "r");
-    if (f) {
-        if (!fgets(feat, sizeof feat, f))
-            feat[0] = 0;
-        fclose(f);
-    }
+    vp_sysfs_line(fpath, feat, sizeof feat);
     bool v1 = strlen(feat) > 32 && feat[32] == '1';
     bool want_modern = !strcmp(d->mode, "modern") || (!force_legacy && strcmp(d->mode, "legacy"));
     snprintf(ob, sizeof ob, "%s (features %.64s)", v1 ? "modern" : "legacy", feat);

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "kdrv.h"
+#include "sysfs_line.h"
 #include "vc/spec_features.h"
 
 #define ETHERTYPE_V4 0x0800
@@ -38,14 +39,9 @@ typedef struct pkt {
 /* Negotiated feature bit, from the virtio device's features string. */
 static bool negotiated(const char *ifname, unsigned bit)
 {
-    char p[300], v[130] = "";
+    char p[300];
     snprintf(p, sizeof p, "/sys/class/net/%s/device/features", ifname);
-    FILE *f = fopen(p, "r");
-    if (!f)
-        return false;
-    bool on = fgets(v, sizeof v, f) && strlen(v) > bit && v[bit] == '1';
-    fclose(f);
-    return on;
+    return vp_sysfs_feature(p, bit);
 }
 
 static uint32_t sum16(const uint8_t *b, size_t n, uint32_t s)

@@ -28,6 +28,7 @@
 
 #include "clock.h"
 #include "kdrv_ring.h"
+#include "sysfs_line.h"
 #include "vc/spec_features.h"
 
 /* What the child saw: the sizes before, after the shrink and after the way
@@ -126,15 +127,9 @@ static bool virtio_if(const char *vdir, char *out, size_t len)
 /* RING_RESET in the features the driver negotiated (sysfs: one character per bit). */
 static bool ring_reset_negotiated(const char *vdir)
 {
-    char path[400], feat[160] = "";
+    char path[400];
     snprintf(path, sizeof path, "%s/features", vdir);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return false;
-    if (!fgets(feat, sizeof feat, f))
-        feat[0] = 0;
-    fclose(f);
-    return strlen(feat) > VIRTIO_F_RING_RESET_BIT && feat[VIRTIO_F_RING_RESET_BIT] == '1';
+    return vp_sysfs_feature(path, VIRTIO_F_RING_RESET_BIT);
 }
 
 void vp_kdrv_ring_resize(vp_report *r, const char *vdir, const char *up_if, unsigned timeout_ms)
