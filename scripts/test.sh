@@ -32,6 +32,11 @@ step "QEMU integration: the three seed configurations, seven device types"
 python3 harness/vconform-run --build build/plain --quiet --retries 1 \
   --config i440fx-2.6 --config i440fx-2.7 --config q35-port --results "build/results,seed"
 
+step "balloons in turn: three pc configurations in one VM, two balloons swapped in through QMP"
+python3 harness/vconform-run --build build/plain --quiet --retries 1 \
+  --config pc --config pc-modern-off --config pc-legacy-off --results build/results-swaps
+python3 tests/check_balloon_swaps.py build/results-swaps/latest 2
+
 step "a configurations file: bridges, a multifunction slot, devices without backends (qboot, SeaBIOS)"
 for fw in qboot seabios; do
   python3 harness/vconform-run --build build/plain --quiet --firmware "$fw" \

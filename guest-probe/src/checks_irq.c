@@ -46,7 +46,13 @@ bool vp_irq_step(vp_isess *s, vp_irq *q, uint32_t want, uint32_t *seen, const ch
  * model side by side), or NULL: one of them is enough. */
 static const char *checked_twin(const vp_dev *d)
 {
-    static struct { char addr[16], parent[64]; uint16_t device, subsys; uint8_t rev; const char *mode; } seen[32];
+    static struct {
+        char addr[16], parent[64];
+        uint16_t device, subsys;
+        uint8_t rev;
+        bool pio; /* a notify capability in an I/O BAR: another notification path */
+        const char *mode;
+    } seen[32];
     static unsigned n;
     char parent[64];
     snprintf(parent, sizeof parent, "%s", d->fn->slot_path);
@@ -54,12 +60,14 @@ static const char *checked_twin(const vp_dev *d)
     *(cut ? cut : parent) = 0;
     for (unsigned i = 0; i < n; i++)
         if (seen[i].device == d->device && seen[i].subsys == d->subsys_device && seen[i].rev == d->revision &&
-            !strcmp(seen[i].mode, d->mode) && !strcmp(seen[i].parent, parent) && d->fn->slot_path[0])
+            seen[i].pio == (d->pio_notify >= 0) && !strcmp(seen[i].mode, d->mode) &&
+            !strcmp(seen[i].parent, parent) && d->fn->slot_path[0])
             return seen[i].addr;
     if (n < sizeof seen / sizeof seen[0]) {
         snprintf(seen[n].addr, sizeof seen[n].addr, "%s", d->fn->addr);
         snprintf(seen[n].parent, sizeof seen[n].parent, "%s", parent);
         seen[n].device = d->device, seen[n].subsys = d->subsys_device, seen[n].rev = d->revision;
+        seen[n].pio = d->pio_notify >= 0;
         seen[n++].mode = d->mode;
     }
     return NULL;
@@ -102,7 +110,8 @@ void vp_checks_irq(vp_ctx *c, vp_dev *d)
         vp_check(c->rep, "irq", "", VP_SKIP, NULL, NULL, "no request for device type '%s'", d->type);
         return;
     }
-    bool last = d->fn == &c->plat->fn[c->plat->nfn - 1]; /* where INTx is counted */
+    /* where INTx is counted: the last function at boot (a balloon swapped in later is not) */
+    bool last = !c->swapped && d->fn == &c->plat->fn[c->plat->nfn - 1];
     const char *twin = checked_twin(d);
     if (twin) {
         vp_report_set(c->rep, d->fn->addr, who);

@@ -15,6 +15,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "balloon_swap.h"
 #include "ioport_out.h"
 #include "irq_uio.h"
 #include "kdrv.h"
@@ -64,7 +65,8 @@ static void usage(FILE *o)
           "  --force-legacy     with --kernel-drivers: load virtio_pci with force_legacy=1\n"
           "  --no-ring-resize   with --kernel-drivers: leave virtio_net's rings at their size (by\n"
           "                     default they are halved and restored through per-queue resets\n"
-          "                     where VIRTIO_F_RING_RESET is negotiated)\n"
+          "                     where VIRTIO_F_RING_RESET is negotiated)\n"          "  --balloon-swaps N  with --config-change, after the functions present at boot the runner\n"
+          "                     swaps in N more balloons, one at a time (PROTOCOL.md)\n"
           "  --sim SPEC         run against the in-process reference device, e.g. rng:modern,blk:legacy\n"
           "  --drv-fault avail-jump  break a driver rule on purpose, for the device's judge to catch:\n"
           "                     the first request of each driver session moves the available\n"
@@ -177,6 +179,86 @@ static bool selected(const vp_dev *d, char **sel, unsigned nsel)
     return false;
 }
 
+/* What main's options make of each function. */
+typedef struct probe_run {
+    vp_ctx *c;
+    char **sel;
+    unsigned nsel;
+    bool list, force_legacy;
+    const char *kdrv, *scenarios, *sim;
+    vp_scnlist *scn;
+} probe_run;
+
+/* Classifies, checks and drives one function (or lists it). */
+static void probe_fn(void *arg, vp_fn *f)
+{
+    probe_run *r = arg;
+    vp_ctx *c = r->c;
+    char err[256] = "";
+    vp_dev *d = calloc(1, sizeof *d);
+    if (!d)
+        return;
+    if (!vp_dev_read(d, f, err, sizeof err)) {
+        vp_report_set(c->rep, f->addr, "pci");
+        vp_check(c->rep, "pci.config_read", "", VP_ERROR, NULL, NULL, "%s", err);
+        free(d);
+        return;
+    }
+    vp_dev_classify(d);
+    if (!selected(d, r->sel, r->nsel)) {
+        free(d);
+        return;
+    }
+    if (r->list) {
+        printf("%-13s %04x   %-4u %-8s %-12s %s\n", f->addr, d->device, d->revision, d->type,
+               strcmp(d->mode, "modern") ? d->mode : "modern-only", f->driver[0] ? f->driver : "-");
+        free(d);
+        return;
+    }
+    c->rep->devices++;
+    vp_dev_record(c->rep, d);
+    if (c->rep->human)
+        fprintf(c->rep->human, "%s %s %s (%s)\n", f->addr, d->type, d->mode, d->mode_why);
+    vp_report_set(c->rep, f->addr, "pci");
+    if (f->driver[0] && c->opt.unbind && !r->sim) {
+        if (!vp_libpci_unbind(f, err, sizeof err))
+            vp_check(c->rep, "probe.unbind", "", VP_ERROR, NULL, NULL, "%s", err);
+    }
+    /* BARs are reached only on unbound functions: a kernel driver owns the rest */
+    bool mine = !r->kdrv && !f->driver[0];
+    bool path_ok = !mine || bridges_ready(c->rep, f);
+    bool usable = mine && path_ok && f->ops->enable(f, err, sizeof err);
+    d->bars_usable = usable;
+    if (!r->scenarios) /* a replay is about the rings, not the PCI layer */
+        vp_checks_pci(c, d);
+    vp_report_set(c->rep, f->addr, "pci");
+    if (r->kdrv) {
+        vp_kdrv_check(c, d, r->force_legacy);
+    } else if (f->driver[0]) {
+        vp_check(c->rep, "probe.bound", "", VP_SKIP, NULL, f->driver,
+                 "kernel driver '%s' owns the device (use --unbind to take it)", f->driver);
+    } else if (!usable) {
+        if (path_ok) /* a broken path is already reported as pci.setup.bridge */
+            vp_check(c->rep, "probe.enable", "", VP_ERROR, NULL, NULL, "%s", err);
+    } else {
+        if (!c->have_dma && !c->dma_err[0]) {
+            c->have_dma = c->plat->dma_alloc(c->plat, r->scenarios ? DMA_ARENA_REPLAY : DMA_ARENA, &c->dma, c->dma_err,
+                                           sizeof c->dma_err);
+            if (c->have_dma) {
+                char ob[96];
+                snprintf(ob, sizeof ob, "%zu bytes at 0x%llx from %s", c->dma.size,
+                         (unsigned long long)c->dma.gpa, c->dma.how);
+                vp_check(c->rep, "probe.dma", "", VP_INFO, NULL, ob, NULL);
+            }
+        }
+        if (r->scenarios)
+            vp_replay_device(c, d, r->scn);
+        else
+            vp_run_drivers(c, d);
+    }
+    free(d);
+}
+
 int main(int argc, char **argv)
 {
     bool pid1 = getpid() == 1;
@@ -194,6 +276,8 @@ int main(int argc, char **argv)
     enum { O_NOSEM = 600 };
     enum { O_BLKNOUNMAP = 700, O_SCSICD };
     enum { O_NORINGRESIZE = 720 };
+    enum { O_BSWAPS = 740 };
+    unsigned swaps = 0;
     const char *scenarios = NULL;
     vp_scnlist scn = {0};
     const char *json = NULL, *sim = NULL, *kdrv = NULL;
@@ -219,7 +303,7 @@ int main(int argc, char **argv)
         {"scenario-skip", 1, 0, O_SCNSKIP}, {"scenario-count", 1, 0, O_SCNCOUNT},
         {"replay-quiet-ms", 1, 0, O_QUIET_MS}, {"replay-strict", 0, 0, O_STRICT},
         {"scenario-omit", 1, 0, O_OMIT},
-        {"no-ring-resize", 0, 0, O_NORINGRESIZE},
+        {"no-ring-resize", 0, 0, O_NORINGRESIZE}, {"balloon-swaps", 1, 0, O_BSWAPS},
         {0, 0, 0, 0}};
     int o, rc = 2;
     char *end;
@@ -238,6 +322,14 @@ int main(int argc, char **argv)
         case O_BLKNOUNMAP: c.opt.blk_no_unmap = true; break;
         case O_SCSICD: c.opt.scsi_cd = true; break;
         case O_NORINGRESIZE: c.opt.ring_resize = false; break;
+        case O_BSWAPS:
+            errno = 0;
+            swaps = (unsigned)strtoul(optarg, &end, 10);
+            if (errno || *end || !*optarg || swaps > VP_MAX_SWAPS) {
+                fprintf(stderr, "vconform-probe: --balloon-swaps wants 0-%u, not '%s'\n", VP_MAX_SWAPS, optarg);
+                goto out;
+            }
+            break;
         case O_PREFPACKED: c.opt.prefer_packed = true; break;
         case O_IRQMOD: irq_modules = optarg; break;
         case O_CFGCHG: c.opt.config_change = true; break;
@@ -355,71 +447,11 @@ int main(int argc, char **argv)
     }
     if (list)
         printf("%-13s %-6s %-4s %-8s %-12s %s\n", "address", "id", "rev", "type", "mode", "kernel driver");
-    for (unsigned i = 0; i < c.plat->nfn; i++) {
-        vp_fn *f = &c.plat->fn[i];
-        vp_dev *d = calloc(1, sizeof *d);
-        if (!d)
-            break;
-        if (!vp_dev_read(d, f, err, sizeof err)) {
-            vp_report_set(&rep, f->addr, "pci");
-            vp_check(&rep, "pci.config_read", "", VP_ERROR, NULL, NULL, "%s", err);
-            free(d);
-            continue;
-        }
-        vp_dev_classify(d);
-        if (!selected(d, sel, nsel)) {
-            free(d);
-            continue;
-        }
-        if (list) {
-            printf("%-13s %04x   %-4u %-8s %-12s %s\n", f->addr, d->device, d->revision, d->type,
-                   strcmp(d->mode, "modern") ? d->mode : "modern-only", f->driver[0] ? f->driver : "-");
-            free(d);
-            continue;
-        }
-        rep.devices++;
-        vp_dev_record(&rep, d);
-        if (rep.human)
-            fprintf(rep.human, "%s %s %s (%s)\n", f->addr, d->type, d->mode, d->mode_why);
-        vp_report_set(&rep, f->addr, "pci");
-        if (f->driver[0] && c.opt.unbind && !sim) {
-            if (!vp_libpci_unbind(f, err, sizeof err))
-                vp_check(&rep, "probe.unbind", "", VP_ERROR, NULL, NULL, "%s", err);
-        }
-        /* BARs are reached only on unbound functions: a kernel driver owns the rest */
-        bool mine = !kdrv && !f->driver[0];
-        bool path_ok = !mine || bridges_ready(&rep, f);
-        bool usable = mine && path_ok && f->ops->enable(f, err, sizeof err);
-        d->bars_usable = usable;
-        if (!scenarios) /* a replay is about the rings, not the PCI layer */
-            vp_checks_pci(&c, d);
-        vp_report_set(&rep, f->addr, "pci");
-        if (kdrv) {
-            vp_kdrv_check(&c, d, force_legacy);
-        } else if (f->driver[0]) {
-            vp_check(&rep, "probe.bound", "", VP_SKIP, NULL, f->driver,
-                     "kernel driver '%s' owns the device (use --unbind to take it)", f->driver);
-        } else if (!usable) {
-            if (path_ok) /* a broken path is already reported as pci.setup.bridge */
-                vp_check(&rep, "probe.enable", "", VP_ERROR, NULL, NULL, "%s", err);
-        } else {
-            if (!c.have_dma && !c.dma_err[0]) {
-                c.have_dma = c.plat->dma_alloc(c.plat, scenarios ? DMA_ARENA_REPLAY : DMA_ARENA, &c.dma, c.dma_err,
-                                               sizeof c.dma_err);
-                if (c.have_dma) {
-                    char ob[96];
-                    snprintf(ob, sizeof ob, "%zu bytes at 0x%llx from %s", c.dma.size,
-                             (unsigned long long)c.dma.gpa, c.dma.how);
-                    vp_check(&rep, "probe.dma", "", VP_INFO, NULL, ob, NULL);
-                }
-            }
-            if (scenarios)
-                vp_replay_device(&c, d, &scn);
-            else
-                vp_run_drivers(&c, d);
-        }
-        free(d);
-    }
+    probe_run run = {&c, sel, nsel, list, force_legacy, kdrv, scenarios, sim, &scn};
+    for (unsigned i = 0; i < c.plat->nfn; i++)
+        probe_fn(&run, &c.plat->fn[i]);
+    if (swaps && !list && !kdrv && !scenarios)
+        vp_balloon_swaps(&c, swaps, probe_fn, &run);
     if (list) {
         rc = 0;
         goto close;

@@ -99,6 +99,10 @@ struct vp_platform {
      * "net-link-down", "net-link-up"); NULL on real PCI, where the probe
      * asks the runner with a note record (PROTOCOL.md). */
     bool (*config_change)(vp_platform *p, vp_fn *f, const char *what);
+    /* Lists the functions present now (some plugged or unplugged since):
+     * every vp_fn handed out before is gone, the DMA arena stays. NULL where
+     * nothing is ever plugged (the in-process reference device). */
+    void (*rescan)(vp_platform *p);
     void *priv;
 };
 

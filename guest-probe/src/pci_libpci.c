@@ -279,19 +279,32 @@ done:
     return true;
 }
 
-static void lp_close(vp_platform *p)
+/* Lets go of every function and bridge: BARs unmapped, libpci's list freed. */
+static void forget(lp_plat *lp)
 {
-    lp_plat *lp = p->priv;
-    for (unsigned i = 0; i < p->nfn; i++)
+    for (unsigned i = 0; i < lp->p.nfn; i++)
         for (unsigned b = 0; b < VP_NBARS; b++) {
             if (lp->lf[i].map[b])
                 munmap((void *)lp->lf[i].map[b], lp->lf[i].maplen[b]);
             if (lp->lf[i].fd[b] >= 0)
                 close(lp->lf[i].fd[b]);
         }
+    pci_cleanup(lp->pacc);
+    lp->pacc = NULL;
+    lp->p.nfn = 0;
+    lp->nbr = 0;
+    memset(lp->fn, 0, sizeof lp->fn);
+    memset(lp->lf, 0, sizeof lp->lf);
+    memset(lp->br, 0, sizeof lp->br);
+    memset(lp->blf, 0, sizeof lp->blf);
+}
+
+static void lp_close(vp_platform *p)
+{
+    lp_plat *lp = p->priv;
+    forget(lp);
     if (lp->dma_map)
         munmap(lp->dma_map, lp->dma_len);
-    pci_cleanup(lp->pacc);
     free(lp);
 }
 
@@ -392,17 +405,9 @@ static int by_addr(const void *a, const void *b)
     return strcmp(((const vp_fn *)a)->addr, ((const vp_fn *)b)->addr);
 }
 
-vp_platform *vp_libpci_open(char *err, size_t errlen)
+/* Lists the virtio functions present now, sorted by address. */
+static void scan(lp_plat *lp)
 {
-    if (access("/sys/bus/pci/devices", R_OK) != 0) {
-        snprintf(err, errlen, "/sys/bus/pci/devices is missing: is sysfs mounted?");
-        return NULL;
-    }
-    lp_plat *lp = calloc(1, sizeof *lp);
-    if (!lp) {
-        snprintf(err, errlen, "out of memory");
-        return NULL;
-    }
     lp->pacc = pci_alloc();
     lp->pacc->error = lp_error;
     lp->pacc->warning = lp_warning;
@@ -459,11 +464,35 @@ vp_platform *vp_libpci_open(char *err, size_t errlen)
     qsort(lp->fn, lp->p.nfn, sizeof lp->fn[0], by_addr);
     for (unsigned i = 0; i < lp->p.nfn; i++)
         lp->fn[i].priv = &lp->lf[(uintptr_t)lp->fn[i].priv];
+}
+
+/* Functions plugged or unplugged since: every vp_fn handed out before is
+ * gone, the DMA arena stays. */
+static void lp_rescan(vp_platform *p)
+{
+    lp_plat *lp = p->priv;
+    forget(lp);
+    scan(lp);
+}
+
+vp_platform *vp_libpci_open(char *err, size_t errlen)
+{
+    if (access("/sys/bus/pci/devices", R_OK) != 0) {
+        snprintf(err, errlen, "/sys/bus/pci/devices is missing: is sysfs mounted?");
+        return NULL;
+    }
+    lp_plat *lp = calloc(1, sizeof *lp);
+    if (!lp) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    scan(lp);
     lp->p.name = "libpci";
     lp->p.fn = lp->fn;
     lp->p.priv = lp;
     lp->p.dma_alloc = lp_dma;
     lp->p.close = lp_close;
+    lp->p.rescan = lp_rescan;
     return &lp->p;
 }
 

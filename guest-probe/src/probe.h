@@ -88,6 +88,7 @@ typedef struct vp_ctx {
     vp_dma dma;             /* one arena shared by all devices, reused per run */
     bool have_dma;
     char dma_err[160];
+    bool swapped;           /* the functions met now were plugged after boot (balloon_swap.c) */
 } vp_ctx;
 
 /* classify.c: reads config space, walks the capability list, classifies. */

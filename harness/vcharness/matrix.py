@@ -243,15 +243,42 @@ def layout(parts, disk="D", workdir="/w", sockdir=None, input_extra=True):
     args, paths, first = [], {}, {}
     placed = topology.place([(config, qemu_devices(devices, config.vhost, input_extra))
                              for config, devices in parts])
+    held = {p.index for p in _held(placed)}
     for kind, item in placed:
         if kind == "hop":
             args += ["-device", item]
             continue
         p = item
-        args += device_args(p.config, p.device, p.index, disk, workdir, sockdir, name=p.model, place=p.props)
+        dev = device_args(p.config, p.device, p.index, disk, workdir, sockdir, name=p.model, place=p.props)
+        if p.index in held:  # its backing objects only: the device is plugged later
+            dev = [a for i, a in enumerate(dev) if a != "-device" and (i == 0 or dev[i - 1] != "-device")]
+        args += dev
         paths.setdefault((p.config.name, p.device), []).append(p.path)
         first.setdefault((p.config.name, p.device), p.index)
     return args, paths, first
+
+
+def _held(placed):
+    """The balloons of a VM after its first (plan.py lets several share a VM
+    only where each can be swapped in and out)."""
+    return [p for kind, p in placed if kind == "dev" and p.device == "balloon"][1:]
+
+
+def held_balloons(parts, input_extra=True):
+    """The balloons the probe meets in turn after the first: not on the
+    command line; the runner plugs each when the probe asks (qmp.py
+    balloon-swap). [(slot path, device_add arguments)] in that order."""
+    placed = topology.place([(config, qemu_devices(devices, config.vhost, input_extra))
+                             for config, devices in parts])
+    out = []
+    for p in _held(placed):
+        dev = device_args(p.config, p.device, p.index, "", "", name=p.model, place=p.props)
+        spec = dev[dev.index("-device") + 1]
+        if ",," in spec:  # an escaped comma: no balloon property has one
+            raise ValueError(f"cannot hot-plug {spec!r}")
+        name, *props = spec.split(",")
+        out.append((p.path, dict({"driver": name}, **dict(kv.split("=", 1) for kv in props))))
+    return out
 
 
 def loops_back(parts):
@@ -288,6 +315,9 @@ def vm_command(qemu, config, devices, kernel, initrd, disk, workdir, timeout_ms=
     if config.drv_fault:
         args += ["--drv-fault", config.drv_fault]
     monitor = qmp.wanted(config.profile, [d for _, ds in parts for d in ds])
+    swaps = len(held_balloons(parts, input_extra))
+    if swaps:  # the runner plugs each next balloon when the probe asks (qmp.py)
+        args += ["--balloon-swaps", str(swaps)]
     if config.profile == "probe" and any(cfg.vhost for cfg, _ in parts):
         # vhost-user devices signal through irqfd, which the probe's MSI-X
         # trick does not see, and their interrupt checks break driver rules

@@ -3,20 +3,25 @@ device about a tenth of that, so configurations with the same machine type
 and guest profile share one VM, every device at an address of its own
 (matrix.layout), within what one VM holds: its root-bus slots, the I/O
 windows ports and bridges need for devices with I/O BARs (4 KiB each out of
-64 KiB), and one balloon (QEMU allows no second). Every configuration of the
-default matrix has a balloon, so there each keeps its own VM; subsets without
-it (--device) share.
+64 KiB), and one balloon at a time (QEMU allows no second): more than one
+only where each can be unplugged and plugged while the guest runs (ACPI
+hot-plug: the i440fx root bus, q35 ports from pc-q35-6.1 on), so the probe
+meets them in turn, the first from the command line, each next one plugged
+by the runner when the probe asks (matrix.held_balloons, qmp.py
+balloon-swap). A swap costs about 0.15 s of VM time, a boot 1.3-1.5 s.
 A configuration QEMU must refuse gets a start per device (the refusal of
 one VM with them all would be split so anyway); one that cannot share (explicit addresses,
 a net backend that sends nothing back: configs.Config.shareable), and a cell
 known to hang or crash its VM, get a VM of their own."""
+import re
 from dataclasses import dataclass, field
 
-from . import matrix, parse, topology
+from . import matrix, parse, specs, topology
 
 ROOT_SLOTS = 28        # pc has 30 free, q35 30 (0x01-0x1e)
 IO_WINDOWS = 9         # ports and bridges with an I/O window per VM (the most one configuration needs)
 FUNCTIONS = 40         # devices per VM: keeps VMs of a similar length for -j
+BALLOONS = 6           # balloons met in turn in one VM (the first plus swaps)
 
 
 @dataclass
@@ -57,8 +62,30 @@ def needs(config, cells):
     return len(slots), len(io), len(devs), sum(1 for p in devs if p.device == "balloon")
 
 
-def plan(cells, xfail=()):
-    """VM plans for cells: shared where possible, alone where required."""
+def swappable(config):
+    """Whether config's balloon can be swapped in and out of a running VM
+    of the probe profile: ACPI hot-plug of its slot (a q35 root bus takes
+    none; q35 ports use it from machine version 6.1, before that native
+    PCIe hot-plug with its 5 s attention-button wait)."""
+    if config.profile != "probe" or "balloon" not in config.devices:
+        return False
+    kind = topology.bus_kind(config.dev("balloon").bus)
+    if specs.machine_class(config.machine) != "q35":
+        return kind == "root"
+    m = re.match(r"pc-q35-(\d+)\.(\d+)$", config.machine)  # None: the q35 alias, the newest
+    return kind == "port" and (m is None or (int(m.group(1)), int(m.group(2))) >= (6, 1))
+
+
+def _balloons_fit(used, need, hot):
+    """used, need: (balloons, all of them swappable) of a VM and of a part."""
+    if used[0] + need[0] <= 1:
+        return True
+    return hot and used[1] and need[1] and used[0] + need[0] <= BALLOONS
+
+
+def plan(cells, xfail=(), swaps=True):
+    """VM plans for cells: shared where possible, alone where required;
+    swaps: balloons may take turns in one VM (swappable)."""
     order = {}  # configurations in the order of their first cell
     for c in cells:
         order.setdefault(c.config, len(order))
@@ -78,20 +105,26 @@ def plan(cells, xfail=()):
         elif any(c.expected == "refused" for c in cs) or not cfg.shareable:
             plans.append(VmPlan([(cfg, cs)]))  # QEMU refuses the whole VM, or see Config.shareable
         else:
-            groups.setdefault((cfg.machine, cfg.profile), []).append((cfg, cs))
+            # the probe's options that hold for a whole VM must agree (matrix.vm_command)
+            part = [(cfg, [c.device for c in cs])]
+            key = (cfg.machine, cfg.profile, matrix.loops_back(part), matrix.console_ports(part), matrix.scsi_cd(part))
+            groups.setdefault(key, []).append((cfg, cs))
     for items in groups.values():
-        bins = []  # [VmPlan, [slots, io, functions, balloons]]
-        limits = (ROOT_SLOTS, IO_WINDOWS, FUNCTIONS, 1)
+        bins = []  # [VmPlan, [slots, io, functions], (balloons, all swappable)]
+        limits = (ROOT_SLOTS, IO_WINDOWS, FUNCTIONS)
         # the hardest to place first; each into the emptiest VM it fits in
         for cfg, cs in sorted(items, key=lambda it: needs(*it)[1:3], reverse=True):
             need = needs(cfg, cs)
-            fits = [b for b in bins if all(u + n <= lim for u, n, lim in zip(b[1], need, limits))]
+            bal = (need[3], swappable(cfg))
+            fits = [b for b in bins if all(u + n <= lim for u, n, lim in zip(b[1], need, limits)) and
+                    _balloons_fit(b[2], bal, swaps)]
             if fits:
                 b = min(fits, key=lambda b: b[1][2])
                 b[0].parts.append((cfg, cs))
                 b[1] = [u + n for u, n in zip(b[1], need)]
+                b[2] = (b[2][0] + bal[0], b[2][1] and bal[1])
             else:
-                bins.append([VmPlan([(cfg, cs)]), list(need)])
+                bins.append([VmPlan([(cfg, cs)]), list(need[:3]), bal])
         for b in bins:
             b[0].parts.sort(key=lambda p: order.get(p[0], len(order)))
             plans.append(b[0])

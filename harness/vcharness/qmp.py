@@ -6,7 +6,7 @@ probe writes a note record ({"type":"note","want":"blk-resize",
 change. A Changer thread per VM reads the probe's output as it grows and
 answers each note on the VM's QMP socket. The guest is untrusted: only the
 wants below, only on devices this runner configured (by slot path), at most
-MAX_ACTIONS per VM, every socket wait bounded."""
+MAX_ACTIONS per configuration in the VM, every socket wait bounded."""
 import json
 import os
 import socket
@@ -19,12 +19,12 @@ WANTS = {"blk-resize": "blk", "net-link-down": "net", "net-link-up": "net", "net
 # device semantics (PROTOCOL.md): input updates injected, balloon statistics asked for
 WANTS.update({"input-abs-batch": "input", "balloon-stats-poll": "balloon",
               "scsi-hotplug": "scsi", "scsi-unplug": "scsi", "console-port-cycle": "console",
-              "scsi-cd-hotplug": "scsi", "scsi-cd-change": "scsi"})
+              "scsi-cd-hotplug": "scsi", "scsi-cd-change": "scsi", "balloon-swap": "balloon"})
 HOTPLUG_BYTES = 1 << 20  # the null disk scsi-hotplug attaches at target 1, LUN 0
 CD_LATENCY_NS = 150 * 1000 * 1000  # the changed CD medium's reads: one stays in flight while the CD goes
 # the two updates input-abs-batch injects, in order (each ends with SYN_REPORT)
 INPUT_BATCHES = ([("x", 0x1234), ("y", 0x2345)], [("x", 0x777)])
-MAX_ACTIONS = 32
+MAX_ACTIONS = 48     # per configuration in the VM (q35-port's probe asks for 30)
 # net-inject-oversize: two broadcast frames of the probe's experimental
 # ethertype, each tagged "vconform" and a nonce, sent into the device's
 # datagram backend: a full standard frame (1514 bytes: over any mtu below
@@ -40,6 +40,7 @@ def inject_frame(nonce, length):
 GROW = 64 << 10      # bytes each resize adds to the disk (its snapshot overlay)
 POLL = 0.01          # the probe waits for the change: answer fast
 PLUG_TRIES = 50      # console-port-cycle's plug, POLL apart
+SWAP_TRIES = 300     # balloon-swap's plug, POLL apart: the guest's ACPI eject ends the unplug
 TIMEOUT = 2.0        # per QMP exchange
 
 
@@ -100,9 +101,15 @@ class Changer(threading.Thread):
     type, index)} (the index names the device's backends, blk<i>, net<i>);
     disk: the image behind every blk (its size is where resizes start)."""
 
-    def __init__(self, jsonl, qmp_path, targets, disk_bytes):
+    def __init__(self, jsonl, qmp_path, targets, disk_bytes, swaps=(), configs=1):
         super().__init__(daemon=True)
         self.jsonl, self.qmp_path, self.targets = jsonl, qmp_path, targets
+        self.max_actions = MAX_ACTIONS * max(1, configs)
+        # balloon-swap: the balloons held back, in order (slot path, device_add
+        # arguments), and the slot path of the one present
+        self.swaps = list(swaps)
+        held = {p for p, _ in self.swaps}
+        self.balloon_at = next((p for p, t in targets.items() if t[0] == "balloon" and p not in held), None)
         self.sizes = {}
         self.disk_bytes = disk_bytes
         self.done = threading.Event()
@@ -119,7 +126,7 @@ class Changer(threading.Thread):
 
     def run(self):
         pos, partial = 0, b""
-        while not self.done.is_set() and len(self.actions) < MAX_ACTIONS:
+        while not self.done.is_set() and len(self.actions) < self.max_actions:
             try:
                 with open(self.jsonl, "rb") as fh:
                     fh.seek(pos)
@@ -149,6 +156,26 @@ class Changer(threading.Thread):
         for interval in (0, 1):
             self.qmp.command("qom-set", path=qom, property="guest-stats-polling-interval", value=interval)
 
+    def _balloon_swap(self, path):
+        """Unplugs the balloon at path, which the probe is done with, and
+        plugs the next one held back: QEMU takes a balloon only when none is
+        left, which needs the guest's ACPI eject, so the plug is retried
+        (bounded)."""
+        if path != self.balloon_at or not self.swaps:
+            raise QmpError("not the balloon present, or none left to plug")
+        self.qmp.command("device_del", id=f"balloon{self.targets[path][1]}")
+        nxt, props = self.swaps[0]
+        for attempt in range(SWAP_TRIES):
+            try:
+                self.qmp.command("device_add", **props)
+                break
+            except QmpError:
+                if attempt == SWAP_TRIES - 1:
+                    raise
+                time.sleep(POLL)
+        self.swaps.pop(0)
+        self.balloon_at = nxt
+
     def _port_cycle(self, index):
         """Unplugs console device index's data port and plugs it again, on the
         same chardev: QEMU lets go of the chardev a little after device_del
@@ -165,7 +192,7 @@ class Changer(threading.Thread):
                 time.sleep(POLL)
 
     def _note(self, line):
-        if len(self.actions) >= MAX_ACTIONS:
+        if len(self.actions) >= self.max_actions:
             return
         try:
             rec = json.loads(line[:8192])
@@ -187,6 +214,8 @@ class Changer(threading.Thread):
                         {"type": "abs", "data": {"axis": axis, "value": value}} for axis, value in batch])
             elif want == "balloon-stats-poll":
                 self._balloon_poll(path)
+            elif want == "balloon-swap":
+                self._balloon_swap(path)
             elif want == "scsi-hotplug":  # a fresh null disk each time: an unplugged one lets go late
                 name = f"hp{index}n{len(self.actions)}"
                 self.qmp.command("blockdev-add", driver="null-co", size=HOTPLUG_BYTES, **{"node-name": name})
@@ -231,8 +260,9 @@ class Changer(threading.Thread):
             self.actions.append((want, path, f"failed: {e}"[:200]))
 
 
-def start(parts, paths, first, workdir, qmp_path, disk):
-    """A running Changer for a VM of parts, or None when it has no monitor."""
+def start(parts, paths, first, workdir, qmp_path, disk, swaps=()):
+    """A running Changer for a VM of parts, or None when it has no monitor;
+    swaps: its balloons held back (matrix.held_balloons)."""
     config = parts[0][0]
     if not wanted(config.profile, [d for _, ds in parts for d in ds]):
         return None
@@ -246,6 +276,6 @@ def start(parts, paths, first, workdir, qmp_path, disk):
         size = os.path.getsize(disk)
     except OSError:
         size = 0
-    ch = Changer(os.path.join(workdir, "probe.jsonl"), qmp_path, targets, size)
+    ch = Changer(os.path.join(workdir, "probe.jsonl"), qmp_path, targets, size, swaps, len(parts))
     ch.start()
     return ch

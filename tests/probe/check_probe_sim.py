@@ -145,6 +145,12 @@ def main():
 
     problems += check_no_backend(probe) + check_bridges(probe)
 
+    # balloon swaps need a platform that sees plugging: here an error record, the balloon itself probed
+    rc, recs = run(probe, "balloon:modern", DEFAULT_ARGS + ["--balloon-swaps", "1"])
+    swap = [r for r in recs if r["type"] == "check" and r["id"] == "probe.balloon_swap"]
+    if rc != 2 or [r["verdict"] for r in swap] != ["error"] or recs[-1]["devices"] != 1:
+        problems.append(f"--balloon-swaps on --sim: exit {rc}, records {swap}")
+
     for fault, (spec, cid, req) in FAULTS.items():
         rc, recs = run(probe, spec)
         hits = [r for r in recs if r["type"] == "check" and r["id"] == cid and r["verdict"] == "fail"]
@@ -154,7 +160,8 @@ def main():
             problems.append(f"fault {fault}: {cid} names {hits[0]['reqs']}, not {req}")
 
     # bad command lines are refused with exit 2
-    for args in (["--timeout-ms", "0"], ["--sim", "nosuch:modern"], ["--bogus"]):
+    for args in (["--timeout-ms", "0"], ["--sim", "nosuch:modern"], ["--bogus"], ["--balloon-swaps", "17"],
+                 ["--balloon-swaps", "x"]):
         p = subprocess.run([probe, *args], capture_output=True, text=True, timeout=30)
         if p.returncode != 2:
             problems.append(f"{args}: exit {p.returncode}, expected 2")

@@ -50,7 +50,7 @@ def notes(*items):
 
 
 class Changer(unittest.TestCase):
-    def run_changer(self, text, targets, server=True):
+    def run_changer(self, text, targets, server=True, swaps=()):
         with tempfile.TemporaryDirectory() as d:
             sock = os.path.join(d, "qmp.sock")
             fake = FakeQmp(sock) if server else None
@@ -59,7 +59,7 @@ class Changer(unittest.TestCase):
             jsonl = os.path.join(d, "probe.jsonl")
             with open(jsonl, "w") as fh:
                 fh.write(text[:len(text) // 2])  # the rest comes later, as from a running probe
-            ch = qmp.Changer(jsonl, sock, targets, 1 << 20)
+            ch = qmp.Changer(jsonl, sock, targets, 1 << 20, swaps)
             ch.start()
             time.sleep(0.05)
             with open(jsonl, "a") as fh:
@@ -69,6 +69,20 @@ class Changer(unittest.TestCase):
                 time.sleep(0.01)
             ch.stop()
             return ch.actions, [m for m in fake.seen] if fake else []
+
+    def test_balloon_swap_in_order_from_the_present_one_only(self):
+        targets = {"06.0": ("balloon", 5), "0f.0": ("balloon", 12), "18.0": ("balloon", 19)}
+        swaps = [("0f.0", {"driver": "virtio-balloon-pci", "id": "balloon12", "addr": "0x0f.0"}),
+                 ("18.0", {"driver": "virtio-balloon-pci-transitional", "id": "balloon19", "addr": "0x18.0"})]
+        text = notes(("0f.0", "balloon-swap"), ("06.0", "balloon-swap"), ("06.0", "balloon-swap"),
+                     ("0f.0", "balloon-swap"), ("18.0", "balloon-swap"))
+        actions, seen = self.run_changer(text, targets, swaps=swaps)
+        self.assertEqual([a[2][:6] for a in actions], ["failed", "done", "failed", "done", "failed"])
+        self.assertEqual(seen[1:], [
+            {"execute": "device_del", "arguments": {"id": "balloon5"}},
+            {"execute": "device_add", "arguments": swaps[0][1]},
+            {"execute": "device_del", "arguments": {"id": "balloon12"}},
+            {"execute": "device_add", "arguments": swaps[1][1]}])
 
     def test_answers_configured_devices_only(self):
         text = notes(("02.0", "blk-resize"), ("02.0", "blk-resize"), ("03.0", "net-link-down"),

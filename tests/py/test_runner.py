@@ -1,5 +1,6 @@
 """Runner unit tests: QEMU command lines per cell, untrusted guest output,
 cell verdicts and report generation (no VM needed)."""
+import dataclasses
 import json
 import os
 import sys
@@ -252,10 +253,43 @@ class ConsoleHostSide(unittest.TestCase):
 
 
 class SharedVms(unittest.TestCase):
-    def test_one_balloon_per_vm(self):
+    def test_balloons_take_turns_only_where_swappable(self):
         cells = matrix.cells(matrix.DEFAULT_CONFIGS, matrix.SEED_TYPES)
-        for vp in plan.plan(cells):
+        plans = plan.plan(cells)
+        shared = 0
+        for vp in plans:
+            parts = [(cfg, [c.device for c in cs]) for cfg, cs in vp.parts]
+            balloons = sum(c.device == "balloon" for c in vp.cells)
+            held = matrix.held_balloons(parts)
+            self.assertEqual(len(held), max(0, balloons - 1), vp.name)
+            if balloons > 1:
+                shared += 1
+                self.assertTrue(all(plan.swappable(cfg) for cfg, _ in vp.parts), vp.name)
+                self.assertLessEqual(balloons, plan.BALLOONS, vp.name)
+                cmd = matrix.vm_command("qemu", vp.config, None, "K", "I", "D", "/w", parts=parts)
+                on_line = [a for a in cmd if a.startswith("virtio-balloon-pci")]
+                self.assertEqual(len(on_line), 1, vp.name)  # one at a time: QEMU allows no second
+                args = cmd[cmd.index("-append") + 1]
+                self.assertIn(f"--balloon-swaps,{len(held)}", args, vp.name)
+                # each held one plugs where its slot path says, with its own QOM id
+                _, paths, first = matrix.layout(parts)
+                for path, props in held:
+                    owner = next(k for k, ps in paths.items() if path in ps)
+                    self.assertTrue(props["driver"].startswith("virtio-balloon-pci"), props)
+                    self.assertEqual(props["id"], f"balloon{first[owner]}")
+        self.assertGreaterEqual(shared, 4)  # pc and three q35 pairs in the default matrix
+        # without swaps (a user's guest image), one balloon per VM as before
+        for vp in plan.plan(cells, swaps=False):
             self.assertLessEqual(sum(c.device == "balloon" for c in vp.cells), 1, vp.name)
+
+    def test_swappable_slots(self):
+        self.assertTrue(plan.swappable(cfg("pc")))             # i440fx root bus: ACPI hot-plug
+        self.assertTrue(plan.swappable(cfg("q35-port")))       # a root port on q35 7.2: ACPI hot-plug
+        self.assertTrue(plan.swappable(cfg("q35-downstream")))
+        self.assertFalse(plan.swappable(cfg("q35")))           # the q35 root bus takes no hot-plug
+        self.assertFalse(plan.swappable(cfg("q35-port+kdrv")))  # the kernel's driver owns it
+        old = dataclasses.replace(cfg("q35-port"), machine="pc-q35-5.2")
+        self.assertFalse(plan.swappable(old))                  # native PCIe hot-plug: a 5 s button wait
 
     def test_plan_shares_machine_types_within_limits(self):
         types = [t for t in matrix.SEED_TYPES if t != "balloon"]
