@@ -230,6 +230,20 @@ static void unplug_in_flight(vp_scsi *s, uint64_t data)
  * then swapped for a larger one: a capacity change, which a disk would
  * report with PARAM_CHANGE; for the MMC device no event may be one
  * (dev.scsi_event.3). CHANGE is negotiated in this session when offered. */
+/* Whether path is one of list's ('+' between). */
+static bool listed(const char *list, const char *path)
+{
+    size_t n = strlen(path);
+    for (const char *p = list; p && *p && n;) {
+        const char *end = strchr(p, '+');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len == n && !strncmp(p, path, n))
+            return true;
+        p = end ? end + 1 : NULL;
+    }
+    return false;
+}
+
 static void mmc_change(vp_scsi *s)
 {
     static const uint8_t inquiry[6] = {0x12, 0, 0, 0, 36, 0}, tur[6] = {0};
@@ -237,8 +251,8 @@ static void mmc_change(vp_scsi *s)
     vp_report *r = v->c->rep;
     const char *id = "scsi.event.mmc_param_change";
     char ob[128];
-    if (!v->c->opt.scsi_cd) {
-        vp_check(r, id, "", VP_SKIP, NULL, NULL, "no runner plugs a CD drive (--scsi-cd)");
+    if (!v->c->opt.scsi_cd && !listed(v->c->opt.scsi_cd_at, v->d->fn->slot_path)) {
+        vp_check(r, id, "", VP_SKIP, NULL, NULL, "no runner plugs a CD drive here (--scsi-cd, --scsi-cd-at)");
         return;
     }
     uint64_t data = vp_drv_alloc(v, 64, 16);

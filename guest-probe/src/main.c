@@ -55,7 +55,7 @@ static void usage(FILE *o)
           "  --blk-no-unmap     the host's disks never free sectors: write_zeroes_may_unmap\n"
           "                     should read 0 (dev.blk_op.9)\n"
           "  --scsi-cd          with --config-change, the runner plugs a CD drive into each SCSI host\n"
-          "                     on request (PROTOCOL.md)\n"
+          "                     on request (PROTOCOL.md)\n"          "  --scsi-cd-at P+P   the same for the SCSI hosts at these slot paths only\n"
           "  --net-loopback     net backends return every frame: a frame not received back fails\n"
           "  --console-ports N  the host gave each console device N ports: fewer PORT_ADDs fail\n"
           "                     (default: unknown, no PORT_ADD at all is a skip)\n"
@@ -274,7 +274,7 @@ int main(int argc, char **argv)
     const char *irq_modules = NULL;
     enum { O_QUIETMS = 512, O_NOIRQ, O_IRQMOD, O_CFGCHG, O_PREFPACKED };
     enum { O_NOSEM = 600 };
-    enum { O_BLKNOUNMAP = 700, O_SCSICD };
+    enum { O_BLKNOUNMAP = 700, O_SCSICD, O_SCSICDAT };
     enum { O_NORINGRESIZE = 720 };
     enum { O_BSWAPS = 740 };
     unsigned swaps = 0;
@@ -292,7 +292,7 @@ int main(int argc, char **argv)
         {"quiet-ms", 1, 0, O_QUIETMS}, {"no-irq", 0, 0, O_NOIRQ}, {"irq-modules", 1, 0, O_IRQMOD},
         {"config-change", 0, 0, O_CFGCHG}, {"no-semantics", 0, 0, O_NOSEM},
         {"prefer-packed", 0, 0, O_PREFPACKED}, {"blk-no-unmap", 0, 0, O_BLKNOUNMAP},
-        {"scsi-cd", 0, 0, O_SCSICD},
+        {"scsi-cd", 0, 0, O_SCSICD}, {"scsi-cd-at", 1, 0, O_SCSICDAT},
         {"json", 1, 0, O_JSON}, {"quiet", 0, 0, O_QUIET}, {"verbose", 0, 0, O_VERBOSE},
         {"list", 0, 0, O_LIST}, {"device", 1, 0, O_DEVICE}, {"timeout-ms", 1, 0, O_TIMEOUT},
         {"no-legacy", 0, 0, O_NOLEG}, {"no-modern", 0, 0, O_NOMOD}, {"blk-pattern", 0, 0, O_PATTERN},
@@ -321,6 +321,7 @@ int main(int argc, char **argv)
         case O_NOSEM: c.opt.semantics = false; break;
         case O_BLKNOUNMAP: c.opt.blk_no_unmap = true; break;
         case O_SCSICD: c.opt.scsi_cd = true; break;
+        case O_SCSICDAT: c.opt.scsi_cd_at = optarg; break;
         case O_NORINGRESIZE: c.opt.ring_resize = false; break;
         case O_BSWAPS:
             errno = 0;

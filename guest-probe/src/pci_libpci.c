@@ -7,6 +7,7 @@
 #include <libgen.h>
 #include <limits.h>
 #include <pci/pci.h>
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +47,9 @@ struct lp_plat {
 };
 
 static char lp_errbuf[256];
+/* Set while a rescan runs: a function unplugged between libpci listing it
+ * and reading it is no reason to stop the probe (scan). */
+static jmp_buf *lp_escape;
 
 static void PCI_NONRET lp_error(char *msg, ...)
 {
@@ -54,6 +58,8 @@ static void PCI_NONRET lp_error(char *msg, ...)
     vfprintf(stderr, msg, ap);
     va_end(ap);
     fputc('\n', stderr);
+    if (lp_escape)
+        longjmp(*lp_escape, 1);
     exit(2); /* libpci's contract: its error callback must not return */
 }
 
@@ -406,7 +412,7 @@ static int by_addr(const void *a, const void *b)
 }
 
 /* Lists the virtio functions present now, sorted by address. */
-static void scan(lp_plat *lp)
+static void scan_once(lp_plat *lp)
 {
     lp->pacc = pci_alloc();
     lp->pacc->error = lp_error;
@@ -466,13 +472,32 @@ static void scan(lp_plat *lp)
         lp->fn[i].priv = &lp->lf[(uintptr_t)lp->fn[i].priv];
 }
 
+/* scan_once, again (a few times, 20 ms apart) when a function went away
+ * while libpci read it; after the last try, libpci's error stands. */
+static void scan(lp_plat *lp, bool hot)
+{
+    for (volatile unsigned tries = 0; hot && tries < 5; tries++) {
+        jmp_buf jb;
+        if (setjmp(jb) == 0) {
+            lp_escape = &jb;
+            scan_once(lp);
+            lp_escape = NULL;
+            return;
+        }
+        lp_escape = NULL;
+        forget(lp);
+        usleep(20000);
+    }
+    scan_once(lp);
+}
+
 /* Functions plugged or unplugged since: every vp_fn handed out before is
  * gone, the DMA arena stays. */
 static void lp_rescan(vp_platform *p)
 {
     lp_plat *lp = p->priv;
     forget(lp);
-    scan(lp);
+    scan(lp, true);
 }
 
 vp_platform *vp_libpci_open(char *err, size_t errlen)
@@ -486,7 +511,7 @@ vp_platform *vp_libpci_open(char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    scan(lp);
+    scan(lp, false);
     lp->p.name = "libpci";
     lp->p.fn = lp->fn;
     lp->p.priv = lp;

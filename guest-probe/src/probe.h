@@ -63,6 +63,7 @@ typedef struct vp_opts {
     bool blk_pattern;       /* the runner's disk carries the known pattern */
     bool blk_no_unmap;      /* the host's disks never free sectors (no discard=unmap) */
     bool scsi_cd;           /* the runner plugs a CD drive into a SCSI host on request */
+    const char *scsi_cd_at; /* or only into those at these slot paths ('+' between), NULL none */
     bool net_loopback;      /* net backends return every transmitted frame */
     bool ring_resize;       /* kdrv: resize virtio_net's rings (per-queue reset) when RING_RESET is on */
     int console_ports;      /* ports the host gave each console device, -1 unknown */

@@ -295,6 +295,13 @@ def scsi_cd(parts):
     return bool(backends) and all(b == "disk+cd" for b in backends)
 
 
+def scsi_cd_paths(parts, input_extra=True):
+    """The slot paths of the VM's scsi devices with the disk+cd backend."""
+    paths = layout(parts, input_extra=input_extra)[1]
+    return [path for config, devices in parts if "scsi" in devices and not config.vhost and
+            config.dev("scsi").backend == "disk+cd" for path in paths[(config.name, "scsi")]]
+
+
 def console_ports(parts):
     """N when every console device of the VM has N ports (the 'port' backend
     gives the probe two, a kernel driver one, 'none' none); None when they differ, so the probe does not
@@ -333,7 +340,10 @@ def vm_command(qemu, config, devices, kernel, initrd, disk, workdir, timeout_ms=
         args += ["--irq-modules", "/" + guest.IRQ_DIR]  # INTx counted when the modules are there
         args += ["--config-change"] if monitor else []  # the runner answers its notes (qmp.py)
         args.append("--blk-no-unmap")  # the runner's drives have no discard=unmap: no sector is ever freed
-        args += ["--scsi-cd"] if scsi_cd(parts) and monitor else []  # a CD drive plugged on request (qmp.py)
+        if monitor and scsi_cd(parts):  # a CD drive plugged on request (qmp.py)
+            args.append("--scsi-cd")
+        elif monitor and scsi_cd_paths(parts, input_extra):  # into some SCSI hosts of the VM only
+            args += ["--scsi-cd-at", "+".join(scsi_cd_paths(parts, input_extra))]
     else:
         args += ["--kernel-drivers", "/modules"]
         if config.profile == "kdrv-legacy":

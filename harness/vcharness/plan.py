@@ -42,7 +42,9 @@ class VmPlan:
     def name(self):
         if len(self.parts) == 1 and len(self.parts[0][1]) == 1:
             return f"{self.config.name}-{self.parts[0][1][0].device}"
-        return "+".join(cfg.name for cfg, _ in self.parts)
+        # a balloon taking its turn away from its configuration's VM (_split_balloons)
+        return "+".join(cfg.name + (".balloon" if len(cs) == 1 and cs[0].device == "balloon" else "")
+                        for cfg, cs in self.parts)
 
 
 def needs(config, cells):
@@ -83,6 +85,33 @@ def _balloons_fit(used, need, hot):
     return hot and used[1] and need[1] and used[0] + need[0] <= BALLOONS
 
 
+def _options_agree(parts):
+    """Whether the probe's options that hold for a whole VM (matrix.vm_command)
+    suit every part: every net looped back or none, the same console ports."""
+    parts = [(cfg, [c.device for c in cs]) for cfg, cs in parts]
+    nets = {matrix.loops_back([p]) for p in parts if "net" in p[1]}
+    consoles = {matrix.console_ports([p]) for p in parts if "console" in p[1]}
+    return len(nets) <= 1 and len(consoles) <= 1
+
+
+def _split_balloons(items):
+    """A balloon that cannot be swapped keeps every other out of its VM, but
+    not the other devices of their configurations: where a group has one,
+    the swappable balloons become parts of their own, free to take their
+    turn in another VM of the group."""
+    fixed = any(not swappable(cfg) and any(c.device == "balloon" for c in cs) for cfg, cs in items)
+    if not fixed:
+        return items
+    out = []
+    for cfg, cs in items:
+        rest = [c for c in cs if c.device != "balloon"]
+        if swappable(cfg) and rest and len(rest) < len(cs):
+            out += [(cfg, rest), (cfg, [c for c in cs if c.device == "balloon"])]
+        else:
+            out.append((cfg, cs))
+    return out
+
+
 def plan(cells, xfail=(), swaps=True):
     """VM plans for cells: shared where possible, alone where required;
     swaps: balloons may take turns in one VM (swappable)."""
@@ -105,19 +134,20 @@ def plan(cells, xfail=(), swaps=True):
         elif any(c.expected == "refused" for c in cs) or not cfg.shareable:
             plans.append(VmPlan([(cfg, cs)]))  # QEMU refuses the whole VM, or see Config.shareable
         else:
-            # the probe's options that hold for a whole VM must agree (matrix.vm_command)
-            part = [(cfg, [c.device for c in cs])]
-            key = (cfg.machine, cfg.profile, matrix.loops_back(part), matrix.console_ports(part), matrix.scsi_cd(part))
-            groups.setdefault(key, []).append((cfg, cs))
+            groups.setdefault((cfg.machine, cfg.profile), []).append((cfg, cs))
     for items in groups.values():
+        if swaps:
+            items = _split_balloons(items)
         bins = []  # [VmPlan, [slots, io, functions], (balloons, all swappable)]
         limits = (ROOT_SLOTS, IO_WINDOWS, FUNCTIONS)
-        # the hardest to place first; each into the emptiest VM it fits in
-        for cfg, cs in sorted(items, key=lambda it: needs(*it)[1:3], reverse=True):
+        # the hardest to place first, balloons on their own last (they go
+        # where a balloon may take its turn); each into the emptiest VM it fits in
+        order_key = lambda it: (any(c.device != "balloon" for c in it[1]),) + needs(*it)[1:3]  # noqa: E731
+        for cfg, cs in sorted(items, key=order_key, reverse=True):
             need = needs(cfg, cs)
             bal = (need[3], swappable(cfg))
             fits = [b for b in bins if all(u + n <= lim for u, n, lim in zip(b[1], need, limits)) and
-                    _balloons_fit(b[2], bal, swaps)]
+                    _balloons_fit(b[2], bal, swaps) and _options_agree(b[0].parts + [(cfg, cs)])]
             if fits:
                 b = min(fits, key=lambda b: b[1][2])
                 b[0].parts.append((cfg, cs))

@@ -292,8 +292,9 @@ def expected_seconds(vp, pvh_kernel):
         secs = 4.0 if i440fx else 3.0
     else:
         secs = 2.6 if pvh_kernel and pvh.machine_ok(machine) else 3.0
-    # a configuration sharing the VM: its probing (about 0.8 s), and a balloon swap
-    secs += 0.9 * (len(vp.parts) - 1)
+    # more cells than one configuration's (about 0.1 s of probing each), and balloon swaps
+    swaps = max(0, sum(c.device == "balloon" for c in vp.cells) - 1)
+    secs += 0.11 * max(0, len(vp.cells) - 7) + 0.15 * swaps
     return secs + 0.05 * len(vp.cells)
 
 

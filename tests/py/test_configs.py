@@ -170,6 +170,12 @@ class Format(unittest.TestCase):
         self.assertEqual(args[args.index("--console-ports") + 1], "2")
         plain = one("[y]\nmachine = q35\ndevices = scsi console\n")
         self.assertNotIn("--scsi-cd", probe_args(matrix.vm_command("qemu", plain, plain.devices, "K", "I", "D", "/w")))
+        # sharing a VM, the CD goes only into the scsi host whose configuration has disk+cd
+        parts = [(plain, plain.devices), (cd, cd.devices)]
+        args = probe_args(matrix.vm_command("qemu", plain, None, "K", "I", "D", "/w", parts=parts))
+        self.assertNotIn("--scsi-cd", args)
+        at = args[args.index("--scsi-cd-at") + 1].split("+")
+        self.assertEqual(at, matrix.layout(parts)[1][("x", "scsi")])
         kdrv = one("[z]\nmachine = q35\nprofile = kdrv\ndevices = scsi console blk\nscsi.backend = disk+cd\n")
         cmd = matrix.vm_command("qemu", kdrv, kdrv.devices, "K", "I", "D", "/w")
         args = probe_args(cmd)

@@ -277,7 +277,21 @@ class SharedVms(unittest.TestCase):
                     owner = next(k for k, ps in paths.items() if path in ps)
                     self.assertTrue(props["driver"].startswith("virtio-balloon-pci"), props)
                     self.assertEqual(props["id"], f"balloon{first[owner]}")
-        self.assertGreaterEqual(shared, 4)  # pc and three q35 pairs in the default matrix
+        self.assertGreaterEqual(shared, 3)  # two pc VMs and one q35 VM in the default matrix
+        self.assertEqual(sorted(c.id for vp in plans for c in vp.cells), sorted(c.id for c in cells))
+        probe_vms = [vp for vp in plans if vp.config.profile == "probe" and vp.config.name != "pc-both-off"]
+        self.assertLessEqual(len(probe_vms), 7)  # 14 configurations
+        # q35's balloon (root bus: no hot-plug) keeps every other balloon out of its VM,
+        # not the other devices of another configuration (_split_balloons)
+        q35 = next(vp for vp in plans if any(cfg.name == "q35" for cfg, _ in vp.parts))
+        self.assertGreater(len(q35.parts), 1)
+        self.assertEqual(sum(c.device == "balloon" for c in q35.cells), 1)
+        homes = {}
+        for vp in plans:
+            for part, _ in vp.parts:
+                homes.setdefault(part.name, set()).add(vp.name)
+        for name, vms in homes.items():  # a balloon away from its configuration only where it can swap
+            self.assertTrue(len(vms) == 1 or plan.swappable(cfg(name)), (name, vms))
         # without swaps (a user's guest image), one balloon per VM as before
         for vp in plan.plan(cells, swaps=False):
             self.assertLessEqual(sum(c.device == "balloon" for c in vp.cells), 1, vp.name)
