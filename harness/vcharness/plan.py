@@ -78,11 +78,11 @@ def swappable(config):
     return kind == "port" and (m is None or (int(m.group(1)), int(m.group(2))) >= (6, 1))
 
 
-def _balloons_fit(used, need, hot):
+def _balloons_fit(used, need, swaps):
     """used, need: (balloons, all of them swappable) of a VM and of a part."""
     if used[0] + need[0] <= 1:
         return True
-    return hot and used[1] and need[1] and used[0] + need[0] <= BALLOONS
+    return swaps and used[1] and need[1] and used[0] + need[0] <= BALLOONS
 
 
 def _options_agree(parts):
@@ -145,7 +145,7 @@ def plan(cells, xfail=(), swaps=True):
         order_key = lambda it: (any(c.device != "balloon" for c in it[1]),) + needs(*it)[1:3]  # noqa: E731
         for cfg, cs in sorted(items, key=order_key, reverse=True):
             need = needs(cfg, cs)
-            bal = (need[3], swappable(cfg))
+            bal = (need[3], not need[3] or swappable(cfg))
             fits = [b for b in bins if all(u + n <= lim for u, n, lim in zip(b[1], need, limits)) and
                     _balloons_fit(b[2], bal, swaps) and _options_agree(b[0].parts + [(cfg, cs)])]
             if fits:
