@@ -163,17 +163,18 @@ class Changer(threading.Thread):
         (bounded)."""
         if path != self.balloon_at or not self.swaps:
             raise QmpError("not the balloon present, or none left to plug")
+        nxt, props = self.swaps.pop(0)
+        self.balloon_at = None  # one try: a swap that fails ends the swaps (the probe stops asking)
         self.qmp.command("device_del", id=f"balloon{self.targets[path][1]}")
-        nxt, props = self.swaps[0]
         for attempt in range(SWAP_TRIES):
             try:
                 self.qmp.command("device_add", **props)
                 break
             except QmpError:
-                if attempt == SWAP_TRIES - 1:
+                if attempt == SWAP_TRIES - 1 or self.done.is_set():
+                    self.swaps = []
                     raise
                 time.sleep(POLL)
-        self.swaps.pop(0)
         self.balloon_at = nxt
 
     def _port_cycle(self, index):
