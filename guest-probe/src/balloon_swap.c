@@ -3,6 +3,7 @@
  * hot-plug removes and adds the functions (about 0.15 s under TCG). */
 #include "balloon_swap.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +15,7 @@
 
 #define SWAP_WAIT_MIN_MS 3000u /* or the probe's --timeout-ms, whichever is longer */
 #define SWAP_POLL_MS 10u
-#define MAX_SEEN 64
+#define MAX_SEEN 256 /* PCI functions in a VM, ports and bridges included */
 
 /* The addresses of the functions present now. */
 typedef struct seen {
@@ -50,6 +51,35 @@ static vp_fn *present_balloon(vp_ctx *c, vp_dev *d)
     return found;
 }
 
+/* The PCI functions the kernel lists (any vendor); false if it cannot say. */
+static bool listed(seen *s)
+{
+    DIR *d = opendir("/sys/bus/pci/devices");
+    if (!d)
+        return false;
+    s->n = 0;
+    for (struct dirent *e; (e = readdir(d)) && s->n < MAX_SEEN;) {
+        size_t len = strlen(e->d_name);
+        if (e->d_name[0] != '.' && len < sizeof s->addr[0]) /* 0000:00:00.0 */
+            memcpy(s->addr[s->n++], e->d_name, len + 1);
+    }
+    closedir(d);
+    return true;
+}
+
+/* Whether the kernel's list has lost gone and gained a function not in
+ * was: only then is libpci's full scan worth its time. */
+static bool changed(const seen *was, const char *gone)
+{
+    seen now;
+    if (!listed(&now))
+        return true; /* let libpci say */
+    bool fresh = false;
+    for (unsigned i = 0; i < now.n; i++)
+        fresh = fresh || !known(was, now.addr[i]);
+    return fresh && !known(&now, gone);
+}
+
 static bool present(const vp_platform *p, const char *addr)
 {
     for (unsigned i = 0; i < p->nfn; i++)
@@ -69,6 +99,8 @@ static bool swap_one(vp_ctx *c, vp_dev *d, const seen *before, char *why, size_t
     }
     char gone[16];
     snprintf(gone, sizeof gone, "%s", old->addr);
+    static seen was; /* every function before the note (4 KiB: not on the stack) */
+    bool cheap = listed(&was);
     memset(d, 0, sizeof *d);
     d->fn = old;
     if (!vp_note_ask(c, d, "balloon-swap")) {
@@ -79,13 +111,17 @@ static bool swap_one(vp_ctx *c, vp_dev *d, const seen *before, char *why, size_t
     double t0 = vp_now_ms();
     for (;;) {
         usleep(SWAP_POLL_MS * 1000);
-        c->plat->rescan(c->plat);
-        bool fresh = false;
-        for (unsigned i = 0; i < c->plat->nfn; i++)
-            fresh = fresh || !known(before, c->plat->fn[i].addr);
-        if (fresh && !present(c->plat, gone))
-            return true;
+        /* libpci reads every function's files: a full scan only once the kernel's list changed */
+        if (!cheap || changed(&was, gone)) {
+            c->plat->rescan(c->plat);
+            bool fresh = false;
+            for (unsigned i = 0; i < c->plat->nfn; i++)
+                fresh = fresh || !known(before, c->plat->fn[i].addr);
+            if (fresh && !present(c->plat, gone))
+                return true;
+        }
         if (vp_now_ms() - t0 > limit) {
+            c->plat->rescan(c->plat);
             snprintf(why, cap, "after %u ms: %s", limit,
                      present(c->plat, gone) ? "the balloon at the note's address is still there"
                                             : "no new function appeared");
