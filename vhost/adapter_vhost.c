@@ -520,7 +520,8 @@ static void reset_run_state(vh_be *b)
     b->uwrap = true;
     b->off_head = b->off_n = 0;
     b->offer_err = VC_OK;
-    memset(b->out, 0, VC_MAX_QUEUE_SIZE * sizeof(*b->out));
+    /* ids count below the last ring's size only (32768 entries would be 64 KiB a run) */
+    memset(b->out, 0, b->size * sizeof(*b->out));
 }
 
 static bool vh_setup(void *be, uint64_t features, uint16_t size, uint64_t desc, uint64_t driver,
