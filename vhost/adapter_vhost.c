@@ -137,8 +137,9 @@ void vu_adapter_configure(const vu_adapter_opts *o)
         prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
         /* and a back-end that answers is not interrupted by our waking up
          * (no wakeup preemption for a batch task): it handles all it was
-         * sent before we read its answers. Children (a back-end the fuzz
-         * target starts) get the normal policy back. */
+         * sent before we read its answers. Children get the normal policy
+         * back (the fuzz target makes the back-end it starts a batch task
+         * itself, target_vhost.c). */
         sched_setscheduler(0, SCHED_BATCH | SCHED_RESET_ON_FORK, &(struct sched_param){ 0 });
     }
     gone = false; /* a new back-end (the fuzz target restarts a crashed one) */
@@ -519,7 +520,8 @@ static void reset_run_state(vh_be *b)
     b->uwrap = true;
     b->off_head = b->off_n = 0;
     b->offer_err = VC_OK;
-    memset(b->out, 0, VC_MAX_QUEUE_SIZE * sizeof(*b->out));
+    /* ids count below the last ring's size only (32768 entries would be 64 KiB a run) */
+    memset(b->out, 0, b->size * sizeof(*b->out));
 }
 
 static bool vh_setup(void *be, uint64_t features, uint16_t size, uint64_t desc, uint64_t driver,
@@ -749,7 +751,7 @@ static bool take_rest(vh_be *b, const vc_adapter_events *ev, vc_err *e)
  * chains came back or not; one that does not sleep for settle_us after
  * the last change is waited for no longer (a polling back-end: after
  * IDLE_MISSES such waits it is no longer watched). Returns the calls seen. */
-static uint64_t wait_used(vh_be *b, unsigned want, bool *hung_up, bool *timed_out)
+static uint64_t wait_used(vh_be *b, unsigned want, bool kicked, bool *hung_up, bool *timed_out)
 {
     uint64_t calls = 0;
     long long start = vu_now_us(), quiet = start;
@@ -763,6 +765,13 @@ static uint64_t wait_used(vh_be *b, unsigned want, bool *hung_up, bool *timed_ou
     b->ended_idle = false;
     uint16_t last = b->used_seen;
     unsigned yields = 0;
+    /* just kicked, on the CPU it shares with us: a back-end that does not
+     * preempt us (a batch task, as the fuzz target starts it) has not run
+     * yet, and a look now would only find it busy */
+    if (watching && kicked && b->idle.one_cpu) {
+        yields++;
+        sched_yield();
+    }
     while (!*hung_up) {
         /* the eventfd adds up: read once at the end, and here only where
          * the poll below would otherwise keep finding it readable */
@@ -1044,7 +1053,7 @@ static void vh_kick(void *be, const vc_adapter_events *ev, vc_used_policy policy
     vu_front_kick(&b->f, opts.queue);
     bool hung_up, timed_out;
     /* with the used ring overwritten, only settling tells the back-end is done */
-    uint64_t calls = wait_used(b, b->used_lost ? UINT16_MAX : want, &hung_up, &timed_out);
+    uint64_t calls = wait_used(b, b->used_lost ? UINT16_MAX : want, true, &hung_up, &timed_out);
     lap(&t0, &stats.us_wait);
     if (b->used_lost)
         b->used_seen = used_count(b);
@@ -1127,7 +1136,7 @@ unsigned vu_adapter_end_run(vc_fz_finding *out, unsigned cap)
     if (b->live && b->connected && !b->forbidden) {
         bool hung_up = false, timed_out = false;
         if (b->nout || b->off_n)
-            wait_used(b, b->nout + b->off_n, &hung_up, &timed_out);
+            wait_used(b, b->nout + b->off_n, false, &hung_up, &timed_out);
         b->untracked = b->untracked || hung_up || timed_out;
         b->hangup = b->hangup || hung_up;
         if (!b->used_lost && b->connected)

@@ -51,8 +51,15 @@ static uint64_t load64(const uint8_t *p)
     return v;
 }
 
+/* No byte of x is zero (the bytes it was xored from all differ). */
+static bool no_zero_byte(uint64_t x)
+{
+    return !((x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull);
+}
+
 /* Calls back for each run of bytes where a and b differ inside one page
- * (equal words are passed over a word at a time). */
+ * (equal words are passed over a word at a time, and so are words that
+ * differ in every byte: a buffer the driver filled is one long run). */
 static void runs(const uint8_t *a, const uint8_t *b, uint64_t n, void (*fn)(void *, uint64_t, uint64_t),
                  void *ctx)
 {
@@ -65,6 +72,8 @@ static void runs(const uint8_t *a, const uint8_t *b, uint64_t n, void (*fn)(void
         if (i >= n)
             break;
         uint64_t start = i;
+        while (i + 8 <= n && no_zero_byte(load64(a + i) ^ load64(b + i)))
+            i += 8;
         while (i < n && a[i] != b[i])
             i++;
         fn(ctx, start, i - start);

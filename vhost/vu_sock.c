@@ -49,25 +49,42 @@ static vu_err wait_ready(int sock, short events, long long deadline)
     }
 }
 
-/* Sends len bytes, the fds with the first one. */
-static vu_err send_bytes(int sock, const uint8_t *buf, size_t len, const int *fds, unsigned nfds, long long deadline)
+typedef union fd_ctl {
+    char b[CMSG_SPACE(sizeof(int) * VU_MAX_FDS)];
+    struct cmsghdr align;
+} fd_ctl;
+
+/* Points mh's control at ctl holding fds (none: no control). */
+static void attach_fds(struct msghdr *mh, fd_ctl *ctl, const int *fds, unsigned nfds)
+{
+    if (!nfds)
+        return;
+    memset(ctl, 0, sizeof(*ctl));
+    mh->msg_control = ctl->b;
+    mh->msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+    struct cmsghdr *c = CMSG_FIRSTHDR(mh);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+    memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
+}
+
+static vu_err send_errno(int err)
+{
+    return err == EPIPE || err == ECONNRESET ? VU_E_CLOSED : VU_E_IO;
+}
+
+/* Sends len bytes from off on, the fds with byte 0 (when off is 0). */
+static vu_err send_bytes(int sock, const uint8_t *buf, size_t off, size_t len, const int *fds, unsigned nfds,
+                         long long deadline)
 {
     vu_err e;
-    union { char b[CMSG_SPACE(sizeof(int) * VU_MAX_FDS)]; struct cmsghdr align; } ctl;
-    size_t off = 0;
+    fd_ctl ctl;
     while (off < len) {
         struct iovec iov = { (void *)(buf + off), len - off };
         struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-        if (off == 0 && nfds) { /* the fds travel with the first byte */
-            memset(&ctl, 0, sizeof(ctl));
-            mh.msg_control = ctl.b;
-            mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
-            struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-            c->cmsg_level = SOL_SOCKET;
-            c->cmsg_type = SCM_RIGHTS;
-            c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
-            memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
-        }
+        if (off == 0) /* the fds travel with the first byte */
+            attach_fds(&mh, &ctl, fds, nfds);
         ssize_t n = sendmsg(sock, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n > 0) {
             off += (size_t)n;
@@ -80,7 +97,7 @@ static vu_err send_bytes(int sock, const uint8_t *buf, size_t len, const int *fd
                 return e;
             continue;
         }
-        return n < 0 && (errno == EPIPE || errno == ECONNRESET) ? VU_E_CLOSED : VU_E_IO;
+        return send_errno(errno);
     }
     return VU_OK;
 }
@@ -92,7 +109,7 @@ vu_err vu_send(int sock, vu_msg *m, bool reply, int timeout_ms)
     vu_err e = vu_encode(m, reply, buf, sizeof(buf), &len);
     if (e != VU_OK)
         return e;
-    return send_bytes(sock, buf, len, m->fds, m->nfds, vu_now_ms() + timeout_ms);
+    return send_bytes(sock, buf, 0, len, m->fds, m->nfds, vu_now_ms() + timeout_ms);
 }
 
 vu_err vu_send_batch(int sock, vu_msg *m, unsigned n, int timeout_ms, unsigned *sent)
@@ -110,16 +127,54 @@ vu_err vu_send_batch(int sock, vu_msg *m, unsigned n, int timeout_ms, unsigned *
             return e;
         at[i + 1] = at[i] + len;
     }
+    /* groups: a message with fds and those without fds after it */
+    unsigned first[VU_BATCH_MAX + 1], ng = 0;
+    for (unsigned i = 0; i < n; i++)
+        if (i == 0 || m[i].nfds)
+            first[ng++] = i;
+    first[ng] = n;
+    struct mmsghdr mv[VU_BATCH_MAX];
+    struct iovec iov[VU_BATCH_MAX];
+    fd_ctl ctl[VU_BATCH_MAX];
+    memset(mv, 0, sizeof(mv[0]) * ng);
+    for (unsigned g = 0; g < ng; g++) {
+        unsigned i = first[g];
+        iov[g] = (struct iovec){ buf + at[i], at[first[g + 1]] - at[i] };
+        mv[g].msg_hdr.msg_iov = &iov[g];
+        mv[g].msg_hdr.msg_iovlen = 1;
+        attach_fds(&mv[g].msg_hdr, &ctl[g], m[i].fds, m[i].nfds);
+    }
+    /* One system call for all of them: a back-end woken by the first bytes
+     * runs (it preempts us) only when the call returns, and finds the whole
+     * batch, where a call per group woke it once per group. */
     long long deadline = vu_now_ms() + timeout_ms;
-    for (unsigned i = 0; i < n;) {
-        unsigned j = i + 1; /* the messages without fds after m[i] ride along */
-        while (j < n && m[j].nfds == 0)
-            j++;
-        vu_err e = send_bytes(sock, buf + at[i], at[j] - at[i], m[i].fds, m[i].nfds, deadline);
-        if (e != VU_OK)
-            return e;
-        i = j;
-        *sent = j;
+    for (unsigned g = 0; g < ng;) {
+        int k = sendmmsg(sock, mv + g, ng - g, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            vu_err e = wait_ready(sock, POLLOUT, deadline);
+            if (e != VU_OK)
+                return e;
+            continue;
+        }
+        if (k <= 0)
+            return send_errno(errno);
+        /* a group cut short (the socket filled up) is finished on its own;
+         * one cut short before the last sent would have the stream out of order */
+        for (int j = 0; j < k; j++) {
+            unsigned gg = g + (unsigned)j;
+            size_t len = iov[gg].iov_len;
+            if (mv[gg].msg_len < len && j + 1 < k)
+                return VU_E_IO;
+            if (mv[gg].msg_len < len) {
+                vu_err e = send_bytes(sock, iov[gg].iov_base, mv[gg].msg_len, len, NULL, 0, deadline);
+                if (e != VU_OK)
+                    return e;
+            }
+            *sent = first[gg + 1];
+        }
+        g += (unsigned)k;
     }
     return VU_OK;
 }

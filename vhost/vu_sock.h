@@ -9,10 +9,11 @@
 
 /* Encodes and sends m with its fds; waits at most timeout_ms for room. */
 vu_err vu_send(int sock, vu_msg *m, bool reply, int timeout_ms);
-/* Sends n (at most VU_BATCH_MAX) requests in as few sendmsg calls as their
- * fds allow: one with fds starts a call of its own (its fds travel with its
- * first byte, so a receiver gets them with its header and no other), and
- * those without fds after it ride along. *sent: how many went out whole. */
+/* Sends n (at most VU_BATCH_MAX) requests in one sendmmsg call, in as few
+ * messages as their fds allow: one with fds starts a message of its own
+ * (its fds travel with its first byte, so a receiver gets them with its
+ * header and no other), and those without fds after it ride along.
+ * *sent: how many went out whole. */
 #define VU_BATCH_MAX 24
 vu_err vu_send_batch(int sock, vu_msg *m, unsigned n, int timeout_ms, unsigned *sent);
 /* Receives one whole message within timeout_ms. reply: it must be a
