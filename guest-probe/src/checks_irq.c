@@ -41,26 +41,41 @@ bool vp_irq_step(vp_isess *s, vp_irq *q, uint32_t want, uint32_t *seen, const ch
     return true;
 }
 
-/* The function checked earlier in the run with the same IDs and mode on
- * the same bus (QEMU's keyboard, mouse and tablet are one virtio-input
- * model side by side), or NULL: one of them is enough. */
-static const char *checked_twin(const vp_dev *d)
+/* The features a device offers through the interface kind drives (0 when
+ * they cannot be read: no twin is then assumed). */
+static uint64_t offered(vp_dev *d, vp_is_kind kind)
+{
+    vp_tp t;
+    char err[64];
+    bool ok = kind == VP_IS_MODERN ? vp_tp_modern(&t, d, err, sizeof err) : vp_tp_legacy(&t, d, err, sizeof err);
+    return ok ? vp_tp_device_features(&t) : 0;
+}
+
+/* The function checked earlier in the run with the same IDs, mode and
+ * offered features on the same bus (QEMU's keyboard, mouse and tablet are
+ * one virtio-input model side by side; configurations sharing a VM repeat
+ * devices), or NULL: one of them is enough. */
+static const char *checked_twin(vp_dev *d, vp_is_kind kind)
 {
     static struct {
         char addr[16], parent[64];
         uint16_t device, subsys;
         uint8_t rev;
         bool pio; /* a notify capability in an I/O BAR: another notification path */
+        uint64_t features; /* a balloon with free page reporting has another queue, say */
         const char *mode;
-    } seen[32];
+    } seen[64];
     static unsigned n;
+    uint64_t features = offered(d, kind);
+    if (!features)
+        return NULL;
     char parent[64];
     snprintf(parent, sizeof parent, "%s", d->fn->slot_path);
     char *cut = strrchr(parent, '/');
     *(cut ? cut : parent) = 0;
     for (unsigned i = 0; i < n; i++)
         if (seen[i].device == d->device && seen[i].subsys == d->subsys_device && seen[i].rev == d->revision &&
-            seen[i].pio == (d->pio_notify >= 0) && !strcmp(seen[i].mode, d->mode) &&
+            seen[i].pio == (d->pio_notify >= 0) && seen[i].features == features && !strcmp(seen[i].mode, d->mode) &&
             !strcmp(seen[i].parent, parent) && d->fn->slot_path[0])
             return seen[i].addr;
     if (n < sizeof seen / sizeof seen[0]) {
@@ -68,6 +83,7 @@ static const char *checked_twin(const vp_dev *d)
         snprintf(seen[n].parent, sizeof seen[n].parent, "%s", parent);
         seen[n].device = d->device, seen[n].subsys = d->subsys_device, seen[n].rev = d->revision;
         seen[n].pio = d->pio_notify >= 0;
+        seen[n].features = features;
         seen[n++].mode = d->mode;
     }
     return NULL;
@@ -112,7 +128,7 @@ void vp_checks_irq(vp_ctx *c, vp_dev *d)
     }
     /* where INTx is counted: the last function at boot (a balloon swapped in later is not) */
     bool last = !c->swapped && d->fn == &c->plat->fn[c->plat->nfn - 1];
-    const char *twin = checked_twin(d);
+    const char *twin = checked_twin(d, kind);
     if (twin) {
         vp_report_set(c->rep, d->fn->addr, who);
         vp_check(c->rep, "irq", "", VP_SKIP, NULL, NULL, "the same device model on the same bus as %s, checked there",
