@@ -181,6 +181,20 @@ static bool selected(const vp_dev *d, char **sel, unsigned nsel)
     return false;
 }
 
+/* An option's number in lo..hi into *v; false, with a message, otherwise. */
+static bool number_arg(const char *opt, const char *arg, unsigned lo, unsigned hi, unsigned *v)
+{
+    char *end;
+    errno = 0;
+    unsigned long n = strtoul(arg, &end, 10);
+    if (errno || *end || !*arg || n < lo || n > hi) {
+        fprintf(stderr, "vconform-probe: %s wants %u-%u, not '%s'\n", opt, lo, hi, arg);
+        return false;
+    }
+    *v = (unsigned)n;
+    return true;
+}
+
 /* What main's options make of each function. */
 typedef struct probe_run {
     vp_ctx *c;
@@ -308,16 +322,11 @@ int main(int argc, char **argv)
         {"no-ring-resize", 0, 0, O_NORINGRESIZE}, {"balloon-swaps", 1, 0, O_BSWAPS},
         {0, 0, 0, 0}};
     int o, rc = 2;
-    char *end;
     while ((o = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         switch (o) {
         case O_QUIETMS:
-            errno = 0;
-            c.opt.quiet_ms = (unsigned)strtoul(optarg, &end, 10);
-            if (errno || *end || !*optarg || c.opt.quiet_ms > 10000) {
-                fprintf(stderr, "vconform-probe: --quiet-ms wants 0-10000, not '%s'\n", optarg);
+            if (!number_arg("--quiet-ms", optarg, 0, 10000, &c.opt.quiet_ms))
                 goto out;
-            }
             break;
         case O_NOIRQ: c.opt.irq = false; break;
         case O_NOSEM: c.opt.semantics = false; break;
@@ -326,12 +335,8 @@ int main(int argc, char **argv)
         case O_SCSICDAT: c.opt.scsi_cd_at = optarg; break;
         case O_NORINGRESIZE: c.opt.ring_resize = false; break;
         case O_BSWAPS:
-            errno = 0;
-            swaps = (unsigned)strtoul(optarg, &end, 10);
-            if (errno || *end || !*optarg || swaps > VP_MAX_SWAPS) {
-                fprintf(stderr, "vconform-probe: --balloon-swaps wants 0-%u, not '%s'\n", VP_MAX_SWAPS, optarg);
+            if (!number_arg("--balloon-swaps", optarg, 0, VP_MAX_SWAPS, &swaps))
                 goto out;
-            }
             break;
         case O_PREFPACKED: c.opt.prefer_packed = true; break;
         case O_IRQMOD: irq_modules = optarg; break;
@@ -348,26 +353,21 @@ int main(int argc, char **argv)
             sel[nsel++] = optarg;
             break;
         case O_TIMEOUT:
-            errno = 0;
-            c.opt.timeout_ms = (unsigned)strtoul(optarg, &end, 10);
-            if (errno || *end || c.opt.timeout_ms == 0 || c.opt.timeout_ms > 600000) {
-                fprintf(stderr, "vconform-probe: --timeout-ms wants 1-600000, not '%s'\n", optarg);
+            if (!number_arg("--timeout-ms", optarg, 1, 600000, &c.opt.timeout_ms))
                 goto out;
-            }
             break;
         case O_NOLEG: c.opt.legacy = false; break;
         case O_NOMOD: c.opt.modern = false; break;
         case O_PATTERN: c.opt.blk_pattern = true; break;
         case O_SERIAL: c.opt.blk_serial = optarg; break;
         case O_NETLOOP: c.opt.net_loopback = true; break;
-        case O_CONPORTS:
-            errno = 0;
-            c.opt.console_ports = (int)strtol(optarg, &end, 10);
-            if (errno || *end || !*optarg || c.opt.console_ports < 0 || c.opt.console_ports > 31) {
-                fprintf(stderr, "vconform-probe: --console-ports wants 0-31, not '%s'\n", optarg);
+        case O_CONPORTS: {
+            unsigned n;
+            if (!number_arg("--console-ports", optarg, 0, 31, &n))
                 goto out;
-            }
+            c.opt.console_ports = (int)n;
             break;
+        }
         case O_UNBIND: c.opt.unbind = true; break;
         case O_DRVFAULT:
             if (strcmp(optarg, "avail-jump")) {
@@ -389,16 +389,12 @@ int main(int argc, char **argv)
         case O_SCNSKIP:
         case O_SCNCOUNT:
         case O_QUIET_MS: {
-            errno = 0;
-            unsigned long v = strtoul(optarg, &end, 10);
-            if (errno || *end || !*optarg || v > 1000000) {
-                fprintf(stderr, "vconform-probe: %s wants 0-1000000, not '%s'\n",
-                        o == O_SCNSKIP ? "--scenario-skip" : o == O_SCNCOUNT ? "--scenario-count" : "--replay-quiet-ms",
-                        optarg);
+            const char *name = o == O_SCNSKIP ? "--scenario-skip" : o == O_SCNCOUNT ? "--scenario-count"
+                                                                                     : "--replay-quiet-ms";
+            if (!number_arg(name, optarg, 0, 1000000,
+                            o == O_SCNSKIP ? &c.opt.replay_skip
+                            : o == O_SCNCOUNT ? &c.opt.replay_count : &c.opt.replay_quiet_ms))
                 goto out;
-            }
-            *(o == O_SCNSKIP ? &c.opt.replay_skip : o == O_SCNCOUNT ? &c.opt.replay_count : &c.opt.replay_quiet_ms) =
-                (unsigned)v;
             break;
         }
         case O_STRICT: c.opt.replay_strict = true; break;

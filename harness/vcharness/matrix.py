@@ -340,10 +340,11 @@ def vm_command(qemu, config, devices, kernel, initrd, disk, workdir, timeout_ms=
         args += ["--irq-modules", "/" + guest.IRQ_DIR]  # INTx counted when the modules are there
         args += ["--config-change"] if monitor else []  # the runner answers its notes (qmp.py)
         args.append("--blk-no-unmap")  # the runner's drives have no discard=unmap: no sector is ever freed
-        if monitor and scsi_cd(parts):  # a CD drive plugged on request (qmp.py)
+        cd_at = scsi_cd_paths(parts, input_extra) if monitor else []
+        if cd_at and scsi_cd(parts):  # a CD drive plugged on request (qmp.py)
             args.append("--scsi-cd")
-        elif monitor and scsi_cd_paths(parts, input_extra):  # into some SCSI hosts of the VM only
-            args += ["--scsi-cd-at", "+".join(scsi_cd_paths(parts, input_extra))]
+        elif cd_at:  # into some SCSI hosts of the VM only
+            args += ["--scsi-cd-at", "+".join(cd_at)]
     else:
         args += ["--kernel-drivers", "/modules"]
         if config.profile == "kdrv-legacy":
