@@ -60,7 +60,8 @@ own=$(dirname "$0")/corpus
 timeout 120 "$tool" replay "$sock" "${seeds[@]/#/$corpus/}" "$own/notify" "$own/qsd/split-indirect-nested" \
   "$own/qsd/split-indirect-unnegotiated" "$own/qsd/split-indirect-with-next" \
   "$own/qsd/split-indirect-after-direct" "$own/qsd/split-indirect-after-direct-len" \
-  "$own/qsd/split-indirect-after-direct-next-range" >"$dir/replay.txt"
+  "$own/qsd/split-indirect-after-direct-next-range" "$own/qsd/split-indirect-after-direct-framing" \
+  >"$dir/replay.txt"
 rp=$?
 set -e
 cat "$dir/replay.txt"
@@ -100,7 +101,8 @@ set +e
 timeout 120 "$tool" replay "$sock" "${seeds[@]/#/$corpus/}" "$own/notify" "$own/qsd/split-indirect-nested" \
   "$own/qsd/split-indirect-unnegotiated" "$own/qsd/split-indirect-with-next" \
   "$own/qsd/split-indirect-after-direct" "$own/qsd/split-indirect-after-direct-len" \
-  "$own/qsd/split-indirect-after-direct-next-range" --idle --settle-us 300 >"$dir/idle.txt"
+  "$own/qsd/split-indirect-after-direct-next-range" "$own/qsd/split-indirect-after-direct-framing" \
+  --idle --settle-us 300 >"$dir/idle.txt"
 set -e
 grep -v '^vconform-vhost replay' "$dir/idle.txt" | sed -E 's|^[^:]*/([^/:]*): ([^ ]*) \[([^]]*)\].*|replay \1 \2 \3|' |
   sort >"$dir/idle-seen.txt" || true
