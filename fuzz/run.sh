@@ -35,6 +35,9 @@ case $engine in libfuzzer|afl|vhost) ;; *) echo "fuzz/run.sh: engine is libfuzze
 if [ "$engine" = vhost ]; then
   # the target is the back-end command; the fuzz binary is fuzz-vhost
   export VC_VHOST_BACKEND=${1:-$PWD/vhost/backends/qemu-storage-daemon.sh}
+  # the back-end forks a child per crash instead of starting again
+  # (vhost/forksrv.c); VC_VHOST_FORKSRV=0 turns that off
+  export VC_VHOST_FORKSRV=${VC_VHOST_FORKSRV:-1}
   set -- vhost
   # the differential mode: the scratch disk as big as the blk model's (64 sectors)
   if [ -n "$diff" ]; then export VC_VHOST_DIFF=$diff VC_QSD_SIZE=32K; fi
@@ -57,6 +60,14 @@ case $jobs$secs in *[!0-9]*) echo "fuzz/run.sh: -j and -t take numbers" >&2; exi
 # runs at 140k exec/s instead of 320k, for no further edge; the mutator
 # grows chains by itself, and every planted bug is found as fast either way).
 if [ -z "$flags" ] && [ "$target" = chain ]; then flags=-use_counters=0; fi
+# A back-end's time per input varies a hundredfold (qemu-storage-daemon
+# completes every request a fuzzed available index makes it see: 17-35 ms
+# for some inputs, under 0.2 ms for most); libFuzzer's energy per input
+# then follows its time (AFL++ favours fast inputs by itself), unless -f
+# sets it: 2-3x the scenarios per second, no fewer edges (README).
+if [ "$engine" = vhost ] && [[ $flags != *entropic_scale_per_exec_time* ]]; then
+  flags="-entropic_scale_per_exec_time=1 $flags"
+fi
 out=${out:-build/fuzz-run/$engine-$target}
 mkdir -p "$out/corpus"
 [ -d "corpus/$target" ] && cp -rn "corpus/$target/." "$out/corpus/"

@@ -408,6 +408,9 @@ static vu_err reopen(vh_be *b, uint64_t want, const vu_ring *r)
         stats.connects++;
         stats.reopens++;
         b->connected = true;
+        /* its offers checked: a new process (a fork server's next child)
+         * is asked only once */
+        b->known.peer_pid = b->f.peer_pid;
         watch(b);
         return e;
     }

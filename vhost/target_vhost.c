@@ -6,10 +6,16 @@
  * dies with the fuzzer (PR_SET_PDEATHSIG), and a back-end that crashed is a
  * finding (crash tier) and is started afresh for the next input; so is one
  * that hung or stopped answering. The fuzzer itself goes on (its driver,
- * driver_vhost.c, records findings instead of crashing). */
+ * driver_vhost.c, records findings instead of crashing).
+ *
+ * With $VC_VHOST_FORKSRV=1 the back-end is its own fork server (forksrv.c,
+ * loaded with LD_PRELOAD): started once, it forks a child at its first
+ * client, and a child that dies is replaced by a fork of the same state,
+ * which its reports through a pipe tell us about. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -23,6 +29,7 @@
 
 #include "adapter_vhost.h"
 #include "exec.h"
+#include "forksrv.h"
 #include "target.h"
 #include "target_vhost.h"
 #include "vh_diff.h"
@@ -33,7 +40,12 @@ const char *const vc_target_name = "vhost";
 static pid_t backend;
 static char sock[256];
 static double backend_cpu_s; /* of the back-ends that ended */
-static unsigned long restarts;
+static unsigned long restarts, forks;
+/* the fork server's reports (-1: none), and its child that serves now (0:
+ * none known: the back-end process serves, or a fork is under way) */
+static int fs_pipe = -1;
+static pid_t fs_child;
+static bool fs_forked; /* a child was seen: the next one replaces it */
 
 /* CPU seconds a back-end has used so far, from /proc (its waited-for
  * children too); 0 when it cannot be read. */
@@ -75,6 +87,49 @@ static void stop_backend(void)
         int st;
         reap(&st, true);
     }
+    if (fs_pipe >= 0)
+        close(fs_pipe);
+    fs_pipe = -1;
+    fs_child = 0; /* it dies with its server (PR_SET_PDEATHSIG) */
+    fs_forked = false;
+}
+
+/* Reads the fork server's reports that are there; true when the child
+ * serving died (*status: how). A child's START makes it the one watched. */
+static bool fs_read(int *status)
+{
+    bool ended = false;
+    forksrv_msg m[16];
+    ssize_t n;
+    while (fs_pipe >= 0 && (n = read(fs_pipe, m, sizeof(m))) > 0)
+        for (size_t i = 0; i < (size_t)n / sizeof(m[0]); i++) {
+            if (m[i].kind == FORKSRV_START) {
+                forks += fs_forked; /* the first child is the start itself */
+                fs_forked = true;
+                fs_child = m[i].pid;
+            } else if (m[i].kind == FORKSRV_END && m[i].pid == fs_child) {
+                fs_child = 0;
+                *status = m[i].status;
+                ended = true;
+            }
+        }
+    return ended;
+}
+
+/* After a child died: its successor listens (bounded), or the fork server
+ * is given up (the next input starts the back-end afresh). */
+static void fs_next(void)
+{
+    int ignored;
+    for (int i = 0; i < 1000 && !fs_child; i++) { /* 2 s */
+        struct pollfd p = { .fd = fs_pipe, .events = POLLIN };
+        poll(&p, 1, 2);
+        fs_read(&ignored);
+        if (reap(&ignored, false))
+            break;
+    }
+    if (!fs_child)
+        stop_backend();
 }
 
 /* The state letter of the back-end's main thread, 0 if it cannot be read. */
@@ -101,7 +156,11 @@ static bool died(int *status)
     for (int i = 0; i < 266; i++) { /* 50 ms */
         if (reap(status, false))
             return true;
-        char st = state_of(backend);
+        if (fs_read(status)) { /* the fork server's child */
+            fs_next();
+            return true;
+        }
+        char st = state_of(fs_child ? fs_child : backend);
         if (st == 'S' || st == 'T' || st == 't')
             return false;
         /* still busy: it gets the CPU now (where we share one), then 200 us
@@ -119,13 +178,14 @@ void vh_fuzz_stats_print(unsigned long runs)
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     double own = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-    double be = backend_cpu_s + (backend > 0 ? cpu_of(backend) : 0);
+    /* a fork server's dead children are in its own count (waited for) */
+    double be = backend_cpu_s + (backend > 0 ? cpu_of(backend) : 0) + (fs_child > 0 ? cpu_of(fs_child) : 0);
     const vu_adapter_stats *st = vu_adapter_stats_get();
     if (runs)
         fprintf(stderr,
                 "vconform vhost: cpu per scenario: fuzzer %.0f us, back-end %.0f us (%lu scenarios, %lu back-end "
-                "starts, %lu connections, %lu kicks, %lu waits ended idle, %lu looks)\n",
-                own * 1e6 / (double)runs, be * 1e6 / (double)runs, runs, restarts, st->connects, st->kicks,
+                "starts, %lu forks, %lu connections, %lu kicks, %lu waits ended idle, %lu looks)\n",
+                own * 1e6 / (double)runs, be * 1e6 / (double)runs, runs, restarts, forks, st->connects, st->kicks,
                 st->idle_ends, st->idle_checks);
 }
 
@@ -166,9 +226,24 @@ static bool start_backend(char *msg, size_t cap)
     }
     unlink(sock);
     restarts++;
+    int fsp[2] = { -1, -1 };
+    const char *fsv = getenv("VC_VHOST_FORKSRV");
+    if (fsv && !strcmp(fsv, "1") && pipe2(fsp, O_CLOEXEC | O_NONBLOCK) != 0) {
+        snprintf(msg, cap, "cannot make the fork server's pipe: %s", strerror(errno));
+        return false;
+    }
     backend = fork();
     if (backend == 0) {
         prctl(PR_SET_PDEATHSIG, SIGKILL); /* no back-end outlives its fuzzer */
+        int out = fsp[1] >= 0 ? dup(fsp[1]) : -1; /* without O_CLOEXEC: it crosses exec */
+        if (out >= 0) {
+            char num[16], pre[2048];
+            snprintf(num, sizeof(num), "%d", out);
+            setenv(FORKSRV_ENV, num, 1);
+            const char *old = getenv("LD_PRELOAD");
+            snprintf(pre, sizeof(pre), "%s%s%s", VC_FORKSRV_LIB, old && *old ? ":" : "", old ? old : "");
+            setenv("LD_PRELOAD", pre, 1);
+        }
         /* A batch task too: woken by each piece of a round trip (every
          * message with fds is one), a normal one preempted us at once and
          * went back to sleep for the next piece, some seven wake-ups a
@@ -184,8 +259,13 @@ static bool start_backend(char *msg, size_t cap)
         exec_backend(cmd);
         _exit(127);
     }
+    if (fsp[1] >= 0)
+        close(fsp[1]);
+    fs_pipe = fsp[0];
+    fs_child = 0;
     if (backend < 0) {
         snprintf(msg, cap, "cannot fork the back-end: %s", strerror(errno));
+        stop_backend();
         return false;
     }
     for (int i = 0; i < 5000; i++) { /* 10 s */
@@ -200,6 +280,18 @@ static bool start_backend(char *msg, size_t cap)
     snprintf(msg, cap, "back-end '%s' did not listen on %s", cmd, sock);
     stop_backend();
     return false;
+}
+
+/* The back-end's death (st as from waitpid) as a crash-tier finding. */
+static void crash_finding(vc_fz_report *r, int st, const char *when)
+{
+    vc_fz_finding *x = &r->finding[r->nfindings++];
+    *x = (vc_fz_finding){ .kind = "backend-crash", .req = NULL };
+    if (WIFSIGNALED(st))
+        snprintf(x->detail, sizeof(x->detail), "the back-end died of signal %d (%s)%s", WTERMSIG(st),
+                 strsignal(WTERMSIG(st)), when);
+    else
+        snprintf(x->detail, sizeof(x->detail), "the back-end exited with status %d%s", WEXITSTATUS(st), when);
 }
 
 /* How long chains still out are waited for after the fence is answered:
@@ -225,6 +317,13 @@ unsigned vc_target_run(const uint8_t *data, size_t size, char *msg, size_t cap)
         snprintf(msg, cap, "no reference model '%s'", model);
         return 1;
     }
+    /* a fork server's child that died after the last input was done with:
+     * its successor serves this one, the death is told with it (as a
+     * back-end that cannot be reached would be) */
+    int between_st = 0;
+    bool between = fs_read(&between_st);
+    if (between)
+        fs_next();
     if (!backend || vu_adapter_gone()) {
         stop_backend();
         if (!start_backend(msg, cap))
@@ -253,17 +352,13 @@ unsigned vc_target_run(const uint8_t *data, size_t size, char *msg, size_t cap)
     if (vu_adapter_hung_up() && backend > 0 && r.nfindings < VC_FZ_MAX_FINDINGS) {
         int st = 0;
         if (died(&st)) {
-            vc_fz_finding *x = &r.finding[r.nfindings++];
-            *x = (vc_fz_finding){ .kind = "backend-crash", .req = NULL };
-            if (WIFSIGNALED(st))
-                snprintf(x->detail, sizeof(x->detail), "the back-end died of signal %d (%s)", WTERMSIG(st),
-                         strsignal(WTERMSIG(st)));
-            else
-                snprintf(x->detail, sizeof(x->detail), "the back-end exited with status %d", WEXITSTATUS(st));
+            crash_finding(&r, st, "");
             vc_fz_format(&r, NULL, msg, cap);
             return n + k + 1;
         }
     }
+    if (between && r.nfindings < VC_FZ_MAX_FINDINGS)
+        crash_finding(&r, between_st, " between inputs (this one or the one before)");
     unsigned d = 0;
     if (diff.model && !vu_adapter_gone() && r.nfindings == 0 && vu_adapter_followed() &&
         vh_diff_run(&diff, &s, vu_adapter_device_features(), &r, k, &r.finding[r.nfindings])) {
@@ -279,5 +374,5 @@ unsigned vc_target_run(const uint8_t *data, size_t size, char *msg, size_t cap)
         if (!strcmp(r.finding[i].kind, "hang") || !strcmp(r.finding[i].kind, "backend-unreachable"))
             stop_backend();
     vc_fz_format(&r, NULL, msg, cap);
-    return n + k + d + (vu_adapter_gone() ? 1 : 0);
+    return n + k + d + (vu_adapter_gone() ? 1 : 0) + (between ? 1 : 0);
 }
