@@ -31,4 +31,20 @@ for bin in build/fuzz/fuzz/fuzz-* build/fuzz/vhostdev/fuzz-* build/fuzz/vhost/fu
     echo "fuzz smoke $t: FINDING (see $work/log)"; tail -20 "$work/log"; status=1
   fi
 done
+# fuzz-vhost's fork server against qemu-storage-daemon: the known
+# straddling-table crash twice between clean seeds; one daemon start, each
+# crash a finding with its signal, each dead child replaced by a fork
+if command -v qemu-storage-daemon >/dev/null; then
+  work=build/fuzz-smoke/vhost-forksrv
+  rm -rf "$work" && mkdir -p "$work/tmp"
+  crash=vhost/corpus/qsd/split-indirect-straddles-regions
+  TMPDIR=$PWD/$work/tmp VC_VHOST_FORKSRV=1 build/fuzz/vhost/fuzz-vhost -artifact_prefix="$work/" \
+    "$crash" corpus/chain/split-4desc "$crash" corpus/chain/packed-4desc >"$work/log" 2>&1 || true
+  if grep -q '^vconform vhost: 4 inputs, 2 with findings' "$work/log" &&
+     grep -q '2  backend-crash \[-\] signal-' "$work/log" && grep -q '1 back-end starts, 2 forks' "$work/log"; then
+    echo "fuzz smoke vhost fork server: 2 crashes found, 1 daemon start, 2 forks"
+  else
+    echo "fuzz smoke vhost fork server: FAILED (see $work/log)"; grep '^vconform' "$work/log"; status=1
+  fi
+fi
 exit $status

@@ -28,8 +28,10 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -62,11 +64,19 @@ static void become_server(int lfd)
     long out = v && *v ? strtol(v, &end, 10) : -1;
     if (out < 0 || *end || fcntl((int)out, F_GETFD) < 0)
         return;
-    int type = 0;
-    socklen_t tl = sizeof(type);
-    if (getsockopt(lfd, SOL_SOCKET, SO_TYPE, &type, &tl) != 0 || type != SOCK_STREAM)
+    /* only the vhost-user socket: a back-end may accept on others first
+     * (a monitor), whose children would serve the wrong thing */
+    const char *want = getenv(FORKSRV_SOCK_ENV);
+    struct sockaddr_un a;
+    socklen_t al = sizeof(a);
+    memset(&a, 0, sizeof(a));
+    if (getsockname(lfd, (struct sockaddr *)&a, &al) != 0 || a.sun_family != AF_UNIX ||
+        (want && strncmp(a.sun_path, want, sizeof(a.sun_path)) != 0)) {
+        serving = -1; /* not this one: the next accept() may be on it */
         return;
+    }
     unsetenv(FORKSRV_ENV); /* not the business of whatever the back-end runs */
+    unsetenv(FORKSRV_SOCK_ENV);
     pid_t server = getpid();
     for (;;) {
         pid_t c = fork();

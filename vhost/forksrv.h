@@ -4,6 +4,8 @@
 
 /* the pipe the reports go to, by number: set by the target, read by the server */
 #define FORKSRV_ENV "VC_FORKSRV_FD"
+/* the path of the socket whose first accept() starts the server */
+#define FORKSRV_SOCK_ENV "VC_FORKSRV_SOCK"
 
 enum { FORKSRV_START = 1, FORKSRV_END = 2 };
 

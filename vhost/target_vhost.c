@@ -82,6 +82,8 @@ static bool reap(int *status, bool hang)
 
 static void stop_backend(void)
 {
+    if (fs_child > 0) /* killed with its server, reaped by someone else */
+        backend_cpu_s += cpu_of(fs_child);
     if (backend > 0) {
         kill(backend, SIGKILL);
         int st;
@@ -240,6 +242,7 @@ static bool start_backend(char *msg, size_t cap)
             char num[16], pre[2048];
             snprintf(num, sizeof(num), "%d", out);
             setenv(FORKSRV_ENV, num, 1);
+            setenv(FORKSRV_SOCK_ENV, sock, 1);
             const char *old = getenv("LD_PRELOAD");
             snprintf(pre, sizeof(pre), "%s%s%s", VC_FORKSRV_LIB, old && *old ? ":" : "", old ? old : "");
             setenv("LD_PRELOAD", pre, 1);

@@ -48,8 +48,9 @@ static int serve(const char *path)
 }
 
 /* Starts the toy back-end (with the fork server's pipe when fs is not
- * NULL: fs[0] then reads its reports). */
-static pid_t start(int *fs)
+ * NULL: *fs then reads its reports; the server is meant for the socket
+ * at path). */
+static pid_t start(int *fs, const char *path)
 {
     unlink(sockpath);
     int p[2] = { -1, -1 };
@@ -61,6 +62,7 @@ static pid_t start(int *fs)
             char num[16];
             snprintf(num, sizeof(num), "%d", dup(p[1]));
             setenv(FORKSRV_ENV, num, 1);
+            setenv(FORKSRV_SOCK_ENV, path, 1);
         }
         setenv("LD_PRELOAD", VC_FORKSRV_LIB, 1);
         setenv("ASAN_OPTIONS", "verify_asan_link_order=0", 1); /* a sanitized build's runtime comes second */
@@ -111,7 +113,7 @@ static forksrv_msg next_report(int fd)
 VC_TEST(forks_a_child_per_death)
 {
     int fs = -1, peer;
-    pid_t server = start(&fs);
+    pid_t server = start(&fs, sockpath);
     VC_CHECK(server > 0);
     int first = ask('p', &peer);
     forksrv_msg m = next_report(fs);
@@ -141,10 +143,10 @@ VC_TEST(forks_a_child_per_death)
     close(fs);
 }
 
-VC_TEST(without_the_pipe_nothing_changes)
+/* The process serves as it would without the library. */
+static void served_alone(pid_t server)
 {
     int peer;
-    pid_t server = start(NULL);
     VC_CHECK(server > 0);
     VC_CHECK_EQ(ask('p', &peer), server);
     VC_CHECK_EQ(peer, server);
@@ -152,6 +154,20 @@ VC_TEST(without_the_pipe_nothing_changes)
     int st = 0;
     VC_CHECK_EQ(waitpid(server, &st, 0), server);
     VC_CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT);
+}
+
+VC_TEST(without_the_pipe_nothing_changes)
+{
+    served_alone(start(NULL, sockpath));
+}
+
+VC_TEST(another_socket_is_not_served)
+{
+    int fs = -1;
+    served_alone(start(&fs, "/nonexistent/other.sock"));
+    forksrv_msg m;
+    VC_CHECK(read(fs, &m, sizeof(m)) <= 0); /* never a report */
+    close(fs);
 }
 
 int main(int argc, char **argv)
