@@ -121,6 +121,7 @@ typedef struct vh_be {
     vh_idle idle;        /* the back-end process, watched for idleness (opts.idle) */
     unsigned idle_misses; /* waits in a row it did not sleep through */
     bool idle_never;     /* it never sleeps (it polls): not watched */
+    int never_pid;       /* the process that never slept */
     bool ended_idle;     /* the last wait ended with the back-end idle */
 } vh_be;
 
@@ -320,9 +321,12 @@ static void push(vh_be *b, vh_mirror_fn fn, void *ctx)
  * (opts.idle); kept across connections while it is the same process. */
 static void watch(vh_be *b)
 {
-    if (!opts.idle || b->idle_never)
-        return;
     int pid = b->f.peer_pid;
+    /* given up on a process that never slept; another one (a fork
+     * server's next child) gets its own chance */
+    if (!opts.idle || (b->idle_never && pid == b->never_pid))
+        return;
+    b->idle_never = false;
     if (pid && pid == b->idle.pid)
         return;
     vh_idle_close(&b->idle);
@@ -333,8 +337,11 @@ static void watch(vh_be *b)
 
 static void unwatch(vh_be *b, bool never)
 {
+    if (never) {
+        b->never_pid = b->idle.pid;
+        b->idle_never = true;
+    }
     vh_idle_close(&b->idle);
-    b->idle_never = b->idle_never || never;
 }
 
 /* The first connection: every question asked and its answer kept. */
