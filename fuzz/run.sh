@@ -7,14 +7,17 @@
 # usage: fuzz/run.sh [-e libfuzzer|afl|vhost] [-j N] [-t SECONDS] [-o DIR] [-f FLAGS] [-d MODEL] TARGET
 #   -e vhost: black-box fuzzing of a vhost-user back-end process (TARGET:
 #       the back-end command, default vhost/backends/qemu-storage-daemon.sh,
-#       given the socket path; restarted after a crash or a hang), through
-#       libFuzzer, one long-lived process per worker (-j), each with its
-#       own back-end; findings kept one reproducer per signature
+#       given the socket path; its own fork server, vhost/forksrv.c, so a
+#       crash costs a fork, not a start: VC_VHOST_FORKSRV=0 turns that off;
+#       restarted after a hang), through libFuzzer, one long-lived process
+#       per worker (-j), each with its own back-end; findings kept one
+#       reproducer per signature
 #   -d MODEL (with -e vhost): differential mode, every scenario also played
 #       on the reference device's model (blk, net, rng, ...) and compared
 #   TARGET: chain, model_blk, model_net, ... (fuzz/target_<name>.c)
 #   -f: more libFuzzer options (default for chain: -use_counters=0, edges
-#       without hit counts; -f -use_counters=1 brings them back)
+#       without hit counts; -f -use_counters=1 brings them back; for vhost:
+#       -entropic_scale_per_exec_time=1, fast inputs mutated more)
 # Findings land in DIR (default build/fuzz-run/<engine>-<target>); at the end
 # they are grouped by signature (fuzz/summary.py). Signatures listed in
 # fuzz/known/<target>.txt are passed over while fuzzing (libFuzzer and AFL++
@@ -27,7 +30,7 @@ while getopts "e:j:t:o:f:d:h" o; do
   case $o in
     e) engine=$OPTARG ;; j) jobs=$OPTARG ;; t) secs=$OPTARG ;; o) out=$OPTARG ;; f) flags=$OPTARG ;;
     d) diff=$OPTARG ;;
-    *) sed -n 2,15p "$0"; exit 2 ;;
+    *) sed -n 2,21p "$0"; exit 2 ;;
   esac
 done
 shift $((OPTIND - 1))

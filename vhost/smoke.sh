@@ -61,6 +61,7 @@ timeout 120 "$tool" replay "$sock" "${seeds[@]/#/$corpus/}" "$own/notify" "$own/
   "$own/qsd/split-indirect-unnegotiated" "$own/qsd/split-indirect-with-next" \
   "$own/qsd/split-indirect-after-direct" "$own/qsd/split-indirect-after-direct-len" \
   "$own/qsd/split-indirect-after-direct-next-range" "$own/qsd/split-indirect-after-direct-framing" \
+  "$own/qsd/split-indirect-after-direct-bad-len" \
   >"$dir/replay.txt"
 rp=$?
 set -e
@@ -102,6 +103,7 @@ timeout 120 "$tool" replay "$sock" "${seeds[@]/#/$corpus/}" "$own/notify" "$own/
   "$own/qsd/split-indirect-unnegotiated" "$own/qsd/split-indirect-with-next" \
   "$own/qsd/split-indirect-after-direct" "$own/qsd/split-indirect-after-direct-len" \
   "$own/qsd/split-indirect-after-direct-next-range" "$own/qsd/split-indirect-after-direct-framing" \
+  "$own/qsd/split-indirect-after-direct-bad-len" \
   --idle --settle-us 300 >"$dir/idle.txt"
 set -e
 grep -v '^vconform-vhost replay' "$dir/idle.txt" | sed -E 's|^[^:]*/([^/:]*): ([^ ]*) \[([^]]*)\].*|replay \1 \2 \3|' |
