@@ -119,7 +119,10 @@ static bool fs_read(int *status)
 }
 
 /* After a child died: its successor listens (bounded), or the fork server
- * is given up (the next input starts the back-end afresh). */
+ * is given up (the next input starts the back-end afresh). A successor
+ * that dies at once took the connection this input made after the crash
+ * (its requests still queued): the same input's crash again, not reported
+ * twice. */
 static void fs_next(void)
 {
     int ignored;
