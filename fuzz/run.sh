@@ -175,7 +175,8 @@ if [ "$engine" = vhost ]; then
       grep -v '^vconform-vhost replay' || true
     kill -9 $bpid 2>/dev/null || true; wait $bpid 2>/dev/null || true; rm -rf "$d"
   done | sed -E 's/^[^:]*: ([^:]*): .*/\1/' | sort | uniq -c | sort -rn
-  echo "replay one: build/plain/vhost/vconform-vhost replay SOCKET FILE (a back-end serving SOCKET)"
+  echo "replay one: build/plain/vhost/vconform-vhost replay SOCKET FILE (a back-end serving SOCKET);" \
+       "shrink one: fuzz/minimize.sh FILE"
   exit 0
 fi
 

@@ -82,6 +82,49 @@ class Minimize(unittest.TestCase):
             self.assertEqual(body, ["AVAIL head=0x2", "KICK"], p.stdout)
             self.assertIn("made-up drv.vq_avail.1", p.stdout)
 
+    def test_vhost_restarts_a_backend_a_try_killed(self):
+        with tempfile.TemporaryDirectory() as d:
+            build = os.path.join(d, "build")
+            os.makedirs(os.path.join(build, "fuzz"))
+            os.makedirs(os.path.join(build, "vhost"))
+            shutil.copy(SCN, os.path.join(build, "fuzz", "vconform-scn"))
+            # a stand-in back-end: its "socket" a file, its pid beside it
+            backend = os.path.join(d, "backend.sh")
+            with open(backend, "w") as fh:
+                fh.write("#!/bin/sh\necho $$ > \"$1.pid\"; : > \"$1\"; exec sleep 600\n")
+            # a stand-in vconform-vhost: a WRAP kills the back-end, a dead one
+            # is unreachable; the finding needs head 0x2 and a kick
+            tool = os.path.join(build, "vhost", "vconform-vhost")
+            with open(tool, "w") as fh:
+                # (a zombie is dead too: the minimiser reaps its back-end
+                # only when it looks, which is what is tested)
+                fh.write("#!/bin/sh\nsock=$2 f=$3\n"
+                         "st=$(sed -n 's/^State:.\\(.\\).*/\\1/p' \"/proc/$(cat \"$sock.pid\")/status\" 2>/dev/null)\n"
+                         "[ -n \"$st\" ] && [ \"$st\" != Z ] || "
+                         "{ echo \"$f: backend-unreachable [-] (liveness): gone\"; exit 1; }\n"
+                         f"t=$({SCN} print \"$f\")\n"
+                         "echo \"$t\" | grep -q WRAP && kill -9 \"$(cat \"$sock.pid\")\"\n"
+                         "echo \"$t\" | grep -q 'AVAIL head=0x2' && echo \"$t\" | grep -q KICK && "
+                         "echo \"$f: made-up [drv.vq_avail.1] (tolerated): found\" && exit 1\nexit 0\n")
+            for f in (backend, tool):
+                os.chmod(f, 0o755)
+            text = os.path.join(d, "in.txt")
+            with open(text, "w") as fh:
+                fh.write("scenario packed=0 indirect=0 event_idx=0 in_order=0 qsize=3 used=0\n"
+                         "DESC flags=WRITE index=0x0 len=0x40 addr=0x200000\nAVAIL head=0x0\nKICK\n"
+                         "DESC flags=WRITE index=0x2 len=0x40 addr=0x200080\nAVAIL head=0x2\nWRAP\nKICK\n")
+            scn = os.path.join(d, "in.bin")
+            subprocess.run([SCN, "build", text, scn], check=True)
+            p = subprocess.run([sys.executable, os.path.join(ROOT, "fuzz", "minimize.py"), "-b", build,
+                                "-t", "vhost", "--backend", backend, scn], capture_output=True, text=True,
+                               timeout=120)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            body = [ln for ln in p.stdout.splitlines() if not ln.startswith(("#", "scenario"))]
+            self.assertEqual(body, ["AVAIL head=0x2", "KICK"], p.stdout)
+            self.assertIn("made-up drv.vq_avail.1", p.stdout)
+            self.assertEqual(subprocess.run(["pgrep", "-f", "sleep 600"], capture_output=True).stdout, b"",
+                             "the back-end outlived the minimiser")
+
 
 if __name__ == "__main__":
     unittest.main()
