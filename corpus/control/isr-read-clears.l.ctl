@@ -5,9 +5,8 @@ INIT value=0 ms=1000
 QSETUP q=target
 WR reg=status value=ACKNOWLEDGE|DRIVER|DRIVER_OK
 REQUEST q=target expect=eq ms=1000 req=-
-RD reg=isr
+WAIT reg=isr value=1 mask=1 ms=1000 soft=1
 RD reg=isr expect=eq value=0 req=dev.pci_isr.5
 REQUEST q=target expect=eq ms=1000 req=-
-SLEEP ms=10
-RD reg=isr
+WAIT reg=isr value=1 mask=1 ms=1000 soft=1
 RD reg=isr expect=eq value=0 req=dev.pci_isr.5

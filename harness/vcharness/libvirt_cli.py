@@ -13,7 +13,7 @@ import sys
 import time
 
 from . import (configs, guest, libvirt_compare, libvirt_daemon, libvirt_report, libvirt_run, libvirt_xml, procs,
-               safefs, vmaccel)
+               safefs, vmaccel, xfail_use)
 from .report_safe import printable
 
 
@@ -131,7 +131,7 @@ def run(a, host):
             "accel": session.accel, "kernel": session.guest["kernel"] if session.guest else None,
             "firmware": loader or "seabios", "seconds": round(time.monotonic() - t0, 1),
             "daemon_seconds": round(started, 2), "interrupted": session.stopping, "vms": session.vms,
-            "xfail_file": xfail_path if xfail else None,
+            "xfail_file": xfail_path if xfail else None, "xfail_unused": xfail_use.unused(xfail, results),
             "domains": [{"name": d.name, "file": d.path, "machine": d.placement.machine, "notes": d.notes}
                         for d in domains]}
     status = host.finish(rundir, meta, results, stop, log)

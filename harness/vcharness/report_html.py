@@ -193,6 +193,17 @@ def _cell_details(r, anchor):
     return out
 
 
+def _unused_xfail(doc):
+    """The xfail entries this run had no use for (xfail_use.py), or nothing."""
+    stale = safe.text_list(doc.get("xfail_unused"))
+    if not stale:
+        return ""
+    items = "".join(f"<li><code>{e(p)}</code></li>" for p in stale[:50])
+    more = f"<li>and {len(stale) - 50} more (results.json)</li>" if len(stale) > 50 else ""
+    return (f"<details><summary>{len(stale)} xfail entries this run had no use for (the failure is fixed, "
+            f"or the check no longer runs there)</summary><ul>{items}{more}</ul></details>")
+
+
 def html_page(doc, catalogue=()):
     cells = safe.cells(doc.get("cells"))
     anchor = _anchors(cells)
@@ -208,6 +219,7 @@ def html_page(doc, catalogue=()):
            f"<p class='muted'>QEMU {e(doc.get('qemu_version', '?'))}, accel {e(doc.get('accel', '?'))}, "
            f"firmware {e(doc.get('firmware', '?'))}, {e(doc.get('seconds', '?'))} s wall time; "
            f"xfail files: {e(', '.join(map(safe.text, xf)) if isinstance(xf, list) and xf else 'none')}</p>",
+           _unused_xfail(doc),
            "<p><a href='#matrix'>matrix</a> · <a href='#requirements'>violated requirements</a> · "
            "<a href='#cells'>cell details</a> · <a href='#coverage'>coverage</a></p>",
            "<h2 id='matrix'>Configurations and devices</h2>", _legend(),

@@ -88,7 +88,7 @@ def text(value):
     return json.dumps(clean(value), allow_nan=False, separators=(",", ":"))
 
 
-def _text_list(value):
+def text_list(value):
     """A list of strings (requirement ids, xfail entries) from whatever is there."""
     if not isinstance(value, list):
         value = [] if value in (None, "") else [value]
@@ -101,7 +101,7 @@ def _check(c):
     c = dict(c)
     for k in CHECK_TEXT:
         c[k] = text(c.get(k))
-    c["reqs"] = _text_list(c.get("reqs"))
+    c["reqs"] = text_list(c.get("reqs"))
     if "scenario" in c:
         c["scenario"] = text(c.get("scenario"))
     return c
@@ -120,8 +120,8 @@ def cell(r, notes=None, path=""):
         r[k] = text(r.get(k))
     for k in ("expected_mode", "observed_mode"):
         r[k] = None if r.get(k) is None else text(r[k])
-    r["reqs"] = _text_list(r.get("reqs"))
-    r["xfail"] = _text_list(r.get("xfail"))
+    r["reqs"] = text_list(r.get("reqs"))
+    r["xfail"] = text_list(r.get("xfail"))
     checks = r.get("checks")
     if not isinstance(checks, list):
         checks = [] if checks is None else [checks]

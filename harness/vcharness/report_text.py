@@ -110,6 +110,16 @@ def markdown(doc):
     if known:
         out += ["", "## Known violations (listed in the xfail file)", ""]
         out += [f"- `{_md(r['cell'])}`: {_md(r['reason'])} {_md(' '.join(r['reqs']))}" for r in known]
+    stale = safe.text_list(doc.get("xfail_unused"))
+    if stale:
+        out += ["", f"## xfail entries this run had no use for ({len(stale)})", "",
+                "Each names cells this run judged, and none of their failures matched it: the failure is "
+                "fixed, the check no longer runs there, or the entry is meant for other cells its globs "
+                "also name (QEMU's own devices, where this run judged vhost-user ones). Remove it if no "
+                "other run needs it.", ""]
+        out += [f"- `{_md(p, 200)}`" for p in stale[:50]]
+        if len(stale) > 50:
+            out.append(f"- ... and {len(stale) - 50} more (results.json, xfail_unused)")
     out += cert.markdown(cells, _md)
     replayed = [(r, model.replay_lines(r)) for r in cells if model.replay_lines(r)]
     if replayed:
