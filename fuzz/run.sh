@@ -7,8 +7,9 @@
 # usage: fuzz/run.sh [-e libfuzzer|afl|vhost] [-j N] [-t SECONDS] [-o DIR] [-f FLAGS] [-d MODEL] TARGET
 #   -e vhost: black-box fuzzing of a vhost-user back-end process (TARGET:
 #       the back-end command, default vhost/backends/qemu-storage-daemon.sh,
-#       given the socket path; its own fork server, vhost/forksrv.c, so a
-#       crash costs a fork, not a start: VC_VHOST_FORKSRV=0 turns that off;
+#       given the socket path; the default one is its own fork server,
+#       vhost/forksrv.c, so a crash costs a fork, not a start:
+#       VC_VHOST_FORKSRV=0 turns that off, =1 asks for it with another;
 #       restarted after a hang), through libFuzzer, one long-lived process
 #       per worker (-j), each with its own back-end; findings kept one
 #       reproducer per signature
@@ -30,7 +31,7 @@ while getopts "e:j:t:o:f:d:h" o; do
   case $o in
     e) engine=$OPTARG ;; j) jobs=$OPTARG ;; t) secs=$OPTARG ;; o) out=$OPTARG ;; f) flags=$OPTARG ;;
     d) diff=$OPTARG ;;
-    *) sed -n 2,21p "$0"; exit 2 ;;
+    *) sed -n 2,22p "$0"; exit 2 ;;
   esac
 done
 shift $((OPTIND - 1))
@@ -38,9 +39,11 @@ case $engine in libfuzzer|afl|vhost) ;; *) echo "fuzz/run.sh: engine is libfuzze
 if [ "$engine" = vhost ]; then
   # the target is the back-end command; the fuzz binary is fuzz-vhost
   export VC_VHOST_BACKEND=${1:-$PWD/vhost/backends/qemu-storage-daemon.sh}
-  # the back-end forks a child per crash instead of starting again
-  # (vhost/forksrv.c); VC_VHOST_FORKSRV=0 turns that off
-  export VC_VHOST_FORKSRV=${VC_VHOST_FORKSRV:-1}
+  # qemu-storage-daemon forks a child per crash instead of starting again
+  # (vhost/forksrv.c; VC_VHOST_FORKSRV=0 turns that off); another back-end
+  # only when asked (VC_VHOST_FORKSRV=1): whether its state at its first
+  # client may be forked is for its author to say
+  if [ -z "${1:-}" ]; then export VC_VHOST_FORKSRV=${VC_VHOST_FORKSRV:-1}; fi
   set -- vhost
   # the differential mode: the scratch disk as big as the blk model's (64 sectors)
   if [ -n "$diff" ]; then export VC_VHOST_DIFF=$diff VC_QSD_SIZE=32K; fi

@@ -21,7 +21,8 @@
  * What a child inherits that a fresh process would not have: anything the
  * back-end did before its first client (threads other than the caller are
  * not forked; QEMU's RCU thread is re-created by QEMU's own fork handler),
- * and the scratch image, which is shared by all children. */
+ * and the scratch image, which is shared by all children. A back-end that
+ * accepts on another thread than its main one is not served by forks. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
@@ -75,6 +76,10 @@ static void become_server(int lfd)
         serving = -1; /* not this one: the next accept() may be on it */
         return;
     }
+    /* a back-end that accepts on a thread of its own (DPDK's vhost library)
+     * keeps its work on other threads, which a fork would leave behind */
+    if (gettid() != getpid())
+        return;
     unsetenv(FORKSRV_ENV); /* not the business of whatever the back-end runs */
     unsetenv(FORKSRV_SOCK_ENV);
     pid_t server = getpid();

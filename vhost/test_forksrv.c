@@ -2,12 +2,14 @@
  * again as "serve SOCKET", which listens and answers each client with its
  * pid ('p') or dies of SIGABRT ('c'). With the server's pipe, the first
  * client meets a child, the child's death is reported with its status, the
- * next child listens with new credentials; without the pipe, the library
- * changes nothing; and the children die with their server. */
+ * next child listens with new credentials; without the pipe, on another
+ * socket or on a thread of its own, the library changes nothing; and the
+ * children die with their server. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/resource.h>
@@ -47,10 +49,15 @@ static int serve(const char *path)
     }
 }
 
+static void *serve_thread(void *path)
+{
+    exit(serve(path));
+}
+
 /* Starts the toy back-end (with the fork server's pipe when fs is not
  * NULL: *fs then reads its reports; the server is meant for the socket
- * at path). */
-static pid_t start(int *fs, const char *path)
+ * at path; mode "serve" or "serve-thread", which accepts on a thread). */
+static pid_t start_as(int *fs, const char *path, const char *mode)
 {
     unlink(sockpath);
     int p[2] = { -1, -1 };
@@ -66,7 +73,7 @@ static pid_t start(int *fs, const char *path)
         }
         setenv("LD_PRELOAD", VC_FORKSRV_LIB, 1);
         setenv("ASAN_OPTIONS", "verify_asan_link_order=0", 1); /* a sanitized build's runtime comes second */
-        execl(self, self, "serve", sockpath, (char *)NULL);
+        execl(self, self, mode, sockpath, (char *)NULL);
         _exit(127);
     }
     if (fs) {
@@ -77,6 +84,11 @@ static pid_t start(int *fs, const char *path)
     for (int i = 0; i < 500 && stat(sockpath, &st) != 0; i++)
         usleep(10000);
     return pid;
+}
+
+static pid_t start(int *fs, const char *path)
+{
+    return start_as(fs, path, "serve");
 }
 
 /* Asks for the pid of whoever serves (cmd 'p'), or makes it die ('c');
@@ -151,14 +163,31 @@ static void served_alone(pid_t server)
     VC_CHECK_EQ(ask('p', &peer), server);
     VC_CHECK_EQ(peer, server);
     ask('c', &peer);
+    /* it dies (a fork server would live on: bounded, then killed) */
     int st = 0;
-    VC_CHECK_EQ(waitpid(server, &st, 0), server);
+    pid_t r = 0;
+    for (int i = 0; i < 500 && r == 0; i++, r == 0 ? usleep(10000) : 0)
+        r = waitpid(server, &st, WNOHANG);
+    if (r == 0) {
+        kill(server, SIGKILL);
+        waitpid(server, NULL, 0);
+    }
+    VC_CHECK_EQ(r, server);
     VC_CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT);
 }
 
 VC_TEST(without_the_pipe_nothing_changes)
 {
     served_alone(start(NULL, sockpath));
+}
+
+VC_TEST(a_back_end_that_accepts_on_a_thread_is_not_served)
+{
+    int fs = -1;
+    served_alone(start_as(&fs, sockpath, "serve-thread"));
+    forksrv_msg m;
+    VC_CHECK(read(fs, &m, sizeof(m)) <= 0);
+    close(fs);
 }
 
 VC_TEST(another_socket_is_not_served)
@@ -174,6 +203,13 @@ int main(int argc, char **argv)
 {
     if (argc == 3 && !strcmp(argv[1], "serve"))
         return serve(argv[2]);
+    if (argc == 3 && !strcmp(argv[1], "serve-thread")) {
+        pthread_t t;
+        if (pthread_create(&t, NULL, serve_thread, argv[2]) != 0)
+            return 1;
+        pthread_join(t, NULL);
+        return 1;
+    }
     ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
     if (n <= 0)
         return 1;
