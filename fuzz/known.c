@@ -36,6 +36,11 @@ static bool parse_finding(const char *line, sig *s)
     }
     snprintf(s->kind, WORD, "%.*s", (int)(open - kind), kind);
     snprintf(s->req, WORD, "%.*s", (int)(close - open - 2), open + 2);
+    /* a back-end's death: the signal is its site, as fuzz-vhost's
+     * signatures have it (driver_vhost.c) */
+    const char *g = strstr(close, "signal ");
+    if (!strcmp(s->kind, "backend-crash") && g)
+        snprintf(s->who, WORD, "signal-%d", atoi(g + 7));
     return true;
 }
 
@@ -50,6 +55,7 @@ static bool is_known(const sig *s)
 
 bool vc_known_load(void)
 {
+    nknown = 0; /* a load replaces what an earlier one read */
     const char *path = getenv("VC_FZ_KNOWN");
     if (!path || !*path)
         return true;

@@ -69,7 +69,20 @@ class Backend:
             return [("timeout", "-", "-")], "replay timed out"
         # "PATH: kind [req] (tier): detail" -> the finding line's own form
         text = (p.stdout + p.stderr).decode("utf-8", "replace").replace(path + ": ", "")
-        return findings.signatures(text), text
+        sigs = findings.signatures(text)
+        # the tool cannot tell a death from a hang-up; the process is ours:
+        # how it ended is the signature that counts (as fuzz-vhost names it)
+        if any(k in ("backend-unreachable", "refused-valid-ring") for k, _, _ in sigs) or "hung up" in text:
+            try:
+                self.proc.wait(timeout=0.2)
+            except subprocess.TimeoutExpired:
+                pass
+        rc = self.proc.poll()
+        if rc is not None:
+            crash = ("backend-crash", "-", f"signal-{-rc}" if rc < 0 else "-")
+            sigs = [crash] + [sg for sg in sigs if sg != crash]
+            text += f"\nbackend-crash [-] (crash): the back-end ended ({rc})\n"
+        return sigs, text
 
 
 class Shrinker:

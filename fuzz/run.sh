@@ -79,6 +79,11 @@ mkdir -p "$out/corpus"
 [ -d "corpus/$target" ] && cp -rn "corpus/$target/." "$out/corpus/"
 dict=(); [ -f "fuzz/dict/$target.dict" ] && dict=("fuzz/dict/$target.dict")
 known=fuzz/known/$target.txt
+# a vhost-user back-end other than qemu-storage-daemon has a file of its own
+if [ "$engine" = vhost ]; then
+  name=$(basename "${VC_VHOST_BACKEND%% *}"); name=${name%.sh}
+  [ "$name" = qemu-storage-daemon ] || known=fuzz/known/vhost-$name.txt
+fi
 if [ -f "$known" ]; then export VC_FZ_KNOWN=$PWD/$known; fi
 
 case $engine in

@@ -7,9 +7,12 @@
 
 static void load(const char *text)
 {
-    static char path[] = "/tmp/vc-known-XXXXXX";
+    char path[] = "/tmp/vc-known-XXXXXX"; /* mkstemp fills it in: a fresh one each time */
     int fd = mkstemp(path);
     FILE *fp = fdopen(fd, "w");
+    VC_CHECK(fp != NULL);
+    if (!fp)
+        return;
     fputs(text, fp);
     fclose(fp);
     setenv("VC_FZ_KNOWN", path, 1);
@@ -34,6 +37,17 @@ VC_TEST(known_findings_are_matched_by_kind_requirement_and_who)
     VC_CHECK(!vc_known_all("wrong-refusal-code [drv.packed_indirect.2] (two words): x\n"));
     VC_CHECK(!vc_known_all("not a finding line\n"));
     VC_CHECK(!vc_known_all(""));
+}
+
+VC_TEST(a_back_end_death_is_known_by_its_signal)
+{
+    load("backend-crash - signal-6\n");
+    VC_CHECK(vc_known_all("backend-crash [-] (crash): the back-end died of signal 6 (Aborted)\n"));
+    VC_CHECK(!vc_known_all("backend-crash [-] (crash): the back-end died of signal 11 (Segmentation fault)\n"));
+    VC_CHECK(!vc_known_all("backend-crash [-] (crash): the back-end exited with status 1\n"));
+    load("backend-crash - -\n");
+    VC_CHECK(vc_known_all("backend-crash [-] (crash): the back-end exited with status 1\n"));
+    VC_CHECK(!vc_known_all("backend-crash [-] (crash): the back-end died of signal 6 (Aborted)\n"));
 }
 
 VC_TEST(a_malformed_known_file_is_refused)

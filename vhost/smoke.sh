@@ -155,3 +155,24 @@ if ! timeout 30 "$tool" roundtrip "$dir/fs.sock" --device fs --json "$dir/fs.jso
   cat "$dir/fs.jsonl" "$dir/virtiofsd.log"; exit 1
 fi
 echo "virtiofsd: the fs round trip passes"
+
+# what the vhost fuzz mode found in it (fuzz/known/vhost-virtiofsd.txt):
+# each reproducer kills a fresh daemon the same way (134: SIGABRT from an
+# assertion, 1: exit on a libvhost-user panic)
+for case in fuse-unique-zero:134 fuse-short-header:134 zero-length-buffer:1; do
+  name=${case%:*} want=${case#*:}
+  rm -rf "$dir/fs.sock" "$dir/fsx.log"
+  timeout 60 "$(dirname "$0")/backends/virtiofsd.sh" "$dir/fs.sock" >"$dir/fsx.log" 2>&1 &
+  xpid=$!
+  for _ in $(seq 100); do [ -S "$dir/fs.sock" ] && break; sleep 0.1; done
+  timeout 30 "$tool" replay "$dir/fs.sock" "$own/virtiofsd/$name" >/dev/null || true
+  set +e
+  wait "$xpid"
+  got=$?
+  set -e
+  if [ "$got" != "$want" ]; then
+    echo "virtiofsd: $name ended it with $got, not $want (fixed? update fuzz/known/vhost-virtiofsd.txt):"
+    tail -3 "$dir/fsx.log"; exit 1
+  fi
+done
+echo "virtiofsd: its three known deaths as known"

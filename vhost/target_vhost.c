@@ -288,6 +288,14 @@ static bool start_backend(char *msg, size_t cap)
     return false;
 }
 
+/* Exit status 0: the back-end ended its session (virtiofsd serves one
+ * connection and exits when it closes), no crash; the next input gets a
+ * new one. */
+static bool clean_exit(int st)
+{
+    return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
 /* The back-end's death (st as from waitpid) as a crash-tier finding. */
 static void crash_finding(vc_fz_report *r, int st, const char *when)
 {
@@ -330,6 +338,9 @@ unsigned vc_target_run(const uint8_t *data, size_t size, char *msg, size_t cap)
     bool between = fs_read(&between_st);
     if (between)
         fs_next();
+    else if (fs_pipe < 0 && reap(&between_st, false)) /* it ended; started afresh below */
+        between = true;
+    between = between && !clean_exit(between_st);
     if (!backend || vu_adapter_gone()) {
         stop_backend();
         if (!start_backend(msg, cap))
@@ -357,7 +368,7 @@ unsigned vc_target_run(const uint8_t *data, size_t size, char *msg, size_t cap)
      * process is ours, so the input that killed it gets the finding */
     if (vu_adapter_hung_up() && backend > 0 && r.nfindings < VC_FZ_MAX_FINDINGS) {
         int st = 0;
-        if (died(&st)) {
+        if (died(&st) && !clean_exit(st)) {
             crash_finding(&r, st, "");
             vc_fz_format(&r, NULL, msg, cap);
             return n + k + 1;
