@@ -78,7 +78,7 @@ class Backend:
             except subprocess.TimeoutExpired:
                 pass
         rc = self.proc.poll()
-        if rc is not None:
+        if rc:  # exit status 0 ends a session (virtiofsd serves one connection): no crash
             crash = ("backend-crash", "-", f"signal-{-rc}" if rc < 0 else "-")
             sigs = [crash] + [sg for sg in sigs if sg != crash]
             text += f"\nbackend-crash [-] (crash): the back-end ended ({rc})\n"
