@@ -36,13 +36,11 @@ class Backend:
         self.tool, self.cmd, self.extra = tool, cmd, list(extra)
         self.sock = os.path.join(tmp, "backend.sock")
         self.proc = None
-        self.starts = 0
 
     def start(self):
         self.stop()
         if os.path.exists(self.sock):
             os.unlink(self.sock)
-        self.starts += 1
         self.proc = subprocess.Popen(shlex.split(self.cmd) + [self.sock], stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL, start_new_session=True)
         deadline = time.monotonic() + 10
