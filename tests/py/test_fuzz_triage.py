@@ -53,6 +53,22 @@ class Signatures(unittest.TestCase):
         finally:
             os.unlink(fh.name)
 
+def minimize(d, build, *args):
+    """fuzz/minimize.py on a scenario whose finding needs head 0x2 made
+    available and a kick, padded with a chain and a WRAP it does not need:
+    (the process, the minimal scenario's lines after its header)."""
+    text = os.path.join(d, "in.txt")
+    with open(text, "w") as fh:
+        fh.write("scenario packed=0 indirect=0 event_idx=0 in_order=0 qsize=3 used=0\n"
+                 "DESC flags=WRITE index=0x0 len=0x40 addr=0x200000\nAVAIL head=0x0\nKICK\n"
+                 "DESC flags=WRITE index=0x2 len=0x40 addr=0x200080\nAVAIL head=0x2\nWRAP\nKICK\n")
+    scn = os.path.join(d, "in.bin")
+    subprocess.run([SCN, "build", text, scn], check=True)
+    p = subprocess.run([sys.executable, os.path.join(ROOT, "fuzz", "minimize.py"), "-b", build, *args, scn],
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    return p, [ln for ln in p.stdout.splitlines() if not ln.startswith(("#", "scenario"))]
+
 
 @unittest.skipUnless(os.access(SCN, os.X_OK), "needs build/plain/fuzz/vconform-scn")
 class Minimize(unittest.TestCase):
@@ -68,17 +84,7 @@ class Minimize(unittest.TestCase):
                          "echo \"$t\" | grep -q 'AVAIL head=0x2' && echo \"$t\" | grep -q KICK && "
                          "echo 'made-up [drv.vq_avail.1]: found' && exit 1\nexit 0\n")
             os.chmod(fake, 0o755)
-            text = os.path.join(d, "in.txt")
-            with open(text, "w") as fh:
-                fh.write("scenario packed=0 indirect=0 event_idx=0 in_order=0 qsize=3 used=0\n"
-                         "DESC flags=WRITE index=0x0 len=0x40 addr=0x200000\nAVAIL head=0x0\nKICK\n"
-                         "DESC flags=WRITE index=0x2 len=0x40 addr=0x200080\nAVAIL head=0x2\nWRAP\nKICK\n")
-            scn = os.path.join(d, "in.bin")
-            subprocess.run([SCN, "build", text, scn], check=True)
-            p = subprocess.run([sys.executable, os.path.join(ROOT, "fuzz", "minimize.py"), "-b", build,
-                                "-t", "fake", scn], capture_output=True, text=True, timeout=120)
-            self.assertEqual(p.returncode, 0, p.stderr)
-            body = [ln for ln in p.stdout.splitlines() if not ln.startswith(("#", "scenario"))]
+            p, body = minimize(d, build, "-t", "fake")
             self.assertEqual(body, ["AVAIL head=0x2", "KICK"], p.stdout)
             self.assertIn("made-up drv.vq_avail.1", p.stdout)
 
@@ -107,18 +113,7 @@ class Minimize(unittest.TestCase):
                          "exit 0\n")
             for f in (backend, tool):
                 os.chmod(f, 0o755)
-            text = os.path.join(d, "in.txt")
-            with open(text, "w") as fh:
-                fh.write("scenario packed=0 indirect=0 event_idx=0 in_order=0 qsize=3 used=0\n"
-                         "DESC flags=WRITE index=0x0 len=0x40 addr=0x200000\nAVAIL head=0x0\nKICK\n"
-                         "DESC flags=WRITE index=0x2 len=0x40 addr=0x200080\nAVAIL head=0x2\nWRAP\nKICK\n")
-            scn = os.path.join(d, "in.bin")
-            subprocess.run([SCN, "build", text, scn], check=True)
-            p = subprocess.run([sys.executable, os.path.join(ROOT, "fuzz", "minimize.py"), "-b", build,
-                                "-t", "vhost", "--backend", backend, scn], capture_output=True, text=True,
-                               timeout=120)
-            self.assertEqual(p.returncode, 0, p.stderr)
-            body = [ln for ln in p.stdout.splitlines() if not ln.startswith(("#", "scenario"))]
+            p, body = minimize(d, build, "-t", "vhost", "--backend", backend)
             # every try that keeps the crash kills the back-end: a minimiser
             # that did not start it again would keep anything
             self.assertEqual(body, ["AVAIL head=0x2", "KICK"], p.stdout)
