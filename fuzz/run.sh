@@ -22,8 +22,9 @@
 # Findings land in DIR (default build/fuzz-run/<engine>-<target>); at the end
 # they are grouped by signature (fuzz/summary.py). Signatures listed in
 # fuzz/known/<target>.txt are passed over while fuzzing (libFuzzer and AFL++
-# alike go on looking for new ones). Shrink one with fuzz/minimize.sh FILE,
-# replay it with build/plain/fuzz/replay-<target> FILE.
+# alike go on looking for new ones; a vhost back-end other than
+# qemu-storage-daemon has fuzz/known/vhost-<back-end>.txt). Shrink one with
+# fuzz/minimize.sh FILE, replay it with build/plain/fuzz/replay-<target> FILE.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 engine=libfuzzer jobs=$(nproc) secs=300 out= flags= diff=
