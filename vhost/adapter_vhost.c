@@ -120,8 +120,7 @@ typedef struct vh_be {
     unsigned nnotes;
     vh_idle idle;        /* the back-end process, watched for idleness (opts.idle) */
     unsigned idle_misses; /* waits in a row it did not sleep through */
-    bool idle_never;     /* it never sleeps (it polls): not watched */
-    int never_pid;       /* the process that never slept */
+    int never_pid;       /* a process that never slept (it polls): not watched; 0: none */
     bool ended_idle;     /* the last wait ended with the back-end idle */
 } vh_be;
 
@@ -146,7 +145,7 @@ void vu_adapter_configure(const vu_adapter_opts *o)
     gone = false; /* a new back-end (the fuzz target restarts a crashed one) */
     if (current) {
         current->have_known = false;
-        current->idle_never = false;
+        current->never_pid = 0;
         current->idle_misses = 0;
     }
 }
@@ -324,9 +323,8 @@ static void watch(vh_be *b)
     int pid = b->f.peer_pid;
     /* given up on a process that never slept; another one (a fork
      * server's next child) gets its own chance */
-    if (!opts.idle || (b->idle_never && pid == b->never_pid))
+    if (!opts.idle || (b->never_pid && pid == b->never_pid))
         return;
-    b->idle_never = false;
     if (pid && pid == b->idle.pid)
         return;
     vh_idle_close(&b->idle);
@@ -337,10 +335,8 @@ static void watch(vh_be *b)
 
 static void unwatch(vh_be *b, bool never)
 {
-    if (never) {
+    if (never)
         b->never_pid = b->idle.pid;
-        b->idle_never = true;
-    }
     vh_idle_close(&b->idle);
 }
 

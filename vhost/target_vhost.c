@@ -331,9 +331,9 @@ unsigned vc_target_run(const uint8_t *data, size_t size, char *msg, size_t cap)
         snprintf(msg, cap, "no reference model '%s'", model);
         return 1;
     }
-    /* a fork server's child that died after the last input was done with:
-     * its successor serves this one, the death is told with it (as a
-     * back-end that cannot be reached would be) */
+    /* a back-end (or a fork server's child) that ended after the last
+     * input was done with: a new one serves this input, and a death that
+     * was no clean exit is told with it */
     int between_st = 0;
     bool between = fs_read(&between_st);
     if (between)
