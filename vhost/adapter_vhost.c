@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/prctl.h>
 
 #include "vc/ring.h"
@@ -282,6 +283,22 @@ static void vh_destroy(void *be)
     if (current == b)
         current = NULL;
     free_be(b);
+}
+
+bool vu_adapter_answers(void)
+{
+    vh_be *b = current;
+    if (!b || !b->connected)
+        return true;
+    /* a back-end that polls works on its own time: a fault it took in may
+     * kill it after the run's verdict (DPDK: a worker thread's SIGSEGV) */
+    struct timespec ts = { opts.settle_us / 1000000, opts.settle_us % 1000000 * 1000 };
+    nanosleep(&ts, NULL);
+    vu_msg m = { .request = VU_GET_FEATURES, .flags = VU_VERSION }, r;
+    if (vu_front_request(&b->f, &m, &r) == VU_OK)
+        return true;
+    disconnect(b);
+    return false;
 }
 
 /* Sits in front of the executor's observer on its guest memory: the pages

@@ -76,6 +76,10 @@ bool vu_adapter_followed(void);
 /* The last run saw the back-end hang up (a refusal, or its death: the
  * caller who owns the process can tell). */
 bool vu_adapter_hung_up(void);
+/* After the last run: still connected, the back-end answers a question
+ * asked settle_us later (bounded by timeout_ms); false when it hung up or
+ * kept silent instead. Not connected: true (nothing to ask). */
+bool vu_adapter_answers(void);
 /* The back-end cannot be reached any more (it died): nothing else will run. */
 bool vu_adapter_gone(void);
 /* The ring features (VC_F_* bits) the back-end offers, once connected. */

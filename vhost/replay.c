@@ -94,21 +94,35 @@ static void print(const char *path, const vc_fz_finding *x)
 
 static const char *sock_path;
 
-/* Somebody accepts connections on the socket (a back-end that died does
- * not: its socket refuses or is gone). Bounded: a few tries over 50 ms. */
+/* Somebody serves the socket: it accepts a connection and answers a
+ * question on it (a back-end that died refuses, or its socket is gone; one
+ * still dying may accept into the backlog but never answers). Bounded:
+ * a few tries over 50 ms, a second for the answer. */
 static bool backend_listens(void)
 {
     for (int i = 0; i < 5; i++) {
         vu_front f;
-        vu_front_init(&f, 10);
+        vu_front_init(&f, 1000);
         vu_err e = vu_front_connect(&f, sock_path, 0);
+        if (e == VU_OK) {
+            vu_msg m = { .request = VU_GET_FEATURES, .flags = VU_VERSION }, r;
+            e = vu_front_request(&f, &m, &r);
+            vu_front_close(&f);
+            return e == VU_OK;
+        }
         vu_front_close(&f);
-        if (e == VU_OK)
-            return true;
         struct timespec ts = { 0, 10 * 1000 * 1000 };
         nanosleep(&ts, NULL);
     }
     return false;
+}
+
+/* The back-end died on the input at path (when: after what). */
+static void died(const char *path, const char *when)
+{
+    vc_fz_finding dv = { .kind = "backend-unreachable", .req = NULL };
+    snprintf(dv.detail, sizeof(dv.detail), "%sthe back-end hung up and no longer accepts connections", when);
+    print(path, &dv);
 }
 
 /* One scenario: the executor's findings, then the adapter's, then (with a
@@ -128,10 +142,7 @@ static unsigned run_one(vc_fz *fz, vh_diff *diff, const input *in, bool quiet)
     vc_fz_finding dv;
     if (!quiet && vu_adapter_hung_up() && !backend_listens()) {
         /* it hung up and nobody listens any more: it died on this input */
-        dv = (vc_fz_finding){ .kind = "backend-unreachable", .req = NULL };
-        snprintf(dv.detail, sizeof(dv.detail), "the back-end hung up and no longer accepts connections");
-        if (!quiet)
-            print(in->path, &dv);
+        died(in->path, "");
         return n + k + 1;
     }
     if (diff && vu_adapter_followed() && vh_diff_run(diff, &s, vu_adapter_device_features(), &r, k, &dv)) {
@@ -167,13 +178,22 @@ int vh_replay(const char *sock, const char **paths, unsigned n, const vh_replay_
         fprintf(stderr, "vconform-vhost: cannot set up the executor\n");
         return 2;
     }
-    unsigned with = 0, runs = 0;
+    unsigned with = 0, runs = 0, last = 0;
     long long t0 = vu_now_ms(), until = t0 + 1000ll * o->bench_s;
     for (unsigned i = 0; !vu_adapter_gone(); i++) {
         if (o->bench_s ? vu_now_ms() >= until : i >= in.n)
             break;
-        with += run_one(fz, o->diff ? &diff : NULL, &in.v[i % in.n], o->bench_s > 0 && i >= in.n) > 0 && i < in.n;
+        last = run_one(fz, o->diff ? &diff : NULL, &in.v[i % in.n], o->bench_s > 0 && i >= in.n);
+        with += last > 0 && i < in.n;
         runs++;
+    }
+    /* a death after the last verdict is the last input's (a reproducer
+     * must show its crash however late it comes) */
+    bool died_late = false;
+    if (!o->bench_s && runs && !vu_adapter_gone() && !vu_adapter_answers() && !backend_listens()) {
+        died(in.v[(runs - 1) % in.n].path, "after its run ended: ");
+        with += last == 0;
+        died_late = true;
     }
     double secs = (double)(vu_now_ms() - t0) / 1000.0;
     const vu_adapter_stats *st = vu_adapter_stats_get();
@@ -203,7 +223,7 @@ int vh_replay(const char *sock, const char **paths, unsigned n, const vh_replay_
                (double)st->us_wait / runs, (double)st->us_end / runs,
                (secs * 1e6 - (double)(st->us_connect + st->us_ring + st->us_mirror + st->us_wait + st->us_end)) /
                    runs);
-    bool dead = vu_adapter_gone();
+    bool dead = vu_adapter_gone() || died_late;
     if (dead)
         printf("vconform-vhost replay: the back-end cannot be reached any more (crash tier)\n");
     vc_fz_free(fz);
