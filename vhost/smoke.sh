@@ -116,13 +116,16 @@ echo "--idle (the fuzz target's waits): the same findings"
 # DPDK: testpmd with a net_vhost port (vhost/backends/dpdk-testpmd.sh)
 if command -v dpdk-testpmd >/dev/null && [ "$(nproc)" -ge 2 ]; then
   dversion=$(dpkg-query -W -f='${Version}' dpdk 2>/dev/null | sed -n 's/^\([0-9]*\.[0-9]*\).*/\1/p')
-  : >"$dir/dpdk-seen.txt"
-  for seed in split-4desc packed-4desc packed-indirect; do
+  start_dpdk() { # a fresh testpmd on $dir/dp.sock, its pid in dpid
     rm -f "$dir/dp.sock"
     "$(dirname "$0")/backends/dpdk-testpmd.sh" "$dir/dp.sock" >"$dir/dpdk.log" 2>&1 &
     dpid=$!
     for _ in $(seq 100); do [ -S "$dir/dp.sock" ] && break; sleep 0.1; done
     [ -S "$dir/dp.sock" ] || { echo "dpdk-testpmd did not listen:"; cat "$dir/dpdk.log"; exit 1; }
+  }
+  : >"$dir/dpdk-seen.txt"
+  for seed in split-4desc packed-4desc packed-indirect; do
+    start_dpdk
     set +e
     timeout 60 "$tool" replay "$dir/dp.sock" "$corpus/$seed" --queue 1 --settle-ms 200 >"$dir/dpdk-replay.txt"
     rc=$?
@@ -140,15 +143,12 @@ if command -v dpdk-testpmd >/dev/null && [ "$(nproc)" -ge 2 ]; then
   echo "DPDK net_vhost: as known"
   # its known crash (vhost/corpus/dpdk): a heap overflow in the split-ring
   # dequeue, a SIGSEGV each time; the replay must tell it, late as it comes
-  rm -f "$dir/dp.sock"
-  "$(dirname "$0")/backends/dpdk-testpmd.sh" "$dir/dp.sock" >"$dir/dpdk.log" 2>&1 &
-  dpid=$!
-  for _ in $(seq 100); do [ -S "$dir/dp.sock" ] && break; sleep 0.1; done
+  start_dpdk
   timeout 60 "$tool" replay "$dir/dp.sock" "$own/dpdk/split-avail-ahead-of-small-queue" --queue 1 --settle-ms 200 \
     >"$dir/dpdk-replay.txt" || true
   for _ in $(seq 50); do kill -0 "$dpid" 2>/dev/null || break; sleep 0.1; done
   set +e
-  kill -0 "$dpid" 2>/dev/null && stop "$dpid"
+  kill -0 "$dpid" 2>/dev/null && stop "$dpid" # it survived 5 s: stopped
   wait "$dpid"
   got=$?
   set -e
